@@ -1,0 +1,36 @@
+"""Run settings: paths and options. Defaults work with no config at all."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+DATA_DIR = PACKAGE_DIR / "data"
+# Templates live beside the package in the repository (design card layout).
+TEMPLATES_DIR = PACKAGE_DIR.parent / "templates"
+
+ALL_FORMATS = ("html", "pdf", "data")
+SUPPORTED_SUFFIXES = (".txt", ".html", ".htm", ".docx", ".pdf")
+PLAN_CATALOGUE_NAMES = ("catalogue.yaml", "catalogue.yml")  # optional short names per plan in docs_in/
+
+
+@dataclass
+class Settings:
+    input_dir: Path = Path("docs_in")
+    output_dir: Path = Path("reports")
+    cache_dir: Path | None = None  # default: <output_dir>/.cache
+    formats: tuple[str, ...] = ALL_FORMATS
+    lang: str = "zh"
+    topics: tuple[str, ...] = ()  # restrict the report to these topic ids; () = all
+    title: str | None = None
+    min_peers: int = 2  # a gap: a family at least this many peers have
+    jobs: int | None = None  # local worker processes; None = number of cores
+    scheduler: str | None = None  # Dask scheduler address, e.g. tcp://host:8786
+    verbose: bool = False
+    progress: bool | None = None  # None = only on a TTY
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def cache_path(self) -> Path:
+        return self.cache_dir if self.cache_dir is not None else self.output_dir / ".cache"

@@ -1,0 +1,280 @@
+"""The typed data that flows one way through the stages.
+
+docs_in/* --ingest--> Document --outline--> [Section] --measures--> [Measure]
+all plans' measures --align--> Alignment --gaps--> Comparison --render--> reports/
+
+Offsets: every ``start``/``end`` pair named without a prefix is a half-open span of
+*raw* text, i.e. string indices into ``Document.raw_text`` (the decoded source: the
+file's characters for .txt, the reader's extracted text for .html/.docx/.pdf).
+``clean_start``/``clean_end`` index ``Document.clean.text``.
+Everything here is plain data: JSON-serialisable through ``to_dict``/``from_dict``.
+"""
+
+from __future__ import annotations
+
+import bisect
+import dataclasses
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
+
+import dacite
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+Kind = Literal["measure", "context"]
+Bindingness = Literal["mandatory", "directive", "supportive", "exploratory"]
+Instrument = Literal["supply", "environment", "demand"]
+
+# Strongest first; used to order and compare bindingness levels.
+BINDINGNESS_ORDER: tuple[Bindingness, ...] = ("mandatory", "directive", "supportive", "exploratory")
+
+
+@dataclass(frozen=True)
+class NoiseSpan:
+    """A run of raw text removed by cleaning (web/print noise, blank lines, converter garbage)."""
+
+    start: int
+    end: int
+    text: str
+    reason: str  # short machine tag, e.g. "blank", "web-header", "disclaimer", "pinyin", "page-number"
+
+
+@dataclass
+class CleanText:
+    """The cleaned text readers see, with an exact map back to the raw text.
+
+    Cleaning only deletes raw characters (noise, mended line breaks), so the map is a
+    list of runs ``(clean_start, raw_start, length)``: clean[clean_start + k] is
+    raw[raw_start + k] for k < length. ``match`` has the same length as ``text``:
+    simplified script, half-width digits/letters/punctuation; it is for matching only
+    and never shown.
+    """
+
+    text: str
+    runs: list[tuple[int, int, int]]
+    match: str
+
+    def to_raw(self, clean_index: int) -> int:
+        """Raw offset of the clean character at ``clean_index`` (or the raw end for len(text))."""
+        if not self.runs:
+            return 0
+        if clean_index >= len(self.text):
+            c0, r0, n = self.runs[-1]
+            return r0 + n
+        i = bisect.bisect_right([r[0] for r in self.runs], clean_index) - 1
+        c0, r0, _ = self.runs[max(i, 0)]
+        return r0 + (clean_index - c0)
+
+    def raw_span(self, clean_start: int, clean_end: int) -> tuple[int, int]:
+        """Raw span covering the clean span [clean_start, clean_end)."""
+        if clean_end <= clean_start:
+            r = self.to_raw(clean_start)
+            return r, r
+        return self.to_raw(clean_start), self.to_raw(clean_end - 1) + 1
+
+
+@dataclass(frozen=True)
+class CitedDocument:
+    """A higher-level document the plan cites: 《title》(文号)."""
+
+    title: str
+    doc_number: str | None
+    start: int
+    end: int
+
+
+@dataclass
+class Metadata:
+    title: str | None = None
+    issuer: str | None = None  # 发文机关
+    doc_number: str | None = None  # 文号, e.g. 临办发〔2019〕5号
+    date: str | None = None  # signing/issue date (成文日期), ISO yyyy-mm-dd
+    published: str | None = None  # publication/post date of the page, ISO
+    jurisdiction: str | None = None  # e.g. 云南省临沧市
+    zone_type: str | None = None  # e.g. 高新技术产业开发区
+    cited_documents: list[CitedDocument] = field(default_factory=list)
+    evidence: dict[str, str] = field(default_factory=dict)  # field -> where it was read
+
+
+@dataclass
+class Document:
+    """One plan as read from docs_in/: decoded, cleaned, with metadata."""
+
+    plan_id: str  # stable slug from the file name
+    source_file: str  # path relative to the input directory
+    sha256: str  # of the file's bytes
+    format: str  # txt | html | docx | pdf
+    encoding: str  # detected encoding for txt/html, "" otherwise
+    raw_text: str
+    clean: CleanText
+    noise: list[NoiseSpan]
+    metadata: Metadata
+    display_name: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Section:
+    """One numbered unit of the outline (or the unnumbered preamble / lead text).
+
+    The span is the section's *own* text: its label, heading and body up to its first
+    child or the next section, so the spans of a plan's sections partition its
+    non-noise text.
+    """
+
+    section_id: str  # f"{plan_id}/s{seq:03d}"
+    plan_id: str
+    seq: int
+    path: str  # labels from the top joined by "/", e.g. "三/(四)/17"
+    label: str  # as printed: "一、", "(一)", "1.", "(1)", "①"; "" for preamble
+    level: int  # 0 preamble, 1.. depth in the tree
+    style: str  # numbering style: "cn-dun" 一、, "cn-paren" (一), "num-dot" 1., "num-paren" (1), "circled" ①, "preamble"
+    heading: str | None
+    start: int
+    end: int
+    clean_start: int
+    clean_end: int
+    text: str  # cleaned text of the span
+    parent_id: str | None = None
+
+
+@dataclass(frozen=True)
+class TopicTag:
+    topic: str  # id from topics.md, or "unclassified"
+    score: float
+    evidence: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Target:
+    """A quantity stated by a measure, e.g. 200万元 → value 2e6, unit 元."""
+
+    text: str  # as printed
+    value: float
+    unit: str  # normalised unit: 元, 美元, 亩, 平方米, %, 家, 个 …
+    year: int | None
+    start: int
+    end: int
+
+
+@dataclass
+class Measure:
+    measure_id: str  # f"{section_id}/m{k}"
+    plan_id: str
+    section_id: str
+    path: str
+    heading: str | None
+    kind: Kind
+    text: str
+    start: int
+    end: int
+    clean_start: int
+    clean_end: int
+    topics: list[TopicTag] = field(default_factory=list)  # primary first
+    instrument: Instrument | None = None
+    instrument_type: str | None = None
+    bindingness: Bindingness | None = None
+    targets: list[Target] = field(default_factory=list)
+    deadline: str | None = None  # "2025" or "2021-2024"
+    responsible_units: list[str] = field(default_factory=list)
+    context_reason: str | None = None  # why a unit is context (指导思想, 发展目标 …)
+
+    @property
+    def primary_topic(self) -> str:
+        return self.topics[0].topic if self.topics else "unclassified"
+
+
+@dataclass
+class PlanAnalysis:
+    """Everything computed from one file alone: the unit of caching and distribution."""
+
+    document: Document
+    sections: list[Section]
+    measures: list[Measure]
+
+
+@dataclass(frozen=True)
+class FamilyMember:
+    family_id: str
+    plan_id: str
+    measure_id: str
+    similarity: float  # 1.0 for a catalogue pattern hit; cosine for proposed families
+    evidence: str  # the pattern or words that matched
+
+
+@dataclass
+class Family:
+    family_id: str
+    topic: str
+    name: str
+    gloss: str
+    source: Literal["catalogue", "proposed"]
+    members: list[FamilyMember] = field(default_factory=list)
+
+    @property
+    def plan_ids(self) -> list[str]:
+        return sorted({m.plan_id for m in self.members})
+
+
+@dataclass(frozen=True)
+class Reuse:
+    """A long identical passage shared by two plans (verbatim reuse)."""
+
+    plan_a: str
+    start_a: int
+    end_a: int
+    plan_b: str
+    start_b: int
+    end_b: int
+    length: int
+    text: str
+
+
+@dataclass
+class Alignment:
+    families: list[Family]
+    reuse: list[Reuse]
+
+
+@dataclass(frozen=True)
+class FailedInput:
+    """A file of docs_in/ that could not be used, and why (shown in every report)."""
+
+    source_file: str
+    reason: str
+
+
+T = TypeVar("T")
+
+_DACITE = dacite.Config(cast=[tuple], strict=False)
+
+
+def to_dict(obj: Any) -> Any:
+    """Plain JSON-ready dict of a dataclass (tuples become lists)."""
+    return dataclasses.asdict(obj)
+
+
+def from_dict(cls: type[T], data: dict[str, Any]) -> T:
+    """Rebuild a dataclass from ``to_dict`` output (used by the cache)."""
+    return dacite.from_dict(cls, data, config=_DACITE)
+
+
+@dataclass
+class Comparison:
+    """The cross-plan result: what every output (HTML, PDF, data) is rendered from.
+
+    Frames (pandas), one row per:
+    - coverage: (topic, plan_id) with n_measures, n_families, max_bindingness, quantified, score
+    - family_matrix: (family_id, plan_id) with n_measures, max_bindingness, measure_ids
+    - gaps: (plan_id, family_id) a family >= min_peers peers have and the plan lacks
+    - unique: (plan_id, family_id) families only one plan has
+    """
+
+    plans: list[PlanAnalysis]
+    alignment: Alignment
+    failed: list[FailedInput]
+    coverage: pd.DataFrame
+    family_matrix: pd.DataFrame
+    gaps: pd.DataFrame
+    unique: pd.DataFrame

@@ -1,0 +1,56 @@
+"""Shared fixtures: the seed plans in docs_in/, the gold labels, the corpus."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS_IN = ROOT / "docs_in"
+GOLD_DIR = Path(__file__).resolve().parent / "gold"
+CORPUS_DIR = Path(__file__).resolve().parent / "data" / "corpus"
+
+# Gold files name the seeds as published in shared/seeds; docs_in/ holds them under readable names.
+SEED_FILES = {
+    "000_0ab2cbae05243f0f.txt": "2021-yunnan-ftz-linked-etdz-plan.txt",
+    "001_5b7ad4bae4d750b9.txt": "2019-lincang-hightech-zone-opinions.txt",
+    "002_06345e5d4fc3fac7.txt": "2021-kunming-development-zones-opinions.txt",
+    "003_2777ea43c985abc2.txt": "2023-nantong-etdz-innovation-plan.txt",
+    "004_1dfda3257b40adf7.txt": "2021-chongqing-ftz-linked-zones-plan.txt",
+}
+
+
+def seed_path(gold_name: str) -> Path:
+    return DOCS_IN / SEED_FILES[gold_name]
+
+
+def load_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="session")
+def seed_paths() -> dict[str, Path]:
+    """gold seed name -> path of the plan in docs_in/."""
+    return {g: DOCS_IN / f for g, f in SEED_FILES.items()}
+
+
+@pytest.fixture(scope="session")
+def gold_documents() -> list[dict]:
+    return json.loads((GOLD_DIR / "documents.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def gold_provisions() -> list[dict]:
+    return load_jsonl(GOLD_DIR / "provisions.jsonl")
+
+
+@pytest.fixture(scope="session")
+def gold_pairs() -> list[dict]:
+    return load_jsonl(GOLD_DIR / "pairs.jsonl")
+
+
+@pytest.fixture(scope="session")
+def corpus_paths() -> list[Path]:
+    return sorted(CORPUS_DIR.glob("*.txt"))

@@ -1,0 +1,213 @@
+"""Command line: ``policy-compare build | watch | inspect | topics`` (also ``python -m compare``).
+
+Exit codes: 0 ok, 1 some documents failed (the others are still compared), 2 usage or
+configuration error (nothing built).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from compare.config import ALL_FORMATS, Settings
+
+log = logging.getLogger("compare")
+
+EXIT_OK, EXIT_FAILED_DOCS, EXIT_USAGE = 0, 1, 2
+
+
+def _setup_logging(verbose: bool, quiet: bool) -> None:
+    from rich.logging import RichHandler
+
+    level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
+    handler = RichHandler(show_path=False, show_time=verbose, markup=False, rich_tracebacks=verbose)
+    logging.basicConfig(level=level, format="%(message)s", handlers=[handler], force=True)
+    # Third-party chatter (jieba prints its dictionary loading at DEBUG, fontTools/weasyprint warn a lot).
+    for noisy in ("jieba", "fontTools", "weasyprint", "distributed", "watchdog", "asyncio"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _formats(value: str) -> tuple[str, ...]:
+    parts = tuple(p.strip() for p in value.split(",") if p.strip())
+    bad = [p for p in parts if p not in ALL_FORMATS]
+    if bad or not parts:
+        raise click.BadParameter(f"choose from {','.join(ALL_FORMATS)} (got {value!r})")
+    return parts
+
+
+def _topics(value: str | None) -> tuple[str, ...]:
+    return tuple(p.strip() for p in value.split(",") if p.strip()) if value else ()
+
+
+def _show_progress(flag: bool | None) -> bool:
+    if flag is not None:
+        return flag
+    return sys.stderr.isatty() and not os.environ.get("CI")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="compare", prog_name="policy-compare")
+def cli() -> None:
+    """Compare Chinese development-zone policy plans (开发区政策方案对比) side by side.
+
+    Reads the plans in docs_in/ (txt in any Chinese encoding, html, docx, text-layer pdf),
+    cuts them into measures (措施), tags them with the topic codebook, aligns equivalent
+    measures into families and writes an HTML site, a PDF briefing and data exports.
+    """
+
+
+def _common_build_options(f: Any) -> Any:
+    options = [
+        click.option("--input", "input_dir", type=click.Path(path_type=Path), default=Path("docs_in"),
+                     show_default=True, help="Directory of plans (方案/意见) to compare."),
+        click.option("--output", "output_dir", type=click.Path(path_type=Path), default=Path("reports"),
+                     show_default=True, help="Where reports are published (site/, data/, briefing.pdf)."),
+        click.option("--format", "formats", default=",".join(ALL_FORMATS), show_default=True,
+                     help="Outputs to build, comma-separated: html,pdf,data."),
+        click.option("--topics", default=None, help="Restrict the report to these topic ids (comma-separated)."),
+        click.option("--title", default=None, help="Report title on the cover and pages."),
+        click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+                     help="Report language: zh (简体中文) or en."),
+        click.option("--min-peers", type=click.IntRange(1), default=2, show_default=True,
+                     help="A gap is a family at least this many other plans have."),
+        click.option("--jobs", type=click.IntRange(1), default=None,
+                     help="Worker processes for per-plan analysis (default: number of cores)."),
+        click.option("--scheduler", default=None,
+                     help="Dask scheduler address (tcp://host:8786) to analyse plans on a cluster."),
+        click.option("--cache-dir", type=click.Path(path_type=Path), default=None,
+                     help="Cache directory (default: <output>/.cache)."),
+        click.option("--progress/--no-progress", default=None,
+                     help="Progress bars (default: on a terminal, off in CI)."),
+        click.option("-v", "--verbose", is_flag=True, help="Debug logging with timings per stage."),
+        click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def _settings(**kw: Any) -> Settings:
+    return Settings(
+        input_dir=kw["input_dir"],
+        output_dir=kw["output_dir"],
+        cache_dir=kw["cache_dir"],
+        formats=_formats(kw["formats"]),
+        lang=kw["lang"],
+        topics=_topics(kw["topics"]),
+        title=kw["title"],
+        min_peers=kw["min_peers"],
+        jobs=kw["jobs"],
+        scheduler=kw["scheduler"],
+        verbose=kw["verbose"],
+        progress=kw["progress"],
+    )
+
+
+def run_build(settings: Settings) -> int:
+    """One build with progress and a summary; returns the exit code."""
+    from compare.build import ConfigError, build
+    from compare.summary import print_summary, progress_reporter
+
+    try:
+        with progress_reporter(_show_progress(settings.progress)) as progress:
+            result = build(settings, progress=progress)
+    except (ConfigError, FileNotFoundError) as exc:
+        log.error("%s", exc)
+        return EXIT_USAGE
+    except Exception as exc:
+        # Data files (codebook, catalogue) carry their own error types with file and line.
+        if type(exc).__name__ in ("CodebookError", "CatalogueError", "BuildLocked"):
+            log.error("%s", exc)
+            return EXIT_USAGE
+        raise
+    print_summary(result, settings)
+    return result.exit_code
+
+
+@cli.command()
+@_common_build_options
+def build(**kw: Any) -> None:
+    """Build the reports from the input directory (default docs_in/ → reports/)."""
+    _setup_logging(kw["verbose"], kw["quiet"])
+    try:
+        settings = _settings(**kw)
+    except click.BadParameter as exc:
+        raise click.UsageError(str(exc)) from exc
+    sys.exit(run_build(settings))
+
+
+@cli.command()
+@_common_build_options
+@click.option("--debounce", type=float, default=2.0, show_default=True,
+              help="Seconds of quiet before rebuilding (a copy of ten files gives one build).")
+@click.option("--polling", is_flag=True, help="Poll the directory (for file systems without inotify).")
+def watch(debounce: float, polling: bool, **kw: Any) -> None:
+    """Rebuild whenever plans in the input directory are added, changed, moved or deleted."""
+    _setup_logging(kw["verbose"], kw["quiet"])
+    from compare.watch import watch as watch_dir
+
+    settings = _settings(**kw)
+    run_build(settings)
+    log.info("watching %s (Ctrl-C to stop)", settings.input_dir)
+    try:
+        watch_dir(settings.input_dir, lambda: run_build(settings), debounce=debounce, polling=polling or None)
+    except KeyboardInterrupt:
+        pass
+
+
+@cli.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print everything as JSON.")
+@click.option("--noise/--no-noise", default=True, show_default=True, help="List the removed noise lines.")
+@click.option("--measures/--no-measures", default=True, show_default=True, help="List the measures.")
+def inspect(file: Path, as_json: bool, noise: bool, measures: bool) -> None:
+    """Show what the tool reads in one plan: metadata, noise, outline (大纲) with offsets, measures."""
+    _setup_logging(False, True)
+    from compare.build import analyse_file
+    from compare.ingest import IngestError
+    from compare.inspect import format_inspection
+
+    try:
+        analysis = analyse_file(file, file.parent)
+    except IngestError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_FAILED_DOCS)
+    if as_json:
+        from compare.model import to_dict
+
+        data = to_dict(analysis)
+        data["document"].pop("clean", None)
+        data["document"].pop("raw_text", None)
+        click.echo(json.dumps(data, ensure_ascii=False, indent=1))
+        return
+    click.echo(format_inspection(analysis, show_noise=noise, show_measures=measures))
+
+
+@cli.command()
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+def topics(lang: str) -> None:
+    """Print the topic codebook (议题编码表): ids, names, keywords and weights."""
+    _setup_logging(False, True)
+    from compare.topics import load_codebook
+    from compare.topics.codebook import format_codebook
+
+    try:
+        codebook = load_codebook()
+    except Exception as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    click.echo(format_codebook(codebook, lang=lang))
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        cli.main(args=argv, prog_name="policy-compare", standalone_mode=True)
+    except SystemExit as exc:
+        return int(exc.code or 0) if not isinstance(exc.code, str) else EXIT_USAGE
+    return EXIT_OK

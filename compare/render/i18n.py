@@ -1,0 +1,162 @@
+"""Languages of the reports: message catalogues compiled in memory, and their upkeep.
+
+The templates and the view model are written with Simplified Chinese source strings
+(``{% trans %}…{% endtrans %}``, ``_("…")``): Chinese is the default edition, so it never
+depends on a catalogue and can never show an untranslated key. The English edition reads
+``compare/locale/en/LC_MESSAGES/messages.po``, compiled at run time with Babel into an
+in-memory ``.mo`` (no binary file is committed).
+
+Refresh the catalogue after editing templates or ``view.py``::
+
+    python -m compare.render.i18n          # extract, merge into the .po, report untranslated
+"""
+
+from __future__ import annotations
+
+import gettext
+import io
+import sys
+from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import PoFileError, read_po, write_po
+
+from compare.config import PACKAGE_DIR, TEMPLATES_DIR
+
+LOCALE_DIR = PACKAGE_DIR / "locale"
+DOMAIN = "messages"
+DEFAULT_LANG = "zh"
+SOURCE_LANG = "zh"  # the language msgids are written in
+SUPPORTED_LANGS: tuple[str, ...] = ("zh", "en")
+# BCP 47 tags for <html lang>: "zh-CN" makes fontconfig and browsers pick the SC glyph forms.
+HTML_LANG = {"zh": "zh-CN", "en": "en"}
+BABEL_LOCALE = {"zh": "zh_Hans_CN", "en": "en"}
+
+
+class CatalogueError(ValueError):
+    """A message catalogue cannot be read; the message names the file and line."""
+
+
+def normalise_lang(lang: str | None) -> str:
+    """'zh', 'zh-CN', 'zh_CN', 'en-GB' … → a supported edition code; unknown → ValueError."""
+    code = (lang or DEFAULT_LANG).replace("_", "-").split("-")[0].lower()
+    if code not in SUPPORTED_LANGS:
+        raise ValueError(f"unsupported report language {lang!r}; choose one of {', '.join(SUPPORTED_LANGS)}")
+    return code
+
+
+def html_lang(lang: str) -> str:
+    return HTML_LANG[normalise_lang(lang)]
+
+
+def po_path(lang: str) -> Path:
+    return LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def read_catalogue(path: Path) -> Catalog:
+    """Parse a .po file strictly, so a bad edit fails with its file and line."""
+    try:
+        with path.open("rb") as fh:
+            return read_po(fh, abort_invalid=True)
+    except PoFileError as exc:
+        raise CatalogueError(f"{path}: {exc}") from exc
+    except OSError as exc:
+        raise CatalogueError(f"{path}: cannot read message catalogue ({exc})") from exc
+
+
+@lru_cache(maxsize=None)
+def translations(lang: str) -> gettext.NullTranslations:
+    """The gettext translations of one edition (identity for the source language)."""
+    code = normalise_lang(lang)
+    if code == SOURCE_LANG:
+        return gettext.NullTranslations()
+    catalogue = read_catalogue(po_path(code))
+    buf = io.BytesIO()
+    write_mo(buf, catalogue, use_fuzzy=False)
+    buf.seek(0)
+    return gettext.GNUTranslations(buf)
+
+
+def gettext_for(lang: str) -> gettext.NullTranslations:
+    """Alias kept short for callers that only translate a few strings."""
+    return translations(lang)
+
+
+# --- catalogue upkeep (developer tool, not used when rendering) -------------------------
+
+_KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
+_METHODS = [
+    ("**.j2", "jinja2.ext:babel_extract"),
+    ("**.html", "jinja2.ext:babel_extract"),
+]
+_OPTIONS = {"**.j2": {"extensions": "jinja2.ext.i18n"}, "**.html": {"extensions": "jinja2.ext.i18n"}}
+
+
+def extract_messages() -> Catalog:
+    """All translatable strings of the templates and of the view model."""
+    catalogue = Catalog(locale=None, project="compare", domain=DOMAIN)
+    for source_dir, methods, options in (
+        (TEMPLATES_DIR, _METHODS, _OPTIONS),
+        (PACKAGE_DIR / "render", [("**.py", "python")], {}),
+    ):
+        for filename, lineno, message, comments, context in extract_from_dir(
+            source_dir, method_map=methods, options_map=options, keywords=_KEYWORDS
+        ):
+            catalogue.add(
+                message, None, [(str(source_dir.name + "/" + filename), lineno)], auto_comments=comments
+            )
+            del context
+    return catalogue
+
+
+def untranslated(lang: str) -> list[str]:
+    """Source strings with no translation in ``lang``'s catalogue (empty for the source language)."""
+    if normalise_lang(lang) == SOURCE_LANG:
+        return []
+    have = read_catalogue(po_path(lang))
+    missing = []
+    for message in extract_messages():
+        if not message.id:
+            continue
+        got = have.get(message.id)
+        if got is None or not got.string or (isinstance(got.string, tuple) and not all(got.string)):
+            missing.append(message.id if isinstance(message.id, str) else message.id[0])
+    return missing
+
+
+def update_catalogue(lang: str) -> Path:
+    """Merge freshly extracted strings into ``lang``'s .po (new ones empty, old translations kept)."""
+    path = po_path(lang)
+    template = extract_messages()
+    if path.exists():
+        catalogue = read_catalogue(path)
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        catalogue = Catalog(locale=lang, project="compare", domain=DOMAIN)
+    catalogue.update(template, no_fuzzy_matching=True)
+    buf = io.BytesIO()
+    write_po(buf, catalogue, omit_header=False, sort_output=True, ignore_obsolete=True, width=110)
+    path.write_bytes(buf.getvalue())
+    return path
+
+
+def _main(argv: Iterable[str]) -> int:
+    langs = [a for a in argv if a] or [lang for lang in SUPPORTED_LANGS if lang != SOURCE_LANG]
+    status = 0
+    for lang in langs:
+        path = update_catalogue(lang)
+        translations.cache_clear()
+        missing = untranslated(lang)
+        print(f"{path}: {len(missing)} untranslated")
+        for msg in missing:
+            print(f"  {msg}")
+        status = status or int(bool(missing))
+    return status
+
+
+if __name__ == "__main__":
+    raise SystemExit(_main(sys.argv[1:]))

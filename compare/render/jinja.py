@@ -1,0 +1,86 @@
+"""The one Jinja environment of the HTML site and the PDF briefing.
+
+Autoescape is on for every template whatever its name (``*.j2``, ``*.html``, ``*.md``):
+plan text is untrusted input. The i18n extension is installed with the edition's
+translations (new-style gettext, so ``_("…%(n)s", n=3)`` formats and escapes). Filters
+only format for display; every figure comes computed from the view model.
+Markdown pages (the methodology) are rendered with raw HTML disabled.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from babel.numbers import format_decimal
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+from compare.config import TEMPLATES_DIR
+from compare.render.i18n import BABEL_LOCALE, normalise_lang, translations
+
+
+def _always_escape(_name: str | None) -> bool:
+    return True
+
+
+def make_environment(lang: str = "zh", templates_dir: Path = TEMPLATES_DIR) -> jinja2.Environment:
+    """A fresh environment for one edition (``zh`` or ``en``)."""
+    code = normalise_lang(lang)
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir)),
+        autoescape=_always_escape,
+        undefined=jinja2.StrictUndefined,  # a typo in a template fails the build, not the reader
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.install_gettext_translations(translations(code), newstyle=True)  # type: ignore[attr-defined]
+    env.filters["num"] = _number_filter(code)
+    env.filters["pct"] = _percent
+    env.filters["markdown"] = render_markdown
+    env.globals["lang"] = code
+    return env
+
+
+@lru_cache(maxsize=4)
+def environment(lang: str = "zh") -> jinja2.Environment:
+    """Shared environment per edition (templates are compiled once per process)."""
+    return make_environment(lang)
+
+
+def _number_filter(lang: str) -> Any:
+    locale = BABEL_LOCALE[lang]
+
+    def num(value: Any, digits: int = 0) -> str:
+        if value is None or value == "":
+            return ""
+        if isinstance(value, float) and digits:
+            return format_decimal(round(value, digits), format=f"#,##0.{'0' * digits}", locale=locale)
+        return format_decimal(value, locale=locale)
+
+    return num
+
+
+def _percent(value: float | None) -> str:
+    return "" if value is None else f"{round(100 * value)}%"
+
+
+_MD = MarkdownIt("js-default")  # CommonMark with tables, raw HTML off, links validated
+
+
+def render_markdown(text: str) -> Markup:
+    """Markdown → HTML; any HTML in the source is shown as text, never executed."""
+    return Markup(_MD.render(text))  # noqa: S704 - markdown-it escapes; html option is off
+
+
+def methodology_markdown(lang: str, templates_dir: Path = TEMPLATES_DIR) -> str:
+    """The methodology page's source for an edition (``templates/methodology.<lang>.md``)."""
+    path = templates_dir / f"methodology.{normalise_lang(lang)}.md"
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise FileNotFoundError(f"{path}: methodology page missing ({exc})") from exc

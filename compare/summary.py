@@ -1,0 +1,68 @@
+"""What a build tells its user: progress bars while it runs and a summary at the end."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+if TYPE_CHECKING:
+    from compare.build import BuildResult
+    from compare.config import Settings
+
+console = Console(stderr=True)
+
+
+@contextmanager
+def progress_reporter(enabled: bool) -> Iterator[Callable[[str, int, int], None] | None]:
+    """A callback (stage, done, total) drawing rich progress bars, or None when disabled."""
+    if not enabled:
+        yield None
+        return
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        tasks: dict[str, int] = {}
+
+        def update(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        yield update
+
+
+def print_summary(result: BuildResult, settings: Settings) -> None:
+    """Plans read, measures, families, gaps, outputs written, time per stage, files not used."""
+    out = settings.output_dir
+    if not result.changed:
+        console.print(f"[green]Nothing changed[/] since build {result.build_id}: reports in {out}/ kept as they are.")
+    else:
+        c = result.counts
+        console.print(
+            f"[bold]Build {result.build_id}[/]: {c.get('plans', 0)} plans compared, "
+            f"{c.get('sections', 0)} sections, {c.get('measures', 0)} measures, "
+            f"{c.get('families', 0)} families, {c.get('gaps', 0)} gaps, {c.get('reuse', 0)} reused passages "
+            f"({result.cache_hits} plans from cache)."
+        )
+        if result.timings:
+            table = Table(title="time per stage (s)", show_header=True, header_style="bold")
+            for name in result.timings:
+                table.add_column(name, justify="right")
+            table.add_row(*(f"{v:.2f}" for v in result.timings.values()))
+            console.print(table)
+        written = [o for o in ("site/index.html", "briefing.pdf", "data/comparison.xlsx") if o in result.outputs]
+        console.print(f"Outputs in {out}/: " + ", ".join(written + [f"{len(result.outputs)} files in all"]))
+    for w in result.warnings:
+        console.print(f"[yellow]warning[/] {w}")
+    for f in result.failed:
+        console.print(f"[red]not used[/] {f.source_file}: {f.reason}")

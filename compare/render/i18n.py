@@ -17,7 +17,7 @@ import gettext
 import io
 import sys
 from collections.abc import Iterable
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
@@ -68,7 +68,7 @@ def read_catalogue(path: Path) -> Catalog:
         raise CatalogueError(f"{path}: cannot read message catalogue ({exc})") from exc
 
 
-@lru_cache(maxsize=None)
+@cache
 def translations(lang: str) -> gettext.NullTranslations:
     """The gettext translations of one edition (identity for the source language)."""
     code = normalise_lang(lang)
@@ -137,7 +137,16 @@ def update_catalogue(lang: str) -> Path:
     else:
         path.parent.mkdir(parents=True, exist_ok=True)
         catalogue = Catalog(locale=lang, project="compare", domain=DOMAIN)
+    created = catalogue.creation_date
     catalogue.update(template, no_fuzzy_matching=True)
+    # keep the file stable across runs: no new dates, no fuzzy header, our own header comment
+    catalogue.creation_date = created
+    catalogue.revision_date = created
+    catalogue.fuzzy = False
+    catalogue.header_comment = (
+        f"# {lang} messages of the compare reports. Source strings are Simplified Chinese.\n"
+        "# Refresh with: python -m compare.render.i18n  (compiled in memory at run time; no .mo file)"
+    )
     buf = io.BytesIO()
     write_po(buf, catalogue, omit_header=False, sort_output=True, ignore_obsolete=True, width=110)
     path.write_bytes(buf.getvalue())

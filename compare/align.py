@@ -1,0 +1,159 @@
+"""Alignment: every plan's measures gathered into families of the same normalised measure.
+
+1. Catalogue families (``compare/data/families.yaml``): a measure (``kind == "measure"``, never
+   context) joins each family whose rules match its match text, with similarity 1.0 and the
+   matched words as evidence. A measure that bundles several actions joins several families, but
+   one stretch of text carries one family: where two families' evidence covers the same characters,
+   only the more specific hit (more characters of evidence; then the family whose topic the measure
+   carries; then catalogue order) keeps it.
+2. Proposed families (``compare.similarity``) over the measures no catalogue family took.
+3. Verbatim reuse between plans (``compare.reuse``).
+
+Families are sorted by topic (codebook order), then by number of plans, catalogue before proposed.
+The same input always gives the same output.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from compare.catalogue import TOPIC_IDS, Catalogue, FamilySpec, Hit
+from compare.model import Alignment, Family, FamilyMember, Measure, PlanAnalysis
+from compare.reuse import ReuseSettings, find_reuse
+from compare.similarity import Candidate, SimilaritySettings, propose_families
+
+# Matching ignores layout and quotation marks: 实行“标准地”出让 reads 实行标准地出让.
+_IGNORED = re.compile(r"[\s\u3000“”‘’\"'「」『』〝〞]+")
+_TOPIC_RANK = {t: i for i, t in enumerate(TOPIC_IDS)}
+
+
+@dataclass(frozen=True)
+class AlignSettings:
+    """Settings of the cross-plan stage, read from ``compare/data/align.yaml``."""
+
+    similarity: SimilaritySettings = field(default_factory=SimilaritySettings)
+    reuse: ReuseSettings = field(default_factory=ReuseSettings)
+    propose: bool = True  # propose families by similarity for measures the catalogue did not take
+    detect_reuse: bool = True
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> AlignSettings:
+        return cls(similarity=SimilaritySettings.load(path), reuse=ReuseSettings.load(path))
+
+
+@lru_cache(maxsize=1)
+def default_settings() -> AlignSettings:
+    return AlignSettings.load()
+
+
+@dataclass(frozen=True)
+class CatalogueMatch:
+    """One measure recognised as one catalogue family."""
+
+    family: FamilySpec
+    hits: tuple[Hit, ...]
+
+    @property
+    def evidence(self) -> str:
+        return "; ".join(dict.fromkeys(h.evidence for h in self.hits))
+
+
+def align(
+    plans: Sequence[PlanAnalysis], catalogue: Catalogue, settings: AlignSettings | None = None
+) -> Alignment:
+    """Families (catalogue, then proposed) over all plans' measures, and verbatim reuse between plans."""
+    settings = settings or default_settings()
+    order = {f.id: i for i, f in enumerate(catalogue.families)}
+    members: dict[str, list[FamilyMember]] = {}
+    untaken: list[Candidate] = []
+    for plan in plans:
+        for m in plan.measures:
+            if m.kind != "measure":
+                continue
+            text = match_text(plan, m)
+            found = catalogue_matches(text, catalogue, m, order)
+            for cm in found:
+                members.setdefault(cm.family.id, []).append(
+                    FamilyMember(cm.family.id, m.plan_id, m.measure_id, 1.0, cm.evidence)
+                )
+            if not found:
+                untaken.append(Candidate(m.plan_id, m.measure_id, m.primary_topic, text))
+    families = [
+        Family(f.id, f.topic, f.name, f.gloss, "catalogue", members[f.id])
+        for f in catalogue.families
+        if f.id in members
+    ]
+    if settings.propose:
+        families.extend(propose_families(untaken, settings.similarity))
+    families.sort(key=_family_order)
+    reuse = []
+    if settings.detect_reuse:
+        reuse = find_reuse([p.document for p in plans], settings.reuse.min_length, settings.reuse)
+    return Alignment(families=families, reuse=reuse)
+
+
+def _family_order(f: Family) -> tuple[int, int, int, str]:
+    return (
+        _TOPIC_RANK.get(f.topic, len(_TOPIC_RANK)),
+        -len(f.plan_ids),
+        f.source != "catalogue",
+        f.family_id,
+    )
+
+
+def match_text(plan: PlanAnalysis, measure: Measure) -> str:
+    """The text rules are matched on: the measure's slice of the match copy, layout and quotes removed."""
+    clean = plan.document.clean
+    if len(clean.match) == len(clean.text) and 0 <= measure.clean_start < measure.clean_end <= len(
+        clean.match
+    ):
+        text = clean.match[measure.clean_start : measure.clean_end]
+    else:
+        text = measure.text
+    return normalise_for_matching(text)
+
+
+def normalise_for_matching(text: str) -> str:
+    """Half-width letters, digits and punctuation; whitespace and quotation marks removed."""
+    text = "".join(
+        unicodedata.normalize("NFKC", c) if "\uff01" <= c <= "\uff5e" or c == "\u3000" else c for c in text
+    )
+    return _IGNORED.sub("", text)
+
+
+def catalogue_matches(
+    text: str, catalogue: Catalogue, measure: Measure | None = None, order: dict[str, int] | None = None
+) -> list[CatalogueMatch]:
+    """The catalogue families ``text`` carries, one family per stretch of text (see module docstring)."""
+    order = order or {f.id: i for i, f in enumerate(catalogue.families)}
+    topics = [t.topic for t in measure.topics] if measure is not None else []
+    candidates = [(f, list(f.all_hits(text))) for f in catalogue.families]
+    candidates = [(f, hits) for f, hits in candidates if hits]
+
+    def rank(item: tuple[FamilySpec, list[Hit]]) -> tuple[int, int, int]:
+        f, hits = item
+        topic_rank = topics.index(f.topic) if f.topic in topics else len(topics) + 1
+        return (-max(h.weight for h in hits), topic_rank, order[f.id])
+
+    claimed: list[tuple[int, int]] = []
+    chosen: list[CatalogueMatch] = []
+    for f, hits in sorted(candidates, key=rank):
+        free = [h for h in sorted(hits, key=lambda h: -h.weight) if not _overlaps(h, claimed)]
+        if not free:
+            continue
+        kept: list[Hit] = []
+        for h in free:
+            if not _overlaps(h, claimed):
+                kept.append(h)
+                claimed.extend(h.spans)
+        chosen.append(CatalogueMatch(f, tuple(sorted(kept, key=lambda h: h.start))))
+    return sorted(chosen, key=lambda cm: order[cm.family.id])
+
+
+def _overlaps(hit: Hit, claimed: list[tuple[int, int]]) -> bool:
+    return any(s < ce and cs < e for s, e in hit.spans for cs, ce in claimed)

@@ -1,0 +1,351 @@
+"""Attributes of a measure: instrument, bindingness, deadline, responsible units (责任单位).
+
+All cue words and patterns come from ``compare/data/attributes.yaml`` (read once by ``load_rules``);
+the functions here are pure: text in, attribute out. Texts are matched after ``normalise_chars``
+(full-width → half-width, offsets kept), so callers may pass clean or match text.
+Quantified targets are read in ``targets.py``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, cast
+
+from compare.config import DATA_DIR
+from compare.model import BINDINGNESS_ORDER, Bindingness, Instrument
+from compare.segment import normalise_chars
+from compare.topics.codebook import DataFileError, line_of, read_bytes, read_yaml
+
+RULES_PATH = DATA_DIR / "attributes.yaml"
+
+
+class RulesError(DataFileError):
+    """attributes.yaml cannot be used: names the file, the line and what is wrong."""
+
+
+@dataclass(frozen=True)
+class ContextCue:
+    regex: re.Pattern[str]
+    reason: str
+
+
+@dataclass(frozen=True)
+class InstrumentRule:
+    type: str
+    instrument: Instrument
+    regex: re.Pattern[str]
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Everything attributes.yaml says, compiled."""
+
+    version: str
+    # segmentation
+    unit_lead: re.Pattern[str]  # an action verb (after adverbs) at the start of a sentence
+    lead_patterns: tuple[re.Pattern[str], ...]
+    sentence_end: re.Pattern[str]
+    # context
+    heading_cues: tuple[ContextCue, ...]
+    enclosing_cues: tuple[ContextCue, ...]
+    unit_cues: tuple[ContextCue, ...]
+    target_unit: re.Pattern[str]
+    target_instrument: re.Pattern[str]
+    target_intro: re.Pattern[str]
+    validity: re.Pattern[str]
+    # responsible units
+    tails: tuple[re.Pattern[str], ...]
+    unit_separators: re.Pattern[str]
+    lead_words: re.Pattern[str]
+    drop_words: tuple[str, ...]
+    cooperate_words: re.Pattern[str]
+    generic_names: frozenset[str]
+    # bindingness
+    binding_default: Bindingness
+    binding_cues: dict[str, tuple[str, ...]]
+    binding_false: dict[str, tuple[str, ...]]
+    # instruments
+    instruments: tuple[InstrumentRule, ...]
+    # targets (read by targets.py)
+    targets: dict[str, Any] = field(default_factory=dict)
+    deadline_patterns: tuple[re.Pattern[str], ...] = ()
+
+
+class _Reader:
+    def __init__(self, path: Path, data: Any) -> None:
+        self.path = path
+        self.data = data
+
+    def fail(self, container: Any, key: Any, message: str) -> RulesError:
+        return RulesError(self.path, line_of(container, key), message)
+
+    def section(self, name: str) -> dict[str, Any]:
+        value = self.data.get(name)
+        if not isinstance(value, dict):
+            raise self.fail(self.data, name, f"section {name!r} missing or not a mapping")
+        return value
+
+    def get(self, container: dict[str, Any], key: str, kind: type | tuple[type, ...], what: str) -> Any:
+        if key not in container:
+            raise self.fail(container, None, f"{what}: missing key {key!r}")
+        value = container[key]
+        if not isinstance(value, kind):
+            raise self.fail(container, key, f"{what}.{key} has the wrong type ({type(value).__name__})")
+        return value
+
+    def compile(self, container: Any, key: Any, pattern: Any, what: str, flags: int = 0) -> re.Pattern[str]:
+        if not isinstance(pattern, str) or not pattern:
+            raise self.fail(container, key, f"{what}: a pattern must be a non-empty string, got {pattern!r}")
+        try:
+            return re.compile(pattern, flags)
+        except re.error as e:
+            raise self.fail(container, key, f"{what}: bad regular expression {pattern!r}: {e}") from None
+
+    def words(self, container: Any, key: str, what: str) -> tuple[str, ...]:
+        value = self.get(container, key, list, what)
+        for i, w in enumerate(value):
+            if not isinstance(w, str) or not w:
+                raise self.fail(value, i, f"{what}.{key}[{i}] must be a non-empty string")
+        return tuple(value)
+
+    def cues(self, container: dict[str, Any], key: str, what: str) -> tuple[ContextCue, ...]:
+        items = self.get(container, key, list, what)
+        out = []
+        for i, item in enumerate(items):
+            if not isinstance(item, dict) or set(item) != {"pattern", "reason"}:
+                raise self.fail(items, i, f"{what}.{key}[{i}] must have exactly the keys pattern and reason")
+            out.append(ContextCue(self.compile(item, "pattern", item["pattern"], f"{what}.{key}[{i}]"), item["reason"]))
+        return tuple(out)
+
+    def read(self, version: str) -> Rules:
+        if not isinstance(self.data, dict):
+            raise RulesError(self.path, 1, "attributes.yaml must be a mapping of sections")
+        seg = self.section("segmentation")
+        verbs = sorted(self.words(seg, "action_verbs", "segmentation"), key=len, reverse=True)
+        adverbs = sorted(self.words(seg, "adverbs", "segmentation"), key=len, reverse=True)
+        adv = "|".join(map(re.escape, adverbs))
+        unit_lead = re.compile(rf"^(?:(?:{adv})\s*)*(?:{'|'.join(map(re.escape, verbs))})")
+        lead_patterns = tuple(
+            self.compile(seg["lead_patterns"], i, p, f"segmentation.lead_patterns[{i}]")
+            for i, p in enumerate(self.get(seg, "lead_patterns", list, "segmentation"))
+        )
+        ctx = self.section("context")
+        resp = self.section("responsible")
+        bind = self.section("bindingness")
+        levels = self.get(bind, "levels", dict, "bindingness")
+        if set(levels) != set(BINDINGNESS_ORDER):
+            raise self.fail(bind, "levels", f"bindingness.levels must name exactly {', '.join(BINDINGNESS_ORDER)}")
+        default = self.get(bind, "default", str, "bindingness")
+        if default not in BINDINGNESS_ORDER:
+            raise self.fail(bind, "default", f"bindingness.default must be one of {', '.join(BINDINGNESS_ORDER)}")
+        false = self.get(bind, "false_hits", dict, "bindingness")
+        instruments = []
+        items = self.data.get("instruments")
+        if not isinstance(items, list):
+            raise self.fail(self.data, "instruments", "instruments must be a list")
+        for i, item in enumerate(items):
+            if not isinstance(item, dict) or set(item) != {"type", "instrument", "pattern"}:
+                raise self.fail(items, i, f"instruments[{i}] must have exactly the keys type, instrument, pattern")
+            if item["instrument"] not in ("supply", "environment", "demand"):
+                raise self.fail(item, "instrument", f"instruments[{i}]: instrument must be supply|environment|demand")
+            rx = self.compile(item, "pattern", item["pattern"], f"instruments[{i}]")
+            instruments.append(InstrumentRule(str(item["type"]), cast(Instrument, item["instrument"]), rx))
+        targets = self.section("targets")
+        deadline = self.section("deadline")
+        return Rules(
+            version=version,
+            unit_lead=unit_lead,
+            lead_patterns=lead_patterns,
+            sentence_end=self.compile(seg, "sentence_end", seg.get("sentence_end"), "segmentation"),
+            heading_cues=self.cues(ctx, "heading", "context"),
+            enclosing_cues=self.cues(ctx, "enclosing", "context"),
+            unit_cues=self.cues(ctx, "unit", "context"),
+            target_unit=self.compile(ctx, "target_unit", ctx.get("target_unit"), "context"),
+            target_instrument=self.compile(ctx, "target_instrument", ctx.get("target_instrument"), "context"),
+            target_intro=self.compile(ctx, "target_intro", ctx.get("target_intro"), "context", re.M),
+            validity=self.compile(ctx, "validity", ctx.get("validity"), "context"),
+            tails=tuple(
+                self.compile(resp["tails"], i, p, f"responsible.tails[{i}]")
+                for i, p in enumerate(self.get(resp, "tails", list, "responsible"))
+            ),
+            unit_separators=self.compile(resp, "separators", resp.get("separators"), "responsible"),
+            lead_words=self.compile(resp, "lead_words", resp.get("lead_words"), "responsible"),
+            drop_words=tuple(sorted(self.words(resp, "drop_words", "responsible"), key=len, reverse=True)),
+            cooperate_words=self.compile(resp, "cooperate_words", resp.get("cooperate_words"), "responsible"),
+            generic_names=frozenset(self.words(resp, "generic_names", "responsible")),
+            binding_default=cast(Bindingness, default),
+            binding_cues={lvl: self.words(levels, lvl, "bindingness.levels") for lvl in BINDINGNESS_ORDER},
+            binding_false={str(k): self.words(false, k, "bindingness.false_hits") for k in false},
+            instruments=tuple(instruments),
+            targets=targets,
+            deadline_patterns=tuple(
+                self.compile(deadline["patterns"], i, p, f"deadline.patterns[{i}]")
+                for i, p in enumerate(self.get(deadline, "patterns", list, "deadline"))
+            ),
+        )
+
+
+_CACHE: dict[tuple[str, str], Rules] = {}
+
+
+def load_rules(path: Path | None = None) -> Rules:
+    """Read and compile attributes.yaml (cached per file content); ``RulesError`` on a bad edit."""
+    path = Path(path) if path is not None else RULES_PATH
+    raw = read_bytes(path, RulesError)
+    version = hashlib.sha256(raw).hexdigest()
+    key = (str(path.resolve()), version)
+    if key not in _CACHE:
+        data, _ = read_yaml(path, RulesError, raw)
+        _CACHE[key] = _Reader(path, data).read(version)
+    return _CACHE[key]
+
+
+# --- bindingness ---------------------------------------------------------------------------------
+
+
+def _count_cue(text: str, cue: str, false_hits: tuple[str, ...]) -> int:
+    """Occurrences of ``cue`` in ``text`` that are not inside one of its false-hit words."""
+    n = 0
+    for m in re.finditer(re.escape(cue), text):
+        if not any(
+            text.startswith(fw, m.start() - off)
+            for fw in false_hits
+            for off in range(len(fw) - len(cue) + 1)
+            if fw[off : off + len(cue)] == cue and m.start() - off >= 0
+        ):
+            n += 1
+    return n
+
+
+def bindingness(text: str, rules: Rules | None = None) -> Bindingness:
+    """The strongest level whose cue occurs: mandatory > directive > supportive > exploratory.
+
+    False hits are removed first (要 in 重要/主要/需要/要素, 应 in 应用/供应/相应 …). No cue at all →
+    ``bindingness.default`` (directive): a plan's bare imperative ("实施…", "建立…") instructs.
+    """
+    rules = rules or load_rules()
+    norm = normalise_chars(text)
+    for level in BINDINGNESS_ORDER:
+        for cue in rules.binding_cues[level]:
+            if _count_cue(norm, cue, rules.binding_false.get(cue, ())):
+                return level
+    return rules.binding_default
+
+
+def binding_evidence(text: str, rules: Rules | None = None) -> list[tuple[str, str]]:
+    """(level, cue) for every cue present, strongest first; for explaining a bindingness."""
+    rules = rules or load_rules()
+    norm = normalise_chars(text)
+    return [
+        (level, cue)
+        for level in BINDINGNESS_ORDER
+        for cue in rules.binding_cues[level]
+        if _count_cue(norm, cue, rules.binding_false.get(cue, ()))
+    ]
+
+
+# --- instrument ----------------------------------------------------------------------------------
+
+
+def instrument(text: str, rules: Rules | None = None) -> tuple[Instrument | None, str | None]:
+    """(Rothwell & Zegveld instrument, finer type) of the first rule in attributes.yaml that matches."""
+    rules = rules or load_rules()
+    norm = normalise_chars(text)
+    for rule in rules.instruments:
+        if rule.regex.search(norm):
+            return rule.instrument, rule.type
+    return None, None
+
+
+# --- deadline ------------------------------------------------------------------------------------
+
+
+def deadline(text: str, rules: Rules | None = None) -> str | None:
+    """The year a measure is due: "2025", "2021-2024", or a relative span as printed ("3年内")."""
+    rules = rules or load_rules()
+    norm = normalise_chars(text)
+    for rx in rules.deadline_patterns:
+        m = rx.search(norm)
+        if not m:
+            continue
+        groups = m.groupdict()
+        if groups.get("rel"):
+            return re.sub(r"\s+", "", groups["rel"])
+        a, b = groups.get("a"), groups.get("b")
+        if a and b:
+            if len(b) == 2:  # 2021—24年
+                b = a[:2] + b
+            return f"{a}-{b}" if a != b else a
+        if a:
+            return a
+    return None
+
+
+# --- responsible units (责任单位) -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Tail:
+    """A responsibility tail closing an item: its span in the text and the units it names."""
+
+    start: int
+    end: int
+    units: list[str]
+
+
+def _split_outside_parens(text: str, sep: re.Pattern[str]) -> list[str]:
+    parts, depth, cur = [], 0, []
+    for ch in text:
+        if ch in "(（〔[":
+            depth += 1
+        elif ch in ")）〕]":
+            depth = max(0, depth - 1)
+        if depth == 0 and sep.fullmatch(ch):
+            parts.append("".join(cur))
+            cur = []
+        else:
+            cur.append(ch)
+    parts.append("".join(cur))
+    return parts
+
+
+def split_units(names: str, rules: Rules | None = None) -> list[str]:
+    """"市商务局、市发改委,各县(市、区)人民政府" → clean names, a 牵头 (lead) unit first."""
+    rules = rules or load_rules()
+    lead: list[str] = []
+    rest: list[str] = []
+    for part in _split_outside_parens(normalise_chars(names), rules.unit_separators):
+        # "国家发展改革委会同有关部门" → the lead and the cooperating units
+        pieces = rules.cooperate_words.split(part)
+        for j, piece in enumerate(pieces):
+            is_lead = bool(rules.lead_words.search(piece))
+            name = rules.lead_words.sub("", piece)
+            for w in rules.drop_words:
+                name = name.replace(w, "")
+            name = name.strip(" \t\u3000.。:：")
+            if not name or name in rules.generic_names and j > 0:
+                continue
+            (lead if is_lead else rest).append(name)
+    seen: set[str] = set()
+    out = []
+    for n in lead + rest:
+        if n not in seen:
+            seen.add(n)
+            out.append(n)
+    return out
+
+
+def responsible_tail(text: str, rules: Rules | None = None) -> Tail | None:
+    """The 〔责任单位：…〕 / （…负责） tail that closes ``text``, if any (only at its very end)."""
+    rules = rules or load_rules()
+    norm = normalise_chars(text)
+    for rx in rules.tails:
+        m = rx.search(norm)
+        if m:
+            units = split_units(m.group("units"), rules)
+            if units:
+                return Tail(m.start(), len(text.rstrip()), units)
+    return None

@@ -1,0 +1,297 @@
+"""The cache of per-document results: one embedded SQLite database of ``PlanAnalysis`` values.
+
+A row is keyed by the sha256 of a file's bytes and a hash of the versions that shaped the analysis
+(codebook, catalogue, code), so editing a plan, a data file or the code makes its old rows unreachable.
+Values are ``to_dict(PlanAnalysis)`` as JSON, zlib-compressed, with their own sha256 checksum: a row that
+fails any check is deleted and reported as a miss, never trusted. A database file SQLite cannot read is
+moved aside (``<name>.corrupt-<time>``) and recreated with a warning. WAL mode lets several processes
+read while one writes; every write is one transaction, so a crash leaves the last committed state.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import json
+import logging
+import os
+import sqlite3
+import threading
+import time
+import warnings
+import zlib
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from compare.model import PlanAnalysis, from_dict, to_dict
+
+log = logging.getLogger(__name__)
+
+DB_NAME = "analyses.sqlite3"
+# Bump when the row layout or the payload envelope changes: old rows then read as misses.
+SCHEMA_VERSION = 1
+# Long enough to ride out another process's write transaction (a put is milliseconds; a prune of
+# thousands of rows well under a second), short enough that a wedged holder surfaces as an error.
+BUSY_TIMEOUT_MS = 30_000
+# Level 6 is zlib's default: JSON of a plan (~1 MB) shrinks ~8x in a few ms; higher levels gain little.
+ZLIB_LEVEL = 6
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS analyses (
+    sha256   TEXT NOT NULL,
+    versions TEXT NOT NULL,
+    schema   INTEGER NOT NULL,
+    payload  BLOB NOT NULL,
+    checksum TEXT NOT NULL,
+    created  REAL NOT NULL,
+    PRIMARY KEY (sha256, versions)
+);
+CREATE TABLE IF NOT EXISTS meta (
+    key      TEXT NOT NULL,
+    versions TEXT NOT NULL,
+    schema   INTEGER NOT NULL,
+    payload  BLOB NOT NULL,
+    checksum TEXT NOT NULL,
+    created  REAL NOT NULL,
+    PRIMARY KEY (key, versions)
+);
+"""
+
+# Files whose content shapes an analysis: code and the data it reads (codebook, catalogue, patterns).
+_CODE_SUFFIXES = frozenset({".py", ".yaml", ".yml", ".txt", ".json", ".csv", ".tsv", ".toml"})
+
+
+@functools.lru_cache(maxsize=1)
+def code_version() -> str:
+    """Hash of the package's source and data files (computed once per process: a few ms)."""
+    package_dir = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(package_dir.rglob("*")):
+        if not path.is_file() or path.suffix not in _CODE_SUFFIXES or "__pycache__" in path.parts:
+            continue
+        digest.update(path.relative_to(package_dir).as_posix().encode("utf-8"))
+        digest.update(b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()[:16]
+
+
+def versions_key(versions: Mapping[str, str]) -> str:
+    """Stable hash of a versions mapping (order of keys does not matter)."""
+    text = json.dumps({str(k): str(v) for k, v in versions.items()}, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(f"schema={SCHEMA_VERSION}\n{text}".encode()).hexdigest()[:32]
+
+
+def _is_corruption(exc: BaseException) -> bool:
+    # OperationalError ("database is locked", disk full) and IntegrityError are not corruption; plain
+    # DatabaseError is what SQLite raises for "file is not a database" / "disk image is malformed".
+    return isinstance(exc, sqlite3.DatabaseError) and not isinstance(
+        exc, sqlite3.OperationalError | sqlite3.IntegrityError | sqlite3.ProgrammingError
+    )
+
+
+def _encode(value: Any) -> tuple[bytes, str]:
+    envelope = {"schema": SCHEMA_VERSION, "value": value}
+    raw = json.dumps(envelope, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    payload = zlib.compress(raw, ZLIB_LEVEL)
+    return payload, hashlib.sha256(payload).hexdigest()
+
+
+def _decode(payload: bytes, checksum: str) -> Any:
+    """The stored value; raises ValueError on any inconsistency."""
+    if not isinstance(payload, bytes) or hashlib.sha256(payload).hexdigest() != checksum:
+        raise ValueError("checksum mismatch")
+    envelope = json.loads(zlib.decompress(payload).decode("utf-8"))
+    if not isinstance(envelope, dict) or envelope.get("schema") != SCHEMA_VERSION or "value" not in envelope:
+        raise ValueError("schema version mismatch")
+    return envelope["value"]
+
+
+class AnalysisCache:
+    """Per-document analyses keyed by (file sha256, versions); see the module docstring.
+
+    ``path`` is the cache directory (created if missing; the database is ``path/analyses.sqlite3``)
+    or, when it has a suffix such as ``.sqlite``, the database file itself.
+    One instance may be shared by the threads of a process; each process opens its own.
+    """
+
+    def __init__(self, path: Path, versions: Mapping[str, str]) -> None:
+        path = Path(path)
+        # A directory (the usual ``.cache/``), or the database file itself when a file name is given.
+        if path.suffix and not path.is_dir():
+            self.directory, self.db_path = path.parent, path
+        else:
+            self.directory, self.db_path = path, path / DB_NAME
+        self.versions = dict(versions)
+        self.key = versions_key(versions)
+        self._lock = threading.RLock()
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self._conn = self._open()
+
+    # -- connection -------------------------------------------------------------------------
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(
+            self.db_path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
+        )
+        conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA journal_mode=WAL")
+        # NORMAL in WAL mode: committed transactions survive a process crash; only an OS crash may
+        # lose the last ones, which for a cache costs a recomputation, not correctness.
+        conn.execute("PRAGMA synchronous=NORMAL")
+        with conn:
+            conn.executescript(_SCHEMA)
+        conn.execute("SELECT count(*) FROM analyses").fetchone()
+        return conn
+
+    def _open(self) -> sqlite3.Connection:
+        try:
+            return self._connect()
+        except sqlite3.DatabaseError as exc:
+            if not _is_corruption(exc):
+                raise
+            self._move_aside(exc)
+            return self._connect()
+
+    def _move_aside(self, exc: BaseException) -> None:
+        stamp = time.strftime("%Y%m%dT%H%M%S")
+        aside = self.db_path.with_name(f"{self.db_path.name}.corrupt-{stamp}-{os.getpid()}")
+        message = (
+            f"cache database {self.db_path} is unreadable ({exc}); moved it to {aside.name}, starting afresh"
+        )
+        warnings.warn(message, RuntimeWarning, stacklevel=3)
+        log.warning(message)
+        if self.db_path.exists():
+            os.replace(self.db_path, aside)
+        for suffix in ("-wal", "-shm"):
+            side = self.db_path.with_name(self.db_path.name + suffix)
+            if side.exists():
+                os.replace(side, aside.with_name(aside.name + suffix))
+
+    def _recover(self, exc: BaseException) -> None:
+        """The database went bad while open: move it aside and reconnect to a fresh one."""
+        with contextlib.suppress(sqlite3.Error):
+            self._conn.close()
+        self._move_aside(exc)
+        self._conn = self._connect()
+
+    # -- analyses ---------------------------------------------------------------------------
+    def get(self, sha256: str) -> PlanAnalysis | None:
+        """The cached analysis of a file with these bytes under the current versions, else None."""
+        row = self._fetch_sql(
+            "SELECT payload, checksum FROM analyses WHERE sha256=? AND versions=?", (sha256, self.key)
+        )
+        if row is None:
+            return None
+        try:
+            value = _decode(row[0], row[1])
+            analysis = from_dict(PlanAnalysis, value)
+            if analysis.document.sha256 not in ("", sha256):
+                raise ValueError("row holds another file's analysis")
+            return analysis
+        except Exception as exc:  # any bad row is a miss: bad zlib, JSON, schema, or dataclass shape
+            log.warning("cache row for %s discarded: %s", sha256[:12], exc)
+            self._execute_sql("DELETE FROM analyses WHERE sha256=? AND versions=?", (sha256, self.key))
+            return None
+
+    def put(self, sha256: str, analysis: PlanAnalysis) -> None:
+        """Store (or replace) the analysis of a file with these bytes under the current versions."""
+        payload, checksum = _encode(to_dict(analysis))
+        self._execute_sql(
+            "INSERT OR REPLACE INTO analyses (sha256, versions, schema, payload, checksum, created) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (sha256, self.key, SCHEMA_VERSION, payload, checksum, time.time()),
+        )
+
+    def prune(self, keep_sha256s: Iterable[str]) -> int:
+        """Delete rows of files not in ``keep_sha256s`` and rows of other versions; return how many."""
+        keep = sorted(set(keep_sha256s))
+        with self._lock:
+            try:
+                with self._conn:
+                    self._conn.execute("BEGIN IMMEDIATE")
+                    self._conn.execute("CREATE TEMP TABLE IF NOT EXISTS keep (sha256 TEXT PRIMARY KEY)")
+                    self._conn.execute("DELETE FROM keep")
+                    self._conn.executemany("INSERT OR IGNORE INTO keep VALUES (?)", [(k,) for k in keep])
+                    cur = self._conn.execute(
+                        "DELETE FROM analyses WHERE versions<>? OR sha256 NOT IN (SELECT sha256 FROM keep)",
+                        (self.key,),
+                    )
+                    removed = cur.rowcount
+                    self._conn.execute("DELETE FROM meta WHERE versions<>?", (self.key,))
+                    return removed
+            except sqlite3.DatabaseError as exc:
+                if not _is_corruption(exc):
+                    raise
+                self._recover(exc)
+                return 0
+
+    def __contains__(self, sha256: object) -> bool:
+        if not isinstance(sha256, str):
+            return False
+        row = self._fetch_sql("SELECT 1 FROM analyses WHERE sha256=? AND versions=?", (sha256, self.key))
+        return row is not None
+
+    def __len__(self) -> int:
+        row = self._fetch_sql("SELECT count(*) FROM analyses WHERE versions=?", (self.key,))
+        return int(row[0]) if row else 0
+
+    # -- cross-document results -------------------------------------------------------------
+    def get_meta(self, key: str) -> Any | None:
+        """A JSON value stored by ``put_meta`` under the current versions, else None."""
+        row = self._fetch_sql(
+            "SELECT payload, checksum FROM meta WHERE key=? AND versions=?", (key, self.key)
+        )
+        if row is None:
+            return None
+        try:
+            return _decode(row[0], row[1])
+        except Exception as exc:
+            log.warning("cache meta %r discarded: %s", key, exc)
+            self._execute_sql("DELETE FROM meta WHERE key=? AND versions=?", (key, self.key))
+            return None
+
+    def put_meta(self, key: str, value: Any) -> None:
+        """Store a JSON-serialisable value (e.g. a cross-document result) under the current versions."""
+        payload, checksum = _encode(value)
+        self._execute_sql(
+            "INSERT OR REPLACE INTO meta (key, versions, schema, payload, checksum, created) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (key, self.key, SCHEMA_VERSION, payload, checksum, time.time()),
+        )
+
+    # -- plumbing ---------------------------------------------------------------------------
+    def _fetch_sql(self, sql: str, params: tuple[Any, ...]) -> tuple[Any, ...] | None:
+        with self._lock:
+            try:
+                row: tuple[Any, ...] | None = self._conn.execute(sql, params).fetchone()
+                return row
+            except sqlite3.DatabaseError as exc:
+                if not _is_corruption(exc):
+                    raise
+                self._recover(exc)
+                return None
+
+    def _execute_sql(self, sql: str, params: tuple[Any, ...]) -> None:
+        with self._lock:
+            try:
+                with self._conn:
+                    self._conn.execute("BEGIN IMMEDIATE")
+                    self._conn.execute(sql, params)
+            except sqlite3.DatabaseError as exc:
+                if not _is_corruption(exc):
+                    raise
+                self._recover(exc)
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> AnalysisCache:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()

@@ -1,0 +1,66 @@
+"""Documents a plan cites: 《title》(文号), and 《title》 alone where the title names a document.
+
+``find_citations`` scans the clean text, so a title broken over two lines by the page is read whole
+(the line break is dropped from the title), and reports raw spans through ``CleanText.raw_span``.
+Aliases introduced by 简称 (以下简称《总体规划》) are not citations; the plan's own title is not either.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from compare.datafiles import alternation, get_str_list, section
+from compare.frontmatter import find_doc_numbers
+from compare.model import CitedDocument, CleanText
+from compare.ingest.normalize import match_text
+
+DATA_FILE = "metadata.yaml"
+_TITLE = re.compile(r"《(?P<title>[^《》]{2,150})》")
+_NUMBER_AFTER = re.compile(r"\s*[(（](?P<inner>[^()（）]{4,40})[)）]")
+_ALIAS_BEFORE = re.compile(r"(?:简称|简称为|下称|称为)\s*$")
+
+
+@lru_cache(maxsize=1)
+def _doc_kind_end() -> re.Pattern[str]:
+    kinds = get_str_list(DATA_FILE, "citations.doc_kinds", section(DATA_FILE, "citations").get("doc_kinds"))
+    # the kind may be followed by a bracketed note: 《…规划（2018—2035年）》, 《…办法(试行)》
+    return re.compile(rf"(?:{alternation(kinds)})[〉>]?\s*(?:[(（][^()（）]{{1,20}}[)）])?$")
+
+
+def _key(title: str) -> str:
+    return re.sub(r"[\s《》〈〉<>]", "", match_text(title))
+
+
+def find_citations(clean: CleanText, exclude_titles: tuple[str, ...] = ()) -> list[CitedDocument]:
+    """Every cited document in order of first mention, deduplicated by title."""
+    text = clean.text
+    excluded = {_key(t) for t in exclude_titles if t}
+    # a short name the plan introduces (以下简称《总体规划》) is never a citation, wherever it recurs
+    excluded |= {
+        _key(m.group("title"))
+        for m in _TITLE.finditer(text)
+        if _ALIAS_BEFORE.search(text[max(0, m.start() - 6) : m.start()])
+    }
+    found: dict[str, CitedDocument] = {}
+    for m in _TITLE.finditer(text):
+        title = re.sub(r"[ \t\u3000\xa0]+", " ", re.sub(r"\s*\n\s*", "", m.group("title"))).strip()
+        key = _key(title)
+        if not key or key in excluded:
+            continue
+        number: str | None = None
+        end = m.end()
+        after = _NUMBER_AFTER.match(text, m.end())
+        if after is not None:
+            nums = find_doc_numbers(after.group("inner"))
+            if len(nums) == 1 and nums[0].printed.strip() == after.group("inner").strip():
+                number, end = nums[0].normalised, after.end()
+        if number is None and not _doc_kind_end().search(match_text(title)):
+            continue
+        start_raw, end_raw = clean.raw_span(m.start(), end)
+        prev = found.get(key)
+        if prev is None:
+            found[key] = CitedDocument(title, number, start_raw, end_raw)
+        elif prev.doc_number is None and number is not None:
+            found[key] = CitedDocument(title, number, start_raw, end_raw)
+    return sorted(found.values(), key=lambda c: c.start)

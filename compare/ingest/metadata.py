@@ -1,0 +1,545 @@
+"""Metadata of a plan — title, issuer, 文号, dates, jurisdiction, zone type, cited documents — and its short name.
+
+``extract_metadata`` reads the raw text (page chrome that cleaning removed still carries metadata: the
+gov.cn table, a legal-database card, the 发布时间 line, the page title) and the clean text's layout
+(title lines, 文号 line, transmittal notice and signatures, found by ``outline.layout``). Every field
+says in ``Metadata.evidence`` where it was read. Nothing is inferred into a field: a plan that prints
+no issuer gets none. The rules are data in ``compare/data/metadata.yaml``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from compare.datafiles import (
+    DataFileError,
+    compile_pattern,
+    get_int,
+    get_str,
+    get_str_list,
+    load_yaml,
+    section,
+)
+from compare.frontmatter import (
+    rules as part_rules,
+    Line,
+    TitleGroup,
+    doc_number_line,
+    find_doc_numbers,
+    is_transmittal_sentence,
+    normalise_doc_number,
+    notice_subject,
+    parse_date,
+    title_groups,
+)
+from compare.ingest.citations import find_citations
+from compare.ingest.places import Place, find_places, is_national, national_label, place_in, place_in_body
+from compare.model import CleanText, Metadata, NoiseSpan
+from compare.ingest.normalize import match_text
+from compare.outline import Layout, layout
+
+DATA_FILE = "metadata.yaml"
+
+
+# --- rules -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ZoneType:
+    label: str
+    patterns: tuple[re.Pattern[str], ...]
+    abbrev: str
+    collective: bool
+
+
+@dataclass(frozen=True)
+class Rules:
+    table_labels: dict[str, str | None]
+    table_min_labels: int
+    table_window: int
+    card_line: re.Pattern[str]
+    card_labels: dict[str, str]
+    page_date_line: re.Pattern[str]
+    page_doc_number: re.Pattern[str]
+    print_line: re.Pattern[str]
+    org_end: re.Pattern[str]
+    title_separators: tuple[str, ...]
+    expansions: tuple[tuple[re.Pattern[str], str], ...]
+    signature_notes: re.Pattern[str]
+    joiner: str
+    zone_types: tuple[ZoneType, ...]
+    body_min_mentions: int
+    display_max: int
+    display_separator: str
+    collective_markers: tuple[str, ...]
+    title_core_chars: int
+
+
+def _mapping(where: str, value: object) -> dict[str, str | None]:
+    if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
+        raise DataFileError(DATA_FILE, where, "expected a mapping of labels to field names")
+    return {k: (v if isinstance(v, str) else None) for k, v in value.items()}
+
+
+@lru_cache(maxsize=1)
+def rules() -> Rules:
+    """The metadata rules of ``metadata.yaml`` (loaded once)."""
+    data = load_yaml(DATA_FILE)
+    table = section(DATA_FILE, "govcn_table")
+    card = section(DATA_FILE, "card")
+    issuer = section(DATA_FILE, "issuer")
+    display = section(DATA_FILE, "display_name")
+    endings = get_str_list(DATA_FILE, "issuer.org_endings", issuer.get("org_endings"))
+    expansions = []
+    for i, e in enumerate(issuer.get("expansions") or []):
+        where = f"issuer.expansions[{i}]"
+        if not isinstance(e, dict):
+            raise DataFileError(DATA_FILE, where, "expected {pattern, replace}")
+        expansions.append(
+            (compile_pattern(DATA_FILE, f"{where}.pattern", e.get("pattern")), str(e.get("replace", "")))
+        )
+    zones = []
+    zone_data = section(DATA_FILE, "zone_types")
+    raw_zones = zone_data.get("rules")
+    if not isinstance(raw_zones, list):
+        raise DataFileError(DATA_FILE, "zone_types.rules", "expected a list")
+    body_min = get_int(DATA_FILE, "zone_types.body_min_mentions", zone_data.get("body_min_mentions"))
+    for i, z in enumerate(raw_zones):
+        where = f"zone_types.rules[{i}]"
+        if not isinstance(z, dict):
+            raise DataFileError(DATA_FILE, where, "expected {label, patterns, abbrev}")
+        pats = get_str_list(DATA_FILE, f"{where}.patterns", z.get("patterns"))
+        zones.append(
+            ZoneType(
+                label=get_str(DATA_FILE, f"{where}.label", z.get("label")),
+                patterns=tuple(compile_pattern(DATA_FILE, f"{where}.patterns", p) for p in pats),
+                abbrev=get_str(DATA_FILE, f"{where}.abbrev", z.get("abbrev")),
+                collective=bool(z.get("collective", False)),
+            )
+        )
+    return Rules(
+        table_labels=_mapping("govcn_table.labels", table.get("labels")),
+        table_min_labels=get_int(DATA_FILE, "govcn_table.min_labels", table.get("min_labels")),
+        table_window=get_int(DATA_FILE, "govcn_table.window_lines", table.get("window_lines")),
+        card_line=compile_pattern(DATA_FILE, "card.line", card.get("line")),
+        card_labels={k: v for k, v in _mapping("card.labels", card.get("labels")).items() if v},
+        page_date_line=compile_pattern(DATA_FILE, "page_date_line", data.get("page_date_line")),
+        page_doc_number=compile_pattern(DATA_FILE, "page_doc_number_field", data.get("page_doc_number_field")),
+        print_line=compile_pattern(DATA_FILE, "print_line", data.get("print_line")),
+        org_end=re.compile("(?:" + "|".join(re.escape(e) for e in sorted(endings, key=len, reverse=True)) + ")$"),
+        title_separators=tuple(get_str_list(DATA_FILE, "issuer.title_separators", issuer.get("title_separators"))),
+        expansions=tuple(expansions),
+        signature_notes=compile_pattern(DATA_FILE, "issuer.signature_notes", issuer.get("signature_notes")),
+        joiner=get_str(DATA_FILE, "issuer.joiner", issuer.get("joiner")),
+        zone_types=tuple(zones),
+        body_min_mentions=body_min,
+        display_max=get_int(DATA_FILE, "display_name.max_chars", display.get("max_chars")),
+        display_separator=get_str(DATA_FILE, "display_name.separator", display.get("separator")),
+        collective_markers=tuple(
+            get_str_list(DATA_FILE, "display_name.collective_markers", display.get("collective_markers"))
+        ),
+        title_core_chars=get_int(DATA_FILE, "display_name.title_core_chars", display.get("title_core_chars")),
+    )
+
+
+# --- page chrome in the raw text --------------------------------------------------------------------
+
+_SPACES = re.compile(r"[\s\u3000\xa0]+")
+
+
+def _raw_lines(raw: str) -> list[tuple[int, str]]:
+    out, pos = [], 0
+    for line in raw.split("\n"):
+        out.append((pos, line))
+        pos += len(line) + 1
+    return out
+
+
+def _is_table_label(text: str) -> bool:
+    head, colon, _ = match_text(text).partition(":")
+    return bool(colon) and _SPACES.sub("", head) in rules().table_labels
+
+
+def _govcn_table(lines: list[tuple[int, str]]) -> dict[str, tuple[str, str]]:
+    """field -> (value, label as printed) from a gov.cn metadata table at the top of the page."""
+    r = rules()
+    content = [t.strip(" \t\u3000\xa0") for _, t in lines if t.strip(" \t\u3000\xa0")][: r.table_window]
+    found: dict[str, tuple[str, str]] = {}
+    n_labels = 0
+    for i, text in enumerate(content):
+        h = match_text(text)
+        head, colon, tail = h.partition(":")
+        key = _SPACES.sub("", head)
+        if not colon or key not in r.table_labels:
+            continue
+        n_labels += 1
+        field_name = r.table_labels[key]
+        value = text[len(head) + 1 :].strip(" \t\u3000\xa0")
+        if not value and i + 1 < len(content) and not _is_table_label(content[i + 1]):
+            value = content[i + 1]
+        if field_name and value and field_name not in found:
+            found[field_name] = (value, key)
+    return found if n_labels >= r.table_min_labels else {}
+
+
+def _card(lines: list[tuple[int, str]]) -> dict[str, str]:
+    """field -> value ("" for an empty field) from a legal-database card (•【制定机关】…)."""
+    r = rules()
+    out: dict[str, str] = {}
+    for _, text in lines:
+        m = r.card_line.match(match_text(text))
+        if m is None:
+            continue
+        field_name = r.card_labels.get(_SPACES.sub("", m.group("label")))
+        if field_name and field_name not in out:
+            out[field_name] = text[m.start("value") : m.end("value")].strip()
+    return out
+
+
+@dataclass
+class _Page:
+    published: tuple[str, str] | None = None  # (ISO date, the line)
+    doc_number_field: str | None = None  # None: no 文号 field; "": an empty one
+    print_date: tuple[str, str] | None = None
+
+
+def _page_lines(lines: list[tuple[int, str]], head_end: int) -> _Page:
+    r = rules()
+    page = _Page()
+    for start, text in lines:
+        h = match_text(text)
+        if start < head_end:
+            m = r.page_date_line.match(h)
+            if m and page.published is None:
+                iso = parse_date(m.group("date"))
+                if iso:
+                    page.published = (iso, text.strip()[:20])
+                f = r.page_doc_number.search(h)
+                if f is not None and page.doc_number_field is None:
+                    found = [d for d in find_doc_numbers(text[f.end() :]) if d.start == 0]
+                    page.doc_number_field = found[0].printed if found else ""
+        pm = r.print_line.match(h)
+        if pm:
+            iso = parse_date(pm.group("date"))
+            if iso:
+                page.print_date = (iso, text.strip())
+    return page
+
+
+# --- titles -----------------------------------------------------------------------------------------
+
+
+def _key(title: str) -> str:
+    return re.sub(r"[\s《》〈〉<>]", "", match_text(title))
+
+
+def _raw_title_groups(raw_lines: list[tuple[int, str]], head_end: int) -> list[TitleGroup]:
+    """Title groups among the raw lines of the page head (page titles that cleaning removed)."""
+    lines = []
+    for start, text in raw_lines:
+        if start >= head_end:
+            break
+        if text.strip(" \t\u3000\xa0"):
+            lines.append(Line(len(lines), start, start + len(text), text, match_text(text)))
+    return title_groups(lines, 0, len(lines))
+
+
+def _quoted_subject(lay: Layout) -> str | None:
+    """The one 《X》 a transmittal sentence hands over (现将《X》印发给你们), if it names exactly one."""
+    for ln in lay.lines[: lay.body_start]:
+        if is_transmittal_sentence(ln.match):
+            titles = re.findall(r"《([^《》]+)》", ln.text)
+            if len(titles) == 1:
+                return titles[0]
+            if titles:
+                return None
+    return None
+
+
+@dataclass
+class _Titles:
+    title: str | None
+    evidence: str
+    notice: str | None  # the transmittal notice's title, if any
+    others: list[str]  # every title-like group seen (for issuer prefixes and zone types)
+
+
+def _titles(lay: Layout, raw_groups: list[TitleGroup], table: dict[str, tuple[str, str]],
+            card: dict[str, str]) -> _Titles:
+    groups = title_groups(lay.lines, 0, lay.body_start)
+    others = [g.text for g in groups] + [g.text for g in raw_groups]
+    notice = next((g for g in groups if g.notice), None) or next((g for g in raw_groups if g.notice), None)
+    plan = [g for g in groups if not g.notice]
+    subject = notice_subject(notice.text) if notice else None
+    quoted = subject is not None and notice is not None and "《" in notice.text
+    if subject is None:
+        subject = _quoted_subject(lay)
+        quoted = subject is not None
+    notice_text = notice.text if notice else None
+    if subject:
+        for g in plan:
+            if _key(g.text) == _key(subject):
+                return _Titles(g.text, "attached plan's title lines (named by the transmittal notice)", notice_text,
+                               others)
+        if quoted:
+            return _Titles(subject.strip("《》"), "《…》 named by the transmittal notice", notice_text, others)
+        if notice is not None:
+            return _Titles(notice.text, "transmittal notice title", notice_text, others)
+    if plan:
+        return _Titles(plan[-1].text, "title lines", notice_text, others)
+    if "title" in table:
+        return _Titles(table["title"][0], "gov.cn table 标题", notice_text, others)
+    if card.get("title"):
+        return _Titles(card["title"], "card 标题", notice_text, others)
+    page = [g for g in raw_groups if not g.notice]
+    if page:
+        return _Titles(page[-1].text, "page title", notice_text, others)
+    if notice is not None:
+        return _Titles(notice.text, "transmittal notice title", notice_text, others)
+    return _Titles(None, "", None, others)
+
+
+# --- issuer -----------------------------------------------------------------------------------------
+
+
+def _expand(org: str) -> str:
+    for pattern, replace in rules().expansions:
+        org = pattern.sub(replace, org)
+    return org
+
+
+def split_orgs(text: str) -> list[str] | None:
+    """Organisations in an issuer string: 中共昆明市委昆明市人民政府 → [中共昆明市委, 昆明市人民政府]; None if
+    a piece does not end like an organisation."""
+    r = rules()
+    text = text.strip()
+    m_text = match_text(text)
+    out: list[tuple[str, str]] = []  # (printed, match)
+    for piece in re.finditer(r"[^\s、,;]+", m_text):
+        mp, pp = piece.group(), text[piece.start() : piece.end()]
+        # split where a new place name starts right after an organisation ending (no separator printed)
+        cuts = [0]
+        for start, _, _ in find_places(mp):
+            if start > cuts[-1] and r.org_end.search(mp[cuts[-1] : start]) and mp[start - 2 : start] != "中共":
+                cuts.append(start)
+        cuts.append(len(mp))
+        out.extend((pp[a:b], mp[a:b]) for a, b in zip(cuts, cuts[1:], strict=False) if a < b)
+    if not out or not all(r.org_end.search(m) for _, m in out):
+        return None
+    return [_expand(p) for p, _ in out]
+
+
+def _title_prefix_orgs(title: str) -> list[str] | None:
+    """Issuers printed before 关于/印发 in a title: 中共昆明市委、昆明市人民政府关于… → both."""
+    r = rules()
+    m_title = match_text(title)
+    positions = [p for p in (m_title.find(s) for s in r.title_separators) if p > 0]
+    if not positions:
+        return None
+    return split_orgs(title[: min(positions)])
+
+
+# --- zone type and jurisdiction ---------------------------------------------------------------------
+
+
+def zone_matches(text: str) -> list[tuple[int, int, ZoneType]]:
+    """Zone types named in ``text``: spans (most specific rule first wins a span; no overlaps)."""
+    taken: list[tuple[int, int, ZoneType]] = []
+    m_text = match_text(text)
+    for z in rules().zone_types:
+        for p in z.patterns:
+            for m in p.finditer(m_text):
+                if not any(m.start() < e and s < m.end() for s, e, _ in taken):
+                    taken.append((m.start(), m.end(), z))
+    return taken
+
+
+def _zone_from_title(title: str) -> ZoneType | None:
+    found = zone_matches(title)
+    if not found:
+        return None
+    order = {z.label: i for i, z in enumerate(rules().zone_types)}
+    return min(found, key=lambda t: order[t[2].label])[2]
+
+
+def _zone_from_body(text: str) -> ZoneType | None:
+    counts: dict[str, int] = {}
+    by_label = {}
+    for _, _, z in zone_matches(text):
+        counts[z.label] = counts.get(z.label, 0) + 1
+        by_label[z.label] = z
+    order = {z.label: i for i, z in enumerate(rules().zone_types)}
+    ranked = sorted(counts, key=lambda lab: (-counts[lab], order[lab]))
+    if ranked and counts[ranked[0]] >= rules().body_min_mentions:
+        return by_label[ranked[0]]
+    return None
+
+
+# --- the whole ----------------------------------------------------------------------------------------
+
+
+def extract_metadata(raw_text: str, clean: CleanText, noise: list[NoiseSpan]) -> Metadata:
+    """Metadata of one plan, with the evidence of each field."""
+    del noise  # the raw text carries what cleaning removed; the spans are not needed
+    lay = layout(clean)
+    raw_lines = _raw_lines(raw_text)
+    body_line = lay.lines[lay.body_start] if lay.body_start < len(lay.lines) else None
+    head_end = clean.to_raw(body_line.start) if body_line is not None else len(raw_text)
+    table = _govcn_table(raw_lines)
+    card = _card(raw_lines)
+    page = _page_lines(raw_lines, head_end)
+    raw_groups = _raw_title_groups(raw_lines, head_end)
+    md = Metadata()
+    ev = md.evidence
+
+    # title
+    titles = _titles(lay, raw_groups, table, card)
+    md.title = titles.title
+    if md.title:
+        ev["title"] = titles.evidence
+
+    # issuer: the table, the signature, the title's prefix, a database card
+    front_sig = [s for s in lay.signatures if s.where == "front"]
+    back_sig = [s for s in lay.signatures if s.where == "back"]
+    if "issuer" in table:
+        md.issuer, ev["issuer"] = table["issuer"][0], "gov.cn table 发文机关"
+    else:
+        for sigs, where in ((front_sig, "transmittal notice signature"), (back_sig, "signature")):
+            if sigs and md.issuer is None:
+                names = [rules().signature_notes.sub("", lay.lines[i].text.strip()) for i in sigs[0].lines]
+                orgs = split_orgs(" ".join(names))
+                if orgs:
+                    md.issuer, ev["issuer"] = rules().joiner.join(orgs), where
+        if md.issuer is None:
+            candidates = [t for t in (md.title, titles.notice, *titles.others) if t]
+            for t in candidates:
+                orgs = _title_prefix_orgs(t)
+                if orgs:
+                    md.issuer, ev["issuer"] = rules().joiner.join(orgs), f"title prefix ({t[:12]}…)"
+                    break
+        if md.issuer is None and card.get("issuer"):
+            orgs = split_orgs(card["issuer"])
+            if orgs:
+                md.issuer, ev["issuer"] = rules().joiner.join(orgs), "card 制定机关"
+
+    # 文号: the table, the 文号 line of the head, a database card, a page field
+    if "doc_number" in table:
+        printed = table["doc_number"][0]
+        md.doc_number, ev["doc_number"] = normalise_doc_number(printed), f"gov.cn table 发文字号 ({printed})"
+    else:
+        for ln in lay.lines[: lay.body_start]:
+            dn = doc_number_line(ln.text)
+            if dn is not None:
+                md.doc_number, ev["doc_number"] = dn.normalised, f"文号 line ({dn.printed})"
+                break
+        if md.doc_number is None and card.get("doc_number"):
+            md.doc_number, ev["doc_number"] = normalise_doc_number(card["doc_number"]), f"card 字号 ({card['doc_number']})"
+        if md.doc_number is None and page.doc_number_field:
+            md.doc_number = normalise_doc_number(page.doc_number_field)
+            ev["doc_number"] = f"page 文号 field ({page.doc_number_field})"
+
+    # dates: signing date (成文日期) and the page's publication date, kept apart
+    if "date" in table:
+        md.date, ev["date"] = parse_date(table["date"][0]), "gov.cn table 成文日期"
+    for sigs, where in ((front_sig, "transmittal notice signature date"), (back_sig, "signature date")):
+        if md.date is None and sigs:
+            md.date, ev["date"] = sigs[0].date, where
+    if md.date is None and page.print_date is not None:
+        md.date, ev["date"] = page.print_date[0], f"印发 line ({page.print_date[1]})"
+    if "published" in table:
+        md.published, ev["published"] = parse_date(table["published"][0]), "gov.cn table 发布日期"
+    elif page.published is not None:
+        md.published, ev["published"] = page.published[0], f"page date line ({page.published[1]})"
+    elif card.get("published"):
+        md.published = parse_date(card["published"])
+        if md.published:
+            ev["published"] = "card 公布日期"
+    if md.date is None and md.published is not None:
+        md.date, ev["date"] = md.published, "page date (the plan prints no signing date)"
+
+    # jurisdiction: the issuer, then the titles, then the body
+    md.jurisdiction, where = _jurisdiction(md, titles, clean.text[lay.lines[lay.body_start].start :]
+                                           if body_line is not None else "")
+    if md.jurisdiction:
+        ev["jurisdiction"] = where
+
+    # zone type: the title (most specific rule first), then the other titles, then the body
+    zone = None
+    for t, where in [(md.title, "title"), *((o, "page/notice title") for o in titles.others)]:
+        if t and zone is None:
+            zone = _zone_from_title(t)
+            if zone:
+                ev["zone_type"] = where
+    if zone is None and body_line is not None:
+        zone = _zone_from_body(clean.match[body_line.start :])
+        if zone:
+            ev["zone_type"] = "body (most mentioned)"
+    md.zone_type = zone.label if zone else None
+
+    exclude = tuple(t for t in (md.title, titles.notice) if t)
+    md.cited_documents = find_citations(clean, exclude)
+    if md.cited_documents:
+        ev["cited_documents"] = "《…》 in the text"
+    return md
+
+
+def _jurisdiction(md: Metadata, titles: _Titles, body: str) -> tuple[str | None, str]:
+    if md.issuer and is_national(md.issuer):
+        return national_label(), "national issuer"
+    sources = [(md.issuer, "issuer"), (md.title, "title"), *((t, "page/notice title") for t in titles.others)]
+    for text, where in sources:
+        if text:
+            place = place_in(text)
+            if place is not None:
+                return place.jurisdiction, where
+    place = place_in_body(body)
+    return (place.jurisdiction, "body (most mentioned place)") if place else (None, "")
+
+
+# --- display name -------------------------------------------------------------------------------------
+
+
+def _place_of(jurisdiction: str | None) -> Place | None:
+    if not jurisdiction:
+        return None
+    return place_in(jurisdiction, short_names=False)
+
+
+def derive_display_name(md: Metadata, fallback: str) -> str:
+    """A short column header: place + zone kind (临沧高新区, 昆明市园区, 重庆自贸联动, 云南自贸联动·经开区).
+
+    The place is the one the title names, else the jurisdiction's; it keeps its 市/省 when the plan is
+    about all zones of the place (全市…, 开发区及产业园区). A plan whose title names no zone is called by
+    its 文号 (国发〔2019〕5号), else by the subject of its title.
+    """
+    r = rules()
+    title = md.title or ""
+    zones = zone_matches(title)
+    order = {z.label: i for i, z in enumerate(r.zone_types)}
+    named = {z.label for _, _, z in zones}
+    primary = next((z for z in r.zone_types if z.label == md.zone_type and z.label in named), None)
+    if primary is None:
+        if md.doc_number:
+            return md.doc_number
+        core = _title_core(title)
+        return core[: r.display_max] if core else fallback
+    place = place_in(title) or _place_of(md.jurisdiction)
+    collective = primary.collective or any(m in title for m in r.collective_markers)
+    where = "" if place is None else place.name if collective else place.short
+    name = where + primary.abbrev
+    secondary = [z for _, _, z in sorted(zones, key=lambda t: order[t[2].label]) if z.label != primary.label]
+    if secondary:
+        extra = name + r.display_separator + secondary[0].abbrev
+        if len(extra) <= r.display_max:
+            return extra
+    return name[: r.display_max]
+
+
+def _title_core(title: str) -> str:
+    """The subject of a title: after 关于 and any issuer, before the document kind."""
+    r = rules()
+    core = title.split("关于", 1)[1] if "关于" in title else title
+    core = part_rules().doc_kind_end.sub("", match_text(core)).removesuffix("的")
+    return title[len(title) - len(title.split("关于", 1)[-1]) :][: min(len(core), r.title_core_chars)]

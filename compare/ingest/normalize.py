@@ -1,0 +1,96 @@
+"""The matching copy of a text: simplified script, half-width ASCII, same length as the input.
+
+``match_text`` is what every matcher (outline numbers, topics, families, reuse) runs on, so that a
+plan in traditional script or with full-width punctuation matches the same patterns; offsets stay
+valid because each character maps to exactly one character. Readers always see the original.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from typing import Any
+
+# Full-width ASCII (U+FF01..U+FF5E) -> ASCII; ideographic space -> space. 、。《》「」〔〕 stay as they are.
+_WIDTH_TABLE: dict[int, int] = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
+_WIDTH_TABLE[0x3000] = 0x20
+
+# OpenCC splits on these before converting; converting the same segments keeps the fallback local.
+_SEGMENT = re.compile(r"[\s\-,.?!*　，。、；：？！…“”‘’『』「」—－（）《》〈〉～．／＼【】\[\]{}()]+")
+
+_lock = threading.Lock()
+_converter: Any = None
+_keys: frozenset[str] = frozenset()
+
+
+def _opencc() -> tuple[Any, frozenset[str]]:
+    """The t2s converter and the set of characters that can start a conversion (loaded once)."""
+    global _converter, _keys
+    if _converter is None:
+        with _lock:
+            if _converter is None:
+                from opencc import OpenCC
+
+                cc = OpenCC("t2s")
+                cc.convert("體")  # loads the dictionaries
+                # Characters that trigger a conversion: the traditional characters, plus those of the
+                # few phrases made only of other characters (沈默 -> 沉默). Simplified text has none,
+                # so it is returned without running OpenCC.
+                keys: set[str] = set()
+                for group in cc._dict_chain_data:
+                    for _max_len, _min_len, mapping in group:
+                        if _max_len == 1:
+                            keys.update(k for k, v in mapping.items() if k != v)
+                for group in cc._dict_chain_data:
+                    for _max_len, _min_len, mapping in group:
+                        if _max_len > 1:
+                            for k, v in mapping.items():
+                                if k != v and keys.isdisjoint(k):
+                                    keys.update(k)
+                _keys = frozenset(keys)
+                _converter = cc
+    return _converter, _keys
+
+
+def to_simplified(text: str) -> str:
+    """Traditional -> simplified through OpenCC t2s, same length as ``text``.
+
+    Phrase conversion is kept where it preserves a segment's length; otherwise the segment is
+    converted character by character (a character whose conversion is not one character stays).
+    """
+    cc, keys = _opencc()
+    if keys.isdisjoint(text):
+        return text
+    out: list[str] = []
+    pos = 0
+    for m in _SEGMENT.finditer(text + "\n"):
+        seg = text[pos : m.start()]
+        out.append(_convert_segment(cc, keys, seg))
+        out.append(text[m.start() : min(m.end(), len(text))])
+        pos = m.end()
+    result = "".join(out)
+    assert len(result) == len(text)
+    return result
+
+
+def _convert_segment(cc: Any, keys: frozenset[str], seg: str) -> str:
+    if not seg or keys.isdisjoint(seg):
+        return seg
+    conv = cc.convert(seg)
+    if len(conv) == len(seg):
+        return str(conv)
+    chars = []
+    for ch in seg:
+        c = cc.convert(ch) if ch in keys else ch
+        chars.append(c if len(c) == 1 else ch)
+    return "".join(chars)
+
+
+def to_halfwidth(text: str) -> str:
+    """Full-width ASCII letters, digits and punctuation -> ASCII; U+3000 -> space (same length)."""
+    return text.translate(_WIDTH_TABLE)
+
+
+def match_text(text: str) -> str:
+    """The matching copy of ``text``: simplified script, half-width ASCII; ``len`` unchanged."""
+    return to_halfwidth(to_simplified(text))

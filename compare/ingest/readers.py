@@ -1,0 +1,408 @@
+"""Readers: a plan file's bytes -> its raw text (.txt, .html/.htm, .docx, .pdf).
+
+The raw text is the string every offset in the pipeline refers to. For .txt it is the decoded
+file with line ends normalised to "\\n" (CRLF and lone CR become LF; a BOM is dropped); for the
+other formats it is the reader's extracted text, one paragraph / block / table cell per line.
+Nothing is fetched: HTML is parsed offline and never follows links, images or frames.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import functools
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from compare.ingest.errors import (
+    BadDocx,
+    BadHtml,
+    BadPdf,
+    EmptyFile,
+    EncryptedPdf,
+    NoTextLayer,
+    NotText,
+    TooLarge,
+    UndetectableEncoding,
+    UnreadableFile,
+    UnsupportedFormat,
+)
+from compare.ingest.patterns import NoiseData, noise_data
+
+FORMATS = {".txt": "txt", ".html": "html", ".htm": "html", ".docx": "docx", ".pdf": "pdf"}
+
+_BOMS: tuple[tuple[bytes, str], ...] = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]")
+_LETTER = re.compile(r"[^\W\d_]")
+_META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{2,40})""", re.I)
+_MB = 1024 * 1024
+_C0_CONTROLS = [b for b in range(32) if b not in (9, 10, 12, 13)]
+_CID = re.compile(r"\(cid:\d+\)")
+# Declared names that must be read with a superset codec.
+_SUPERSET = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "big5": "cp950"}
+
+
+@dataclass
+class RawText:
+    """A file's text as read: ``format`` txt|html|docx|pdf, ``encoding`` for txt/html, else ""."""
+
+    text: str
+    format: str
+    encoding: str
+    warnings: list[str] = field(default_factory=list)
+
+
+def read_raw(path: Path) -> RawText:
+    """Read ``path`` into its raw text; raises an ``IngestError`` naming the file."""
+    nd = noise_data()
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise UnsupportedFormat(str(path), f"unsupported file type {path.suffix or '(none)'!r}")
+    try:
+        size = path.stat().st_size
+    except OSError as e:
+        raise UnreadableFile(str(path), f"the file cannot be opened: {e.strerror or e}") from e
+    if size > nd.limits.max_file_bytes:
+        raise TooLarge(
+            str(path),
+            f"file too large ({size / _MB:.1f} MB; the limit is {nd.limits.max_file_bytes / _MB:.0f} MB)",
+        )
+    if size == 0:
+        raise EmptyFile(str(path))
+    if fmt == "docx":
+        raw = _read_docx(path, nd)
+    elif fmt == "pdf":
+        raw = _read_pdf(path, nd)
+    else:
+        try:
+            data = path.read_bytes()
+        except OSError as e:
+            raise UnreadableFile(str(path), f"the file cannot be read: {e.strerror or e}") from e
+        raw = _read_html(data, str(path), nd) if fmt == "html" else _read_txt(data, str(path), nd)
+    if not raw.text.strip():
+        raise EmptyFile(str(path), "no text (空文件): the file holds only whitespace")
+    return raw
+
+
+# --- text decoding -----------------------------------------------------------------------------
+
+
+def normalize_newlines(text: str) -> str:
+    """CRLF and lone CR -> LF; a leading BOM character dropped."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+@functools.cache
+def _common_hanzi() -> frozenset[str]:
+    """Common characters: GB2312 level 1 (3755, simplified) and Big5 level 1 (5401, traditional).
+
+    Derived from the codecs themselves, so no word list is needed: real Chinese text is almost
+    entirely made of these, text decoded with the wrong codec is not.
+    """
+    chars: set[str] = set()
+    for hi in range(0xB0, 0xD8):
+        for lo in range(0xA1, 0xFF):
+            with contextlib.suppress(UnicodeDecodeError):
+                chars.add(bytes([hi, lo]).decode("gb2312"))
+    for hi in range(0xA4, 0xC7):
+        for lo in [*range(0x40, 0x7F), *range(0xA1, 0xFF)]:
+            if (hi, lo) > (0xC6, 0x7E):
+                break
+            with contextlib.suppress(UnicodeDecodeError):
+                chars.add(bytes([hi, lo]).decode("cp950"))
+    return frozenset(c for c in chars if len(c) == 1)
+
+
+def chinese_score(text: str, nd: NoiseData) -> float:
+    """How plausible ``text`` is as Chinese: 0 if implausible, else the share of common characters.
+
+    Implausible: too few Han characters among the letters (mojibake in Latin/Korean/Cyrillic), or
+    Han characters that are mostly rare ones (bytes decoded with the wrong CJK codec).
+    """
+    sample = text[: nd.text_checks.sample_chars]
+    han = _HAN.findall(sample)
+    letters = len(_LETTER.findall(sample))
+    if not han or letters == 0 or len(han) / letters < nd.text_checks.min_cjk_share:
+        return 0.0
+    common = _common_hanzi()
+    share = sum(1 for c in han if c in common) / len(han)
+    return share if share >= nd.text_checks.min_common_share else 0.0
+
+
+def _printable_ratio(text: str) -> float:
+    sample = text[:200000]
+    if not sample:
+        return 0.0
+    bad = sum(1 for c in sample if not (c.isprintable() or c.isspace()))
+    return 1 - bad / len(sample)
+
+
+def decode_bytes(data: bytes, source: str, nd: NoiseData, declared: str | None = None) -> tuple[str, str]:
+    """Decode ``data`` to (text, encoding name); raises NotText / UndetectableEncoding.
+
+    Order: a BOM; the declared charset (HTML) if it decodes strictly; strict UTF-8; then
+    charset-normalizer's candidates, keeping the most plausible Chinese one.
+    """
+    for bom, enc in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(enc), enc.replace("-sig", "")
+            except UnicodeDecodeError as e:
+                raise UndetectableEncoding(source, f"broken {enc} text after a byte-order mark: {e}") from e
+    if declared:
+        enc = _SUPERSET.get(declared.lower(), declared.lower())
+        try:
+            return data.decode(enc), enc
+        except (LookupError, UnicodeDecodeError):
+            pass
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    else:
+        if "\x00" in text:
+            # Valid UTF-8 with NULs: UTF-16 without a BOM, or binary.
+            pass
+        elif _printable_ratio(text) < nd.text_checks.min_printable_ratio:
+            raise NotText(source, "binary data, not text (非文本文件): too many control characters")
+        else:
+            return text, "utf-8"
+
+    from charset_normalizer import from_bytes
+
+    tc = nd.text_checks
+    scored: list[tuple[float, str, str]] = []
+    for match in from_bytes(data):
+        enc = match.encoding
+        try:
+            text = data.decode(enc)
+        except (LookupError, UnicodeDecodeError):
+            continue
+        if _printable_ratio(text) < tc.min_printable_ratio:
+            continue
+        score = chinese_score(text, nd)
+        if score > 0:
+            scored.append((score, enc, text))
+    if scored:
+        top = max(s for s, _, _ in scored)
+        near = [x for x in scored if x[0] >= top - tc.score_tie]
+        prefs = tc.encoding_preference
+
+        def rank(x: tuple[float, str, str]) -> int:
+            return prefs.index(x[1]) if x[1] in prefs else len(prefs)
+
+        best = min(near, key=rank) if any(rank(x) < len(prefs) for x in near) else max(near)
+        return best[2], best[1]
+    if data.count(0) > tc.max_nul_ratio * len(data):
+        raise NotText(source, "binary data, not text (非文本文件): it contains NUL bytes")
+    controls = sum(data.count(b) for b in _C0_CONTROLS)
+    if controls > tc.max_control_ratio * len(data):
+        raise NotText(source, "binary data, not text (非文本文件): it contains control bytes")
+    raise UndetectableEncoding(source)
+
+
+def _read_txt(data: bytes, source: str, nd: NoiseData) -> RawText:
+    text, enc = decode_bytes(data, source, nd)
+    return RawText(normalize_newlines(text), "txt", enc)
+
+
+# --- html ----------------------------------------------------------------------------------------
+
+
+def _read_html(data: bytes, source: str, nd: NoiseData) -> RawText:
+    from bs4 import BeautifulSoup, Comment, Doctype, NavigableString, ProcessingInstruction, Tag
+
+    m = _META_CHARSET.search(data[:8192])
+    declared = m.group(1).decode("ascii", "replace") if m else None
+    html, enc = decode_bytes(data, source, nd, declared=declared)
+    try:
+        soup = BeautifulSoup(html, "lxml")
+    except Exception as e:  # lxml refuses some inputs outright
+        raise BadHtml(source, f"the HTML cannot be parsed: {e}") from e
+
+    rules = nd.html
+    for el in soup.find_all(lambda t: isinstance(t, Tag) and t.name in rules.drop_tags):
+        if not el.decomposed:
+            el.decompose()
+    total = len(soup.get_text())
+    for el in list(soup.find_all(True)):
+        if el.decomposed:
+            continue
+        attrs = [el.get("id") or "", *(el.get("class") or [])]
+        names = [a for a in attrs if isinstance(a, str)]
+        if any(rules.drop_attr.search(a) for a in names):
+            # A wrapper holding most of the page's text is not chrome.
+            if total and len(el.get_text()) >= rules.wrapper_text_share * total:
+                continue
+            el.decompose()
+
+    out: list[str] = []
+
+    def walk(node: Any) -> None:
+        for child in node.children:
+            if isinstance(child, Comment | Doctype | ProcessingInstruction):
+                continue
+            if isinstance(child, NavigableString):
+                out.append(str(child).replace(_BLOCK, ""))
+            elif isinstance(child, Tag):
+                block = child.name in rules.block_tags
+                if block:
+                    out.append(_BLOCK)
+                walk(child)
+                if block:
+                    out.append(_BLOCK)
+
+    walk(soup)
+    text = _join_blocks("".join(out))
+    if not text.strip():
+        raise BadHtml(source, "the HTML page has no readable text (no body text left)")
+    return RawText(text, "html", enc)
+
+
+_BLOCK = "\x00"  # marks a block boundary while the text is assembled
+_WS_RUN = re.compile(r"[ \t\r\n\f]+")
+
+
+def _join_blocks(marked: str) -> str:
+    """HTML whitespace rules: inside a block, a whitespace run becomes one space (or nothing when it
+    holds a source line break between two CJK characters); each non-empty block is one line."""
+    parts = []
+    for seg in marked.split(_BLOCK):
+        seg = _WS_RUN.sub(_space_for, seg).strip(" ")
+        if seg:
+            parts.append(seg)
+    return "\n".join(parts) + "\n" if parts else ""
+
+
+def _space_for(m: re.Match[str]) -> str:
+    s, text = m.group(0), m.string
+    before = text[m.start() - 1] if m.start() > 0 else " "
+    after = text[m.end()] if m.end() < len(text) else " "
+    if ("\n" in s or "\r" in s) and _HAN.match(before) and _HAN.match(after):
+        return ""
+    return " "
+
+
+# --- docx ----------------------------------------------------------------------------------------
+
+
+def _check_zip(path: Path, nd: NoiseData) -> None:
+    source = str(path)
+    if not zipfile.is_zipfile(path):
+        raise BadDocx(source, "not a .docx file: it is not a zip archive (旧版 .doc? save it as .docx)")
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+            names = {i.filename for i in infos}
+    except (zipfile.BadZipFile, OSError) as e:
+        raise BadDocx(source, f"broken zip archive: {e}") from e
+    if "word/document.xml" not in names:
+        raise BadDocx(source, "not a Word document: the zip has no word/document.xml")
+    lim = nd.limits
+    total = sum(i.file_size for i in infos)
+    packed = sum(i.compress_size for i in infos)
+    if total > lim.docx_max_uncompressed_bytes:
+        raise BadDocx(
+            source,
+            f"refused: unpacks to {total / _MB:.0f} MB"
+            f" (limit {lim.docx_max_uncompressed_bytes / _MB:.0f} MB); possibly a zip bomb",
+        )
+    for i in infos:
+        if i.file_size > 1_000_000 and i.file_size > lim.docx_max_ratio * max(i.compress_size, 1):
+            raise BadDocx(
+                source,
+                f"refused: member {i.filename} is compressed {i.file_size / max(i.compress_size, 1):.0f}:1"
+                f" (limit {lim.docx_max_ratio:.0f}:1); possibly a zip bomb",
+            )
+    if total > 1_000_000 and total > lim.docx_max_ratio * max(packed, 1):
+        raise BadDocx(source, "refused: compression ratio too high; possibly a zip bomb")
+
+
+def _read_docx(path: Path, nd: NoiseData) -> RawText:
+    _check_zip(path, nd)
+    try:
+        import docx
+        from docx.table import Table
+        from docx.text.paragraph import Paragraph
+
+        document = docx.Document(str(path))
+    except Exception as e:  # python-docx raises many kinds on a damaged package
+        raise BadDocx(str(path), f"the Word document cannot be opened: {e}") from e
+
+    lines: list[str] = []
+    # Merged cells repeat the same cell element: one line each. The elements are kept alive here so
+    # that their ids cannot be reused by other proxies.
+    seen_cells: dict[int, Any] = {}
+
+    def blocks(parent: Any, element: Any) -> None:
+        for child in element.iterchildren():
+            tag = child.tag.rsplit("}", 1)[-1]
+            if tag == "p":
+                lines.append(Paragraph(child, parent).text)
+            elif tag == "tbl":
+                table = Table(child, parent)
+                for row in table.rows:
+                    for cell in row.cells:
+                        if id(cell._tc) in seen_cells:
+                            continue
+                        seen_cells[id(cell._tc)] = cell._tc
+                        blocks(cell, cell._tc)
+            elif tag == "sdt":  # content controls wrap paragraphs and tables
+                content = child.find(
+                    "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}sdtContent"
+                )
+                if content is not None:
+                    blocks(parent, content)
+
+    try:
+        blocks(document, document.element.body)
+    except Exception as e:
+        raise BadDocx(str(path), f"the Word document cannot be read: {e}") from e
+    text = "\n".join(normalize_newlines(ln).replace("\n", " ") if "\n" in ln else ln for ln in lines)
+    return RawText(text + "\n" if text else "", "docx", "")
+
+
+# --- pdf -----------------------------------------------------------------------------------------
+
+
+def _read_pdf(path: Path, nd: NoiseData) -> RawText:
+    source = str(path)
+    with path.open("rb") as f:
+        head = f.read(1024)
+    if b"%PDF-" not in head:
+        raise BadPdf(source, "not a PDF file (no %PDF header)")
+    try:
+        from pdfminer.high_level import extract_text
+        from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+
+        text = extract_text(str(path))
+    except (PDFPasswordIncorrect, PDFEncryptionError) as e:
+        raise EncryptedPdf(source) from e
+    except Exception as e:  # pdfminer raises parser errors of many types
+        if "encrypt" in type(e).__name__.lower() or "password" in type(e).__name__.lower():
+            raise EncryptedPdf(source) from e
+        raise BadPdf(source, f"the PDF cannot be read: {type(e).__name__}: {e}") from e
+    # Form feeds mark page ends: a page break is a line break.
+    text = normalize_newlines(text).replace("\f", "\n")
+    visible = re.sub(r"\s+", "", text)
+    if len(visible) < nd.limits.pdf_min_text_chars:
+        raise NoTextLayer(source)
+    cid = sum(len(m) for m in _CID.findall(visible))
+    if cid > nd.limits.pdf_max_cid_share * len(visible):
+        raise NoTextLayer(
+            source, "the PDF's text layer has no usable character codes (cid): OCR it or export it again"
+        )
+    return RawText(text, "pdf", "")

@@ -1,0 +1,279 @@
+"""Sections → measures: cut each section's body into units, tell context from measures, classify.
+
+A unit starts at the section's body (after its label; the item's heading belongs to the first unit)
+and a new one starts at every sentence or ;-clause that opens a new action: an action verb after
+optional adverbs (支持、鼓励、允许、探索、建立 …), a conditional support rule (对…给予), an actor with a
+modal (各地要…), or a context clause (本意见自印发之日起…). Other sentences stay with the unit before
+them, so the units of a section cover its whole body. A responsibility tail (〔责任单位：…〕) closes the
+item: it stays in the last unit's span and its units are given to every measure of the item.
+
+Context (kept and shown, not counted as coverage) is decided from, in order: the preamble; the
+item's own heading (指导思想, 发展目标, 功能定位, 实施范围, 申报条件 … anchored: 有条件的 is not 条件);
+the headings of enclosing sections (a chapter 总体要求); and the unit's opening (为…制定本方案,
+以习近平…为指导, 本意见自…施行; a first unit that is a pure target, or anything after a 目标: line).
+A 目标 mentioned inside a measure does not make it context. Rules and cue words: attributes.yaml.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from compare.attributes import Rules, Tail, bindingness, deadline, instrument, load_rules, responsible_tail
+from compare.model import Document, Kind, Measure, Section
+from compare.segment import normalise_chars
+from compare.targets import find_targets
+from compare.topics.classifier import classify
+from compare.topics.codebook import Codebook
+
+SKIP_STYLES = frozenset({"front", "title", "back"})
+PREAMBLE_STYLE = "preamble"
+_HEADING_STRIP = " \t\u3000\n.。:;,、"
+_WS = " \t\r\n\u3000\u00a0"
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A piece of one section's body (clean offsets, half-open) and why it is context, if it is."""
+
+    clean_start: int
+    clean_end: int
+    context_reason: str | None
+    has_heading: bool  # the first unit carries the item's heading
+
+
+def _norm_heading(text: str | None) -> str:
+    return normalise_chars(text or "").strip(_HEADING_STRIP)
+
+
+def _cue_reason(cues: Sequence[object], heading: str) -> str | None:
+    for cue in cues:
+        if cue.regex.fullmatch(heading):  # type: ignore[attr-defined]
+            return str(cue.reason)  # type: ignore[attr-defined]
+    return None
+
+
+def section_context_reason(section: Section, ancestors: Sequence[Section], rules: Rules) -> str | None:
+    """Why every unit of ``section`` is context (preamble, a context heading, a context chapter)."""
+    if section.style == PREAMBLE_STYLE:
+        return "前言"
+    reason = _cue_reason(rules.heading_cues, _norm_heading(section.heading))
+    if reason:
+        return reason
+    for anc in ancestors:
+        reason = _cue_reason(rules.enclosing_cues, _norm_heading(anc.heading))
+        if reason:
+            return reason
+    return None
+
+
+def _body_start(norm: str, label: str) -> int:
+    """Index in the section text where the body (heading included) starts: after the label."""
+    i = len(norm) - len(norm.lstrip(_WS))
+    lab = normalise_chars(label).strip()
+    if lab and norm.startswith(lab, i):
+        i += len(lab)
+    while i < len(norm) and norm[i] in _WS:
+        i += 1
+    return i
+
+
+def _heading_end(norm: str, start: int, heading: str | None) -> int:
+    """End of the heading at ``start`` (with its closing punctuation), or ``start`` if none."""
+    head = normalise_chars(heading or "").strip()
+    if not head or not norm.startswith(head, start):
+        return start
+    i = start + len(head)
+    while i < len(norm) and norm[i] in "。.:;!?":
+        i += 1
+    return i
+
+
+def _sentences(norm: str, start: int, end: int, rules: Rules) -> list[tuple[int, int]]:
+    """Sentence (and ;-clause) spans in norm[start:end], whitespace-only pieces dropped."""
+    spans, i = [], start
+    for m in rules.sentence_end.finditer(norm, start, end):
+        if norm[i : m.end()].strip(_WS):
+            spans.append((i, m.end()))
+        i = m.end()
+    if i < end and norm[i:end].strip(_WS):
+        spans.append((i, end))
+    return spans
+
+
+def _unit_cue(text: str, rules: Rules) -> str | None:
+    stripped = text.lstrip(_WS)
+    for cue in rules.unit_cues:
+        if cue.regex.search(stripped):
+            return cue.reason
+    if rules.validity.search(stripped) and not rules.unit_lead.match(stripped):
+        return "效力条款"
+    return None
+
+
+def starts_unit(sentence: str, rules: Rules) -> bool:
+    """Does this sentence open a new measure (an action verb, 对…给予, an actor with a modal …)?"""
+    s = sentence.lstrip(_WS + "\"“")
+    if rules.unit_lead.match(s):
+        return True
+    if any(rx.search(s) for rx in rules.lead_patterns):
+        return True
+    return _unit_cue(s, rules) is not None
+
+
+def split_units(norm: str, section: Section, rules: Rules, has_children: bool) -> list[tuple[int, int, int]]:
+    """(start, end, heading_end) of the units of one section, offsets into ``norm`` (section-local)."""
+    body = _body_start(norm, section.label)
+    end = len(norm.rstrip(_WS))
+    if body >= end:
+        return []
+    head_end = _heading_end(norm, body, section.heading)
+    rest = norm[head_end:end].strip(_WS)
+    if not rest and has_children:
+        return []  # a chapter heading: its text is the title of its children
+    if section.heading is None and has_children and len(norm[body:end]) <= 30 and "\n" not in norm[body:end]:
+        return []  # an unrecognised chapter title
+    sents = _sentences(norm, body, end, rules)
+    starts = [body]
+    protected = True  # the first sentence after the heading always stays with the heading
+    for s, e in sents:
+        if s < head_end:
+            continue
+        if protected:
+            protected = False
+            continue
+        if starts_unit(norm[s:e], rules):
+            starts.append(s)
+    out = []
+    for k, s in enumerate(starts):
+        e = starts[k + 1] if k + 1 < len(starts) else end
+        e = s + len(norm[s:e].rstrip(_WS))
+        out.append((s, e, head_end if k == 0 else s))
+    return out
+
+
+def _ancestors(section: Section, by_id: dict[str, Section]) -> list[Section]:
+    out, seen = [], set()
+    pid = section.parent_id
+    while pid and pid in by_id and pid not in seen:
+        seen.add(pid)
+        out.append(by_id[pid])
+        pid = by_id[pid].parent_id
+    return out
+
+
+def _context_units(
+    norm: str, spans: list[tuple[int, int, int]], section_reason: str | None, rules: Rules
+) -> list[str | None]:
+    """The context reason of each unit of one section (None: a measure)."""
+    if section_reason:
+        return [section_reason] * len(spans)
+    reasons: list[str | None] = []
+    after_intro = False
+    for k, (s, e, h) in enumerate(spans):
+        own = norm[h:e]
+        reason = "发展目标" if after_intro else _unit_cue(own, rules)
+        first = own.lstrip(_WS)
+        if reason is None and k == 0 and rules.target_unit.match(first):
+            if not rules.target_instrument.search(first):
+                reason = "发展目标"
+        if rules.target_intro.search(norm[s:e]):
+            after_intro = True
+        reasons.append(reason)
+    return reasons
+
+
+def _tails(norm: str, spans: list[tuple[int, int, int]], rules: Rules) -> list[tuple[int, list[str]]]:
+    """Per unit: where its text ends before a responsibility tail, and the units that tail names.
+
+    A tail (〔责任单位：…〕, （…负责）) closes an item: it stands at the end of a unit that ends a
+    paragraph. It applies to that unit and to the units before it back to the previous tail, so an
+    item split into several measures gives the same units to each; closing paragraphs that follow a
+    tail in the same section get none.
+    """
+    found: list[tuple[int, list[str]] | None] = []
+    for s, e, _ in spans:
+        after = norm[e : e + 1]
+        tail: Tail | None = responsible_tail(norm[s:e], rules) if after in ("", "\n", "\r") else None
+        found.append((s + tail.start, tail.units) if tail else None)
+    out: list[tuple[int, list[str]]] = []
+    pending: list[str] = []
+    for i in range(len(spans) - 1, -1, -1):
+        hit = found[i]
+        if hit is not None:
+            pending = hit[1]
+            out.append((hit[0], list(pending)))
+        else:
+            out.append((spans[i][1], list(pending)))
+    out.reverse()
+    return out
+
+
+def _section_text(doc: Document, section: Section) -> tuple[str, str]:
+    """(clean text, normalised match text) of a section; the match text is used when it is aligned."""
+    text = doc.clean.text[section.clean_start : section.clean_end]
+    match = doc.clean.match[section.clean_start : section.clean_end] if doc.clean.match else ""
+    if len(match) != len(text):
+        match = text
+    return text, normalise_chars(match)
+
+
+def extract_measures(
+    doc: Document, sections: list[Section], codebook: Codebook, rules: Rules | None = None
+) -> list[Measure]:
+    """All measures and context units of one plan, in document order.
+
+    Sections of style front/title/back are skipped; ``measure_id`` is f"{section_id}/m{k}".
+    """
+    rules = rules or load_rules()
+    by_id = {s.section_id: s for s in sections}
+    parents = {s.parent_id for s in sections if s.parent_id}
+    out: list[Measure] = []
+    for sec in sections:
+        if sec.style in SKIP_STYLES or sec.clean_end <= sec.clean_start:
+            continue
+        text, norm = _section_text(doc, sec)
+        spans = split_units(norm, sec, rules, sec.section_id in parents)
+        if not spans:
+            continue
+        ancestors = _ancestors(sec, by_id)
+        reasons = _context_units(norm, spans, section_context_reason(sec, ancestors, rules), rules)
+        tails = _tails(norm, spans, rules)
+        anc_headings = [a.heading or "" for a in ancestors]
+        for k, ((s, e, h), reason) in enumerate(zip(spans, reasons, strict=True), start=1):
+            tail_start, units = tails[k - 1]
+            cs, ce = sec.clean_start + s, sec.clean_start + e
+            raw_start, raw_end = doc.clean.raw_span(cs, ce)
+            kind: Kind = "context" if reason else "measure"
+            body = norm[h:tail_start]
+            whole = norm[s:tail_start]  # with the heading: instrument and bindingness read it too
+            m = Measure(
+                measure_id=f"{sec.section_id}/m{k}",
+                plan_id=sec.plan_id,
+                section_id=sec.section_id,
+                path=sec.path,
+                heading=sec.heading,
+                kind=kind,
+                text=text[s:e],
+                start=raw_start,
+                end=raw_end,
+                clean_start=cs,
+                clean_end=ce,
+                context_reason=reason,
+            )
+
+            def to_raw(a: int, b: int, base: int = cs) -> tuple[int, int]:
+                return doc.clean.raw_span(base + a, base + b)
+
+            m.targets = find_targets(text[s:e], rules, to_raw=to_raw)
+            m.deadline = deadline(body, rules)
+            if kind == "measure":
+                first = k == 1 and h > s
+                context = anc_headings if first else [sec.heading or "", *anc_headings]
+                m.topics = classify(body, heading=sec.heading if first else None, context=context, codebook=codebook)
+                m.instrument, m.instrument_type = instrument(whole, rules)
+                m.bindingness = bindingness(whole, rules)
+                m.responsible_units = units
+            out.append(m)
+    return out

@@ -1,0 +1,147 @@
+"""The label grammar of Chinese official documents: recognise a numbering token at a line start.
+
+A label is the number that opens an outline item — 第一章, 一、, （一）, 1., （1）, ① … — with its
+style, its integer value and a display form for section paths. The styles and their patterns are
+data (``compare/data/outline.yaml``, key ``numbering``); this module only applies them. Deciding
+whether a recognised token really opens an item (sequence, nesting) is ``outline.py``'s job.
+
+Display forms (used in ``Section.path``): 第一章, 三 (for 三、), (一), 17 (for 17.), (1), 1), ①.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+import cn2an
+
+from compare.datafiles import DataFileError, compile_pattern, get_int, get_str, section
+
+DATA_FILE = "outline.yaml"
+_INDENT = " \t\u3000\xa0"
+
+
+@dataclass(frozen=True)
+class Style:
+    id: str
+    regex: re.Pattern[str]
+    display: str
+    needs_text: bool
+
+
+@dataclass(frozen=True)
+class Label:
+    """A numbering token found at the start of a line."""
+
+    style: str  # "cn-dun", "cn-paren", "num-dot", …
+    value: int  # 1 for 一、 / (一) / 1. / ①
+    token: str  # as printed, e.g. "（一）", "1．"
+    start: int  # offset of the token in the line (after indentation)
+    end: int  # offset just after the token
+    display: str  # normalised form for paths, e.g. "(一)"
+    rest: str  # the text after the token on the same line (as printed)
+
+
+@dataclass(frozen=True)
+class Grammar:
+    styles: tuple[Style, ...]
+    max_value: int
+
+
+@lru_cache(maxsize=1)
+def grammar() -> Grammar:
+    """The numbering styles of ``outline.yaml`` (loaded once)."""
+    data = section(DATA_FILE, "numbering")
+    numerals = get_str(DATA_FILE, "numbering.chinese_numerals", data.get("chinese_numerals"))
+    max_value = get_int(DATA_FILE, "numbering.max_value", data.get("max_value"))
+    raw_styles = data.get("styles")
+    if not isinstance(raw_styles, list) or not raw_styles:
+        raise DataFileError(DATA_FILE, "numbering.styles", "expected a non-empty list")
+    styles = []
+    macros = {"CN": f"[{re.escape(numerals)}]{{1,5}}", "D": "[0-9]{1,3}"}
+    for i, item in enumerate(raw_styles):
+        where = f"numbering.styles[{i}]"
+        if not isinstance(item, dict):
+            raise DataFileError(DATA_FILE, where, "expected a mapping with id, pattern, display")
+        regex = compile_pattern(DATA_FILE, f"{where}.pattern", item.get("pattern"), **macros)
+        if "num" not in regex.groupindex:
+            raise DataFileError(DATA_FILE, f"{where}.pattern", "needs a named group (?P<num>…)")
+        display = get_str(DATA_FILE, f"{where}.display", item.get("display"))
+        if "{num}" not in display:
+            raise DataFileError(DATA_FILE, f"{where}.display", "must contain {num}")
+        styles.append(
+            Style(
+                id=get_str(DATA_FILE, f"{where}.id", item.get("id")),
+                regex=regex,
+                display=display,
+                needs_text=bool(item.get("needs_text", True)),
+            )
+        )
+    return Grammar(tuple(styles), max_value)
+
+
+def numeral_value(numeral: str) -> int | None:
+    """Integer value of a numeral as printed in a label: 二十六, 17, １７, ①, ⑴, ⒈; None if not a number."""
+    if not numeral:
+        return None
+    if numeral.isascii() and numeral.isdigit():
+        return int(numeral)
+    if len(numeral) == 1:
+        try:
+            value = unicodedata.numeric(numeral)
+        except (TypeError, ValueError):
+            return None
+        return int(value) if value == int(value) and value > 0 else None
+    if all(c.isdigit() for c in numeral):
+        return int(unicodedata.normalize("NFKC", numeral))
+    try:
+        value = cn2an.cn2an(numeral, "strict")
+    except (ValueError, KeyError, IndexError):
+        return None
+    return int(value) if value == int(value) else None
+
+
+def parse_label(line: str, match_line: str | None = None) -> Label | None:
+    """The label opening ``line``, or None.
+
+    ``match_line`` is the same line from ``CleanText.match`` (same length, half-width, simplified);
+    patterns run on it, the token is reported as printed in ``line``.
+    """
+    m_line = match_line if match_line is not None and len(match_line) == len(line) else halfwidth(line)
+    indent = len(m_line) - len(m_line.lstrip(_INDENT))
+    g = grammar()
+    for style in g.styles:
+        m = style.regex.match(m_line, indent)
+        if m is None:
+            continue
+        special = m.group("num2") if "num2" in style.regex.groupindex else None  # ⑴, ⒈
+        numeral = m.group("num") or special
+        if numeral is None:
+            continue
+        value = numeral_value(numeral)
+        if value is None or not 0 < value <= g.max_value:
+            continue
+        rest = line[m.end() :]
+        if style.needs_text and not rest.strip(_INDENT + " "):
+            continue
+        printed_numeral = str(value) if special or numeral.isdecimal() else numeral
+        return Label(
+            style=style.id,
+            value=value,
+            token=line[indent : m.end()],
+            start=indent,
+            end=m.end(),
+            display=style.display.replace("{num}", printed_numeral),
+            rest=rest,
+        )
+    return None
+
+
+def halfwidth(text: str) -> str:
+    """Full-width ASCII (（１．）) as half-width, ideographic space as space; same length as ``text``."""
+    return text.translate(_HALFWIDTH)
+
+
+_HALFWIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}

@@ -1,0 +1,463 @@
+"""The outline of a plan: its numbered sections (大纲) with exact offsets, plus the unnumbered parts.
+
+``parse_outline(doc)`` cuts the clean text into a flat list of ``Section``s in document order whose
+spans partition the text: every clean character belongs to exactly one section, so the raw spans of
+the sections plus the cleaning's NoiseSpans cover the raw text.
+
+How (see ``layout``):
+1. Every line opening with a numbering token (``numbering.parse_label``) is a candidate.
+2. A candidate is accepted by a sequence check: it continues the last value of its style on the
+   stack (n+1, a sibling), or opens a style not on the stack at 1 (a new list under the current item),
+   or continues that style's last value across parents (1.–24. across chapters, （一）–（二十七） across
+   sections). Levels come from the order of first appearance (a style seen for the first time nests
+   under the current one, a style on the stack pops back to it), except that a style at least two
+   ranks above the current one in the conventional order 第一章 > 一、 > （一） > 1. > （1） > ① never
+   nests under it. A top-level list restarts at 1 only after a new document title (two regulations
+   attached to one notice).
+3. The lines before the first item: a transmittal notice ending with a signature and date is
+   ``front``; title lines are ``title``; 文号 and addressee lines are ``front``; from the first prose
+   line on, the text is the ``preamble``. A signature and date after the body start the ``back``
+   (with the 附件 lines just above them), which runs to the end.
+4. An item's heading is its first sentence when short (ends at the first 。 or ：), or the whole label
+   line when the body starts on the next line.
+
+Paths: the display labels of the ancestors and the section joined by "/": 三/(一)/17 for 三、 →
+（一） → 17.; chapter 第一章, circled ①, num-paren (1). Unnumbered sections have their style as path:
+"front", "title", "preamble", "body", "back".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from compare.datafiles import get_int, get_str_list, section
+from compare.frontmatter import (
+    Line,
+    date_line,
+    doc_number_line,
+    ends_with_doc_kind,
+    has_sentence_punct,
+    is_addressee,
+    is_attachment,
+    is_cishi,
+    is_notice_title,
+    is_signature_like,
+    is_tail,
+    is_title_like,
+    mend_title,
+    rules,
+    split_lines,
+)
+from compare.model import CleanText, Document, Section
+from compare.numbering import Label, grammar, parse_label
+
+DATA_FILE = "outline.yaml"
+NO_OUTLINE = "no recognisable outline"
+UNNUMBERED = ("front", "title", "preamble", "body", "back")
+
+
+@dataclass(frozen=True)
+class HeadingRules:
+    enders: str
+    max_chars: int
+    min_chars: int
+    list_item_endings: str
+
+
+@lru_cache(maxsize=1)
+def heading_rules() -> HeadingRules:
+    d = section(DATA_FILE, "outline").get("heading")
+    if not isinstance(d, dict):
+        from compare.datafiles import DataFileError
+
+        raise DataFileError(DATA_FILE, "outline.heading", "missing or not a mapping")
+    return HeadingRules(
+        enders="".join(get_str_list(DATA_FILE, "outline.heading.enders", d.get("enders"))),
+        max_chars=get_int(DATA_FILE, "outline.heading.max_chars", d.get("max_chars")),
+        min_chars=get_int(DATA_FILE, "outline.heading.min_chars", d.get("min_chars")),
+        list_item_endings="".join(
+            get_str_list(DATA_FILE, "outline.heading.list_item_endings", d.get("list_item_endings"))
+        ),
+    )
+
+
+@dataclass
+class Part:
+    """A run of lines that becomes one section."""
+
+    kind: str  # "item" or one of UNNUMBERED
+    first: int  # index of its first line
+    label: Label | None = None
+    depth: int = 0  # 0 for unnumbered parts; 1.. for items
+    parent: int | None = None  # index of the parent part (items only)
+
+
+@dataclass
+class Signature:
+    """A signature block: issuer lines above a date line."""
+
+    lines: list[int]  # indices of the issuer lines
+    date_line: int  # index of the date line
+    date: str  # ISO
+    where: str  # "front" (ends a transmittal notice) or "back" (closes the plan)
+
+
+@dataclass
+class Layout:
+    """The lines of a clean text and how they group into parts."""
+
+    lines: list[Line]
+    parts: list[Part]
+    signatures: list[Signature] = field(default_factory=list)
+    front_end: int = -1  # index of the last line of a transmittal notice, -1 if none
+    body_start: int = 0  # index of the first line after front matter and titles
+    back_start: int | None = None  # index of the first back line
+
+    def part_lines(self, k: int) -> list[Line]:
+        end = self.parts[k + 1].first if k + 1 < len(self.parts) else len(self.lines)
+        return self.lines[self.parts[k].first : end]
+
+    def title_parts(self) -> list[list[Line]]:
+        return [self.part_lines(k) for k, p in enumerate(self.parts) if p.kind == "title"]
+
+
+# --- sequence check ---------------------------------------------------------------------------------
+
+
+@dataclass
+class _Frame:
+    style: str
+    value: int
+    part: int  # index into the parts list being built
+
+
+def _rank(style: str) -> int:
+    ids = [s.id for s in grammar().styles]
+    return ids.index(style) if style in ids else len(ids)
+
+
+@dataclass
+class _Accepted:
+    line: int
+    label: Label
+    depth: int  # 0-based position in the stack
+    restart_title: tuple[int, int] | None = None  # lines [a, b) of a new document title before it
+
+
+def _accept_labels(lines: list[Line], cands: list[Label | None], lo: int, hi: int) -> list[_Accepted]:
+    """The candidates in lines [lo, hi) that pass the sequence check, with their depth."""
+    stack: list[tuple[str, int]] = []
+    last_any: dict[str, int] = {}
+    out: list[_Accepted] = []
+    group_start: int | None = None  # first line of a run of title-like lines
+    title_seen: tuple[int, int] | None = None  # a complete title since the last accepted label
+    for i in range(lo, hi):
+        lab = cands[i]
+        if lab is None:
+            if is_title_like(lines[i].match):
+                group_start = i if group_start is None else group_start
+                if ends_with_doc_kind(mend_title([ln.match for ln in lines[group_start : i + 1]])):
+                    title_seen = (group_start, i + 1)
+                    group_start = None
+            else:
+                group_start = None
+            continue
+        group_start = None
+        styles = [s for s, _ in stack]
+        restart: tuple[int, int] | None = None
+        if lab.style in styles:
+            d = styles.index(lab.style)
+            if lab.value == stack[d][1] + 1:
+                pass
+            elif lab.value == 1 and d == 0 and title_seen is not None:
+                restart, stack, last_any = title_seen, [], {}
+                d = 0
+            else:
+                continue
+        else:
+            seen = last_any.get(lab.style)
+            if not (lab.value == 1 or (seen is not None and lab.value == seen + 1)):
+                continue
+            d = len(stack)
+            # a much higher style (一、 after a 1. list) does not nest under the lower one
+            while d > 0 and _rank(stack[d - 1][0]) - _rank(lab.style) >= 2:
+                d -= 1
+        stack = [*stack[:d], (lab.style, lab.value)]
+        last_any[lab.style] = lab.value
+        title_seen = None
+        out.append(_Accepted(i, lab, d, restart))
+    return out
+
+
+# --- front and back ---------------------------------------------------------------------------------
+
+
+def _signature_at(lines: list[Line], d: int, lo: int) -> list[int] | None:
+    """Issuer lines directly above the date line ``d`` (not above ``lo``); None if none."""
+    r = rules()
+    sig: list[int] = []
+    j = d - 1
+    while j >= lo and len(sig) < r.signature_max_lines and is_signature_like(lines[j].match):
+        if parse_label(lines[j].text, lines[j].match) is not None or is_attachment(lines[j].match):
+            break
+        sig.insert(0, j)
+        j -= 1
+    return sig or None
+
+
+def _find_signatures(lines: list[Line], lo: int, hi: int) -> list[tuple[list[int], int, str]]:
+    out = []
+    for d in range(lo, hi):
+        iso = date_line(lines[d].match)
+        if iso is None:
+            continue
+        sig = _signature_at(lines, d, lo)
+        if sig is not None:
+            out.append((sig, d, iso))
+    return out
+
+
+def _skip_notice_tail(lines: list[Line], i: int, hi: int) -> int:
+    """Index after the 此件… lines and a bare 附件 label that follow a signature date."""
+    while i < hi and (is_cishi(lines[i].match) or is_tail(lines[i].match) or _bare_attachment(lines[i].match)):
+        i += 1
+    return i
+
+
+def _bare_attachment(match_line: str) -> bool:
+    s = match_line.strip()
+    return is_attachment(s) and len(s) <= 8 and not has_sentence_punct(s)
+
+
+def _is_back_line(match_line: str) -> bool:
+    return (
+        is_cishi(match_line)
+        or is_tail(match_line)
+        or date_line(match_line) is not None
+        or is_signature_like(match_line)
+        or _bare_attachment(match_line)
+    )
+
+
+def _is_front_line(match_line: str) -> bool:
+    """A line of the front matter proper: 文号, addressees, notice title, transmittal sentence."""
+    return (
+        doc_number_line(match_line) is not None
+        or is_addressee(match_line)
+        or is_notice_title(match_line)
+        or is_cishi(match_line)
+        or _bare_attachment(match_line)
+        or (":" in match_line and not has_sentence_punct(match_line))  # 主 题 词： / 正文 labels
+    )
+
+
+# --- layout -----------------------------------------------------------------------------------------
+
+
+def layout(clean: CleanText) -> Layout:
+    """Cut a clean text into parts: front, title, preamble, numbered items (or one body), back."""
+    lines = split_lines(clean)
+    n = len(lines)
+    if n == 0:
+        return Layout(lines, [])
+    cands = [parse_label(ln.text, ln.match) for ln in lines]
+    first_pass = _accept_labels(lines, cands, 0, n)
+    first_label = first_pass[0].line if first_pass else None
+
+    # A transmittal notice ends with a signature and date before the first item (or before a
+    # plan that follows it without numbering).
+    signatures: list[Signature] = []
+    front_end = -1
+    limit = first_label if first_label is not None else n
+    for sig, d, iso in _find_signatures(lines, 0, limit):
+        after = _skip_notice_tail(lines, d + 1, n)
+        rest = [ln for ln in lines[after:limit] if not _is_back_line(ln.match)]
+        if first_label is not None or rest:
+            front_end = after - 1
+            signatures = [Signature(sig, d, iso, "front")]
+    lead_start = front_end + 1
+
+    # The back: a signature and date after the body has started, with 附件 lines just above.
+    back_from = first_label if first_label is not None else lead_start
+    back_start: int | None = None
+    for sig, d, iso in _find_signatures(lines, back_from + 1, n):
+        if sig[0] <= back_from:
+            continue
+        start = sig[0]
+        for j in range(max(back_from + 1, start - 4), start):
+            if is_attachment(lines[j].match):
+                start = j
+                break
+        back_start = start
+        signatures.append(Signature(sig, d, iso, "back"))
+        break
+    if back_start is None:
+        j = n
+        while j > back_from + 1 and (is_tail(lines[j - 1].match) or is_cishi(lines[j - 1].match)):
+            j -= 1
+        back_start = j if j < n else None
+    body_end = back_start if back_start is not None else n
+
+    accepted = _accept_labels(lines, cands, lead_start, body_end)
+    first_item = accepted[0].line if accepted else body_end
+
+    parts: list[Part] = []
+
+    def add(kind: str, first: int) -> None:
+        if parts and parts[-1].kind == kind and kind in UNNUMBERED:
+            return  # consecutive lines of one kind make one section
+        parts.append(Part(kind, first))
+
+    if front_end >= 0:
+        add("front", 0)
+    # Lead lines: title lines, front lines, then prose from the first prose line on.
+    prose_from: int | None = None
+    for i in range(lead_start, first_item):
+        m = lines[i].match
+        if _is_front_line(m):
+            add("front", i)
+        elif is_title_like(m):
+            add("title", i)
+        else:
+            prose_from = i
+            break
+    body_start = prose_from if prose_from is not None else first_item
+    if prose_from is not None:
+        add("preamble" if accepted else "body", prose_from)
+
+    # Numbered items, with a new document's title and preamble where a top-level list restarts.
+    part_of_depth: list[int] = []
+    for acc in accepted:
+        if acc.restart_title is not None:
+            a, b = acc.restart_title
+            parts.append(Part("title", a))
+            if b < acc.line:
+                parts.append(Part("preamble", b))
+            part_of_depth = []
+        parent = part_of_depth[acc.depth - 1] if acc.depth > 0 and len(part_of_depth) >= acc.depth else None
+        parts.append(Part("item", acc.line, acc.label, acc.depth + 1, parent))
+        part_of_depth = [*part_of_depth[: acc.depth], len(parts) - 1]
+    if back_start is not None and back_start < n:
+        parts.append(Part("back", back_start))
+    if not parts or parts[0].first != 0:
+        # whatever precedes the first part (e.g. no title was recognised) is front matter
+        parts.insert(0, Part("front", 0))
+        _reindex_parents(parts)
+    return Layout(lines, parts, signatures, front_end, body_start, back_start)
+
+
+def _reindex_parents(parts: list[Part]) -> None:
+    for p in parts:
+        if p.parent is not None:
+            p.parent += 1
+
+
+# --- sections ---------------------------------------------------------------------------------------
+
+
+def _heading(label: Label, match_rest: str, has_body: bool) -> str | None:
+    """The heading of an item from the text after its label (see module docstring)."""
+    h = heading_rules()
+    rest = label.rest
+    lead = len(rest) - len(rest.lstrip(" \t\u3000\xa0"))
+    text, m = rest[lead:].rstrip(), match_rest[lead:].rstrip()
+    cut = next((k for k, c in enumerate(m) if c in h.enders), None)
+    if cut is not None:
+        if not h.min_chars <= cut <= h.max_chars:
+            return None
+        more_on_line = bool(text[cut + 1 :].strip())
+        return text[:cut] if (more_on_line or has_body) else None
+    if not has_body or len(text) > h.max_chars or len(text) < h.min_chars:
+        return None
+    if m.endswith(tuple(h.list_item_endings)) or has_sentence_punct(m):
+        return None
+    return text
+
+
+def parse_outline(doc: Document) -> list[Section]:
+    """The sections of a plan in document order (flat, with parent ids); spans partition the clean text."""
+    clean = doc.clean
+    lay = layout(clean)
+    parts, lines = lay.parts, lay.lines
+    n_clean = len(clean.text)
+    sections: list[Section] = []
+    for k, part in enumerate(parts):
+        cs = 0 if k == 0 else lines[part.first].start
+        ce = lines[parts[k + 1].first].start if k + 1 < len(parts) else n_clean
+        start, end = clean.raw_span(cs, ce)
+        seq = k + 1
+        section_id = f"{doc.plan_id}/s{seq:03d}"
+        if part.kind == "item" and part.label is not None:
+            lab = part.label
+            own_lines = lay.part_lines(k)
+            has_children = k + 1 < len(parts) and parts[k + 1].parent == k
+            has_body = len(own_lines) > 1 or has_children
+            ln = lines[part.first]
+            heading = _heading(lab, ln.match[lab.end :], has_body)
+            chain = [lab.display]
+            p = part.parent
+            while p is not None:
+                anc = parts[p].label
+                chain.insert(0, anc.display if anc else parts[p].kind)
+                p = parts[p].parent
+            sections.append(
+                Section(
+                    section_id=section_id,
+                    plan_id=doc.plan_id,
+                    seq=seq,
+                    path="/".join(chain),
+                    label=lab.token,
+                    level=part.depth,
+                    style=lab.style,
+                    heading=heading,
+                    start=start,
+                    end=end,
+                    clean_start=cs,
+                    clean_end=ce,
+                    text=clean.text[cs:ce],
+                    parent_id=f"{doc.plan_id}/s{part.parent + 1:03d}" if part.parent is not None else None,
+                )
+            )
+        else:
+            # a title section's heading is the title itself, mended (lines joined)
+            title = mend_title([ln.text for ln in lay.part_lines(k)]) if part.kind == "title" else None
+            sections.append(
+                Section(
+                    section_id=section_id,
+                    plan_id=doc.plan_id,
+                    seq=seq,
+                    path=part.kind,
+                    label="",
+                    level=1 if part.kind == "body" else 0,
+                    style=part.kind,
+                    heading=title,
+                    start=start,
+                    end=end,
+                    clean_start=cs,
+                    clean_end=ce,
+                    text=clean.text[cs:ce],
+                )
+            )
+    return sections
+
+
+def outline_warnings(sections: list[Section]) -> list[str]:
+    """Warnings for the build: a plan without any numbered section."""
+    if not any(s.style not in UNNUMBERED for s in sections):
+        return [NO_OUTLINE]
+    return []
+
+
+def render_outline(sections: list[Section]) -> str:
+    """An indented tree of the sections: label, heading, raw span (for ``policy-compare inspect``)."""
+    out = []
+    for s in sections:
+        indent = "  " * max(s.level - 1, 0) if s.style not in UNNUMBERED else ""
+        if s.style in UNNUMBERED:
+            snippet = " ".join(s.text.split())[:30]
+            out.append(f"{indent}[{s.style}] {snippet}  [{s.start}:{s.end}]")
+        else:
+            heading = f" {s.heading}" if s.heading else ""
+            out.append(f"{indent}{s.label}{heading}  ({s.path}) [{s.start}:{s.end}]")
+    return "\n".join(out)

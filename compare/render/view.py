@@ -1,0 +1,874 @@
+"""The view model: the one plain-data context that feeds both the HTML site and the PDF briefing.
+
+``build_view`` turns a ``Comparison`` and its tables (``compare.tables.comparison_tables``)
+into dicts, lists, strings and numbers only (JSON-able), already ordered, translated,
+trimmed and linked, so the templates compute nothing. Every figure shown is read from the
+tables; text and offsets come from the plans in the comparison.
+
+Links are relative to the site root (``plans/<plan_id>.html#<measure_id>``,
+``topics/<topic_id>.html#f-<family_id>``); a page one folder down prefixes ``../``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import math
+import os
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pandas as pd
+import yaml
+
+from compare.config import TEMPLATES_DIR
+from compare.model import BINDINGNESS_ORDER, Comparison, Measure, PlanAnalysis
+from compare.render.i18n import html_lang, normalise_lang, translations
+
+REPORT_SETTINGS = TEMPLATES_DIR / "report.yaml"
+TOPIC_SCOPES = TEMPLATES_DIR / "topic_scopes.yaml"
+UNCLASSIFIED = "unclassified"
+
+Parts = list[dict[str, Any]]  # a sentence as runs of text, some linked: [{"text": …, "href": … | None}]
+
+
+# --------------------------------------------------------------------------- build info
+
+
+@dataclass(frozen=True)
+class BuildInfo:
+    """Who made this report from what: shown in every footer and in the PDF metadata.
+
+    ``created`` is an ISO date-time that must not be "now" (reproducible output): take it
+    from ``created_from`` (SOURCE_DATE_EPOCH, else the newest input's modification time).
+    """
+
+    build_id: str
+    created: str
+    inputs: Mapping[str, str] = field(default_factory=dict)  # source file -> sha256
+    versions: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_inputs(cls, paths: Iterable[Path], versions: Mapping[str, str] | None = None) -> BuildInfo:
+        """Hash the input files; the id covers the hashes and the versions."""
+        files = sorted(paths, key=lambda p: p.name)
+        inputs = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
+        vers = dict(versions or {})
+        payload = json.dumps({"inputs": inputs, "versions": vers}, sort_keys=True).encode()
+        return cls(
+            build_id=hashlib.sha256(payload).hexdigest()[:12],
+            created=created_from(files),
+            inputs=inputs,
+            versions=vers,
+        )
+
+
+def created_from(paths: Iterable[Path]) -> str:
+    """SOURCE_DATE_EPOCH if set, else the newest input's mtime, as ``YYYY-MM-DDTHH:MM:SSZ``."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        stamp = int(epoch)
+    else:
+        times = [int(p.stat().st_mtime) for p in paths]
+        stamp = max(times) if times else 0
+    return datetime.fromtimestamp(stamp, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# --------------------------------------------------------------------------- settings
+
+
+@dataclass(frozen=True)
+class ReportSettings:
+    mandatory_topics: tuple[str, ...]
+    heat_levels: tuple[float, ...]
+    pdf_chars: int
+    html_chars: int
+    summary_items: int
+    max_plan_columns: int
+    many_plans: int
+    top_families: int
+    measures_per_cell: int
+
+
+class ReportSettingsError(ValueError):
+    """templates/report.yaml is unusable; the message names the file and the key."""
+
+
+@lru_cache(maxsize=4)
+def load_report_settings(path: Path = REPORT_SETTINGS) -> ReportSettings:
+    """Read and check the presentation settings (a bad edit fails with the file and key)."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ReportSettingsError(f"{path}: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ReportSettingsError(f"{path}: expected a mapping at the top level")
+
+    def get(key: str, kind: type, low: float = 0) -> Any:
+        node: Any = data
+        for part in key.split("."):
+            if not isinstance(node, dict) or part not in node:
+                raise ReportSettingsError(f"{path}: missing key '{key}'")
+            node = node[part]
+        if kind is int and (not isinstance(node, int) or isinstance(node, bool) or node < low):
+            raise ReportSettingsError(f"{path}: '{key}' must be an integer >= {low}, got {node!r}")
+        if kind is list and not (isinstance(node, list) and node):
+            raise ReportSettingsError(f"{path}: '{key}' must be a non-empty list, got {node!r}")
+        return node
+
+    mandatory = get("mandatory_topics", list)
+    if not all(isinstance(t, str) for t in mandatory):
+        raise ReportSettingsError(f"{path}: 'mandatory_topics' must list topic ids")
+    levels = get("heat_levels", list)
+    if not all(isinstance(x, int | float) for x in levels) or sorted(levels) != levels or levels[-1] < 1:
+        raise ReportSettingsError(f"{path}: 'heat_levels' must be ascending numbers ending at >= 1")
+    return ReportSettings(
+        mandatory_topics=tuple(mandatory),
+        heat_levels=tuple(float(x) for x in levels),
+        pdf_chars=get("excerpt.pdf_chars", int, 10),
+        html_chars=get("excerpt.html_chars", int, 10),
+        summary_items=get("excerpt.summary_items", int, 1),
+        max_plan_columns=get("pdf.max_plan_columns", int, 1),
+        many_plans=get("pdf.many_plans", int, 1),
+        top_families=get("pdf.top_families", int, 1),
+        measures_per_cell=get("pdf.measures_per_cell", int, 1),
+    )
+
+
+def default_topic_descriptions(path: Path = TOPIC_SCOPES) -> dict[str, tuple[str, str]]:
+    """id -> (zh scope, en description): zh from ``templates/topic_scopes.yaml``, en from the codebook."""
+    try:
+        zh = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ReportSettingsError(f"{path}: {exc}") from exc
+    if not isinstance(zh, dict) or not all(isinstance(v, str) for v in zh.values()):
+        raise ReportSettingsError(f"{path}: expected 'topic_id: scope text' lines")
+    en: dict[str, str] = {}
+    try:  # the codebook is another stage's data; the report still renders without it
+        from compare.topics import load_codebook
+
+        en = {t.id: collapse(t.description) for t in load_codebook().topics}
+    except Exception:  # any failure there only costs the English scope lines
+        en = {}
+    ids = list(dict.fromkeys([*zh, *en]))
+    return {t: (str(zh.get(t) or en.get(t, "")), en.get(t) or str(zh.get(t, ""))) for t in ids}
+
+
+# --------------------------------------------------------------------------- small pure helpers
+
+
+def plain(value: Any) -> Any:
+    """pandas/numpy scalars → Python; NaN/NA → None."""
+    if value is None:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if hasattr(value, "item") and not isinstance(value, str | bytes):
+        with contextlib.suppress(ValueError, AttributeError):
+            value = value.item()
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return value
+
+
+def split_ids(value: Any) -> list[str]:
+    """A list column that may arrive as a list, a JSON list or a ';'-joined string."""
+    value = plain(value) if not isinstance(value, list | tuple) else value
+    if value is None or value == "":
+        return []
+    if isinstance(value, list | tuple):
+        return [str(v) for v in value if str(v)]
+    text = str(value).strip()
+    if text.startswith("["):
+        try:
+            return [str(v) for v in json.loads(text)]
+        except json.JSONDecodeError:
+            pass
+    return [v for v in (s.strip() for s in text.split(";")) if v]
+
+
+def collapse(text: str) -> str:
+    """Whitespace runs → one space, none between CJK characters (line breaks inside a sentence)."""
+    text = re.sub(r"\s+", " ", text).strip()
+    return re.sub(r"(?<=[^\x00-\x7f]) (?=[^\x00-\x7f])", "", text)
+
+
+_BREAKS = "。；;！？!?，,、）)"
+
+
+def excerpt(text: str, limit: int) -> str:
+    """The start of a measure, at most ``limit`` characters, cut after punctuation when one is near."""
+    flat = collapse(text)
+    if len(flat) <= limit:
+        return flat
+    head = flat[:limit]
+    cut = max(head.rfind(ch) for ch in _BREAKS)
+    if cut >= limit * 0.6:
+        head = head[: cut + 1]
+    return head.rstrip("，,、 ") + "…"
+
+
+def plan_href(plan_id: str, measure_id: str | None = None) -> str:
+    href = f"plans/{quote(plan_id, safe='')}.html"
+    return href + (f"#{quote(measure_id, safe='/')}" if measure_id else "")
+
+
+def topic_href(topic_id: str, family_id: str | None = None) -> str:
+    href = f"topics/{quote(topic_id, safe='')}.html"
+    return href + (f"#{family_anchor(family_id)}" if family_id else "")
+
+
+def family_anchor(family_id: str) -> str:
+    return "f-" + quote(family_id, safe="")
+
+
+def heat_level(n_measures: int, score: float | None, top: float, levels: Sequence[float]) -> int:
+    """Colour class 0..len(levels): 0 = no measure; otherwise the score relative to the table's top."""
+    if not n_measures:
+        return 0
+    rel = (score or 0.0) / top if top > 0 else 1.0
+    for i, bound in enumerate(levels, start=1):
+        if rel <= bound:
+            return i
+    return len(levels)
+
+
+def sentence(template: str, **slots: Parts | str) -> dict[str, Any]:
+    """Fill a translated sentence whose ``%(name)s`` slots are runs of (possibly linked) text."""
+    parts: Parts = []
+    pos = 0
+    for m in re.finditer(r"%\((\w+)\)s", template):
+        if m.start() > pos:
+            parts.append({"text": template[pos : m.start()], "href": None})
+        slot = slots[m.group(1)]
+        parts.extend([{"text": slot, "href": None}] if isinstance(slot, str) else slot)
+        pos = m.end()
+    if pos < len(template):
+        parts.append({"text": template[pos:], "href": None})
+    return {"parts": parts, "text": "".join(p["text"] for p in parts)}
+
+
+def joined(items: Sequence[Parts], sep: str) -> Parts:
+    out: Parts = []
+    for i, item in enumerate(items):
+        if i:
+            out.append({"text": sep, "href": None})
+        out.extend(item)
+    return out
+
+
+# --------------------------------------------------------------------------- the builder
+
+
+def build_view(
+    comparison: Comparison,
+    tables: Mapping[str, pd.DataFrame],
+    *,
+    topic_names: Mapping[str, tuple[str, str]],
+    build: BuildInfo,
+    lang: str = "zh",
+    topics: Sequence[str] = (),
+    title: str | None = None,
+    topic_descriptions: Mapping[str, tuple[str, str]] | None = None,
+    settings: ReportSettings | None = None,
+) -> dict[str, Any]:
+    """Everything the site and the briefing show, as plain data (see the module docstring)."""
+    return _ViewBuilder(
+        comparison,
+        tables,
+        topic_names=topic_names,
+        build=build,
+        lang=normalise_lang(lang),
+        topics=tuple(topics),
+        title=title,
+        descriptions=default_topic_descriptions() if topic_descriptions is None else topic_descriptions,
+        settings=settings or load_report_settings(),
+    ).build()
+
+
+class _ViewBuilder:
+    """One build of the view: indexes the tables once, then assembles each part."""
+
+    def __init__(
+        self,
+        comparison: Comparison,
+        tables: Mapping[str, pd.DataFrame],
+        *,
+        topic_names: Mapping[str, tuple[str, str]],
+        build: BuildInfo,
+        lang: str,
+        topics: tuple[str, ...],
+        title: str | None,
+        descriptions: Mapping[str, tuple[str, str]] | None,
+        settings: ReportSettings,
+    ) -> None:
+        self.cmp = comparison
+        self.tables = tables
+        self.lang = lang
+        self.cfg = settings
+        self.build_info = build
+        tr = translations(lang)
+        self._: Callable[[str], str] = tr.gettext
+        self.title = title or self._("开发区政策方案对比")
+        self.topic_names = dict(topic_names)
+        self.descriptions = dict(descriptions or {})
+
+        self.plans: list[PlanAnalysis] = list(comparison.plans)
+        self.plan_ids = [p.document.plan_id for p in self.plans]
+        self.names = {p.document.plan_id: p.document.display_name or p.document.plan_id for p in self.plans}
+        self.measures: dict[str, Measure] = {m.measure_id: m for p in self.plans for m in p.measures}
+        self.measure_rows = self._rows_by("measures", "measure_id")
+
+        self.topic_ids = self._topic_order(topics)
+        self.coverage = {(str(r["topic"]), str(r["plan_id"])): r for r in self._records("coverage")}
+        self.families = [f for f in self._records("families") if str(f["topic"]) in self.topic_ids]
+        self.family_by_id = {str(f["family_id"]): f for f in self._records("families")}
+        self.cells = {(str(r["family_id"]), str(r["plan_id"])): r for r in self._records("family_matrix")}
+        self.gaps = self._records("gaps")
+        self.gap_keys = {(str(g["plan_id"]), str(g["family_id"])) for g in self.gaps}
+        self.unique = self._records("unique")
+        self.reuse = self._reuse_index()
+        self.member_of: dict[str, list[str]] = {}
+        for r in self._records("family_members"):
+            self.member_of.setdefault(str(r["measure_id"]), []).append(str(r["family_id"]))
+
+    # -- table access -------------------------------------------------------------------
+
+    def _records(self, name: str) -> list[dict[str, Any]]:
+        frame = self.tables.get(name)
+        if frame is None or frame.empty:
+            return []
+        return [{k: plain(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
+
+    def _rows_by(self, name: str, key: str) -> dict[str, dict[str, Any]]:
+        return {str(r[key]): r for r in self._records(name)}
+
+    # -- names --------------------------------------------------------------------------
+
+    def topic_name(self, topic_id: str) -> str:
+        if topic_id == UNCLASSIFIED:
+            return self._("未分类")
+        zh, en = self.topic_names.get(topic_id, (topic_id, topic_id))
+        return en if self.lang == "en" and en else zh
+
+    def bindingness_label(self, level: str | None) -> str:
+        labels = {
+            "mandatory": self._("强制"),
+            "directive": self._("要求"),
+            "supportive": self._("支持"),
+            "exploratory": self._("探索"),
+        }
+        return labels.get(level or "", "")
+
+    def _topic_order(self, wanted: tuple[str, ...]) -> list[str]:
+        known = list(self.topic_names)
+        frame = self.tables.get("coverage")
+        if frame is not None and not frame.empty:
+            known += [t for t in dict.fromkeys(str(t) for t in frame["topic"]) if t not in known]
+        mandatory = [t for t in self.cfg.mandatory_topics if t in known]
+        order = mandatory + [t for t in known if t not in mandatory and t != UNCLASSIFIED]
+        if wanted:
+            order = [t for t in order if t in wanted]
+        return order
+
+    # -- measures -----------------------------------------------------------------------
+
+    def _reuse_index(self) -> dict[str, list[tuple[int, int, str]]]:
+        """plan_id -> raw spans reused verbatim, with the other plan."""
+        index: dict[str, list[tuple[int, int, str]]] = {}
+        for r in self._records("reuse"):
+            a, b = str(r["plan_a"]), str(r["plan_b"])
+            index.setdefault(a, []).append((int(r["start_a"]), int(r["end_a"]), b))
+            index.setdefault(b, []).append((int(r["start_b"]), int(r["end_b"]), a))
+        return index
+
+    def reused_with(self, m: Measure) -> list[dict[str, str]]:
+        peers = sorted(
+            {peer for s, e, peer in self.reuse.get(m.plan_id, []) if s < m.end and m.start < e},
+            key=lambda p: self.plan_ids.index(p) if p in self.plan_ids else len(self.plan_ids),
+        )
+        return [{"plan_id": p, "name": self.names.get(p, p)} for p in peers]
+
+    def measure_item(self, measure_id: str) -> dict[str, Any] | None:
+        m = self.measures.get(measure_id)
+        if m is None:
+            return None
+        row = self.measure_rows.get(measure_id, {})
+        targets = row.get("targets")
+        target_texts = [t.text for t in m.targets]
+        if isinstance(targets, str) and targets.startswith("["):
+            with contextlib.suppress(json.JSONDecodeError, AttributeError):
+                target_texts = [str(t.get("text", "")) for t in json.loads(targets)]
+        binding = row.get("bindingness", m.bindingness)
+        return {
+            "measure_id": m.measure_id,
+            "plan_id": m.plan_id,
+            "path": m.path,
+            "heading": m.heading,
+            "text": collapse(m.text),
+            "excerpt": excerpt(m.text, self.cfg.html_chars),
+            "pdf_excerpt": excerpt(m.text, self.cfg.pdf_chars),
+            "trimmed": len(collapse(m.text)) > self.cfg.html_chars,
+            "bindingness": binding,
+            "bindingness_label": self.bindingness_label(binding),
+            "targets": [t for t in target_texts if t],
+            "deadline": m.deadline,
+            "responsible_units": list(m.responsible_units),
+            "topics": [self.topic_name(t.topic) for t in m.topics],
+            "reuse": self.reused_with(m),
+            "href": plan_href(m.plan_id, m.measure_id),
+        }
+
+    # -- parts of the view --------------------------------------------------------------
+
+    def build(self) -> dict[str, Any]:
+        plans = self.plan_cards()
+        topic_pages = self.topic_pages()
+        view = {
+            "lang": self.lang,
+            "html_lang": html_lang(self.lang),
+            "title": self.title,
+            "build": self.build_block(),
+            "plans": plans,
+            "n_plans": len(plans),
+            "heatmap": self.heatmap(),
+            "topics": [
+                {k: t[k] for k in ("topic_id", "name", "href", "mandatory", "description", "n_families")}
+                for t in topic_pages
+            ],
+            "topic_pages": topic_pages,
+            "plan_pages": self.plan_pages(plans),
+            "gaps": self.gap_lists(),
+            "summary": self.summary(),
+            "failed": [
+                {"source_file": str(r["source_file"]), "reason": str(r["reason"])}
+                for r in self._records("failed")
+            ],
+            "downloads": self.downloads(),
+            "legend": {
+                "levels": [self._("无"), self._("少"), self._("中"), self._("较多"), self._("多")][
+                    : len(self.cfg.heat_levels) + 1
+                ],
+                "bindingness": [{"level": b, "label": self.bindingness_label(b)} for b in BINDINGNESS_ORDER],
+            },
+            "many_plans": len(plans) > self.cfg.many_plans,
+        }
+        return view
+
+    def build_block(self) -> dict[str, Any]:
+        b = self.build_info
+        return {
+            "build_id": b.build_id,
+            "created": b.created,
+            "date": b.created[:10],
+            "inputs": [{"file": f, "sha256": h, "short": h[:12]} for f, h in sorted(b.inputs.items())],
+            "versions": [{"name": k, "value": str(v)} for k, v in sorted(b.versions.items())],
+        }
+
+    def plan_cards(self) -> list[dict[str, Any]]:
+        docs = self._rows_by("documents", "plan_id")
+        cards = []
+        for p in self.plans:
+            d = p.document
+            row = docs.get(d.plan_id, {})
+            md = d.metadata
+            cards.append(
+                {
+                    "plan_id": d.plan_id,
+                    "name": self.names[d.plan_id],
+                    "href": plan_href(d.plan_id),
+                    "title": md.title,
+                    "issuer": md.issuer,
+                    "doc_number": md.doc_number,
+                    "date": md.date,
+                    "published": md.published,
+                    "jurisdiction": md.jurisdiction,
+                    "zone_type": md.zone_type,
+                    "source_file": d.source_file,
+                    "sha256": d.sha256,
+                    "sha_short": d.sha256[:12],
+                    "format": d.format,
+                    "cited": [{"title": c.title, "doc_number": c.doc_number} for c in md.cited_documents],
+                    "n_sections": plain(row.get("n_sections", len(p.sections))),
+                    "n_measures": plain(row.get("n_measures", sum(m.kind == "measure" for m in p.measures))),
+                    "warnings": list(d.warnings),
+                }
+            )
+        return cards
+
+    def heatmap(self) -> dict[str, Any]:
+        return {
+            "plans": [{"plan_id": p, "name": self.names[p], "href": plan_href(p)} for p in self.plan_ids],
+            "rows": self.heatmap_rows_cache(),
+        }
+
+    def _heatmap_rows(self) -> list[dict[str, Any]]:
+        scores = [float(r.get("score") or 0) for (t, _p), r in self.coverage.items() if t in self.topic_ids]
+        top = max(scores, default=0.0)
+        rows = []
+        for t in self.topic_ids:
+            cells = []
+            for pid in self.plan_ids:
+                r = self.coverage.get((t, pid), {})
+                n = int(r.get("n_measures") or 0)
+                score = plain(r.get("score"))
+                cells.append(
+                    {
+                        "plan_id": pid,
+                        "plan_name": self.names[pid],
+                        "plan_href": plan_href(pid),
+                        "score": score,
+                        "n_measures": n,
+                        "n_families": int(r.get("n_families") or 0),
+                        "max_bindingness": self.bindingness_label(r.get("max_bindingness")),
+                        "level": heat_level(n, score, top, self.cfg.heat_levels),
+                        "href": topic_href(t),
+                    }
+                )
+            rows.append(
+                {
+                    "topic_id": t,
+                    "name": self.topic_name(t),
+                    "mandatory": t in self.cfg.mandatory_topics,
+                    "href": topic_href(t),
+                    "cells": cells,
+                }
+            )
+        return rows
+
+    def family_rows(self, topic_id: str) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = []
+        for f in self.families:
+            if str(f["topic"]) != topic_id:
+                continue
+            fid = str(f["family_id"])
+            cells = []
+            total = 0
+            for pid in self.plan_ids:
+                r = self.cells.get((fid, pid))
+                items = (
+                    [it for mid in split_ids(r.get("measure_ids")) if (it := self.measure_item(mid))]
+                    if r
+                    else []
+                )
+                total += len(items)
+                shown = items[: self.cfg.measures_per_cell]
+                cells.append(
+                    {
+                        "plan_id": pid,
+                        "plan_name": self.names[pid],
+                        "measures": items,
+                        "pdf_measures": shown,
+                        "pdf_more": len(items) - len(shown),
+                        "n_measures": int(r.get("n_measures") or len(items)) if r else 0,
+                        "bindingness": self.bindingness_label(r.get("max_bindingness")) if r else "",
+                        "gap": not items,
+                        "peer_gap": (pid, fid) in self.gap_keys,
+                    }
+                )
+            n_plans = int(f.get("n_plans") or sum(1 for c in cells if not c["gap"]))
+            rows.append(
+                {
+                    "family_id": fid,
+                    "anchor": family_anchor(fid),
+                    "href": topic_href(topic_id, fid),
+                    "name": str(f["name"]),
+                    "gloss": f.get("gloss") or "",
+                    "source": str(f["source"]),
+                    "source_label": self._("目录") if f["source"] == "catalogue" else self._("聚类发现"),
+                    "n_plans": n_plans,
+                    "n_measures": total,
+                    "cells": cells,
+                }
+            )
+        # strongest covered first: most plans, then most measures; catalogue before proposed
+        rows.sort(key=lambda r: (r["source"] != "catalogue", -r["n_plans"], -r["n_measures"], r["name"]))
+        return rows
+
+    def unaligned_row(self, topic_id: str) -> dict[str, Any] | None:
+        """Measures of the topic (primary) that belong to no family: shown so nothing counted is hidden."""
+        cells = []
+        any_item = False
+        for p in self.plans:
+            items = [
+                it
+                for m in p.measures
+                if m.kind == "measure" and m.primary_topic == topic_id and m.measure_id not in self.member_of
+                if (it := self.measure_item(m.measure_id))
+            ]
+            any_item = any_item or bool(items)
+            shown = items[: self.cfg.measures_per_cell]
+            cells.append(
+                {
+                    "plan_id": p.document.plan_id,
+                    "plan_name": self.names[p.document.plan_id],
+                    "measures": items,
+                    "pdf_measures": shown,
+                    "pdf_more": len(items) - len(shown),
+                    "n_measures": len(items),
+                    "gap": not items,
+                    "peer_gap": False,
+                }
+            )
+        if not any_item:
+            return None
+        return {"name": self._("其他未归入措施家族的措施"), "cells": cells}
+
+    def topic_pages(self) -> list[dict[str, Any]]:
+        pages = []
+        many = len(self.plan_ids) > self.cfg.many_plans
+        width = self.cfg.max_plan_columns
+        for t in self.topic_ids:
+            rows = self.family_rows(t)
+            other = self.unaligned_row(t)
+            pdf_rows = rows[: self.cfg.top_families] if many else rows
+            chunks = [
+                list(range(i, min(i + width, len(self.plan_ids))))
+                for i in range(0, len(self.plan_ids), width)
+            ]
+            pdf_tables = [
+                {
+                    "plans": [
+                        {"plan_id": self.plan_ids[i], "name": self.names[self.plan_ids[i]]} for i in chunk
+                    ],
+                    "rows": [{**r, "cells": [r["cells"][i] for i in chunk]} for r in pdf_rows],
+                    "other": {**other, "cells": [other["cells"][i] for i in chunk]} if other else None,
+                    "part": k + 1,
+                    "parts": len(chunks),
+                    "col_width": round(
+                        85 / max(len(chunk), 1), 3
+                    ),  # % of the width; the family column has 15
+                }
+                for k, chunk in enumerate(chunks or [[]])
+            ]
+            heat = next((r for r in self.heatmap_rows_cache() if r["topic_id"] == t), None)
+            zh_desc, en_desc = self.descriptions.get(t, ("", ""))
+            pages.append(
+                {
+                    "topic_id": t,
+                    "name": self.topic_name(t),
+                    "href": topic_href(t),
+                    "mandatory": t in self.cfg.mandatory_topics,
+                    "description": (en_desc if self.lang == "en" else zh_desc) or "",
+                    "n_families": len(rows),
+                    "rows": rows,
+                    "groups": [
+                        {"source": src, "label": label, "rows": [r for r in rows if r["source"] == src]}
+                        for src, label in (
+                            ("catalogue", self._("目录中的措施家族")),
+                            ("proposed", self._("聚类发现的措施家族")),
+                        )
+                        if any(r["source"] == src for r in rows)
+                    ],
+                    "other": other,
+                    "coverage": heat["cells"] if heat else [],
+                    "pdf_tables": pdf_tables,
+                    "pdf_rows_hidden": len(rows) - len(pdf_rows),
+                    "plans": [
+                        {"plan_id": p, "name": self.names[p], "href": plan_href(p)} for p in self.plan_ids
+                    ],
+                    "n_columns": len(self.plan_ids) + 1,
+                }
+            )
+        return pages
+
+    _heat_rows: list[dict[str, Any]] | None = None
+
+    def heatmap_rows_cache(self) -> list[dict[str, Any]]:
+        if self._heat_rows is None:
+            self._heat_rows = self._heatmap_rows()
+        return self._heat_rows
+
+    def segments(self, p: PlanAnalysis) -> list[dict[str, Any]]:
+        """The plan's cleaned text cut at measure boundaries; measures carry their anchor."""
+        text = p.document.clean.text
+        units = sorted(p.measures, key=lambda m: (m.clean_start, m.clean_end))
+        out: list[dict[str, Any]] = []
+        pos = 0
+        for m in units:
+            start, end = max(m.clean_start, pos), min(m.clean_end, len(text))
+            if end <= start:
+                continue  # overlapping or empty unit: its text is already shown
+            if start > pos:
+                out.append({"text": text[pos:start], "measure_id": None})
+            families = [
+                self.family_by_id[f] for f in self.member_of.get(m.measure_id, []) if f in self.family_by_id
+            ]
+            out.append(
+                {
+                    "text": text[start:end],
+                    "measure_id": m.measure_id,
+                    "kind": m.kind,
+                    "path": m.path,
+                    "topics": [self.topic_name(t.topic) for t in m.topics],
+                    "bindingness_label": self.bindingness_label(m.bindingness),
+                    "families": [
+                        {"name": str(f["name"]), "href": topic_href(str(f["topic"]), str(f["family_id"]))}
+                        for f in families
+                    ],
+                    "reuse": self.reused_with(m),
+                }
+            )
+            pos = end
+        if pos < len(text):
+            out.append({"text": text[pos:], "measure_id": None})
+        return out
+
+    def gap_items(self, plan_id: str) -> list[dict[str, Any]]:
+        items = []
+        rows = [g for g in self.gaps if str(g["plan_id"]) == plan_id and str(g["topic"]) in self.topic_ids]
+        rows.sort(key=lambda g: (plain(g.get("rank")) or 0, -self._peer_count(g), str(g["family_id"])))
+        for g in rows:
+            fid = str(g["family_id"])
+            fam = self.family_by_id.get(fid, {})
+            peers = split_ids(g.get("peer_plan_ids"))
+            best = g.get("best_peer_measure_id")
+            best_item = self.measure_item(str(best)) if best else None
+            items.append(
+                {
+                    "family_id": fid,
+                    "name": str(fam.get("name", fid)),
+                    "topic": self.topic_name(str(g["topic"])),
+                    "href": topic_href(str(g["topic"]), fid),
+                    "peers_with": self._peer_count(g),
+                    "peers": [
+                        {"plan_id": q, "name": self.names.get(q, q), "href": plan_href(q)} for q in peers
+                    ],
+                    "best": best_item,
+                }
+            )
+        return items
+
+    @staticmethod
+    def _peer_count(g: Mapping[str, Any]) -> int:
+        value = g.get("peers_with")
+        if isinstance(value, int | float):
+            return int(value)
+        return len(split_ids(value)) or len(split_ids(g.get("peer_plan_ids")))
+
+    def unique_items(self, plan_id: str) -> list[dict[str, Any]]:
+        items = []
+        for u in self.unique:
+            if str(u["plan_id"]) != plan_id:
+                continue
+            fid = str(u["family_id"])
+            fam = self.family_by_id.get(fid, {})
+            if str(fam.get("topic", "")) not in self.topic_ids:
+                continue
+            items.append(
+                {
+                    "family_id": fid,
+                    "name": str(fam.get("name", fid)),
+                    "topic": self.topic_name(str(fam.get("topic", ""))),
+                    "href": topic_href(str(fam.get("topic", "")), fid),
+                    "measures": [
+                        it for mid in split_ids(u.get("measure_ids")) if (it := self.measure_item(mid))
+                    ],
+                }
+            )
+        return items
+
+    def plan_pages(self, cards: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        pages = []
+        for p, card in zip(self.plans, cards, strict=True):
+            pid = p.document.plan_id
+            coverage = [
+                {"topic_id": r["topic_id"], "name": r["name"], "href": r["href"], **r["cells"][i]}
+                for r in self.heatmap_rows_cache()
+                for i in [self.plan_ids.index(pid)]
+            ]
+            pages.append(
+                {
+                    **card,
+                    "segments": self.segments(p),
+                    "coverage": coverage,
+                    "gaps": self.gap_items(pid),
+                    "unique": self.unique_items(pid),
+                }
+            )
+        return pages
+
+    def gap_lists(self) -> list[dict[str, Any]]:
+        return [
+            {"plan_id": pid, "name": self.names[pid], "href": plan_href(pid), "entries": self.gap_items(pid)}
+            for pid in self.plan_ids
+        ]
+
+    # -- executive summary --------------------------------------------------------------
+
+    def summary(self) -> dict[str, Any]:
+        _ = self._
+        sep = _("、")
+        k = self.cfg.summary_items
+        per_plan = []
+        for pid in self.plan_ids:
+            sentences = []
+            silent = [
+                t
+                for t in self.cfg.mandatory_topics
+                if t in self.topic_ids and not int(self.coverage.get((t, pid), {}).get("n_measures") or 0)
+            ]
+            if silent:
+                topics = [[{"text": self.topic_name(t), "href": topic_href(t)}] for t in silent]
+                sentences.append(sentence(_("未涉及必备议题：%(topics)s。"), topics=joined(topics, sep)))
+            gaps = self.gap_items(pid)[:k]
+            if gaps:
+                items = [
+                    [
+                        {"text": g["name"], "href": g["href"]},
+                        {"text": _("（%(n)s个方案有）") % {"n": g["peers_with"]}, "href": None},
+                    ]
+                    for g in gaps
+                ]
+                sentences.append(
+                    sentence(_("与其他方案相比，最大的缺口是%(items)s。"), items=joined(items, sep))
+                )
+            unique = self.unique_items(pid)
+            if unique:
+                items = [[{"text": u["name"], "href": u["href"]}] for u in unique[:k]]
+                more = len(unique) - len(items)
+                tail: Parts = (
+                    [{"text": _("等%(n)s项") % {"n": len(unique)}, "href": None}] if more > 0 else []
+                )
+                sentences.append(sentence(_("只有它提出：%(items)s。"), items=joined(items, sep) + tail))
+            if not sentences:
+                sentences.append(sentence(_("覆盖全部必备议题，没有其他方案普遍具备而它缺少的措施。")))
+            per_plan.append(
+                {"plan_id": pid, "name": self.names[pid], "href": plan_href(pid), "sentences": sentences}
+            )
+
+        n = len(self.plan_ids)
+        shared_rows = [r for t in self.topic_ids for r in self.family_rows(t) if n > 1 and r["n_plans"] >= n]
+        if shared_rows:
+            items = [[{"text": r["name"], "href": r["href"]}] for r in shared_rows]
+            shared = sentence(_("所有%(n)s个方案都有的措施：%(items)s。"), n=str(n), items=joined(items, sep))
+        elif n > 1:
+            shared = sentence(_("没有所有%(n)s个方案都有的措施。"), n=str(n))
+        else:
+            shared = None
+        return {"plans": per_plan, "shared": shared, "n_shared": len(shared_rows)}
+
+    def downloads(self) -> list[dict[str, str]]:
+        _ = self._
+        files = [
+            ("comparison.xlsx", _("Excel 工作簿：每张表一个工作表，另有议题×方案、措施家族×方案矩阵")),
+            ("comparison.sqlite", _("SQLite 数据库：全部表，含主键和外键")),
+            ("comparison.json", _("JSON：全部表")),
+            ("measures.csv", _("CSV：措施（每条措施的原文、位置、议题、约束力、量化目标）")),
+            ("coverage.csv", _("CSV：议题×方案覆盖度")),
+            ("families.csv", _("CSV：措施家族")),
+            ("family_matrix.csv", _("CSV：措施家族×方案")),
+            ("gaps.csv", _("CSV：缺口")),
+            ("manifest.json", _("构建清单：输入文件哈希与版本")),
+        ]
+        return [{"file": f, "href": f"../data/{f}", "label": label} for f, label in files]

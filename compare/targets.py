@@ -1,0 +1,131 @@
+"""Quantified targets of a measure: every quantity with its value, normalised unit and year.
+
+200万元 → 2e6 元; 350万元/亩 → 3.5e6 元/亩; 1.5亿美元 → 1.5e8 美元; 二十家 → 20 家; 15% → 15 %;
+ranges (5—10年, 1至2家) give their lower bound as value (the commitment) and keep the text as printed.
+Dates, times, 文号, cited titles, article numbers (第三十六条) and years (2025年 is a year, not a
+quantity) are skipped. The units table and skip patterns live in attributes.yaml (``targets``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import cn2an
+
+from compare.attributes import Rules, load_rules
+from compare.model import Target
+from compare.segment import normalise_chars
+
+_CN_DIGITS = "零〇一二两三四五六七八九十百千万亿"
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    quantity: re.Pattern[str]
+    skip: tuple[re.Pattern[str], ...]
+    year: re.Pattern[str]
+    units: dict[str, tuple[str, float]]
+    multipliers: dict[str, float]
+    count_units: frozenset[str]
+    chinese_count_min: float
+
+
+_COMPILED: dict[str, _Compiled] = {}
+
+
+def _compile(rules: Rules) -> _Compiled:
+    if rules.version not in _COMPILED:
+        _COMPILED[rules.version] = _build(rules)
+    return _COMPILED[rules.version]
+
+
+def _build(rules: Rules) -> _Compiled:
+    t = rules.targets
+    units = {str(k): (str(v[0]), float(v[1])) for k, v in t["units"].items()}
+    mult = {str(k): float(v) for k, v in t["multipliers"].items()}
+    per = sorted(map(str, t["per"]), key=len, reverse=True)
+    unit_alt = "|".join(re.escape(u) for u in sorted(units, key=len, reverse=True))
+    mult_alt = "|".join(re.escape(m) for m in sorted(mult, key=len, reverse=True))
+    per_alt = "|".join(map(re.escape, per))
+    num = rf"(?:\d+(?:\.\d+)?|[{_CN_DIGITS}]+)"
+    rng = t["range_separators"]
+    quantity = re.compile(
+        rf"(?P<a>{num})(?:\s*(?P<ma>{mult_alt})?\s*(?:{rng})\s*(?P<b>{num}))?\s*"
+        rf"(?P<mult>{mult_alt})?\s*(?P<unit>{unit_alt})(?:\s*/\s*(?P<per>{per_alt}))?"
+    )
+    return _Compiled(
+        quantity=quantity,
+        skip=tuple(re.compile(p) for p in t["skip"]),
+        year=re.compile(t["year"]),
+        units=units,
+        multipliers=mult,
+        count_units=frozenset(map(str, t["count_units"])),
+        chinese_count_min=float(t["chinese_count_min"]),
+    )
+
+
+def _number(token: str) -> float | None:
+    if re.fullmatch(r"\d+(?:\.\d+)?", token):
+        return float(token)
+    try:
+        return float(cn2an.cn2an(token, "smart"))
+    except (ValueError, KeyError, TypeError, IndexError):
+        return None
+
+
+def find_targets(
+    text: str,
+    rules: Rules | None = None,
+    *,
+    to_raw: Callable[[int, int], tuple[int, int]] | None = None,
+) -> list[Target]:
+    """Quantities in ``text``; ``to_raw`` maps a local (start, end) to raw offsets (default: local)."""
+    c = _compile(rules or load_rules())
+    norm = normalise_chars(text)
+    blocked = [(m.start(), m.end()) for rx in c.skip for m in rx.finditer(norm)]
+    years = [(m.start(), int(m.group(1))) for m in c.year.finditer(norm)]
+    out: list[Target] = []
+    for m in c.quantity.finditer(norm):
+        s, e = m.span()
+        if any(bs < e and s < be for bs, be in blocked):
+            continue
+        a_tok, unit_tok = m.group("a"), m.group("unit")
+        # a number glued to a preceding letter or digit is part of a code (IPv6, 9610, B型)
+        if s > 0 and (norm[s - 1].isascii() and norm[s - 1].isalnum()) and a_tok[0].isdigit():
+            continue
+        if s > 0 and norm[s - 1] == "第":
+            continue
+        value = _number(a_tok)
+        if value is None:
+            continue
+        chinese = not a_tok[0].isdigit()
+        if chinese and unit_tok in c.count_units and value < c.chinese_count_min:
+            continue  # "一个", "三项制度": an article or a name, not a quantity
+        if chinese and a_tok in ("十", "百", "千", "万", "亿"):
+            continue
+        # 万 written once for a range ("1—2万元") applies to both ends
+        factor = c.multipliers.get(m.group("mult") or "", 1.0)
+        if m.group("ma") and not m.group("mult"):
+            factor = c.multipliers[m.group("ma")]
+        norm_unit, unit_factor = c.units[unit_tok]
+        if m.group("per"):
+            norm_unit = f"{norm_unit}/{m.group('per')}"
+        year = None
+        sentence_start = max(norm.rfind(ch, 0, s) for ch in "。;\n")
+        for ys, y in years:
+            if sentence_start < ys < s:
+                year = y
+        raw_s, raw_e = to_raw(s, e) if to_raw else (s, e)
+        out.append(
+            Target(
+                text=text[s:e],
+                value=value * factor * unit_factor,
+                unit=norm_unit,
+                year=year,
+                start=raw_s,
+                end=raw_e,
+            )
+        )
+    return out

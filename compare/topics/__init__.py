@@ -1,0 +1,28 @@
+"""Topics: the codebook (data + loader) and the classifier that reads it."""
+
+from compare.topics.classifier import aggregate, classify
+from compare.topics.codebook import (
+    CODEBOOK_PATH,
+    MANDATORY,
+    TOPIC_IDS,
+    UNCLASSIFIED,
+    Codebook,
+    CodebookError,
+    TopicDef,
+    format_codebook,
+    load_codebook,
+)
+
+__all__ = [
+    "CODEBOOK_PATH",
+    "MANDATORY",
+    "TOPIC_IDS",
+    "UNCLASSIFIED",
+    "Codebook",
+    "CodebookError",
+    "TopicDef",
+    "aggregate",
+    "classify",
+    "format_codebook",
+    "load_codebook",
+]

@@ -1,0 +1,280 @@
+"""Alignment: the seeds' measures gathered into families, and a catalogue that keeps its rows stable.
+
+Runs the real pipeline (read_document → parse_outline → extract_measures) over the five seeds.
+``seed_plans()`` is shared with the other alignment tests (test_reuse, test_gaps, test_gold_pairs).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import re
+import shutil
+from collections import Counter
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+
+from compare.align import align, catalogue_matches, match_text
+from compare.catalogue import TOPIC_IDS, CatalogueError, load_catalogue
+from compare.model import Alignment, PlanAnalysis
+
+from .conftest import DOCS_IN, SEED_FILES
+
+PROPERTY_SPLIT = "land.property-split"
+
+
+def analyse(paths: list[Path], root: Path) -> list[PlanAnalysis]:
+    """The per-document stages, as the build runs them, for the given files."""
+    from compare.ingest import read_document
+    from compare.measures import extract_measures
+    from compare.outline import parse_outline
+    from compare.topics import load_codebook
+
+    codebook = load_codebook()
+    plans = []
+    for path in paths:
+        doc = read_document(path, root)
+        sections = parse_outline(doc)
+        plans.append(PlanAnalysis(doc, sections, extract_measures(doc, sections, codebook)))
+    return plans
+
+
+@lru_cache(maxsize=1)
+def _seed_plans() -> tuple[PlanAnalysis, ...]:
+    return tuple(analyse(sorted(DOCS_IN / f for f in SEED_FILES.values()), DOCS_IN))
+
+
+def seed_plans() -> list[PlanAnalysis]:
+    """The five seed plans of docs_in/ through the real per-document pipeline (computed once)."""
+    return list(_seed_plans())
+
+
+@lru_cache(maxsize=1)
+def seed_alignment() -> Alignment:
+    return align(seed_plans(), load_catalogue())
+
+
+def plan_id(gold_name: str) -> str:
+    return Path(SEED_FILES[gold_name]).stem
+
+
+# ---------------------------------------------------------------- the catalogue
+
+
+def test_the_catalogue_covers_every_topic_with_stable_ascii_ids() -> None:
+    cat = load_catalogue()
+    assert 60 <= len(cat.families) <= 120
+    assert {f.topic for f in cat.families} == set(TOPIC_IDS)
+    assert len(set(cat.ids)) == len(cat.ids)
+    for f in cat.families:
+        assert re.fullmatch(r"[a-z_]+\.[a-z0-9-]+", f.id), f.id
+        assert f.id.startswith(f.topic + ".")
+        assert re.search(r"[\u4e00-\u9fff]", f.name), f.id
+        assert f.gloss.isascii() or f.gloss, f.id
+    assert cat.version == hashlib.sha256(Path(cat.path).read_bytes()).hexdigest()
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "families.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+GOOD = """families:
+- id: land.property-split
+  topic: land
+  name: 工业物业产权分割
+  gloss: Splitting industrial property rights
+  synonyms: [产权分割]
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        (GOOD + "- id: land.x\n  topic: land\n  name: 分割: 产权\n  gloss: x\n", 9, "YAML syntax"),
+        (GOOD.replace("topic: land", "topic: lands"), 3, "unknown topic id 'lands'"),
+        (GOOD + GOOD.removeprefix("families:\n"), 7, "duplicate family id 'land.property-split'"),
+        (GOOD + "  patterns: ['产权(分割']\n", 7, "bad regex"),
+        (GOOD + "  patterns:\n  - near: [[厂房], [分割]]\n", 8, "within"),
+    ],
+)
+def test_a_bad_edit_of_the_catalogue_names_the_file_and_line(
+    tmp_path: Path, text: str, line: int, message: str
+) -> None:
+    path = _write(tmp_path, text)
+    with pytest.raises(CatalogueError) as err:
+        load_catalogue(path)
+    assert f"{path}:{line}:" in str(err.value)
+    assert message in str(err.value)
+
+
+def test_the_rule_language_any_all_near_also_and_negative(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        """families:
+- id: talent.part-time
+  topic: talent
+  name: 兼职兼薪
+  gloss: Paid part-time posts
+  patterns:
+  - all: [兼职, 兼薪]
+- id: land.split
+  topic: land
+  name: 产权分割
+  gloss: Property splitting
+  patterns:
+  - near: [['厂房|物业'], [分割]]
+    within: 6
+  negative: [不得分割]
+- id: fiscal_tax.sharing
+  topic: fiscal_tax
+  name: 税收分成
+  gloss: Sharing taxes
+  patterns:
+  - any: [分成, 分享]
+    also: [[共建, 飞地]]
+""",
+    )
+    cat = load_catalogue(path)
+
+    def families(text: str) -> list[str]:
+        return [m.family.id for m in catalogue_matches(text, cat)]
+
+    assert families("允许科研人员兼职并依规兼薪") == ["talent.part-time"]
+    assert families("允许标准厂房按层分割转让") == ["land.split"]
+    assert families("允许厂房在不改变用途的前提下按幢、跨、层分割") == []  # too far apart
+    assert families("工业物业不得分割") == []  # vetoed
+    assert families("按比例分享税收") == []  # sharing, but not between partners
+    assert families("合作共建园区按比例分享税收") == ["fiscal_tax.sharing"]
+
+
+# ---------------------------------------------------------------- aligning the seeds
+
+
+def test_measures_join_catalogue_families_with_the_words_as_evidence() -> None:
+    plans = seed_plans()
+    alignment = seed_alignment()
+    by_id = {m.measure_id: (p, m) for p in plans for m in p.measures}
+    catalogue_members = [(f, m) for f in alignment.families if f.source == "catalogue" for m in f.members]
+    assert len({m.measure_id for _, m in catalogue_members}) >= 0.7 * sum(
+        m.kind == "measure" for p in plans for m in p.measures
+    )
+    for family, member in catalogue_members:
+        plan, measure = by_id[member.measure_id]
+        assert measure.kind == "measure", "context never joins a family"
+        assert member.similarity == 1.0
+        text = match_text(plan, measure)
+        for words in member.evidence.split("; "):
+            assert all(w in text for w in words.split("+")), (family.family_id, member.evidence)
+
+
+def test_the_verbatim_property_split_clause_is_one_family_across_plans() -> None:
+    family = next(f for f in seed_alignment().families if f.family_id == PROPERTY_SPLIT)
+    assert family.name == "工业物业产权分割"
+    assert {plan_id("000_0ab2cbae05243f0f.txt"), plan_id("002_06345e5d4fc3fac7.txt")} <= set(family.plan_ids)
+
+
+def test_one_stretch_of_text_carries_one_family() -> None:
+    cat = load_catalogue()
+    per_measure = []
+    for plan in seed_plans():
+        for m in plan.measures:
+            if m.kind != "measure":
+                continue
+            found = catalogue_matches(match_text(plan, m), cat, m)
+            spans = [s for cm in found for h in cm.hits for s in h.spans]
+            for i, (s1, e1) in enumerate(spans):
+                assert all(e1 <= s2 or e2 <= s1 for s2, e2 in spans[i + 1 :]), m.measure_id
+            per_measure.append(len(found))
+    # most measures carry one or two families; bundles of many are the exception
+    assert sum(n <= 2 for n in per_measure) >= 0.75 * len(per_measure)
+
+
+def test_alignment_is_deterministic_and_ordered_by_topic_then_reach() -> None:
+    plans = seed_plans()
+    first, again = align(plans, load_catalogue()), align(list(reversed(plans)), load_catalogue())
+    assert [(f.family_id, sorted(m.measure_id for m in f.members)) for f in first.families] == [
+        (f.family_id, sorted(m.measure_id for m in f.members)) for f in again.families
+    ]
+    rank = {t: i for i, t in enumerate(TOPIC_IDS)}
+    keys = [(rank.get(f.topic, 99), -len(f.plan_ids)) for f in first.families]
+    assert keys == sorted(keys)
+
+
+# ---------------------------------------------------------------- a sixth plan arrives
+
+REWORDING = {"临沧高新区": "本高新区", "临沧": "本市", "进一步": "持续", "大力": "着力", "积极": "主动"}
+ITEM = re.compile(r"^\(([一二三四五六七八九十]+)\)")
+CHAPTER = re.compile(r"^[一二三四五六七八九十]+、")
+CN = "一二三四五六七八九十"
+
+
+def cn_number(n: int) -> str:
+    """1 → 一, 12 → 十二, 24 → 二十四 (item labels of a plan)."""
+    tens, ones = divmod(n, 10)
+    return (CN[tens - 1] if tens > 1 else "") + ("十" if tens else "") + (CN[ones - 1] if ones else "")
+
+
+def shuffled_and_reworded(text: str, seed: int = 6) -> str:
+    """The plan with its numbered items shuffled within each chapter (renumbered), a few words changed."""
+    lines = text.split("\n")
+    out: list[str] = []
+    chapter: list[list[str]] = []  # the current chapter's items, each a block of lines
+    rng = random.Random(seed)
+    label = 0
+
+    def flush() -> None:
+        nonlocal label
+        rng.shuffle(chapter)
+        for block in chapter:
+            label += 1
+            out.append(f"({cn_number(label)}){ITEM.sub('', block[0])}")
+            out.extend(block[1:])
+        chapter.clear()
+
+    for line in lines:
+        if ITEM.match(line):
+            chapter.append([line])
+        elif CHAPTER.match(line):
+            flush()
+            out.append(line)
+        elif chapter:
+            chapter[-1].append(line)
+        else:
+            out.append(line)
+    flush()
+    text = "\n".join(out)
+    for old, new in REWORDING.items():
+        text = text.replace(old, new)
+    return text
+
+
+def test_a_sixth_plan_joins_the_catalogue_families_and_their_ids_stay(tmp_path: Path) -> None:
+    source = "001_5b7ad4bae4d750b9.txt"
+    for name in SEED_FILES.values():
+        shutil.copy(DOCS_IN / name, tmp_path / name)
+    new_text = shuffled_and_reworded((DOCS_IN / SEED_FILES[source]).read_text(encoding="utf-8"))
+    (tmp_path / "2024-sixth-plan.txt").write_text(new_text, encoding="utf-8")
+    sixth = analyse([tmp_path / "2024-sixth-plan.txt"], tmp_path)[0]
+    new_id = sixth.document.plan_id
+
+    before = seed_alignment()
+    after = align([*seed_plans(), sixth], load_catalogue())
+    members = {f.family_id: {m.measure_id for m in f.members} for f in after.families}
+    for f in before.families:
+        if f.source == "catalogue":
+            # the same rows, with the same members from the five seeds
+            assert {m.measure_id for m in f.members} <= members[f.family_id], f.family_id
+    source_families = {f.family_id for f in before.families if f.source == "catalogue" and plan_id(source) in f.plan_ids}
+    joined = {f.family_id for f in after.families if new_id in f.plan_ids}
+    assert len(source_families & joined) >= 0.9 * len(source_families), sorted(source_families - joined)
+    # what the catalogue lacks, similarity proposes: the reworded items pair with their originals
+    proposed = [f for f in after.families if f.source == "proposed" and new_id in f.plan_ids]
+    assert proposed, "the new plan's untaken measures pair with the source plan's"
+    for f in proposed:
+        assert re.fullmatch(r"proposed\.[a-z_]+\.[0-9a-f]{10}", f.family_id)
+        assert f.name and len(f.plan_ids) >= 2
+    assert Counter(f.family_id for f in after.families).most_common(1)[0][1] == 1

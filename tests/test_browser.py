@@ -1,0 +1,205 @@
+"""The site in a real browser (headless Chromium through Playwright), from the file system.
+
+A reader opens the index and a topic page (no console errors, no failed requests), clicks a
+measure in the matrix and lands on the highlighted passage of the plan, filters the matrix,
+reads a plan whose text holds a script tag (shown, never run), and uses a phone-sized screen.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from compare.render.html import write_site
+from compare.render.view import BuildInfo, build_view
+from compare.tables import comparison_tables
+from tests.render_fixture import build_fixture_comparison, fixture_topic_names
+from tests.test_render_html import SCRIPT, inject_script
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        shutil.which(CHROMIUM) is None, reason=f"headless Chromium not installed at {CHROMIUM}"
+    ),
+]
+playwright_api = pytest.importorskip("playwright.sync_api", reason="Playwright (Python) is not installed")
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    comparison = build_fixture_comparison()
+    plan_id, measure_id = inject_script(comparison)
+    names = fixture_topic_names()
+    build = BuildInfo("browser-test", "2024-05-01T08:00:00Z", {"a.txt": "0" * 64}, {})
+    view = build_view(comparison, comparison_tables(comparison, names), topic_names=names, build=build)
+    out = tmp_path_factory.mktemp("site")
+    write_site(view, out)
+    topic = max(
+        view["topic_pages"], key=lambda t: sum(len(c["measures"]) for r in t["rows"] for c in r["cells"])
+    )
+    return {"root": out, "view": view, "script_plan": plan_id, "script_measure": measure_id, "topic": topic}
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with playwright_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+class Tab:
+    """A page that records what a reader would not want to see: errors, failed loads, dialogs."""
+
+    def __init__(self, browser: Any, **context: Any) -> None:
+        self.context = browser.new_context(**context)
+        self.page = self.context.new_page()
+        self.problems: list[str] = []
+        self.dialogs: list[str] = []
+        self.requests: list[str] = []
+        self.page.on("console", self._console)
+        self.page.on("pageerror", lambda e: self.problems.append(str(e)))
+        self.page.on("requestfailed", lambda r: self.problems.append(f"failed: {r.url}"))
+        self.page.on("request", lambda r: self.requests.append(r.url))
+        self.page.on("dialog", self._dialog)
+
+    def _console(self, message: Any) -> None:
+        if message.type in ("error", "warning"):
+            self.problems.append(message.text)
+
+    def _dialog(self, dialog: Any) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    def open(self, path: Path, fragment: str = "") -> Any:
+        self.page.goto(path.as_uri() + fragment)
+        self.page.wait_for_load_state("load")
+        return self.page
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture
+def tab(browser: Any) -> Iterator[Tab]:
+    t = Tab(browser)
+    yield t
+    t.close()
+
+
+def test_index_opens_cleanly_with_language_captions_and_heatmap(tab: Tab, site: dict[str, Any]) -> None:
+    page = tab.open(site["root"] / "index.html")
+    assert page.get_attribute("html", "lang") == "zh-CN"
+    assert page.locator("table.heat caption").is_visible()
+    n_topics = len(site["view"]["heatmap"]["rows"])
+    assert page.locator("table.heat tbody tr").count() == n_topics
+    assert tab.problems == []
+    assert all(u.startswith("file://") for u in tab.requests), tab.requests
+
+
+def test_clicking_a_matrix_measure_lands_on_the_highlighted_passage(tab: Tab, site: dict[str, Any]) -> None:
+    topic = site["topic"]
+    page = tab.open(site["root"] / "topics" / f"{topic['topic_id']}.html")
+    assert page.get_attribute("html", "lang") == "zh-CN"
+    assert page.locator("table.matrix caption").is_visible()
+    link = page.locator("table.matrix a.src").first
+    href = link.get_attribute("href")
+    assert href and "#" in href
+    link.click()
+    page.wait_for_load_state("load")
+    assert "/plans/" in page.url
+    target = page.locator(":target")
+    assert target.count() == 1
+    assert target.get_attribute("id") == page.evaluate("decodeURIComponent(location.hash.slice(1))")
+    assert target.is_visible()
+    assert target.evaluate(
+        "el => { const r = el.getBoundingClientRect(); return r.top < innerHeight && r.bottom > 0 }"
+    )
+    colour = target.evaluate("el => getComputedStyle(el).backgroundColor")
+    plain = page.locator(".plantext .m:not(:target)").first.evaluate(
+        "el => getComputedStyle(el).backgroundColor"
+    )
+    assert colour != plain  # highlighted
+    assert tab.problems == []
+
+
+def test_a_script_in_a_plan_is_shown_as_text_and_never_runs(tab: Tab, site: dict[str, Any]) -> None:
+    page = tab.open(site["root"] / "plans" / f"{site['script_plan']}.html")
+    page.wait_for_timeout(200)
+    assert tab.dialogs == []
+    passage = page.locator(f'[id="{site["script_measure"]}"]')
+    assert SCRIPT in passage.inner_text()
+    assert page.locator(".plantext script").count() == 0
+    assert tab.problems == []
+
+
+def test_filtering_and_sorting_the_matrix(tab: Tab, site: dict[str, Any]) -> None:
+    topic = site["topic"]
+    page = tab.open(site["root"] / "topics" / f"{topic['topic_id']}.html")
+    rows = page.locator("table.matrix tbody tr[id]")
+    total = rows.count()
+    assert total == len(topic["rows"])
+    assert page.locator(".matrix-tools").is_visible()
+    name = topic["rows"][-1]["name"]
+    page.fill("[data-filter]", name)
+    visible = [r for r in rows.all() if r.is_visible()]
+    assert 1 <= len(visible) < total or total == 1
+    assert any(name in r.inner_text() for r in visible)
+    page.fill("[data-filter]", "")
+    page.check("[data-gaps-only]")
+    shown = [r for r in rows.all() if r.is_visible()]
+    assert all(r.locator("td.is-gap").count() > 0 for r in shown)
+    page.uncheck("[data-gaps-only]")
+    page.locator("thead th.corner").click()
+    assert page.locator("thead th.corner").get_attribute("aria-sort") in {"ascending", "descending"}
+    assert rows.count() == total
+    assert tab.problems == []
+
+
+def test_without_javascript_the_matrix_is_complete_and_the_tools_stay_hidden(
+    browser: Any, site: dict[str, Any]
+) -> None:
+    t = Tab(browser, java_script_enabled=False)
+    try:
+        topic = site["topic"]
+        page = t.open(site["root"] / "topics" / f"{topic['topic_id']}.html")
+        assert not page.locator(".matrix-tools").is_visible()
+        rows = page.locator("table.matrix tbody tr[id]")
+        assert rows.count() == len(topic["rows"]) and all(r.is_visible() for r in rows.all())
+        summary = page.locator("table.matrix details summary").first
+        if summary.count():
+            summary.click()  # full text on demand works without script
+            assert page.locator("table.matrix details[open] p.full").first.is_visible()
+    finally:
+        t.close()
+
+
+def test_on_a_phone_the_page_fits_and_the_matrix_scrolls_sideways(browser: Any, site: dict[str, Any]) -> None:
+    t = Tab(browser, viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True)
+    try:
+        topic = site["topic"]
+        page = t.open(site["root"] / "topics" / f"{topic['topic_id']}.html")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390 + 1
+        wrap = page.locator(".matrix-wrap")
+        assert wrap.evaluate("el => el.scrollWidth > el.clientWidth")
+        first_col = page.locator("table.matrix tbody th[scope=row]").first
+        assert first_col.evaluate("el => getComputedStyle(el).position") == "sticky"
+        index = t.open(site["root"] / "index.html")
+        assert index.evaluate("document.documentElement.scrollWidth") <= 390 + 1
+        assert t.problems == []
+    finally:
+        t.close()

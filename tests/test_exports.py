@@ -1,0 +1,229 @@
+"""The data exports an analyst opens: CSV in Excel/WPS, JSON, the XLSX workbook and the SQLite file.
+
+Written from the seed plans' comparison (tests/render_fixture.py), with two hostile cells planted in
+measure texts to check that spreadsheets never run them as formulas.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import sqlite3
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from compare.render.exports import FAMILY_MATRIX_SHEET, TOPIC_MATRIX_SHEET, write_data
+from compare.tables import FOREIGN_KEYS, PRIMARY_KEYS, comparison_tables
+from tests.render_fixture import build_fixture_comparison, fixture_manifest, fixture_topic_names
+
+DDE = "=cmd|' /C calc'!A0 第一条"
+AT_SUM = "@SUM(1+1)*cmd|' /C calc'!A0"
+
+
+@pytest.fixture(scope="module")
+def tables() -> dict[str, pd.DataFrame]:
+    comparison = copy.deepcopy(build_fixture_comparison())
+    measures = [m for p in comparison.plans for m in p.measures]
+    measures[0].text = DDE
+    measures[1].heading = AT_SUM
+    measures[2].text = "含控制符\x0b的文本"  # converter garbage XLSX cannot hold
+    return comparison_tables(comparison, fixture_topic_names())
+
+
+@pytest.fixture(scope="module")
+def manifest() -> dict:
+    return fixture_manifest()
+
+
+@pytest.fixture(scope="module")
+def out(tables: dict[str, pd.DataFrame], manifest: dict, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("release") / "data"
+    written = write_data(tables, path, manifest)
+    assert all(p.exists() and p.parent == path for p in written)
+    assert {p.name for p in written} == {f"{n}.csv" for n in tables} | {
+        "comparison.json",
+        "comparison.xlsx",
+        "comparison.sqlite",
+        "manifest.json",
+    }
+    assert not [p for p in path.iterdir() if p.name.startswith(".")]  # no temp files left behind
+    return path
+
+
+@pytest.fixture(scope="module")
+def workbook(out: Path) -> openpyxl.Workbook:
+    return openpyxl.load_workbook(out / "comparison.xlsx")
+
+
+def test_csv_files_open_in_excel_with_chinese_intact(out: Path, tables: dict[str, pd.DataFrame]) -> None:
+    for name, frame in tables.items():
+        raw = (out / f"{name}.csv").read_bytes()
+        assert raw.startswith(b"\xef\xbb\xbf"), name
+        back = pd.read_csv(out / f"{name}.csv", encoding="utf-8-sig", keep_default_na=False, dtype=str)
+        assert list(back.columns) == list(frame.columns)
+        assert len(back) == len(frame), name
+    docs = pd.read_csv(out / "documents.csv", encoding="utf-8-sig")
+    assert list(docs["plan_id"]) == list(tables["documents"]["plan_id"])
+    assert list(docs["n_measures"]) == list(tables["documents"]["n_measures"])
+    assert "关于支持临沧高新技术产业开发区转型升级创新发展的实施意见" in set(docs["title"])
+    measures = pd.read_csv(out / "measures.csv", encoding="utf-8-sig", keep_default_na=False)
+    assert list(measures["measure_id"]) == list(tables["measures"]["measure_id"])
+    assert measures["start"].dtype.kind == "i"
+
+
+def test_csv_neutralises_formula_cells_but_keeps_numbers(out: Path, tables: dict[str, pd.DataFrame]) -> None:
+    measures = pd.read_csv(out / "measures.csv", encoding="utf-8-sig", keep_default_na=False)
+    assert measures.loc[0, "text"] == "'" + DDE
+    assert measures.loc[1, "heading"] == "'" + AT_SUM
+    for column in measures.columns:
+        values = measures[column].astype(str)
+        assert not values.str.match(r"^[=+@\t\r]").any(), column
+    # a negative number in a numeric column is a number, not a formula
+    frame = tables["coverage"].copy()
+    frame.loc[0, "score"] = -0.5
+    frame.loc[1, "topic_name"] = "-负号开头"
+    path = out.parent / "negative"
+    write_data({"coverage": frame}, path, {"created": "2024-01-01T00:00:00Z"})
+    text = (path / "coverage.csv").read_text(encoding="utf-8-sig")
+    assert ",-0.5," in text and "'-负号开头" in text
+    assert pd.read_csv(path / "coverage.csv", encoding="utf-8-sig")["score"].iloc[0] == -0.5
+
+
+def test_json_has_the_manifest_and_every_table_with_formulas_intact(
+    out: Path, tables: dict[str, pd.DataFrame], manifest: dict
+) -> None:
+    text = (out / "comparison.json").read_text(encoding="utf-8")
+    assert "NaN" not in text and not re.search(r"\\u[4-9][0-9a-f]{3}", text)  # nulls; Chinese unescaped
+    data = json.loads(text)
+    assert data["manifest"] == manifest
+    for name, frame in tables.items():
+        assert len(data[name]) == len(frame), name
+        if len(frame):
+            assert list(data[name][0]) == sorted(frame.columns)
+    assert data["measures"][0]["text"] == DDE
+    assert data["measures"][1]["heading"] == AT_SUM
+    assert any(d["published"] is None for d in data["documents"])
+    assert json.loads((out / "manifest.json").read_text(encoding="utf-8")) == manifest
+
+
+def test_xlsx_has_matrices_and_a_sheet_per_table_ready_to_read(
+    workbook: openpyxl.Workbook, tables: dict[str, pd.DataFrame]
+) -> None:
+    assert workbook.sheetnames[:2] == [TOPIC_MATRIX_SHEET, FAMILY_MATRIX_SHEET]
+    assert set(tables) <= set(workbook.sheetnames)
+    for ws in workbook.worksheets:
+        assert len(ws.title) <= 31
+        assert ws.freeze_panes is not None and ws.freeze_panes.endswith("2"), ws.title
+        assert ws.auto_filter.ref, ws.title
+        assert ws.column_dimensions["A"].width >= 6
+    for name, frame in tables.items():
+        assert workbook[name].max_row == len(frame) + 1, name
+    for sheet in (TOPIC_MATRIX_SHEET, FAMILY_MATRIX_SHEET):
+        ws = workbook[sheet]
+        assert len(ws.conditional_formatting) >= 1, sheet
+        assert ws.freeze_panes != "A2"  # the first column is frozen too
+
+
+def test_xlsx_matrices_show_coverage_scores_and_mark_gaps(
+    workbook: openpyxl.Workbook, tables: dict[str, pd.DataFrame]
+) -> None:
+    topic_ws = workbook[TOPIC_MATRIX_SHEET]
+    header = [c.value for c in topic_ws[1]]
+    names = dict(zip(tables["documents"]["plan_id"], tables["documents"]["display_name"], strict=True))
+    assert header[:2] == ["topic", "topic_name"] and header[2:] == [names[p] for p in names]
+    coverage = tables["coverage"].set_index(["topic", "plan_id"])["score"]
+    for row in topic_ws.iter_rows(min_row=2, values_only=True):
+        for pid, value in zip(names, row[2:], strict=True):
+            assert value == pytest.approx(coverage[(row[0], pid)])
+    family_ws = workbook[FAMILY_MATRIX_SHEET]
+    ids = list(names)
+    gaps = {(g.family_id, g.plan_id) for g in tables["gaps"].itertuples()}
+    marked = set()
+    for row in family_ws.iter_rows(min_row=2):
+        for pid, cell in zip(ids, row[3:], strict=True):
+            if cell.fill.fill_type == "solid":
+                marked.add((row[0].value, pid))
+                assert cell.value == 0 and "缺口" in cell.number_format
+    assert marked == gaps
+
+
+def test_xlsx_keeps_formula_text_as_text(workbook: openpyxl.Workbook) -> None:
+    ws = workbook["measures"]
+    header = [c.value for c in ws[1]]
+    text_cell = ws.cell(row=2, column=header.index("text") + 1)
+    heading_cell = ws.cell(row=3, column=header.index("heading") + 1)
+    assert text_cell.value == DDE and text_cell.data_type == "s"
+    assert heading_cell.value == AT_SUM and heading_cell.data_type == "s"
+    assert ws.cell(row=4, column=header.index("text") + 1).value == "含控制符的文本"
+
+
+def test_sqlite_has_the_tables_with_keys_and_clean_foreign_keys(
+    out: Path, tables: dict[str, pd.DataFrame]
+) -> None:
+    con = sqlite3.connect(out / "comparison.sqlite")
+    try:
+        present = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        assert set(tables) | {"manifest"} <= present
+        for name, frame in tables.items():
+            (count,) = con.execute(f'SELECT count(*) FROM "{name}"').fetchone()
+            assert count == len(frame), name
+            info = con.execute(f'PRAGMA table_info("{name}")').fetchall()
+            assert [r[1] for r in info] == list(frame.columns)
+            pk = [r[1] for r in sorted(info, key=lambda r: r[5]) if r[5]]
+            assert pk == list(PRIMARY_KEYS[name]), name
+            fks = {(r[3], r[2], r[4]) for r in con.execute(f'PRAGMA foreign_key_list("{name}")')}
+            for cols, ref_table, ref_cols in FOREIGN_KEYS.get(name, ()):
+                assert (cols[0], ref_table, ref_cols[0]) in fks, (name, cols)
+        assert con.execute("PRAGMA foreign_key_check").fetchall() == []
+        assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        (text,) = con.execute("SELECT text FROM measures ORDER BY rowid LIMIT 1").fetchone()
+        assert text == DDE
+        (start,) = con.execute("SELECT typeof(start) FROM measures LIMIT 1").fetchone()
+        assert start == "integer"
+        build = con.execute("SELECT value FROM manifest WHERE key = 'build_id'").fetchone()
+        assert json.loads(build[0]) == "fixture-0001"
+        # an analyst's question: which plans lack a family most peers have?
+        top = con.execute(
+            "SELECT d.display_name, f.name FROM gaps g JOIN documents d USING (plan_id) "
+            "JOIN families f USING (family_id) WHERE g.rank = 1"
+        ).fetchall()
+        assert len(top) == tables["gaps"]["plan_id"].nunique()
+    finally:
+        con.close()
+
+
+def test_writing_twice_gives_identical_bytes(
+    out: Path, tables: dict[str, pd.DataFrame], manifest: dict, tmp_path: Path
+) -> None:
+    again = tmp_path / "data"
+    write_data(tables, again, manifest)
+    for path in sorted(out.iterdir()):
+        assert (again / path.name).read_bytes() == path.read_bytes(), path.name
+    props = openpyxl.load_workbook(again / "comparison.xlsx").properties
+    assert props.created.isoformat() == props.modified.isoformat() == "2024-05-01T08:00:00"
+
+
+def test_long_table_names_get_valid_sheet_names(tables: dict[str, pd.DataFrame], tmp_path: Path) -> None:
+    extra = {"documents": tables["documents"], "a_table_name_far_longer_than_excel_allows": tables["failed"]}
+    write_data(extra, tmp_path, {"created": "2024-01-01T00:00:00Z"})
+    wb = openpyxl.load_workbook(tmp_path / "comparison.xlsx")
+    assert all(len(n) <= 31 for n in wb.sheetnames)
+    assert "a_table_name_far_longer_than_ex" in wb.sheetnames
+
+
+def test_a_repeated_id_is_reported_not_fatal(
+    tables: dict[str, pd.DataFrame], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    docs = pd.concat([tables["documents"], tables["documents"].head(1)], ignore_index=True)
+    with caplog.at_level("WARNING"):
+        write_data({"documents": docs}, tmp_path, {"created": "2024-01-01T00:00:00Z"})
+    con = sqlite3.connect(tmp_path / "comparison.sqlite")
+    try:
+        assert con.execute("SELECT count(*) FROM documents").fetchone() == (len(tables["documents"]),)
+    finally:
+        con.close()
+    assert "repeat a key" in caplog.text

@@ -1,0 +1,204 @@
+"""What a reader learns about each plan before reading it: title, issuer, 文号, dates, place, zone, citations.
+
+Given the five seed plans, the metadata matches the gold set; given the fourteen gov.cn pages, the
+title and 文号 match the corpus description and the dates come from the page's metadata table.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+from opencc import OpenCC
+
+from compare.datafiles import DataFileError, compile_pattern
+from compare.frontmatter import normalise_doc_number, parse_date
+from compare.ingest import read_document
+from compare.ingest.metadata import derive_display_name, split_orgs
+from compare.ingest.places import gazetteer, place_in
+from compare.model import Document, Metadata
+
+from .conftest import CORPUS_DIR, DOCS_IN, SEED_FILES
+
+
+@lru_cache(maxsize=None)
+def _read(path: Path) -> Document:
+    return read_document(path, path.parent)
+
+
+def seed(gold_name: str) -> Document:
+    return _read(DOCS_IN / SEED_FILES[gold_name])
+
+
+def corpus(stem: str) -> Document:
+    (path,) = CORPUS_DIR.glob(f"{stem}_*.txt")
+    return _read(path)
+
+
+def corpus_sources() -> dict[str, dict[str, str]]:
+    """The file table of tests/data/corpus/SOURCES.md: file -> title, issuer, 文号, date, published."""
+    rows = {}
+    for line in (CORPUS_DIR / "SOURCES.md").read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) >= 7 and cells[0].endswith(".txt"):
+            date, published = (d.strip() for d in cells[4].split("/"))
+            rows[cells[0]] = {"title": cells[1], "issuer": cells[2], "doc_number": cells[3], "date": date,
+                              "published": published}
+    return rows
+
+
+SOURCES = corpus_sources()
+# Transmittal notices whose plan is attached below them: the metadata names the plan, not the notice.
+ATTACHED_PLAN_TITLES = {
+    "guofa-2019-04_vocational-education-reform-plan.txt": "国家职业教育改革实施方案",
+    "guobanhan-2018-71_gov-website-consolidation-pilot.txt": "政府网站集约化试点工作方案",
+}
+
+
+# --- the seeds against the gold -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("gold_name", sorted(SEED_FILES))
+def test_seed_metadata_matches_the_gold(gold_name: str, gold_documents: list[dict]) -> None:
+    (gold,) = [g for g in gold_documents if g["doc"] == gold_name]
+    md = seed(gold_name).metadata
+    for key in ("title", "issuer", "doc_number", "date", "jurisdiction"):
+        assert getattr(md, key) == gold[key], (key, md.evidence.get(key))
+    assert md.zone_type and md.zone_type in gold["zone_type"]
+    assert "title" in md.evidence and "date" in md.evidence
+
+
+def test_evidence_says_where_each_field_was_read() -> None:
+    lincang = seed("001_5b7ad4bae4d750b9.txt").metadata
+    assert lincang.evidence["doc_number"].startswith("文号 line")
+    assert lincang.evidence["date"] == "transmittal notice signature date"
+    assert lincang.published == "2021-09-02"  # the page's 更新时间, kept apart from the signing date
+    yunnan = seed("000_0ab2cbae05243f0f.txt").metadata
+    assert yunnan.published == yunnan.date == "2021-03-30"
+    assert "page date" in yunnan.evidence["date"]
+    assert yunnan.doc_number is None and yunnan.issuer is None  # the page's 文号 and 来源 fields are empty
+    kunming = seed("002_06345e5d4fc3fac7.txt").metadata
+    assert kunming.doc_number is None  # an empty 【字号】 is no number
+    assert kunming.evidence["issuer"].startswith("title prefix")
+    nantong = seed("003_2777ea43c985abc2.txt").metadata
+    assert nantong.issuer == "南通市人民政府"  # 南通市政府印发… in the page title, the official name
+
+
+def test_display_names_are_short_place_and_zone_kind() -> None:
+    names = {g: seed(g).display_name for g in SEED_FILES}
+    assert names == {
+        "000_0ab2cbae05243f0f.txt": "云南自贸联动·经开区",
+        "001_5b7ad4bae4d750b9.txt": "临沧高新区",
+        "002_06345e5d4fc3fac7.txt": "昆明市园区",
+        "003_2777ea43c985abc2.txt": "南通市开发区",
+        "004_1dfda3257b40adf7.txt": "重庆自贸联动",
+    }
+    assert all(len(n) <= 10 for n in names.values())
+
+
+def test_cited_documents_with_their_numbers() -> None:
+    cited = {c.title: c for c in seed("000_0ab2cbae05243f0f.txt").metadata.cited_documents}
+    assert cited["中国(云南)自由贸易试验区总体方案"].doc_number == "国发〔2019〕16号"
+    doc = seed("000_0ab2cbae05243f0f.txt")
+    c = cited["中国(云南)自由贸易试验区总体方案"]
+    assert doc.raw_text[c.start : c.end] == "《中国(云南)自由贸易试验区总体方案》(国发〔2019〕16号)"
+    assert cited["云南省财政税收增收留用及以奖代补暂行办法"].doc_number is None  # a document by its kind
+    # a title broken over two lines by the page is read whole
+    kunming = {c.doc_number: c.title for c in seed("002_06345e5d4fc3fac7.txt").metadata.cited_documents}
+    assert kunming["昆通〔2020〕2号"] == "中共昆明市委、昆明市人民政府关于印发〈昆明市各类开发区优化提升工作实施方案〉的通知"
+    # the plan's own title in its transmittal notice is not a citation
+    lincang = seed("001_5b7ad4bae4d750b9.txt").metadata
+    assert lincang.title not in {c.title for c in lincang.cited_documents}
+    # a short name the plan gives itself (以下简称《总体规划》) is not either
+    xiongan = corpus("guohan-2018-159").metadata
+    assert [c.title for c in xiongan.cited_documents] == ["河北雄安新区总体规划（2018—2035年）"]
+
+
+def test_traditional_script_plan_gives_the_same_metadata(tmp_path: Path) -> None:
+    src = DOCS_IN / SEED_FILES["001_5b7ad4bae4d750b9.txt"]
+    trad = tmp_path / src.name
+    trad.write_text(OpenCC("s2t").convert(src.read_text(encoding="utf-8")), encoding="utf-8")
+    md = read_document(trad, tmp_path).metadata
+    assert md.doc_number == "臨辦發〔2019〕5號"  # as printed, brackets normalised
+    assert (md.date, md.jurisdiction, md.zone_type) == ("2019-01-26", "云南省临沧市", "高新技术产业开发区")
+    assert md.title == "關於支持臨滄高新技術產業開發區轉型升級創新發展的實施意見"
+
+
+# --- the corpus against its description ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(SOURCES))
+def test_corpus_title_number_and_dates_match_the_page(name: str) -> None:
+    expected = SOURCES[name]
+    md = _read(CORPUS_DIR / name).metadata
+    assert md.title == ATTACHED_PLAN_TITLES.get(name, expected["title"])
+    assert md.doc_number == expected["doc_number"]
+    assert md.issuer == expected["issuer"]
+    assert (md.date, md.published) == (expected["date"], expected["published"])
+    assert md.evidence["date"] == "gov.cn table 成文日期"
+    assert md.jurisdiction == "全国"  # State Council documents apply nationwide
+
+
+def test_national_plans_without_a_zone_are_named_by_their_number() -> None:
+    assert corpus("guofa-2019-05").display_name == "国发〔2019〕5号"
+    assert corpus("guofa-2018-43").display_name == "海南先行区"  # the title names a place and a zone
+
+
+# --- the pieces ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "printed", ["临办发〔2019〕5号", "临办发[2019]5号", "临办发【2019】5号", "临办发［2019］5号", "临办发(2019)5号",
+                "临办发（2019）5号", "临办发 〔 2019 〕 5 号"],
+)
+def test_doc_numbers_in_any_brackets_read_the_same(printed: str) -> None:
+    assert normalise_doc_number(printed) == "临办发〔2019〕5号"
+
+
+@pytest.mark.parametrize(
+    ("text", "iso"),
+    [("2019年1月26日", "2019-01-26"), ("二〇〇六年十二月三十日", "2006-12-30"), ("2021.09.13", "2021-09-13"),
+     ("发布时间:2021-03-30 17:16:02", "2021-03-30"), ("二〇二一年四月十三日", "2021-04-13")],
+)
+def test_dates_in_any_writing(text: str, iso: str) -> None:
+    assert parse_date(text) == iso
+
+
+def test_signature_date_in_chinese_numerals() -> None:
+    doc = corpus("guohan-2006-132")
+    assert doc.metadata.date == "2006-12-30"
+    assert "二〇〇六年十二月三十日" in doc.clean.text
+
+
+def test_issuers_printed_without_separator_are_split() -> None:
+    assert split_orgs("中共昆明市委昆明市人民政府") == ["中共昆明市委", "昆明市人民政府"]
+    assert split_orgs("中共临沧市委办公室  临沧市人民政府办公室") == ["中共临沧市委办公室", "临沧市人民政府办公室"]
+    assert split_orgs("南通市政府") == ["南通市人民政府"]
+    assert split_orgs("为加快发展") is None
+
+
+def test_gazetteer_has_every_province_and_prefecture() -> None:
+    g = gazetteer()
+    provinces = {p for p in g.full.values() if not p.is_city}
+    cities = {p for p in g.full.values() if p.is_city}
+    assert len(provinces) == 34 and len(cities) == 333
+    assert place_in("中共临沧市委办公室") is not None
+    assert [place_in(t).jurisdiction for t in ("临沧高新区", "江苏省南通市", "广西壮族自治区", "重庆两江新区",
+                                               "西双版纳傣族自治州", "吉林省")] == [  # type: ignore[union-attr]
+        "云南省临沧市", "江苏省南通市", "广西壮族自治区", "重庆市", "云南省西双版纳傣族自治州", "吉林省"]
+
+
+def test_display_name_rules() -> None:
+    md = Metadata(title="关于支持曲靖经济技术开发区高质量发展的若干措施", jurisdiction="云南省曲靖市",
+                  zone_type="经济技术开发区")
+    assert derive_display_name(md, "fallback") == "曲靖经开区"
+    md = Metadata(title="关于推进全省开发区整合提升的实施意见", jurisdiction="贵州省", zone_type="开发区")
+    assert derive_display_name(md, "fallback") == "贵州省开发区"
+    assert derive_display_name(Metadata(), "plan-7") == "plan-7"
+
+
+def test_a_bad_pattern_in_a_data_file_names_the_file_and_place() -> None:
+    with pytest.raises(DataFileError, match=re.escape("outline.yaml: parts.date_line: bad regular expression")):
+        compile_pattern("outline.yaml", "parts.date_line", "(unclosed")

@@ -1,0 +1,375 @@
+"""The HTML site, read as a reader would: every page there, linked, labelled, escaped, complete.
+
+Built once per module from the fixture Comparison of the five seed plans (tests/render_fixture.py).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import lxml.html
+import pytest
+from bs4 import BeautifulSoup
+
+from compare.render.html import write_site
+from compare.render.i18n import CatalogueError, read_catalogue, untranslated
+from compare.render.jinja import environment, render_markdown
+from compare.render.view import (
+    BuildInfo,
+    ReportSettingsError,
+    build_view,
+    excerpt,
+    heat_level,
+    load_report_settings,
+)
+from compare.tables import comparison_tables
+from tests.render_fixture import build_fixture_comparison, fixture_topic_names
+
+BUILD = BuildInfo(
+    build_id="test-build-1",
+    created="2024-05-01T08:00:00Z",
+    inputs={"a.txt": "ab" * 32},
+    versions={"code": "1"},
+)
+MANDATORY = ("delegation", "talent", "land", "finance")
+SCRIPT = "<script>alert(1)</script>"
+
+
+def make_view(comparison: Any, lang: str = "zh", **kw: Any) -> dict[str, Any]:
+    names = fixture_topic_names()
+    tables = comparison_tables(comparison, names)
+    return build_view(comparison, tables, topic_names=names, build=BUILD, lang=lang, **kw)
+
+
+def inject_script(comparison: Any) -> tuple[str, str]:
+    """Overwrite the start of one measure (text and cleaned plan text, same length) with a script tag."""
+    plan = comparison.plans[0]
+    m = next(m for m in plan.measures if m.kind == "measure" and m.clean_end - m.clean_start > 40)
+    clean = plan.document.clean
+    clean.text = clean.text[: m.clean_start] + SCRIPT + clean.text[m.clean_start + len(SCRIPT) :]
+    m.text = SCRIPT + m.text[len(SCRIPT) :]
+    return plan.document.plan_id, m.measure_id
+
+
+@pytest.fixture(scope="module")
+def comparison() -> Any:
+    c = build_fixture_comparison()
+    inject_script(c)
+    return c
+
+
+@pytest.fixture(scope="module")
+def view(comparison: Any) -> dict[str, Any]:
+    return make_view(comparison)
+
+
+@pytest.fixture(scope="module")
+def site(view: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("site")
+    write_site(view, out, lang="zh")
+    return out
+
+
+def soup(path: Path) -> Any:  # Any: bs4's precise types make every lookup an Optional
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+def pages(site: Path) -> list[Path]:
+    return sorted(site.rglob("*.html"))
+
+
+# --------------------------------------------------------------------------- the site's shape
+
+
+def test_the_site_has_an_index_a_page_per_topic_and_per_plan(site: Path, view: dict[str, Any]) -> None:
+    assert (site / "index.html").is_file()
+    assert (site / "gaps.html").is_file()
+    assert (site / "methodology.html").is_file()
+    for t in view["topic_pages"]:
+        assert (site / "topics" / f"{t['topic_id']}.html").is_file()
+    for p in view["plans"]:
+        assert (site / "plans" / f"{p['plan_id']}.html").is_file()
+    css = list((site / "static").glob("site.*.css"))
+    js = list((site / "static").glob("site.*.js"))
+    assert len(css) == 1 and re.fullmatch(r"site\.[0-9a-f]{10}\.css", css[0].name)
+    assert len(js) == 1 and re.fullmatch(r"site\.[0-9a-f]{10}\.js", js[0].name)
+
+
+def test_every_page_declares_its_language_and_labels_its_tables(site: Path) -> None:
+    for page in pages(site):
+        doc = soup(page)
+        assert doc.html is not None and doc.html.get("lang") == "zh-CN", page
+        assert doc.find("meta", attrs={"name": "viewport"}), page
+        for table in doc.find_all("table"):
+            assert table.caption and table.caption.get_text(strip=True), f"{page}: table without caption"
+            for th in table.find_all("th"):
+                assert th.get("scope") in {"col", "row", "rowgroup"}, f"{page}: th without scope: {th}"
+
+
+def test_links_are_relative_and_land_on_existing_files_and_anchors(site: Path) -> None:
+    ids: dict[Path, set[str]] = {}
+    for page in pages(site):
+        doc = soup(page)
+        for tag in doc.find_all(["a", "link", "script", "img"]):
+            ref = tag.get("href") or tag.get("src")
+            if not ref or ref.startswith("data:"):
+                continue
+            parts = urlsplit(ref)
+            assert not parts.scheme and not parts.netloc, f"{page}: external reference {ref}"
+            if parts.path.startswith("../data/") or "/../data/" in parts.path:
+                continue  # the data folder sits beside the site in a release
+            target = (page.parent / unquote(parts.path)).resolve() if parts.path else page
+            assert target.is_file(), f"{page}: broken link {ref}"
+            if parts.fragment and target.suffix == ".html":
+                if target not in ids:
+                    ids[target] = {str(t["id"]) for t in soup(target).find_all(id=True)}
+                assert unquote(parts.fragment) in ids[target], f"{page}: missing anchor {ref}"
+
+
+def test_heatmap_puts_mandatory_topics_first_and_links_each_cell_to_its_topic(
+    site: Path, view: dict[str, Any]
+) -> None:
+    names = fixture_topic_names()
+    doc = soup(site / "index.html")
+    table = doc.find("table", class_="heat")
+    rows = table.find("tbody").find_all("tr")
+    heads = [r.find("th").find("a").get_text(strip=True) for r in rows]
+    assert heads[:4] == [names[t][0] for t in MANDATORY]
+    assert len(rows) == len(names)
+    plan_cols = [th.get_text(strip=True) for th in table.find("thead").find_all("th")][1:]
+    assert plan_cols == [p["name"] for p in view["plans"]]
+    for row, t in zip(rows, view["heatmap"]["rows"], strict=True):
+        links = [td.find("a")["href"] for td in row.find_all("td")]
+        assert links == [f"topics/{t['topic_id']}.html"] * len(plan_cols)
+
+
+def test_heatmap_figures_are_the_coverage_table(comparison: Any, view: dict[str, Any]) -> None:
+    tables = comparison_tables(comparison, fixture_topic_names())
+    cov = tables["coverage"].set_index(["topic", "plan_id"])
+    for row in view["heatmap"]["rows"]:
+        for cell in row["cells"]:
+            rec = cov.loc[(row["topic_id"], cell["plan_id"])]
+            assert cell["n_measures"] == rec["n_measures"]
+            assert cell["n_families"] == rec["n_families"]
+            assert (cell["level"] == 0) == (rec["n_measures"] == 0)
+
+
+def test_matrix_shows_each_family_against_each_plan_with_explicit_gaps(
+    site: Path, view: dict[str, Any]
+) -> None:
+    n_plans = len(view["plans"])
+    for topic in view["topic_pages"]:
+        doc = soup(site / "topics" / f"{topic['topic_id']}.html")
+        table = doc.find("table", class_="matrix")
+        if not topic["rows"] and not topic["other"]:
+            assert table is None
+            continue
+        for tr in table.find_all("tr", id=True):
+            cells = tr.find_all("td")
+            assert len(cells) == n_plans
+            for td in cells:
+                # never a blank: either measures or a visible gap / not-addressed mark
+                assert td.find(class_="measure") or td.find(class_=["gap", "absent"]), tr["id"]
+                assert td.get_text(strip=True)
+        rows = [r for r in table.find_all("tr", id=True)]
+        # strongest covered first within the catalogue group
+        cat = [r for r in topic["rows"] if r["source"] == "catalogue"]
+        assert [r["n_plans"] for r in cat] == sorted((r["n_plans"] for r in cat), reverse=True)
+        assert len(rows) == len(topic["rows"])
+
+
+def test_a_gap_mark_means_peers_have_the_family(view: dict[str, Any], comparison: Any) -> None:
+    tables = comparison_tables(comparison, fixture_topic_names())
+    gaps = {(r.plan_id, r.family_id) for r in tables["gaps"].itertuples()}
+    seen = 0
+    for topic in view["topic_pages"]:
+        for row in topic["rows"]:
+            for cell in row["cells"]:
+                assert cell["peer_gap"] == ((cell["plan_id"], row["family_id"]) in gaps)
+                if cell["peer_gap"]:
+                    assert cell["gap"] and not cell["measures"]
+                    seen += 1
+    assert seen == len(
+        [g for g in gaps if g[1] in {r["family_id"] for t in view["topic_pages"] for r in t["rows"]}]
+    )
+
+
+def test_every_matrix_measure_links_to_its_place_in_the_plan_text(site: Path, comparison: Any) -> None:
+    measures = {m.measure_id: m for p in comparison.plans for m in p.measures}
+    parsed: dict[Path, Any] = {}
+    checked = 0
+    for page in sorted((site / "topics").glob("*.html")):
+        for a in soup(page).select("table.matrix a.src"):
+            href = a["href"]
+            path, _, frag = href.partition("#")
+            mid = unquote(frag)
+            plan_page = (page.parent / unquote(path)).resolve()
+            if plan_page not in parsed:
+                parsed[plan_page] = soup(plan_page)
+            span = parsed[plan_page].find(id=mid)
+            assert span is not None and "m" in span["class"], href
+            shown = "".join(span.find_all(string=True, recursive=False))
+            m = measures[mid]
+            clean = comparison.plans[
+                [p.document.plan_id for p in comparison.plans].index(m.plan_id)
+            ].document.clean
+            assert shown == clean.text[m.clean_start : m.clean_end][: len(shown)] and shown
+            checked += 1
+    assert checked > 20
+
+
+def test_plan_page_shows_the_whole_cleaned_text_with_every_measure_anchored(
+    site: Path, comparison: Any
+) -> None:
+    for plan in comparison.plans:
+        page = site / "plans" / f"{plan.document.plan_id}.html"
+        # lxml keeps whitespace-only text nodes exactly (BeautifulSoup 4.15 folds "\n\n" between tags)
+        box = lxml.html.fromstring(page.read_text(encoding="utf-8")).find_class("plantext")[0]
+        for extra in box.find_class("mf"):
+            extra.drop_tree()
+        assert box.text_content() == plan.document.clean.text
+        doc = soup(page)
+        anchored = {t["id"] for t in doc.select(".plantext .m[id]")}
+        assert {m.measure_id for m in plan.measures} <= anchored
+        assert doc.find("dl", class_="meta")
+
+
+def test_a_plan_containing_a_script_tag_shows_it_as_text(site: Path, comparison: Any) -> None:
+    plan_id = comparison.plans[0].document.plan_id
+    raw = (site / "plans" / f"{plan_id}.html").read_text(encoding="utf-8")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in raw
+    assert SCRIPT not in raw
+    doc: Any = BeautifulSoup(raw, "html.parser")
+    assert [s.get("src", "") for s in doc.find_all("script")] == [
+        s.get("src") for s in doc.find_all("script")
+    ]
+    assert all(s.get("src", "").startswith("../static/") and not s.string for s in doc.find_all("script"))
+    assert SCRIPT in doc.find(class_="plantext").get_text()
+    for page in pages(site):
+        assert SCRIPT not in page.read_text(encoding="utf-8"), page
+
+
+def test_executive_summary_names_silent_mandatory_topics_and_largest_gaps(
+    view: dict[str, Any], comparison: Any
+) -> None:
+    names = fixture_topic_names()
+    tables = comparison_tables(comparison, names)
+    cov = tables["coverage"]
+    by_plan = {p["plan_id"]: " ".join(s["text"] for s in p["sentences"]) for p in view["summary"]["plans"]}
+    assert list(by_plan) == [p.document.plan_id for p in comparison.plans]
+    for pid, text in by_plan.items():
+        silent = [t for t in MANDATORY if cov[(cov.topic == t) & (cov.plan_id == pid)].n_measures.sum() == 0]
+        for t in silent:
+            assert names[t][0] in text, (pid, t)
+        plan_gaps = tables["gaps"][tables["gaps"].plan_id == pid]
+        if len(plan_gaps):
+            top = max(int(x) for x in plan_gaps.peers_with)
+            fam = tables["families"].set_index("family_id")
+            widest = {fam.loc[f, "name"] for f in plan_gaps[plan_gaps.peers_with == top].family_id}
+            assert any(name in text for name in widest), pid
+    for s in view["summary"]["plans"]:
+        for sent in s["sentences"]:
+            assert sent["text"].endswith("。")
+            assert all(p["href"] is None or not urlsplit(p["href"]).scheme for p in sent["parts"])
+
+
+def test_gaps_page_lists_each_plans_gaps_with_a_peer_reference(site: Path, view: dict[str, Any]) -> None:
+    doc = soup(site / "gaps.html")
+    for block in view["gaps"]:
+        for g in block["entries"]:
+            assert g["peers_with"] >= 2
+            if g["best"]:
+                assert g["best"]["plan_id"] != block["plan_id"]
+    assert len(doc.select("table.list tbody tr")) == sum(len(b["entries"]) for b in view["gaps"])
+
+
+def test_methodology_renders_markdown_lists_the_codebook_and_links_the_data(
+    site: Path, view: dict[str, Any]
+) -> None:
+    doc = soup(site / "methodology.html")
+    assert doc.find("article", class_="prose").find("h1")
+    codes = [c.get_text() for c in doc.select("table.list tbody code")]
+    assert codes == [t["topic_id"] for t in view["topics"]]
+    hrefs = [a["href"] for a in doc.select("ul.downloads a")]
+    assert hrefs and all(h.startswith("../data/") for h in hrefs)
+    assert "../data/comparison.xlsx" in hrefs
+
+
+def test_markdown_and_templates_escape_html() -> None:
+    assert "<script>" not in str(render_markdown("# t\n\n<script>alert(1)</script>"))
+    env = environment("zh")
+    for name in ("x.j2", "x.html", "x.md", None):
+        assert env.autoescape(name) if callable(env.autoescape) else env.autoescape
+    assert "&lt;b&gt;" in env.from_string("{{ v }}").render(v="<b>")
+
+
+def test_view_is_plain_json_and_rebuilding_gives_the_same_site(
+    view: dict[str, Any], comparison: Any, tmp_path: Path, site: Path
+) -> None:
+    again = make_view(copy.deepcopy(comparison))
+    assert json.dumps(again, sort_keys=True) == json.dumps(view, sort_keys=True)
+    write_site(again, tmp_path, lang="zh")
+    for page in sorted(p for p in site.rglob("*") if p.is_file()):
+        twin = tmp_path / page.relative_to(site)
+        assert twin.read_bytes() == page.read_bytes(), page
+
+
+def test_topic_selection_restricts_the_report(comparison: Any) -> None:
+    view = make_view(comparison, topics=("land", "finance"))
+    assert [t["topic_id"] for t in view["topic_pages"]] == ["land", "finance"]
+    assert [r["topic_id"] for r in view["heatmap"]["rows"]] == ["land", "finance"]
+    assert all(
+        g["href"].startswith(("topics/land", "topics/finance")) for b in view["gaps"] for g in b["entries"]
+    )
+
+
+def test_english_edition_comes_from_the_same_templates(comparison: Any, tmp_path: Path) -> None:
+    assert untranslated("en") == []
+    view = make_view(comparison, lang="en")
+    write_site(view, tmp_path, lang="en")
+    doc = soup(tmp_path / "index.html")
+    assert doc.html["lang"] == "en"
+    assert doc.find("nav").get_text(" ", strip=True) == "Overview Gaps Methodology"
+    assert view["heatmap"]["rows"][0]["name"] == fixture_topic_names()["delegation"][1]
+    chrome = " ".join(t.get_text(" ") for t in doc.select("h1, h2, caption, thead th.corner, footer p"))
+    assert not re.search(r"[\u4e00-\u9fff]", chrome.replace(view["title"], "")), chrome
+    with pytest.raises(ValueError):
+        write_site(view, tmp_path / "zh", lang="zh")
+
+
+def test_pdf_layout_settings_split_wide_matrices_and_keep_top_families(comparison: Any) -> None:
+    base = load_report_settings()
+    narrow = type(base)(**{**base.__dict__, "max_plan_columns": 2, "many_plans": 3, "top_families": 2})
+    view = make_view(comparison, settings=narrow)
+    n = len(view["plans"])
+    for t in view["topic_pages"]:
+        assert [len(tb["plans"]) for tb in t["pdf_tables"]] == [2] * (n // 2) + ([n % 2] if n % 2 else [])
+        for tb in t["pdf_tables"]:
+            assert len(tb["rows"]) == min(2, len(t["rows"]))
+        assert t["pdf_rows_hidden"] == max(0, len(t["rows"]) - 2)
+
+
+def test_small_display_helpers() -> None:
+    text = "支持企业上市融资，对成功上市的企业给予一次性奖励。" * 5
+    short = excerpt(text, 40)
+    assert len(short) <= 41 and short.endswith("…") and text.startswith(short[:-1])
+    assert excerpt("一、总体\n要求", 80) == "一、总体要求"
+    assert heat_level(0, 5.0, 10.0, (0.25, 0.5, 0.75, 1.0)) == 0
+    assert heat_level(3, 10.0, 10.0, (0.25, 0.5, 0.75, 1.0)) == 4
+    assert heat_level(1, 1.0, 10.0, (0.25, 0.5, 0.75, 1.0)) == 1
+
+
+def test_bad_data_files_fail_with_their_name(tmp_path: Path) -> None:
+    bad = tmp_path / "report.yaml"
+    bad.write_text("mandatory_topics: [land]\nheat_levels: [0.5, 0.2]\n", encoding="utf-8")
+    with pytest.raises(ReportSettingsError, match=r"report\.yaml.*heat_levels"):
+        load_report_settings(bad)
+    po = tmp_path / "messages.po"
+    po.write_text('msgid "a"\nmsgstr "b"\nmsgid\n', encoding="utf-8")
+    with pytest.raises(CatalogueError, match=r"messages\.po"):
+        read_catalogue(po)

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from compare.catalogue import TOPIC_IDS, Catalogue, FamilySpec, Hit
+from compare.catalogue import TOPIC_IDS, Catalogue, FamilySpec, Hit, SettingsSection
 from compare.model import Alignment, Family, FamilyMember, Measure, PlanAnalysis
 from compare.reuse import ReuseSettings, find_reuse
 from compare.similarity import Candidate, SimilaritySettings, propose_families
@@ -33,9 +33,27 @@ _TOPIC_RANK = {t: i for i, t in enumerate(TOPIC_IDS)}
 
 
 @dataclass(frozen=True)
+class MatchingSettings:
+    """The ``matching`` section of align.yaml: what catalogue rules never see, and what a list is."""
+
+    ignore: tuple[re.Pattern[str], ...] = ()
+    enumeration: tuple[re.Pattern[str], ...] = ()
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> MatchingSettings:
+        s = SettingsSection("matching", path)
+        return cls(ignore=s.regexes("ignore"), enumeration=s.regexes("enumeration"))
+
+    def enumerations(self, text: str) -> list[tuple[int, int]]:
+        """Spans of ``text`` that enumerate items (甲、乙、丙等)."""
+        return [(m.start(), m.end()) for p in self.enumeration for m in p.finditer(text)]
+
+
+@dataclass(frozen=True)
 class AlignSettings:
     """Settings of the cross-plan stage, read from ``compare/data/align.yaml``."""
 
+    matching: MatchingSettings = field(default_factory=MatchingSettings)
     similarity: SimilaritySettings = field(default_factory=SimilaritySettings)
     reuse: ReuseSettings = field(default_factory=ReuseSettings)
     propose: bool = True  # propose families by similarity for measures the catalogue did not take
@@ -43,7 +61,11 @@ class AlignSettings:
 
     @classmethod
     def load(cls, path: Path | None = None) -> AlignSettings:
-        return cls(similarity=SimilaritySettings.load(path), reuse=ReuseSettings.load(path))
+        return cls(
+            matching=MatchingSettings.load(path),
+            similarity=SimilaritySettings.load(path),
+            reuse=ReuseSettings.load(path),
+        )
 
 
 @lru_cache(maxsize=1)
@@ -75,8 +97,8 @@ def align(
         for m in plan.measures:
             if m.kind != "measure":
                 continue
-            text = match_text(plan, m)
-            found = catalogue_matches(text, catalogue, m, order)
+            text = match_text(plan, m, settings.matching)
+            found = catalogue_matches(text, catalogue, m, order, settings.matching)
             for cm in found:
                 members.setdefault(cm.family.id, []).append(
                     FamilyMember(cm.family.id, m.plan_id, m.measure_id, 1.0, cm.evidence)
@@ -106,16 +128,20 @@ def _family_order(f: Family) -> tuple[int, int, int, str]:
     )
 
 
-def match_text(plan: PlanAnalysis, measure: Measure) -> str:
-    """The text rules are matched on: the measure's slice of the match copy, layout and quotes removed."""
+def match_text(plan: PlanAnalysis, measure: Measure, matching: MatchingSettings | None = None) -> str:
+    """The text rules are matched on: the measure's slice of the match copy, layout and quotes removed,
+    and what ``matching.ignore`` names (a 〔责任单位：…〕 tail lists bodies, not actions) deleted."""
+    matching = matching or default_settings().matching
     clean = plan.document.clean
-    if len(clean.match) == len(clean.text) and 0 <= measure.clean_start < measure.clean_end <= len(
-        clean.match
-    ):
+    span_ok = 0 <= measure.clean_start < measure.clean_end <= len(clean.match)
+    if len(clean.match) == len(clean.text) and span_ok:
         text = clean.match[measure.clean_start : measure.clean_end]
     else:
         text = measure.text
-    return normalise_for_matching(text)
+    text = normalise_for_matching(text)
+    for pattern in matching.ignore:
+        text = pattern.sub("", text)
+    return text
 
 
 def normalise_for_matching(text: str) -> str:
@@ -127,13 +153,25 @@ def normalise_for_matching(text: str) -> str:
 
 
 def catalogue_matches(
-    text: str, catalogue: Catalogue, measure: Measure | None = None, order: dict[str, int] | None = None
+    text: str,
+    catalogue: Catalogue,
+    measure: Measure | None = None,
+    order: dict[str, int] | None = None,
+    matching: MatchingSettings | None = None,
 ) -> list[CatalogueMatch]:
     """The catalogue families ``text`` carries, one family per stretch of text (see module docstring)."""
+    matching = matching or default_settings().matching
     order = order or {f.id: i for i, f in enumerate(catalogue.families)}
     topics = [t.topic for t in measure.topics] if measure is not None else []
-    candidates = [(f, list(f.all_hits(text))) for f in catalogue.families]
-    candidates = [(f, hits) for f, hits in candidates if hits]
+    lists: list[tuple[int, int]] | None = None
+    candidates = []
+    for f in catalogue.families:
+        hits = list(f.all_hits(text))
+        if hits and not f.in_lists:
+            lists = matching.enumerations(text) if lists is None else lists
+            hits = [h for h in hits if not _inside(h, lists)]
+        if hits:
+            candidates.append((f, hits))
 
     def rank(item: tuple[FamilySpec, list[Hit]]) -> tuple[int, int, int]:
         f, hits = item
@@ -153,6 +191,11 @@ def catalogue_matches(
                 claimed.extend(h.spans)
         chosen.append(CatalogueMatch(f, tuple(sorted(kept, key=lambda h: h.start))))
     return sorted(chosen, key=lambda cm: order[cm.family.id])
+
+
+def _inside(hit: Hit, spans: list[tuple[int, int]]) -> bool:
+    """Whether every term of the hit lies inside one of ``spans``."""
+    return all(any(s <= hs and he <= e for s, e in spans) for hs, he in hit.spans)
 
 
 def _overlaps(hit: Hit, claimed: list[tuple[int, int]]) -> bool:

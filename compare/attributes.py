@@ -37,6 +37,7 @@ class InstrumentRule:
     type: str
     instrument: Instrument
     regex: re.Pattern[str]
+    tier: int = 2  # 1: explicit tools, tried in order; 2: the first to match in the text wins
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ class Rules:
     unit_lead: re.Pattern[str]  # an action verb (after adverbs) at the start of a sentence
     lead_patterns: tuple[re.Pattern[str], ...]
     sentence_end: re.Pattern[str]
+    min_unit_chars: int
     # context
     heading_cues: tuple[ContextCue, ...]
     enclosing_cues: tuple[ContextCue, ...]
@@ -117,7 +119,11 @@ class _Reader:
         for i, item in enumerate(items):
             if not isinstance(item, dict) or set(item) != {"pattern", "reason"}:
                 raise self.fail(items, i, f"{what}.{key}[{i}] must have exactly the keys pattern and reason")
-            out.append(ContextCue(self.compile(item, "pattern", item["pattern"], f"{what}.{key}[{i}]"), item["reason"]))
+            out.append(
+                ContextCue(
+                    self.compile(item, "pattern", item["pattern"], f"{what}.{key}[{i}]"), item["reason"]
+                )
+            )
         return tuple(out)
 
     def read(self, version: str) -> Rules:
@@ -137,22 +143,40 @@ class _Reader:
         bind = self.section("bindingness")
         levels = self.get(bind, "levels", dict, "bindingness")
         if set(levels) != set(BINDINGNESS_ORDER):
-            raise self.fail(bind, "levels", f"bindingness.levels must name exactly {', '.join(BINDINGNESS_ORDER)}")
+            raise self.fail(
+                bind, "levels", f"bindingness.levels must name exactly {', '.join(BINDINGNESS_ORDER)}"
+            )
         default = self.get(bind, "default", str, "bindingness")
         if default not in BINDINGNESS_ORDER:
-            raise self.fail(bind, "default", f"bindingness.default must be one of {', '.join(BINDINGNESS_ORDER)}")
+            raise self.fail(
+                bind, "default", f"bindingness.default must be one of {', '.join(BINDINGNESS_ORDER)}"
+            )
         false = self.get(bind, "false_hits", dict, "bindingness")
         instruments = []
         items = self.data.get("instruments")
         if not isinstance(items, list):
             raise self.fail(self.data, "instruments", "instruments must be a list")
         for i, item in enumerate(items):
-            if not isinstance(item, dict) or set(item) != {"type", "instrument", "pattern"}:
-                raise self.fail(items, i, f"instruments[{i}] must have exactly the keys type, instrument, pattern")
+            if not isinstance(item, dict) or not {"type", "instrument", "pattern"} <= set(item) <= {
+                "type",
+                "instrument",
+                "pattern",
+                "tier",
+            }:
+                raise self.fail(
+                    items, i, f"instruments[{i}] must have the keys type, instrument, pattern (and tier)"
+                )
+            tier = item.get("tier", 2)
+            if tier not in (1, 2):
+                raise self.fail(item, "tier", f"instruments[{i}]: tier must be 1 or 2")
             if item["instrument"] not in ("supply", "environment", "demand"):
-                raise self.fail(item, "instrument", f"instruments[{i}]: instrument must be supply|environment|demand")
+                raise self.fail(
+                    item, "instrument", f"instruments[{i}]: instrument must be supply|environment|demand"
+                )
             rx = self.compile(item, "pattern", item["pattern"], f"instruments[{i}]")
-            instruments.append(InstrumentRule(str(item["type"]), cast(Instrument, item["instrument"]), rx))
+            instruments.append(
+                InstrumentRule(str(item["type"]), cast(Instrument, item["instrument"]), rx, tier)
+            )
         targets = self.section("targets")
         deadline = self.section("deadline")
         return Rules(
@@ -160,6 +184,7 @@ class _Reader:
             unit_lead=unit_lead,
             lead_patterns=lead_patterns,
             sentence_end=self.compile(seg, "sentence_end", seg.get("sentence_end"), "segmentation"),
+            min_unit_chars=self.get(seg, "min_unit_chars", int, "segmentation"),
             heading_cues=self.cues(ctx, "heading", "context"),
             enclosing_cues=self.cues(ctx, "enclosing", "context"),
             unit_cues=self.cues(ctx, "unit", "context"),
@@ -251,13 +276,24 @@ def binding_evidence(text: str, rules: Rules | None = None) -> list[tuple[str, s
 
 
 def instrument(text: str, rules: Rules | None = None) -> tuple[Instrument | None, str | None]:
-    """(Rothwell & Zegveld instrument, finer type) of the first rule in attributes.yaml that matches."""
+    """(Rothwell & Zegveld instrument, finer type) of a measure.
+
+    Tier-1 rules (explicit tools: delegation, tax relief, subsidy, reward, fund, finance …) are
+    tried in their order in attributes.yaml; otherwise the tier-2 rule matching earliest in the
+    text wins (what the main verb acts on comes first).
+    """
     rules = rules or load_rules()
     norm = normalise_chars(text)
     for rule in rules.instruments:
-        if rule.regex.search(norm):
+        if rule.tier == 1 and rule.regex.search(norm):
             return rule.instrument, rule.type
-    return None, None
+    best: tuple[int, InstrumentRule] | None = None
+    for rule in rules.instruments:
+        if rule.tier != 1:
+            m = rule.regex.search(norm)
+            if m and (best is None or m.start() < best[0]):
+                best = (m.start(), rule)
+    return (best[1].instrument, best[1].type) if best else (None, None)
 
 
 # --- deadline ------------------------------------------------------------------------------------
@@ -297,7 +333,9 @@ class Tail:
 
 
 def _split_outside_parens(text: str, sep: re.Pattern[str]) -> list[str]:
-    parts, depth, cur = [], 0, []
+    parts: list[str] = []
+    cur: list[str] = []
+    depth = 0
     for ch in text:
         if ch in "(（〔[":
             depth += 1
@@ -313,7 +351,7 @@ def _split_outside_parens(text: str, sep: re.Pattern[str]) -> list[str]:
 
 
 def split_units(names: str, rules: Rules | None = None) -> list[str]:
-    """"市商务局、市发改委,各县(市、区)人民政府" → clean names, a 牵头 (lead) unit first."""
+    """ "市商务局、市发改委,各县(市、区)人民政府" → clean names, a 牵头 (lead) unit first."""
     rules = rules or load_rules()
     lead: list[str] = []
     rest: list[str] = []
@@ -326,7 +364,7 @@ def split_units(names: str, rules: Rules | None = None) -> list[str]:
             for w in rules.drop_words:
                 name = name.replace(w, "")
             name = name.strip(" \t\u3000.。:：")
-            if not name or name in rules.generic_names and j > 0:
+            if not name or (name in rules.generic_names and j > 0):
                 continue
             (lead if is_lead else rest).append(name)
     seen: set[str] = set()

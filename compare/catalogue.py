@@ -18,6 +18,8 @@ Rule language (every *term* is a Python regular expression; a plain word is one)
       - any: [分成, 分享]                    #   any rule mapping may add `also`: each listed
         also: [[共建, 飞地], [税收, 产值]]   #   group must be present somewhere as well
     negative: [代办股份转让]                # rules of the same language; any hit vetoes the family
+    in_lists: false                        # hits inside an enumeration (甲、乙、丙等 …) do not count:
+                                           # for families named by sectors, which plans list as scope
 
 A rule's *hit* records the character spans that carried it: the aligner uses them as evidence and
 to keep one family per stretch of text (see ``compare.align``).
@@ -57,7 +59,7 @@ TOPIC_IDS: tuple[str, ...] = (
 )
 
 _ID_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9][a-z0-9-]*)+$")
-_FAMILY_KEYS = {"id", "topic", "name", "gloss", "synonyms", "patterns", "negative"}
+_FAMILY_KEYS = {"id", "topic", "name", "gloss", "synonyms", "patterns", "negative", "in_lists"}
 # Hits of `near` rules are searched over all combinations of term hits; cap the work per rule.
 _MAX_COMBINATIONS = 5000
 
@@ -230,6 +232,7 @@ class FamilySpec:
     rules: tuple[Rule, ...]
     negative: tuple[Rule, ...]
     line: int
+    in_lists: bool = True  # False: a hit inside an enumeration (甲、乙、丙等) does not count
 
     def match(self, text: str) -> list[Hit]:
         """The first hit of each rule that fires on ``text`` (none if a negative rule fires)."""
@@ -331,7 +334,10 @@ def _family(entry: Any, path: Path) -> FamilySpec:
     if not rules:
         raise _fail(path, entry, f"family {fid}: needs 'synonyms' or 'patterns'")
     negative = tuple(_rules(entry.get("negative") or [], path, fid, line))
-    return FamilySpec(fid, topic, name.strip(), gloss.strip(), tuple(rules), negative, line)
+    in_lists = entry.get("in_lists", True)
+    if not isinstance(in_lists, bool):
+        raise _fail(path, entry, f"family {fid}: 'in_lists' must be true or false")
+    return FamilySpec(fid, topic, name.strip(), gloss.strip(), tuple(rules), negative, line, in_lists)
 
 
 def _rules(items: Any, path: Path, fid: str, line: int) -> list[Rule]:

@@ -8,7 +8,7 @@ these helpers so that a bad edit fails loudly with ``outline.yaml: numbering.sty
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,7 @@ class DataFileError(ValueError):
         super().__init__(f"{Path(self.path).name}: {where}: {message}" if where else f"{path}: {message}")
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_yaml(name: str) -> dict[str, Any]:
     """The parsed mapping of ``compare/data/<name>`` (cached; raise DataFileError on a bad file)."""
     path = DATA_DIR / name

@@ -1,4 +1,4 @@
-"""Recognise the lines around a plan's body: title lines, 文号, addressees, transmittal sentence, signature, dates.
+"""Recognise the lines around a plan's body: title, 文号, addressees, transmittal sentence, signature, dates.
 
 A plan as published is wrapped in the parts of an official document (公文): its title (often split over
 lines), a document number (文号) alone on a line, the addressees (主送机关, "各…："), for a transmittal
@@ -11,6 +11,7 @@ Functions named ``is_*`` take the MATCH text of a line (simplified, half-width);
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -29,7 +30,19 @@ from compare.numbering import halfwidth
 
 DATA_FILE = "outline.yaml"
 
-_CN_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_DIGITS = {
+    "〇": 0,
+    "零": 0,
+    "一": 1,
+    "二": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 
 
 @dataclass(frozen=True)
@@ -101,6 +114,30 @@ def rules() -> Rules:
     )
 
 
+class RawMap:
+    """Raw spans of many clean spans: ``CleanText.raw_span`` with its run index built once."""
+
+    def __init__(self, clean: CleanText) -> None:
+        self.clean = clean
+        self.starts = [r[0] for r in clean.runs]
+
+    def to_raw(self, clean_index: int) -> int:
+        runs = self.clean.runs
+        if not runs:
+            return 0
+        if clean_index >= len(self.clean.text):
+            _, r0, n = runs[-1]
+            return r0 + n
+        c0, r0, _ = runs[max(bisect.bisect_right(self.starts, clean_index) - 1, 0)]
+        return r0 + (clean_index - c0)
+
+    def raw_span(self, clean_start: int, clean_end: int) -> tuple[int, int]:
+        if clean_end <= clean_start:
+            r = self.to_raw(clean_start)
+            return r, r
+        return self.to_raw(clean_start), self.to_raw(clean_end - 1) + 1
+
+
 def split_lines(clean: CleanText) -> list[Line]:
     """The non-blank lines of a clean text with their offsets."""
     out: list[Line] = []
@@ -142,7 +179,7 @@ _DATE_ANY = re.compile(
 
 
 def parse_date(text: str) -> str | None:
-    """The first date in ``text`` as ISO yyyy-mm-dd: 2019年1月26日, 2021-03-30, 2021.09.13, 二〇〇六年十二月三十日."""
+    """The first date in ``text`` as ISO yyyy-mm-dd (2019年1月26日, 2021-03-30, 二〇〇六年十二月三十日)."""
     m = _DATE_ANY.search(halfwidth(text))
     if m is None:
         return None
@@ -234,7 +271,7 @@ def is_transmittal_sentence(match_line: str) -> bool:
 
 
 def is_addressee(match_line: str) -> bool:
-    """主送机关: 各省、自治区、直辖市人民政府，国务院各部委、各直属机构： / 河北省人民政府、国家发展改革委："""
+    """主送机关: 各省、自治区、直辖市人民政府，国务院各部委： / 河北省人民政府、国家发展改革委："""
     r = rules()
     s = match_line.strip()
     if not s.endswith(":") or "。" in s or len(s) > 300:
@@ -296,7 +333,7 @@ def title_groups(lines: list[Line], lo: int, hi: int) -> list[TitleGroup]:
     out: list[TitleGroup] = []
     run: list[Line] = []
     for ln in lines[lo:hi]:
-        if not is_title_like(ln.match) or is_cishi(ln.match):
+        if not is_title_like(ln.match) or is_cishi(ln.match) or is_attachment(ln.match):
             run = []
             continue
         run.append(ln)

@@ -16,11 +16,19 @@ A 目标 mentioned inside a measure does not make it context. Rules and cue word
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from compare.attributes import Rules, Tail, bindingness, deadline, instrument, load_rules, responsible_tail
+from compare.attributes import (
+    ContextCue,
+    Rules,
+    Tail,
+    bindingness,
+    deadline,
+    instrument,
+    load_rules,
+    responsible_tail,
+)
 from compare.model import Document, Kind, Measure, Section
 from compare.segment import normalise_chars
 from compare.targets import find_targets
@@ -47,10 +55,10 @@ def _norm_heading(text: str | None) -> str:
     return normalise_chars(text or "").strip(_HEADING_STRIP)
 
 
-def _cue_reason(cues: Sequence[object], heading: str) -> str | None:
+def _cue_reason(cues: Sequence[ContextCue], heading: str) -> str | None:
     for cue in cues:
-        if cue.regex.fullmatch(heading):  # type: ignore[attr-defined]
-            return str(cue.reason)  # type: ignore[attr-defined]
+        if cue.regex.fullmatch(heading):
+            return cue.reason
     return None
 
 
@@ -114,7 +122,7 @@ def _unit_cue(text: str, rules: Rules) -> str | None:
 
 def starts_unit(sentence: str, rules: Rules) -> bool:
     """Does this sentence open a new measure (an action verb, 对…给予, an actor with a modal …)?"""
-    s = sentence.lstrip(_WS + "\"“")
+    s = sentence.lstrip(_WS + '"“')
     if rules.unit_lead.match(s):
         return True
     if any(rx.search(s) for rx in rules.lead_patterns):
@@ -143,7 +151,10 @@ def split_units(norm: str, section: Section, rules: Rules, has_children: bool) -
         if protected:
             protected = False
             continue
-        if starts_unit(norm[s:e], rules):
+        sentence = norm[s:e]
+        if _unit_cue(sentence, rules) or (
+            starts_unit(sentence, rules) and len(sentence.strip(_WS)) >= rules.min_unit_chars
+        ):
             starts.append(s)
     out = []
     for k, s in enumerate(starts):
@@ -175,9 +186,13 @@ def _context_units(
         own = norm[h:e]
         reason = "发展目标" if after_intro else _unit_cue(own, rules)
         first = own.lstrip(_WS)
-        if reason is None and k == 0 and rules.target_unit.match(first):
-            if not rules.target_instrument.search(first):
-                reason = "发展目标"
+        if (
+            reason is None
+            and k == 0
+            and rules.target_unit.match(first)
+            and not rules.target_instrument.search(first)
+        ):
+            reason = "发展目标"
         if rules.target_intro.search(norm[s:e]):
             after_intro = True
         reasons.append(reason)
@@ -271,7 +286,9 @@ def extract_measures(
             if kind == "measure":
                 first = k == 1 and h > s
                 context = anc_headings if first else [sec.heading or "", *anc_headings]
-                m.topics = classify(body, heading=sec.heading if first else None, context=context, codebook=codebook)
+                m.topics = classify(
+                    body, heading=sec.heading if first else None, context=context, codebook=codebook
+                )
                 m.instrument, m.instrument_type = instrument(whole, rules)
                 m.bindingness = bindingness(whole, rules)
                 m.responsible_units = units

@@ -13,6 +13,7 @@ Everything here is plain data: JSON-serialisable through ``to_dict``/``from_dict
 from __future__ import annotations
 
 import bisect
+import functools
 import dataclasses
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
@@ -55,6 +56,11 @@ class CleanText:
     runs: list[tuple[int, int, int]]
     match: str
 
+    @functools.cached_property
+    def _run_starts(self) -> list[int]:
+        # Built once per object: mapping many spans stays O(log n) each.
+        return [r[0] for r in self.runs]
+
     def to_raw(self, clean_index: int) -> int:
         """Raw offset of the clean character at ``clean_index`` (or the raw end for len(text))."""
         if not self.runs:
@@ -62,7 +68,7 @@ class CleanText:
         if clean_index >= len(self.text):
             c0, r0, n = self.runs[-1]
             return r0 + n
-        i = bisect.bisect_right([r[0] for r in self.runs], clean_index) - 1
+        i = bisect.bisect_right(self._run_starts, clean_index) - 1
         c0, r0, _ = self.runs[max(i, 0)]
         return r0 + (clean_index - c0)
 

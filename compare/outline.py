@@ -31,9 +31,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from compare.datafiles import get_int, get_str_list, section
+from compare.datafiles import DataFileError, get_int, get_str_list, section
 from compare.frontmatter import (
     Line,
+    RawMap,
     date_line,
     doc_number_line,
     ends_with_doc_kind,
@@ -69,8 +70,6 @@ class HeadingRules:
 def heading_rules() -> HeadingRules:
     d = section(DATA_FILE, "outline").get("heading")
     if not isinstance(d, dict):
-        from compare.datafiles import DataFileError
-
         raise DataFileError(DATA_FILE, "outline.heading", "missing or not a mapping")
     return HeadingRules(
         enders="".join(get_str_list(DATA_FILE, "outline.heading.enders", d.get("enders"))),
@@ -118,23 +117,18 @@ class Layout:
         end = self.parts[k + 1].first if k + 1 < len(self.parts) else len(self.lines)
         return self.lines[self.parts[k].first : end]
 
-    def title_parts(self) -> list[list[Line]]:
-        return [self.part_lines(k) for k, p in enumerate(self.parts) if p.kind == "title"]
-
 
 # --- sequence check ---------------------------------------------------------------------------------
 
 
-@dataclass
-class _Frame:
-    style: str
-    value: int
-    part: int  # index into the parts list being built
+@lru_cache(maxsize=1)
+def _ranks() -> dict[str, int]:
+    """Conventional rank of each style: its position in outline.yaml (第一章 first, ① last)."""
+    return {s.id: i for i, s in enumerate(grammar().styles)}
 
 
 def _rank(style: str) -> int:
-    ids = [s.id for s in grammar().styles]
-    return ids.index(style) if style in ids else len(ids)
+    return _ranks().get(style, len(_ranks()))
 
 
 @dataclass
@@ -155,7 +149,7 @@ def _accept_labels(lines: list[Line], cands: list[Label | None], lo: int, hi: in
     for i in range(lo, hi):
         lab = cands[i]
         if lab is None:
-            if is_title_like(lines[i].match):
+            if is_title_like(lines[i].match) and not is_attachment(lines[i].match):
                 group_start = i if group_start is None else group_start
                 if ends_with_doc_kind(mend_title([ln.match for ln in lines[group_start : i + 1]])):
                     title_seen = (group_start, i + 1)
@@ -199,7 +193,9 @@ def _signature_at(lines: list[Line], d: int, lo: int) -> list[int] | None:
     sig: list[int] = []
     j = d - 1
     while j >= lo and len(sig) < r.signature_max_lines and is_signature_like(lines[j].match):
-        if parse_label(lines[j].text, lines[j].match) is not None or is_attachment(lines[j].match):
+        m = lines[j].match
+        # a label, an attachment line or a title (…方案 above a date) is no issuer's name
+        if parse_label(lines[j].text, m) is not None or is_attachment(m) or ends_with_doc_kind(m):
             break
         sig.insert(0, j)
         j -= 1
@@ -220,7 +216,9 @@ def _find_signatures(lines: list[Line], lo: int, hi: int) -> list[tuple[list[int
 
 def _skip_notice_tail(lines: list[Line], i: int, hi: int) -> int:
     """Index after the 此件… lines and a bare 附件 label that follow a signature date."""
-    while i < hi and (is_cishi(lines[i].match) or is_tail(lines[i].match) or _bare_attachment(lines[i].match)):
+    while i < hi and (
+        is_cishi(lines[i].match) or is_tail(lines[i].match) or _bare_attachment(lines[i].match)
+    ):
         i += 1
     return i
 
@@ -241,9 +239,10 @@ def _is_back_line(match_line: str) -> bool:
 
 
 def _is_front_line(match_line: str) -> bool:
-    """A line of the front matter proper: 文号, addressees, notice title, transmittal sentence."""
+    """A line of the front matter proper: 文号, a date, addressees, notice title, 此件/附件 labels."""
     return (
         doc_number_line(match_line) is not None
+        or date_line(match_line) is not None
         or is_addressee(match_line)
         or is_notice_title(match_line)
         or is_cishi(match_line)
@@ -381,11 +380,12 @@ def parse_outline(doc: Document) -> list[Section]:
     lay = layout(clean)
     parts, lines = lay.parts, lay.lines
     n_clean = len(clean.text)
+    raw_map = RawMap(clean)
     sections: list[Section] = []
     for k, part in enumerate(parts):
         cs = 0 if k == 0 else lines[part.first].start
         ce = lines[parts[k + 1].first].start if k + 1 < len(parts) else n_clean
-        start, end = clean.raw_span(cs, ce)
+        start, end = raw_map.raw_span(cs, ce)
         seq = k + 1
         section_id = f"{doc.plan_id}/s{seq:03d}"
         if part.kind == "item" and part.label is not None:

@@ -84,7 +84,7 @@ def propose_families(
     """Families of similar measures from different plans (``source="proposed"``), deterministic.
 
     Ids are ``proposed.<topic>.<hash>``, the hash of the members' sorted key terms; names are the
-    key terms most members share. Member similarity is the best cosine to a member of another plan.
+    key terms most members share (the rarest in the topic first). Member similarity is the best cosine to a member of another plan.
     """
     settings = settings or default_settings()
     stop = _stop_pattern(settings.stop_terms)
@@ -101,8 +101,14 @@ def propose_families(
         idx = blocks[topic]
         if len({usable[i].plan_id for i in idx}) < settings.min_plans:
             continue
-        for component, sims in _components(idx, usable, vectors, settings, settings.threshold):
-            families.append(_family(topic, component, sims, usable, texts, settings))
+        components = _components(idx, usable, vectors, settings, settings.threshold)
+        if not components:
+            continue
+        # key terms of the whole block: a name prefers terms that are rare in the block
+        terms = {i: key_terms(usable[i].text, settings.stop_terms) for i in idx}
+        block_df: Counter[str] = Counter(t for i in idx for t in set(terms[i]))
+        for component, sims in components:
+            families.append(_family(topic, component, sims, usable, texts, terms, block_df, settings))
     return sorted(families, key=lambda f: (f.topic, -len(f.plan_ids), f.family_id))
 
 
@@ -228,14 +234,16 @@ def _family(
     sims: dict[int, float],
     usable: Sequence[Candidate],
     texts: list[str],
+    terms: dict[int, list[str]],
+    block_df: Counter[str],
     settings: SimilaritySettings,
 ) -> Family:
     members = sorted(component, key=lambda i: (usable[i].plan_id, usable[i].measure_id))
-    terms = {i: key_terms(usable[i].text, settings.stop_terms) for i in members}
     key = "\n".join(sorted(" ".join(sorted(terms[i])) for i in members))
     family_id = f"proposed.{topic}.{hashlib.sha1(key.encode('utf-8')).hexdigest()[:10]}"
     counts: Counter[str] = Counter(t for i in members for t in terms[i])
-    ranked = sorted(counts, key=lambda t: (-counts[t], -len(t), t))
+    # shared by most members first, then rarest in the topic's block, then longest
+    ranked = sorted(counts, key=lambda t: (-counts[t], block_df[t], -len(t), t))
     shared = [t for t in ranked if counts[t] >= 2] or ranked
     name = "、".join(shared[: settings.name_terms]) or texts[members[0]][:12]
     plan_count = len({usable[i].plan_id for i in members})

@@ -268,7 +268,9 @@ def test_a_sixth_plan_joins_the_catalogue_families_and_their_ids_stay(tmp_path: 
         if f.source == "catalogue":
             # the same rows, with the same members from the five seeds
             assert {m.measure_id for m in f.members} <= members[f.family_id], f.family_id
-    source_families = {f.family_id for f in before.families if f.source == "catalogue" and plan_id(source) in f.plan_ids}
+    source_families = {
+        f.family_id for f in before.families if f.source == "catalogue" and plan_id(source) in f.plan_ids
+    }
     joined = {f.family_id for f in after.families if new_id in f.plan_ids}
     assert len(source_families & joined) >= 0.9 * len(source_families), sorted(source_families - joined)
     # what the catalogue lacks, similarity proposes: the reworded items pair with their originals

@@ -38,8 +38,8 @@ def load_jsonl(path: Path) -> list[dict]:
 
 def real_stages():  # -> tuple[read_document, parse_outline] | None
     try:
-        from compare.ingest import read_document  # type: ignore[attr-defined]
-        from compare.outline import parse_outline  # type: ignore[import-not-found]
+        from compare.ingest import read_document
+        from compare.outline import parse_outline
     except ImportError:
         return None
     return read_document, parse_outline
@@ -113,7 +113,7 @@ def gold_document(gold_name: str, path: Path) -> tuple[Document, list[Section]]:
         found.insert(0, (0, 0, "", None, "front"))
     sections: list[Section] = []
     stack: list[Section] = []
-    for i, (start, level, label, heading, style) in enumerate(found):
+    for i, (start, level, label, head, style) in enumerate(found):
         end = found[i + 1][0] if i + 1 < len(found) else len(raw)
         while stack and stack[-1].level >= level:
             stack.pop()
@@ -127,7 +127,7 @@ def gold_document(gold_name: str, path: Path) -> tuple[Document, list[Section]]:
             label=label,
             level=level,
             style=style,
-            heading=heading,
+            heading=head,
             start=start,
             end=end,
             clean_start=start,
@@ -250,14 +250,20 @@ def test_gold_topics_and_kinds(judged: tuple[list[Judged], str]) -> None:
     _, _, micro = prf(sum(tp.values()), sum(fp.values()), sum(fn.values()))
     example = sum(ex_f1) / len(ex_f1)
     n_units = sum(len(j.units) for j in rows)
-    print(f"macro-F1 {macro:.3f} over {len(occurring)} topics | micro-F1 {micro:.3f} | example-F1 {example:.3f}")
-    print(f"primary topic right {primary_ok}/{n_measure} | kind accuracy {kind_acc:.3f} ({kind_ok}/{len(rows)})")
+    print(
+        f"macro-F1 {macro:.3f} over {len(occurring)} topics | micro-F1 {micro:.3f} | example-F1 {example:.3f}"
+    )
+    print(
+        f"primary topic right {primary_ok}/{n_measure} | kind accuracy {kind_acc:.3f} ({kind_ok}/{len(rows)})"
+    )
     print(f"units: {n_units} for {len(rows)} provisions")
     for j in rows:
         if j.kind != j.gold["kind"] or set(j.topics) != set(j.gold["topics"]):
             g = j.gold
-            print(f"  {g['doc'][:3]} #{g['seq']:<3} {g['label']:<8} {str(g['heading'])[:16]:<16} "
-                  f"gold {g['kind'][:4]} {g['topics']}  pred {j.kind[:4]} {j.topics}")
+            print(
+                f"  {g['doc'][:3]} #{g['seq']:<3} {g['label']:<8} {str(g['heading'])[:16]:<16} "
+                f"gold {g['kind'][:4]} {g['topics']}  pred {j.kind[:4]} {j.topics}"
+            )
     assert kind_acc >= 0.95
     assert macro >= 0.85
     for t in MANDATORY:

@@ -155,9 +155,12 @@ def test_docx_that_is_not_a_zip(tmp_path: Path) -> None:
 
 def test_zip_bomb_docx_is_refused(tmp_path: Path) -> None:
     p = tmp_path / "bomb.docx"
-    with zipfile.ZipFile(p, "w", zipfile.ZIP_DEFLATED) as z:
+    with zipfile.ZipFile(p, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
         z.writestr("[Content_Types].xml", "<Types/>")
-        z.writestr("word/document.xml", b"<w:document>" + b" " * (250 * 1024 * 1024) + b"</w:document>")
+        with z.open("word/document.xml", "w", force_zip64=True) as member:
+            block = b" " * (1024 * 1024)
+            for _ in range(210):  # 210 MB of spaces, just over the 200 MB limit
+                member.write(block)
     assert p.stat().st_size < 1024 * 1024  # small on disk, huge unpacked
     err = _raises(p, BadDocx)
     assert "zip bomb" in err.reason
@@ -279,3 +282,14 @@ def test_a_20_mb_gb18030_text_reads_and_cleans(tmp_path: Path) -> None:
     assert raw.encoding == "gb18030"
     assert raw.text == text * copies
     assert len(clean.text) > 0.95 * len(raw.text)
+
+
+def test_a_utf8_plan_with_one_broken_byte_is_read_with_a_warning(tmp_path: Path) -> None:
+    data = SEED.read_bytes()
+    cut = data.index("总体要求".encode()) + 1  # inside the first character's three bytes
+    p = tmp_path / "damaged.txt"
+    p.write_bytes(data[:cut] + data[cut + 2 :])
+    doc = read_document(p, tmp_path)
+    assert doc.encoding == "utf-8"
+    assert doc.raw_text.count("\ufffd") == 1
+    assert any("U+FFFD" in w for w in doc.warnings)

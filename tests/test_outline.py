@@ -8,8 +8,9 @@ cover every character of the source.
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -22,11 +23,20 @@ from compare.outline import NO_OUTLINE, outline_warnings, parse_outline, render_
 
 from .conftest import CORPUS_DIR, DOCS_IN, SEED_FILES
 
-NUMBERED = {"chapter", "part-section", "article", "cn-dun", "cn-paren", "num-dot", "num-paren", "num-rparen",
-            "circled"}
+NUMBERED = {
+    "chapter",
+    "part-section",
+    "article",
+    "cn-dun",
+    "cn-paren",
+    "num-dot",
+    "num-paren",
+    "num-rparen",
+    "circled",
+}
 
 
-@lru_cache(maxsize=None)
+@cache
 def _read(path: Path) -> tuple[Document, tuple[Section, ...]]:
     doc = read_document(path, path.parent)
     return doc, tuple(parse_outline(doc))
@@ -61,7 +71,7 @@ def assert_sections_partition(doc: Document, sections: tuple[Section, ...] | lis
     assert sections, "no sections"
     assert sections[0].clean_start == 0
     assert sections[-1].clean_end == len(doc.clean.text)
-    for a, b in zip(sections, sections[1:], strict=False):
+    for a, b in itertools.pairwise(sections):
         assert a.clean_end == b.clean_start, (a.section_id, b.section_id)
         assert a.end <= b.start, (a.section_id, b.section_id)
     covered = bytearray(len(doc.raw_text))
@@ -82,7 +92,9 @@ def assert_sections_partition(doc: Document, sections: tuple[Section, ...] | lis
 
 
 @pytest.mark.parametrize("gold_name", sorted(SEED_FILES))
-def test_every_gold_provision_opens_a_section_with_its_heading(gold_name: str, gold_provisions: list[dict]) -> None:
+def test_every_gold_provision_opens_a_section_with_its_heading(
+    gold_name: str, gold_provisions: list[dict]
+) -> None:
     doc, sections = seed(gold_name)
     raw = doc.raw_text
     pos = 0
@@ -118,8 +130,11 @@ def test_yunnan_numbers_its_24_measures_across_four_themes() -> None:
     assert theme.heading == "全面推广自贸试验区改革成果" and theme.level == 2
     # the theme's lead paragraph is its own text, up to its first numbered measure
     assert "积极复制推广云南自贸试验区106项改革试点任务" in theme.text and "1." not in theme.text
-    assert [s.path for s in numbered(sections, "cn-paren") if s.path.startswith("四")] == ["四/(一)", "四/(二)",
-                                                                                            "四/(三)"]
+    assert [s.path for s in numbered(sections, "cn-paren") if s.path.startswith("四")] == [
+        "四/(一)",
+        "四/(二)",
+        "四/(三)",
+    ]
 
 
 def test_lincang_items_run_on_across_chapters_after_a_transmittal_notice() -> None:
@@ -168,7 +183,9 @@ def test_chongqing_application_conditions_are_numbered_clauses_without_headings(
     assert all(s.heading is None and s.level == 3 for s in clauses)
     assert next(s for s in sections if s.path == "二/(一)").heading == "申报条件"
     assert sections[0].style == "front" and "渝自贸办〔2021〕3号" in sections[0].text
-    assert sections[1].style == "title" and sections[1].heading == "中国(重庆)自由贸易试验区联动创新区建设方案"
+    assert (
+        sections[1].style == "title" and sections[1].heading == "中国(重庆)自由贸易试验区联动创新区建设方案"
+    )
 
 
 def test_traditional_script_gives_the_same_outline(tmp_path: Path) -> None:
@@ -241,7 +258,7 @@ def test_two_attached_regulations_each_get_a_title_and_restart_their_numbering()
     second = [s for s in sections if s.seq > next(t.seq for t in sections if t.heading == titles[1])]
     assert second[0].style == "preamble"
     assert [s.path for s in numbered(second, "cn-dun")] == ["一", "二", "三", "四"]
-    assert [s.path for s in numbered(second, "cn-paren")][0] == "一/(一)"
+    assert next(s.path for s in numbered(second, "cn-paren")) == "一/(一)"
 
 
 def test_a_decision_without_outline_is_one_body_with_a_warning() -> None:
@@ -294,8 +311,18 @@ def test_label_grammar(line: str, style: str, value: int, display: str) -> None:
     assert label is not None and (label.style, label.value, label.display) == (style, value, display)
 
 
-@pytest.mark.parametrize("line", ["2021年，全市园区实现", "1.5亿元用于园区建设", "1", "15172.500", "（2019年）",
-                                  "一是加强领导", "　　注：1、坐标系统"])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "2021年，全市园区实现",
+        "1.5亿元用于园区建设",
+        "1",
+        "15172.500",
+        "（2019年）",
+        "一是加强领导",
+        "　　注：1、坐标系统",
+    ],
+)
 def test_not_a_label(line: str) -> None:
     assert parse_label(line) is None
 
@@ -320,3 +347,52 @@ def test_render_outline_shows_labels_headings_and_spans() -> None:
     last = numbered(sections)[-1]
     assert f"{last.label} 加强园区考核评价  (八/(二十六)) [{last.start}:{last.end}]" in tree
     assert tree.splitlines()[0].startswith("[title]")
+
+
+def test_a_list_in_the_preamble_does_not_swallow_the_chapters() -> None:
+    text = (
+        "为加快发展，提出以下要求：\n1.提高认识。各地要高度重视。\n2.加强协调。各部门要密切配合。\n"
+        "一、总体要求\n（一）指导思想。坚持新发展理念。\n二、主要任务\n（二）推进改革。深化放管服改革。\n"
+    )
+    sections = parse_outline(doc_from_text(text))
+    assert [(s.path, s.level) for s in numbered(sections)] == [
+        ("1", 1),
+        ("2", 1),
+        ("一", 1),
+        ("一/(一)", 2),
+        ("二", 1),
+        ("二/(二)", 2),
+    ]
+
+
+def test_regulation_with_chapters_and_articles() -> None:
+    text = (
+        "高新技术产业开发区管理办法\n第一章 总则\n第一条 为加强高新区管理，制定本办法。\n"
+        "第二条 本办法适用于高新区。\n第二章 管理体制\n第三条 管委会行使下列职权：\n（一）制定发展规划；\n"
+        "（二）管理区内土地。\n第四条 本办法自发布之日起施行。\n"
+    )
+    sections = parse_outline(doc_from_text(text))
+    assert [s.path for s in numbered(sections)] == [
+        "第一章",
+        "第一章/第一条",
+        "第一章/第二条",
+        "第二章",
+        "第二章/第三条",
+        "第二章/第三条/(一)",
+        "第二章/第三条/(二)",
+        "第二章/第四条",
+    ]
+    assert next(s for s in sections if s.path == "第二章/第三条").heading == "管委会行使下列职权"
+
+
+def test_a_plan_attached_after_the_notice_signature_and_a_bare_attachment_label() -> None:
+    text = (
+        "苏州市人民政府办公室关于印发苏州市开发区高质量发展行动方案的通知\n苏府办〔2022〕12号\n"
+        "各市、区人民政府，市各委办局：\n《苏州市开发区高质量发展行动方案》已经市政府同意，现印发给你们，请认真贯彻执行。\n"
+        "附件：苏州市开发区高质量发展行动方案\n苏州市人民政府办公室\n2022年3月1日\n附件\n苏州市开发区高质量发展行动方案\n"
+        "为推动开发区高质量发展，制定本方案。\n一、总体要求\n（一）指导思想。坚持新发展理念。\n"
+    )
+    sections = parse_outline(doc_from_text(text))
+    assert [s.style for s in sections] == ["front", "title", "preamble", "cn-dun", "cn-paren"]
+    assert sections[0].text.endswith("2022年3月1日\n附件\n")
+    assert sections[1].heading == "苏州市开发区高质量发展行动方案"

@@ -6,6 +6,7 @@ Built once per module from the fixture Comparison of the five seed plans (tests/
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import re
 from pathlib import Path
@@ -13,9 +14,11 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import lxml.html
+import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 
+from compare.model import Comparison, FamilyMember
 from compare.render.html import write_site
 from compare.render.i18n import CatalogueError, read_catalogue, untranslated
 from compare.render.jinja import environment, render_markdown
@@ -75,8 +78,14 @@ def site(view: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> Path
     return out
 
 
+@pytest.fixture(scope="module")
+def parsed(site: Path) -> dict[Path, Any]:
+    """Every page of the site, parsed once."""
+    return {page: soup(page) for page in pages(site)}
+
+
 def soup(path: Path) -> Any:  # Any: bs4's precise types make every lookup an Optional
-    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "lxml")
 
 
 def pages(site: Path) -> list[Path]:
@@ -100,9 +109,8 @@ def test_the_site_has_an_index_a_page_per_topic_and_per_plan(site: Path, view: d
     assert len(js) == 1 and re.fullmatch(r"site\.[0-9a-f]{10}\.js", js[0].name)
 
 
-def test_every_page_declares_its_language_and_labels_its_tables(site: Path) -> None:
-    for page in pages(site):
-        doc = soup(page)
+def test_every_page_declares_its_language_and_labels_its_tables(parsed: dict[Path, Any]) -> None:
+    for page, doc in parsed.items():
         assert doc.html is not None and doc.html.get("lang") == "zh-CN", page
         assert doc.find("meta", attrs={"name": "viewport"}), page
         for table in doc.find_all("table"):
@@ -111,10 +119,9 @@ def test_every_page_declares_its_language_and_labels_its_tables(site: Path) -> N
                 assert th.get("scope") in {"col", "row", "rowgroup"}, f"{page}: th without scope: {th}"
 
 
-def test_links_are_relative_and_land_on_existing_files_and_anchors(site: Path) -> None:
-    ids: dict[Path, set[str]] = {}
-    for page in pages(site):
-        doc = soup(page)
+def test_links_are_relative_and_land_on_existing_files_and_anchors(parsed: dict[Path, Any]) -> None:
+    ids = {page: {str(t["id"]) for t in doc.find_all(id=True)} for page, doc in parsed.items()}
+    for page, doc in parsed.items():
         for tag in doc.find_all(["a", "link", "script", "img"]):
             ref = tag.get("href") or tag.get("src")
             if not ref or ref.startswith("data:"):
@@ -126,8 +133,6 @@ def test_links_are_relative_and_land_on_existing_files_and_anchors(site: Path) -
             target = (page.parent / unquote(parts.path)).resolve() if parts.path else page
             assert target.is_file(), f"{page}: broken link {ref}"
             if parts.fragment and target.suffix == ".html":
-                if target not in ids:
-                    ids[target] = {str(t["id"]) for t in soup(target).find_all(id=True)}
                 assert unquote(parts.fragment) in ids[target], f"{page}: missing anchor {ref}"
 
 
@@ -199,18 +204,17 @@ def test_a_gap_mark_means_peers_have_the_family(view: dict[str, Any], comparison
     )
 
 
-def test_every_matrix_measure_links_to_its_place_in_the_plan_text(site: Path, comparison: Any) -> None:
+def test_every_matrix_measure_links_to_its_place_in_the_plan_text(
+    site: Path, parsed: dict[Path, Any], comparison: Any
+) -> None:
     measures = {m.measure_id: m for p in comparison.plans for m in p.measures}
-    parsed: dict[Path, Any] = {}
     checked = 0
     for page in sorted((site / "topics").glob("*.html")):
-        for a in soup(page).select("table.matrix a.src"):
+        for a in parsed[page].select("table.matrix a.src"):
             href = a["href"]
             path, _, frag = href.partition("#")
             mid = unquote(frag)
             plan_page = (page.parent / unquote(path)).resolve()
-            if plan_page not in parsed:
-                parsed[plan_page] = soup(plan_page)
             span = parsed[plan_page].find(id=mid)
             assert span is not None and "m" in span["class"], href
             shown = "".join(span.find_all(string=True, recursive=False))
@@ -342,16 +346,73 @@ def test_english_edition_comes_from_the_same_templates(comparison: Any, tmp_path
         write_site(view, tmp_path / "zh", lang="zh")
 
 
-def test_pdf_layout_settings_split_wide_matrices_and_keep_top_families(comparison: Any) -> None:
+def replicate(comparison: Comparison, times: int) -> Comparison:
+    """The fixture's plans ``times`` over under new ids (plan-v1, …): a comparison of many plans."""
+    out = copy.deepcopy(comparison)
+    frames: dict[str, list[pd.DataFrame]] = {
+        n: [getattr(comparison, n)] for n in ("coverage", "family_matrix", "gaps", "unique")
+    }
+    for k in range(1, times):
+        ren = {p.document.plan_id: f"{p.document.plan_id}-v{k}" for p in comparison.plans}
+
+        def rid(x: Any, ren: dict[str, str] = ren) -> Any:
+            if isinstance(x, list):
+                return [rid(v) for v in x]
+            for old, new in ren.items():
+                if isinstance(x, str) and x.startswith(old + "/"):
+                    return new + x[len(old) :]
+            return ren.get(x, x)
+
+        for p in comparison.plans:
+            q = copy.deepcopy(p)
+            q.document.plan_id = rid(p.document.plan_id)
+            q.document.display_name = f"{p.document.display_name}#{k}"
+            for s in q.sections:
+                s.section_id, s.plan_id, s.parent_id = rid(s.section_id), rid(s.plan_id), rid(s.parent_id)
+            for m in q.measures:
+                m.measure_id, m.section_id, m.plan_id = rid(m.measure_id), rid(m.section_id), rid(m.plan_id)
+            out.plans.append(q)
+        for f in out.alignment.families:
+            f.members += [
+                FamilyMember(f.family_id, rid(m.plan_id), rid(m.measure_id), m.similarity, m.evidence)
+                for m in list(f.members)
+                if m.plan_id in ren
+            ]
+        for name, parts in frames.items():
+            df = getattr(comparison, name).copy()
+            for col in ("plan_id", "measure_ids", "best_peer_measure_id"):
+                if col in df.columns:
+                    df[col] = df[col].map(rid)
+            parts.append(df)
+    for name, parts in frames.items():
+        setattr(out, name, pd.concat(parts, ignore_index=True))
+    return out
+
+
+def test_pdf_layout_splits_wide_matrices_and_goes_compact_for_many_plans(comparison: Any) -> None:
     base = load_report_settings()
-    narrow = type(base)(**{**base.__dict__, "max_plan_columns": 2, "many_plans": 3, "top_families": 2})
+    narrow = dataclasses.replace(base, max_plan_columns=2)
     view = make_view(comparison, settings=narrow)
     n = len(view["plans"])
+    assert not view["pdf_compact"]
     for t in view["topic_pages"]:
         assert [len(tb["plans"]) for tb in t["pdf_tables"]] == [2] * (n // 2) + ([n % 2] if n % 2 else [])
+        assert all(len(tb["rows"]) == len(t["rows"]) for tb in t["pdf_tables"])
+
+    many = make_view(replicate(comparison, 3))
+    assert len(many["plans"]) == 3 * n > base.many_plans
+    assert many["pdf_compact"]
+    for t in many["topic_pages"]:
+        assert len(t["pdf_tables"]) == -(-3 * n // base.compact_columns)
         for tb in t["pdf_tables"]:
-            assert len(tb["rows"]) == min(2, len(t["rows"]))
-        assert t["pdf_rows_hidden"] == max(0, len(t["rows"]) - 2)
+            assert len(tb["rows"]) == min(base.top_families, len(t["rows"]))
+        assert t["pdf_rows_hidden"] == max(0, len(t["rows"]) - base.top_families)
+        assert len(t["rows"]) == len(
+            next(p for p in view["topic_pages"] if p["topic_id"] == t["topic_id"])["rows"]
+        )
+    assert [len(part["plans"]) for part in many["heatmap"]["pdf_parts"]] == [
+        min(base.compact_columns, 3 * n - i) for i in range(0, 3 * n, base.compact_columns)
+    ]
 
 
 def test_small_display_helpers() -> None:

@@ -122,6 +122,15 @@ def test_bookmarks_lead_to_summary_heatmap_each_topic_and_appendices(
     assert nested and len(nested[0]) == len(view["topic_pages"])
 
 
+def test_pages_after_the_cover_carry_the_report_title_and_their_number(
+    view: dict[str, Any], reader: PdfReader
+) -> None:
+    n = len(reader.pages)
+    for i, page in enumerate(reader.pages[1:], start=2):
+        body = flat(page.extract_text() or "")
+        assert flat(view["title"]) in body and f"{i}/{n}" in body, i
+
+
 def test_metadata_dates_come_from_the_build_and_two_renders_are_identical(
     view: dict[str, Any], pdf: Path, reader: PdfReader
 ) -> None:

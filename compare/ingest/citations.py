@@ -11,9 +11,9 @@ import re
 from functools import lru_cache
 
 from compare.datafiles import alternation, get_str_list, section
-from compare.frontmatter import find_doc_numbers
-from compare.model import CitedDocument, CleanText
+from compare.frontmatter import RawMap, find_doc_numbers
 from compare.ingest.normalize import match_text
+from compare.model import CitedDocument, CleanText
 
 DATA_FILE = "metadata.yaml"
 _TITLE = re.compile(r"《(?P<title>[^《》]{2,150})》")
@@ -43,6 +43,7 @@ def find_citations(clean: CleanText, exclude_titles: tuple[str, ...] = ()) -> li
         if _ALIAS_BEFORE.search(text[max(0, m.start() - 6) : m.start()])
     }
     found: dict[str, CitedDocument] = {}
+    raw_map = RawMap(clean)
     for m in _TITLE.finditer(text):
         title = re.sub(r"[ \t\u3000\xa0]+", " ", re.sub(r"\s*\n\s*", "", m.group("title"))).strip()
         key = _key(title)
@@ -57,10 +58,8 @@ def find_citations(clean: CleanText, exclude_titles: tuple[str, ...] = ()) -> li
                 number, end = nums[0].normalised, after.end()
         if number is None and not _doc_kind_end().search(match_text(title)):
             continue
-        start_raw, end_raw = clean.raw_span(m.start(), end)
+        start_raw, end_raw = raw_map.raw_span(m.start(), end)
         prev = found.get(key)
-        if prev is None:
-            found[key] = CitedDocument(title, number, start_raw, end_raw)
-        elif prev.doc_number is None and number is not None:
+        if prev is None or (prev.doc_number is None and number is not None):
             found[key] = CitedDocument(title, number, start_raw, end_raw)
     return sorted(found.values(), key=lambda c: c.start)

@@ -53,7 +53,10 @@ class _Line:
     core_start: int = 0  # raw span of the line without edge whitespace
     core_end: int = 0
     inline: list[tuple[int, int, str]] = field(default_factory=list)  # raw spans removed inside the line
-    visible: str = ""  # the line's text as kept (core minus inline noise)
+    # The line's text as kept (core minus inline noise) in its matching form (simplified, half-width):
+    # every rule decides on this, so traditional-script pages meet the same patterns. Output is
+    # always built from the raw characters.
+    visible: str = ""
     mend_next: bool = False  # the newline after this line is a mended layout break
 
 
@@ -109,6 +112,7 @@ def _classify(lines: list[_Line], nd: NoiseData) -> None:
         lead = len(ln.text) - len(ln.text.lstrip(WHITESPACE))
         ln.core_start = ln.start + lead
         ln.core_end = ln.core_start + len(s)
+        s = match_text(s)
         m = gov.label_line.fullmatch(s) if seen <= gov.within_lines else None
         if m is not None:
             ln.kind, ln.reason = "noise", gov.reason
@@ -150,7 +154,7 @@ def _visible(ln: _Line, raw: str) -> str:
         parts.append(raw[pos:a])
         pos = b
     parts.append(raw[pos : ln.core_end])
-    return "".join(parts)
+    return match_text("".join(parts))
 
 
 # --- jieba, only to tell a word cut in two by a line break (loaded on first need) -----------------

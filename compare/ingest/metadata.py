@@ -1,4 +1,4 @@
-"""Metadata of a plan — title, issuer, 文号, dates, jurisdiction, zone type, cited documents — and its short name.
+"""A plan's metadata (title, issuer, 文号, dates, jurisdiction, zone type, citations) and its short name.
 
 ``extract_metadata`` reads the raw text (page chrome that cleaning removed still carries metadata: the
 gov.cn table, a legal-database card, the 发布时间 line, the page title) and the clean text's layout
@@ -9,6 +9,7 @@ no issuer gets none. The rules are data in ``compare/data/metadata.yaml``.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -23,9 +24,9 @@ from compare.datafiles import (
     section,
 )
 from compare.frontmatter import (
-    rules as part_rules,
     Line,
     TitleGroup,
+    date_line,
     doc_number_line,
     find_doc_numbers,
     is_transmittal_sentence,
@@ -34,11 +35,14 @@ from compare.frontmatter import (
     parse_date,
     title_groups,
 )
+from compare.frontmatter import (
+    rules as part_rules,
+)
 from compare.ingest.citations import find_citations
+from compare.ingest.normalize import match_text
 from compare.ingest.places import Place, find_places, is_national, national_label, place_in, place_in_body
 from compare.model import CleanText, Metadata, NoiseSpan
-from compare.ingest.normalize import match_text
-from compare.outline import Layout, layout
+from compare.outline import Layout, Signature, layout
 
 DATA_FILE = "metadata.yaml"
 
@@ -126,10 +130,16 @@ def rules() -> Rules:
         card_line=compile_pattern(DATA_FILE, "card.line", card.get("line")),
         card_labels={k: v for k, v in _mapping("card.labels", card.get("labels")).items() if v},
         page_date_line=compile_pattern(DATA_FILE, "page_date_line", data.get("page_date_line")),
-        page_doc_number=compile_pattern(DATA_FILE, "page_doc_number_field", data.get("page_doc_number_field")),
+        page_doc_number=compile_pattern(
+            DATA_FILE, "page_doc_number_field", data.get("page_doc_number_field")
+        ),
         print_line=compile_pattern(DATA_FILE, "print_line", data.get("print_line")),
-        org_end=re.compile("(?:" + "|".join(re.escape(e) for e in sorted(endings, key=len, reverse=True)) + ")$"),
-        title_separators=tuple(get_str_list(DATA_FILE, "issuer.title_separators", issuer.get("title_separators"))),
+        org_end=re.compile(
+            "(?:" + "|".join(re.escape(e) for e in sorted(endings, key=len, reverse=True)) + ")$"
+        ),
+        title_separators=tuple(
+            get_str_list(DATA_FILE, "issuer.title_separators", issuer.get("title_separators"))
+        ),
         expansions=tuple(expansions),
         signature_notes=compile_pattern(DATA_FILE, "issuer.signature_notes", issuer.get("signature_notes")),
         joiner=get_str(DATA_FILE, "issuer.joiner", issuer.get("joiner")),
@@ -147,6 +157,7 @@ def rules() -> Rules:
 # --- page chrome in the raw text --------------------------------------------------------------------
 
 _SPACES = re.compile(r"[\s\u3000\xa0]+")
+_FOOT_LINES = 30  # a print line (…印发) is among the last lines of a page
 
 
 def _raw_lines(raw: str) -> list[tuple[int, str]]:
@@ -170,7 +181,7 @@ def _govcn_table(lines: list[tuple[int, str]]) -> dict[str, tuple[str, str]]:
     n_labels = 0
     for i, text in enumerate(content):
         h = match_text(text)
-        head, colon, tail = h.partition(":")
+        head, colon, _ = h.partition(":")
         key = _SPACES.sub("", head)
         if not colon or key not in r.table_labels:
             continue
@@ -184,11 +195,13 @@ def _govcn_table(lines: list[tuple[int, str]]) -> dict[str, tuple[str, str]]:
     return found if n_labels >= r.table_min_labels else {}
 
 
-def _card(lines: list[tuple[int, str]]) -> dict[str, str]:
-    """field -> value ("" for an empty field) from a legal-database card (•【制定机关】…)."""
+def _card(lines: list[tuple[int, str]], head_end: int) -> dict[str, str]:
+    """field -> value ("" for an empty field) from a legal-database card (•【制定机关】…) above the body."""
     r = rules()
     out: dict[str, str] = {}
-    for _, text in lines:
+    for start, text in lines:
+        if start >= head_end:
+            break
         m = r.card_line.match(match_text(text))
         if m is None:
             continue
@@ -206,9 +219,11 @@ class _Page:
 
 
 def _page_lines(lines: list[tuple[int, str]], head_end: int) -> _Page:
+    """The page's date line and 文号 field (in the head), a print line (印发, at the foot)."""
     r = rules()
     page = _Page()
-    for start, text in lines:
+    head = [(s, t) for s, t in lines if s < head_end]
+    for start, text in head + lines[max(len(head), len(lines) - _FOOT_LINES) :]:
         h = match_text(text)
         if start < head_end:
             m = r.page_date_line.match(h)
@@ -237,7 +252,7 @@ def _key(title: str) -> str:
 
 def _raw_title_groups(raw_lines: list[tuple[int, str]], head_end: int) -> list[TitleGroup]:
     """Title groups among the raw lines of the page head (page titles that cleaning removed)."""
-    lines = []
+    lines: list[Line] = []
     for start, text in raw_lines:
         if start >= head_end:
             break
@@ -266,8 +281,9 @@ class _Titles:
     others: list[str]  # every title-like group seen (for issuer prefixes and zone types)
 
 
-def _titles(lay: Layout, raw_groups: list[TitleGroup], table: dict[str, tuple[str, str]],
-            card: dict[str, str]) -> _Titles:
+def _titles(
+    lay: Layout, raw_groups: list[TitleGroup], table: dict[str, tuple[str, str]], card: dict[str, str]
+) -> _Titles:
     groups = title_groups(lay.lines, 0, lay.body_start)
     others = [g.text for g in groups] + [g.text for g in raw_groups]
     notice = next((g for g in groups if g.notice), None) or next((g for g in raw_groups if g.notice), None)
@@ -281,10 +297,16 @@ def _titles(lay: Layout, raw_groups: list[TitleGroup], table: dict[str, tuple[st
     if subject:
         for g in plan:
             if _key(g.text) == _key(subject):
-                return _Titles(g.text, "attached plan's title lines (named by the transmittal notice)", notice_text,
-                               others)
+                return _Titles(
+                    g.text,
+                    "attached plan's title lines (named by the transmittal notice)",
+                    notice_text,
+                    others,
+                )
         if quoted:
-            return _Titles(subject.strip("《》"), "《…》 named by the transmittal notice", notice_text, others)
+            return _Titles(
+                subject.strip("《》"), "《…》 named by the transmittal notice", notice_text, others
+            )
         if notice is not None:
             return _Titles(notice.text, "transmittal notice title", notice_text, others)
     if plan:
@@ -322,10 +344,14 @@ def split_orgs(text: str) -> list[str] | None:
         # split where a new place name starts right after an organisation ending (no separator printed)
         cuts = [0]
         for start, _, _ in find_places(mp):
-            if start > cuts[-1] and r.org_end.search(mp[cuts[-1] : start]) and mp[start - 2 : start] != "中共":
+            if (
+                start > cuts[-1]
+                and r.org_end.search(mp[cuts[-1] : start])
+                and mp[start - 2 : start] != "中共"
+            ):
                 cuts.append(start)
         cuts.append(len(mp))
-        out.extend((pp[a:b], mp[a:b]) for a, b in zip(cuts, cuts[1:], strict=False) if a < b)
+        out.extend((pp[a:b], mp[a:b]) for a, b in itertools.pairwise(cuts) if a < b)
     if not out or not all(r.org_end.search(m) for _, m in out):
         return None
     return [_expand(p) for p, _ in out]
@@ -380,109 +406,133 @@ def _zone_from_body(text: str) -> ZoneType | None:
 # --- the whole ----------------------------------------------------------------------------------------
 
 
+@dataclass
+class _Sources:
+    """Everything metadata is read from: the clean text's layout and the page chrome of the raw text."""
+
+    clean: CleanText
+    lay: Layout
+    body_line: Line | None
+    table: dict[str, tuple[str, str]]
+    card: dict[str, str]
+    page: _Page
+    titles: _Titles
+
+    def signatures(self, where: str) -> list[Signature]:
+        return [s for s in self.lay.signatures if s.where == where]
+
+
 def extract_metadata(raw_text: str, clean: CleanText, noise: list[NoiseSpan]) -> Metadata:
     """Metadata of one plan, with the evidence of each field."""
-    del noise  # the raw text carries what cleaning removed; the spans are not needed
+    del noise  # the raw text still carries what cleaning removed; the spans add nothing
     lay = layout(clean)
     raw_lines = _raw_lines(raw_text)
     body_line = lay.lines[lay.body_start] if lay.body_start < len(lay.lines) else None
     head_end = clean.to_raw(body_line.start) if body_line is not None else len(raw_text)
-    table = _govcn_table(raw_lines)
-    card = _card(raw_lines)
-    page = _page_lines(raw_lines, head_end)
-    raw_groups = _raw_title_groups(raw_lines, head_end)
+    table, card = _govcn_table(raw_lines), _card(raw_lines, head_end)
+    titles = _titles(lay, _raw_title_groups(raw_lines, head_end), table, card)
+    src = _Sources(clean, lay, body_line, table, card, _page_lines(raw_lines, head_end), titles)
     md = Metadata()
-    ev = md.evidence
+    if titles.title:
+        md.title, md.evidence["title"] = titles.title, titles.evidence
+    _read_issuer(md, src)
+    _read_doc_number(md, src)
+    _read_dates(md, src)
+    body = clean.text[body_line.start :] if body_line is not None else ""
+    md.jurisdiction, place_source = _jurisdiction(md, titles, body)
+    if md.jurisdiction:
+        md.evidence["jurisdiction"] = place_source
+    _read_zone_type(md, src)
+    md.cited_documents = find_citations(clean, tuple(t for t in (md.title, titles.notice) if t))
+    if md.cited_documents:
+        md.evidence["cited_documents"] = "《…》 in the text"
+    return md
 
-    # title
-    titles = _titles(lay, raw_groups, table, card)
-    md.title = titles.title
-    if md.title:
-        ev["title"] = titles.evidence
 
-    # issuer: the table, the signature, the title's prefix, a database card
-    front_sig = [s for s in lay.signatures if s.where == "front"]
-    back_sig = [s for s in lay.signatures if s.where == "back"]
-    if "issuer" in table:
-        md.issuer, ev["issuer"] = table["issuer"][0], "gov.cn table 发文机关"
-    else:
-        for sigs, where in ((front_sig, "transmittal notice signature"), (back_sig, "signature")):
-            if sigs and md.issuer is None:
-                names = [rules().signature_notes.sub("", lay.lines[i].text.strip()) for i in sigs[0].lines]
-                orgs = split_orgs(" ".join(names))
-                if orgs:
-                    md.issuer, ev["issuer"] = rules().joiner.join(orgs), where
-        if md.issuer is None:
-            candidates = [t for t in (md.title, titles.notice, *titles.others) if t]
-            for t in candidates:
-                orgs = _title_prefix_orgs(t)
-                if orgs:
-                    md.issuer, ev["issuer"] = rules().joiner.join(orgs), f"title prefix ({t[:12]}…)"
-                    break
-        if md.issuer is None and card.get("issuer"):
-            orgs = split_orgs(card["issuer"])
+def _read_issuer(md: Metadata, src: _Sources) -> None:
+    """发文机关: the gov.cn table, the signature, the prefix of a title, a database card."""
+    r, ev = rules(), md.evidence
+    if "issuer" in src.table:
+        md.issuer, ev["issuer"] = src.table["issuer"][0], "gov.cn table 发文机关"
+        return
+    for where, label in (("front", "transmittal notice signature"), ("back", "signature")):
+        for sig in src.signatures(where)[:1]:
+            names = [r.signature_notes.sub("", src.lay.lines[i].text.strip()) for i in sig.lines]
+            orgs = split_orgs(" ".join(names))
             if orgs:
-                md.issuer, ev["issuer"] = rules().joiner.join(orgs), "card 制定机关"
+                md.issuer, ev["issuer"] = r.joiner.join(orgs), label
+                return
+    for title in (t for t in (md.title, src.titles.notice, *src.titles.others) if t):
+        orgs = _title_prefix_orgs(title)
+        if orgs:
+            md.issuer, ev["issuer"] = r.joiner.join(orgs), f"title prefix ({title[:12]}…)"
+            return
+    orgs = split_orgs(src.card["issuer"]) if src.card.get("issuer") else None
+    if orgs:
+        md.issuer, ev["issuer"] = r.joiner.join(orgs), "card 制定机关"
 
-    # 文号: the table, the 文号 line of the head, a database card, a page field
-    if "doc_number" in table:
-        printed = table["doc_number"][0]
+
+def _read_doc_number(md: Metadata, src: _Sources) -> None:
+    """文号: the table's 发文字号, a 文号 line before the body, a card's 【字号】, a page's 文号 field."""
+    ev = md.evidence
+    if "doc_number" in src.table:
+        printed = src.table["doc_number"][0]
         md.doc_number, ev["doc_number"] = normalise_doc_number(printed), f"gov.cn table 发文字号 ({printed})"
-    else:
-        for ln in lay.lines[: lay.body_start]:
-            dn = doc_number_line(ln.text)
-            if dn is not None:
-                md.doc_number, ev["doc_number"] = dn.normalised, f"文号 line ({dn.printed})"
-                break
-        if md.doc_number is None and card.get("doc_number"):
-            md.doc_number, ev["doc_number"] = normalise_doc_number(card["doc_number"]), f"card 字号 ({card['doc_number']})"
-        if md.doc_number is None and page.doc_number_field:
-            md.doc_number = normalise_doc_number(page.doc_number_field)
-            ev["doc_number"] = f"page 文号 field ({page.doc_number_field})"
+        return
+    for ln in src.lay.lines[: src.lay.body_start]:
+        dn = doc_number_line(ln.text)
+        if dn is not None:
+            md.doc_number, ev["doc_number"] = dn.normalised, f"文号 line ({dn.printed})"
+            return
+    for field_value, where in (
+        (src.card.get("doc_number"), "card 字号"),
+        (src.page.doc_number_field, "page 文号 field"),
+    ):
+        if field_value:  # an empty field is no number
+            md.doc_number, ev["doc_number"] = normalise_doc_number(field_value), f"{where} ({field_value})"
+            return
 
-    # dates: signing date (成文日期) and the page's publication date, kept apart
-    if "date" in table:
-        md.date, ev["date"] = parse_date(table["date"][0]), "gov.cn table 成文日期"
-    for sigs, where in ((front_sig, "transmittal notice signature date"), (back_sig, "signature date")):
-        if md.date is None and sigs:
-            md.date, ev["date"] = sigs[0].date, where
-    if md.date is None and page.print_date is not None:
-        md.date, ev["date"] = page.print_date[0], f"印发 line ({page.print_date[1]})"
-    if "published" in table:
-        md.published, ev["published"] = parse_date(table["published"][0]), "gov.cn table 发布日期"
-    elif page.published is not None:
-        md.published, ev["published"] = page.published[0], f"page date line ({page.published[1]})"
-    elif card.get("published"):
-        md.published = parse_date(card["published"])
+
+def _read_dates(md: Metadata, src: _Sources) -> None:
+    """The signing date (成文日期) and the page's publication date, kept apart."""
+    ev = md.evidence
+    if "date" in src.table:
+        md.date, ev["date"] = parse_date(src.table["date"][0]), "gov.cn table 成文日期"
+    for where, label in (("front", "transmittal notice signature date"), ("back", "signature date")):
+        for sig in src.signatures(where)[:1]:
+            if md.date is None:
+                md.date, ev["date"] = sig.date, label
+    for ln in src.lay.lines[: src.lay.body_start]:
+        iso = date_line(ln.match) if md.date is None else None
+        if iso:
+            md.date, ev["date"] = iso, f"date line before the body ({ln.text.strip()})"
+    if md.date is None and src.page.print_date is not None:
+        md.date, ev["date"] = src.page.print_date[0], f"印发 line ({src.page.print_date[1]})"
+    if "published" in src.table:
+        md.published, ev["published"] = parse_date(src.table["published"][0]), "gov.cn table 发布日期"
+    elif src.page.published is not None:
+        md.published, ev["published"] = src.page.published[0], f"page date line ({src.page.published[1]})"
+    elif src.card.get("published"):
+        md.published = parse_date(src.card["published"])
         if md.published:
             ev["published"] = "card 公布日期"
     if md.date is None and md.published is not None:
         md.date, ev["date"] = md.published, "page date (the plan prints no signing date)"
 
-    # jurisdiction: the issuer, then the titles, then the body
-    md.jurisdiction, where = _jurisdiction(md, titles, clean.text[lay.lines[lay.body_start].start :]
-                                           if body_line is not None else "")
-    if md.jurisdiction:
-        ev["jurisdiction"] = where
 
-    # zone type: the title (most specific rule first), then the other titles, then the body
-    zone = None
-    for t, where in [(md.title, "title"), *((o, "page/notice title") for o in titles.others)]:
-        if t and zone is None:
-            zone = _zone_from_title(t)
-            if zone:
-                ev["zone_type"] = where
-    if zone is None and body_line is not None:
-        zone = _zone_from_body(clean.match[body_line.start :])
-        if zone:
-            ev["zone_type"] = "body (most mentioned)"
-    md.zone_type = zone.label if zone else None
-
-    exclude = tuple(t for t in (md.title, titles.notice) if t)
-    md.cited_documents = find_citations(clean, exclude)
-    if md.cited_documents:
-        ev["cited_documents"] = "《…》 in the text"
-    return md
+def _read_zone_type(md: Metadata, src: _Sources) -> None:
+    """The zone type: the title (most specific rule first), the other titles, then the body."""
+    sources: list[tuple[str | None, str]] = [(md.title, "title")]
+    sources += [(o, "page/notice title") for o in src.titles.others]
+    for title, where in sources:
+        zone = _zone_from_title(title) if title else None
+        if zone is not None:
+            md.zone_type, md.evidence["zone_type"] = zone.label, where
+            return
+    if src.body_line is not None:
+        zone = _zone_from_body(src.clean.match[src.body_line.start :])
+        if zone is not None:
+            md.zone_type, md.evidence["zone_type"] = zone.label, "body (most mentioned)"
 
 
 def _jurisdiction(md: Metadata, titles: _Titles, body: str) -> tuple[str | None, str]:

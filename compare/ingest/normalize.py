@@ -14,6 +14,7 @@ from typing import Any
 # Full-width ASCII (U+FF01..U+FF5E) -> ASCII; ideographic space -> space. 、。《》「」〔〕 stay as they are.
 _WIDTH_TABLE: dict[int, int] = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
 _WIDTH_TABLE[0x3000] = 0x20
+_FULLWIDTH = re.compile("[\uff01-\uff5e\u3000]+")
 
 # OpenCC splits on these before converting; converting the same segments keeps the fallback local.
 _SEGMENT = re.compile(r"[\s\-,.?!*　，。、；：？！…“”‘’『』「」—－（）《》〈〉～．／＼【】\[\]{}()]+")
@@ -88,7 +89,12 @@ def _convert_segment(cc: Any, keys: frozenset[str], seg: str) -> str:
 
 def to_halfwidth(text: str) -> str:
     """Full-width ASCII letters, digits and punctuation -> ASCII; U+3000 -> space (same length)."""
-    return text.translate(_WIDTH_TABLE)
+    # Translating only the full-width runs is several times faster than translating everything.
+    return _FULLWIDTH.sub(_halfwidth_run, text)
+
+
+def _halfwidth_run(m: re.Match[str]) -> str:
+    return m.group().translate(_WIDTH_TABLE)
 
 
 def match_text(text: str) -> str:

@@ -90,7 +90,9 @@ def gazetteer() -> Gazetteer:
         any_re=_alternation(list(full) + list(short)),
         national_label=get_str(DATA_FILE, "national.label", nat.get("label")),
         national_issuers=frozenset(get_str_list(DATA_FILE, "national.issuers", nat.get("issuers"))),
-        national_prefixes=tuple(get_str_list(DATA_FILE, "national.issuer_prefixes", nat.get("issuer_prefixes"))),
+        national_prefixes=tuple(
+            get_str_list(DATA_FILE, "national.issuer_prefixes", nat.get("issuer_prefixes"))
+        ),
     )
 
 

@@ -44,6 +44,7 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]")
 _LETTER = re.compile(r"[^\W\d_]")
 _META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{2,40})""", re.I)
+_XML_ENCODING = re.compile(rb"""<\?xml[^>]{0,100}?encoding\s*=\s*["']([A-Za-z0-9_.:-]{2,40})""", re.I)
 _MB = 1024 * 1024
 _C0_CONTROLS = [b for b in range(32) if b not in (9, 10, 12, 13)]
 _CID = re.compile(r"\(cid:\d+\)")
@@ -154,7 +155,8 @@ def decode_bytes(data: bytes, source: str, nd: NoiseData, declared: str | None =
     """Decode ``data`` to (text, encoding name); raises NotText / UndetectableEncoding.
 
     Order: a BOM; the declared charset (HTML) if it decodes strictly; strict UTF-8; then
-    charset-normalizer's candidates, keeping the most plausible Chinese one.
+    charset-normalizer's candidates, keeping the most plausible Chinese one; last, UTF-8 with a
+    few undecodable bytes replaced by U+FFFD (the reader warns about them).
     """
     for bom, enc in _BOMS:
         if data.startswith(bom):
@@ -206,6 +208,11 @@ def decode_bytes(data: bytes, source: str, nd: NoiseData, declared: str | None =
 
         best = min(near, key=rank) if any(rank(x) < len(prefs) for x in near) else max(near)
         return best[2], best[1]
+    # Mostly UTF-8 with a few broken bytes (a truncated download): keep it, mark the damage.
+    text = data.decode("utf-8", errors="replace")
+    damaged = text.count("\ufffd")
+    if damaged <= max(1, tc.max_control_ratio * len(text)) and chinese_score(text, nd) > 0:
+        return text, "utf-8"
     if data.count(0) > tc.max_nul_ratio * len(data):
         raise NotText(source, "binary data, not text (非文本文件): it contains NUL bytes")
     controls = sum(data.count(b) for b in _C0_CONTROLS)
@@ -216,7 +223,12 @@ def decode_bytes(data: bytes, source: str, nd: NoiseData, declared: str | None =
 
 def _read_txt(data: bytes, source: str, nd: NoiseData) -> RawText:
     text, enc = decode_bytes(data, source, nd)
-    return RawText(normalize_newlines(text), "txt", enc)
+    return RawText(normalize_newlines(text), "txt", enc, _damage(text))
+
+
+def _damage(text: str) -> list[str]:
+    n = text.count("\ufffd")
+    return [f"{n} undecodable byte sequence(s) replaced by U+FFFD"] if n else []
 
 
 # --- html ----------------------------------------------------------------------------------------
@@ -225,7 +237,7 @@ def _read_txt(data: bytes, source: str, nd: NoiseData) -> RawText:
 def _read_html(data: bytes, source: str, nd: NoiseData) -> RawText:
     from bs4 import BeautifulSoup, Comment, Doctype, NavigableString, ProcessingInstruction, Tag
 
-    m = _META_CHARSET.search(data[:8192])
+    m = _META_CHARSET.search(data[:8192]) or _XML_ENCODING.search(data[:512])
     declared = m.group(1).decode("ascii", "replace") if m else None
     html, enc = decode_bytes(data, source, nd, declared=declared)
     try:
@@ -251,25 +263,27 @@ def _read_html(data: bytes, source: str, nd: NoiseData) -> RawText:
 
     out: list[str] = []
 
-    def walk(node: Any) -> None:
+    def walk(node: Any, pre: bool) -> None:
         for child in node.children:
             if isinstance(child, Comment | Doctype | ProcessingInstruction):
                 continue
             if isinstance(child, NavigableString):
-                out.append(str(child).replace(_BLOCK, ""))
+                text = str(child).replace(_BLOCK, "")
+                # in <pre> every source line is a line
+                out.append(normalize_newlines(text).replace("\n", _BLOCK) if pre else text)
             elif isinstance(child, Tag):
                 block = child.name in rules.block_tags
                 if block:
                     out.append(_BLOCK)
-                walk(child)
+                walk(child, pre or child.name in ("pre", "textarea", "listing", "plaintext"))
                 if block:
                     out.append(_BLOCK)
 
-    walk(soup)
+    walk(soup, False)
     text = _join_blocks("".join(out))
     if not text.strip():
         raise BadHtml(source, "the HTML page has no readable text (no body text left)")
-    return RawText(text, "html", enc)
+    return RawText(text, "html", enc, _damage(html))
 
 
 _BLOCK = "\x00"  # marks a block boundary while the text is assembled
@@ -371,7 +385,8 @@ def _read_docx(path: Path, nd: NoiseData) -> RawText:
         blocks(document, document.element.body)
     except Exception as e:
         raise BadDocx(str(path), f"the Word document cannot be read: {e}") from e
-    text = "\n".join(normalize_newlines(ln).replace("\n", " ") if "\n" in ln else ln for ln in lines)
+    # A soft line break inside a paragraph stays a line break: cleaning mends it if it cuts a sentence.
+    text = "\n".join(normalize_newlines(ln) for ln in lines)
     return RawText(text + "\n" if text else "", "docx", "")
 
 

@@ -93,6 +93,7 @@ class ReportSettings:
     summary_items: int
     max_plan_columns: int
     many_plans: int
+    compact_columns: int
     top_families: int
     measures_per_cell: int
 
@@ -137,6 +138,7 @@ def load_report_settings(path: Path = REPORT_SETTINGS) -> ReportSettings:
         summary_items=get("excerpt.summary_items", int, 1),
         max_plan_columns=get("pdf.max_plan_columns", int, 1),
         many_plans=get("pdf.many_plans", int, 1),
+        compact_columns=get("pdf.compact_columns", int, 1),
         top_families=get("pdf.top_families", int, 1),
         measures_per_cell=get("pdf.measures_per_cell", int, 1),
     )
@@ -361,6 +363,13 @@ class _ViewBuilder:
         zh, en = self.topic_names.get(topic_id, (topic_id, topic_id))
         return en if self.lang == "en" and en else zh
 
+    def gloss(self, text: Any) -> str:
+        """A family's gloss, shown when it adds something: always in English, in Chinese only if Chinese."""
+        text = str(text or "").strip()
+        if self.lang == "en" or re.search(r"[\u4e00-\u9fff]", text):
+            return text
+        return ""
+
     def bindingness_label(self, level: str | None) -> str:
         labels = {
             "mandatory": self._("强制"),
@@ -462,6 +471,7 @@ class _ViewBuilder:
                 "bindingness": [{"level": b, "label": self.bindingness_label(b)} for b in BINDINGNESS_ORDER],
             },
             "many_plans": len(plans) > self.cfg.many_plans,
+            "pdf_compact": len(plans) > self.cfg.many_plans,
         }
         return view
 
@@ -507,10 +517,17 @@ class _ViewBuilder:
         return cards
 
     def heatmap(self) -> dict[str, Any]:
-        return {
-            "plans": [{"plan_id": p, "name": self.names[p], "href": plan_href(p)} for p in self.plan_ids],
-            "rows": self.heatmap_rows_cache(),
-        }
+        rows = self.heatmap_rows_cache()
+        plans = [{"plan_id": p, "name": self.names[p], "href": plan_href(p)} for p in self.plan_ids]
+        width = self.cfg.compact_columns  # the PDF splits a very wide heat-map into several tables
+        parts = [
+            {
+                "plans": plans[i : i + width],
+                "rows": [{**r, "cells": r["cells"][i : i + width]} for r in rows],
+            }
+            for i in range(0, len(plans), width)
+        ]
+        return {"plans": plans, "rows": rows, "pdf_parts": parts}
 
     def _heatmap_rows(self) -> list[dict[str, Any]]:
         scores = [float(r.get("score") or 0) for (t, _p), r in self.coverage.items() if t in self.topic_ids]
@@ -583,7 +600,7 @@ class _ViewBuilder:
                     "anchor": family_anchor(fid),
                     "href": topic_href(topic_id, fid),
                     "name": str(f["name"]),
-                    "gloss": f.get("gloss") or "",
+                    "gloss": self.gloss(f.get("gloss")),
                     "source": str(f["source"]),
                     "source_label": self._("目录") if f["source"] == "catalogue" else self._("聚类发现"),
                     "n_plans": n_plans,
@@ -616,6 +633,7 @@ class _ViewBuilder:
                     "pdf_measures": shown,
                     "pdf_more": len(items) - len(shown),
                     "n_measures": len(items),
+                    "bindingness": "",
                     "gap": not items,
                     "peer_gap": False,
                 }
@@ -627,7 +645,8 @@ class _ViewBuilder:
     def topic_pages(self) -> list[dict[str, Any]]:
         pages = []
         many = len(self.plan_ids) > self.cfg.many_plans
-        width = self.cfg.max_plan_columns
+        # many plans: compact cells (count, bindingness, places) so more plans fit side by side
+        width = self.cfg.compact_columns if many else self.cfg.max_plan_columns
         for t in self.topic_ids:
             rows = self.family_rows(t)
             other = self.unaligned_row(t)

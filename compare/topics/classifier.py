@@ -23,7 +23,6 @@ with the ``aggregate_*`` settings), so an item split into several measures gets 
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -80,7 +79,10 @@ def _topic_hits(plain: str, blanked: str, topic: TopicDef, cues: Sequence[Cue]) 
         h
         for h in raw
         if h.is_pattern
-        or not any(k is not h and k.start <= h.start and h.end <= k.end and k.end - k.start > h.end - h.start for k in keywords)
+        or not any(
+            k is not h and k.start <= h.start and h.end <= k.end and k.end - k.start > h.end - h.start
+            for k in keywords
+        )
     ]
     raw.sort(key=lambda h: (-h.weight, -(h.end - h.start), h.start))
     kept: list[Hit] = []
@@ -110,7 +112,8 @@ def _enumerations(text: str, hits: Sequence[Hit], codebook: Codebook) -> list[tu
     out = []
     for rx in codebook.enumeration:
         for m in rx.finditer(text):
-            topics = {h.topic for h in hits if m.start() <= h.start and h.end <= m.end()}
+            # weak cues (布局, 产业 …) do not make a list one of fields
+            topics = {h.topic for h in hits if m.start() <= h.start and h.end <= m.end() and h.weight >= 1.5}
             needed = codebook.settings.enumeration_min_topics
             if text.startswith("等", m.end()):
                 needed = min(needed, 2)
@@ -223,9 +226,7 @@ def _select(
     return tags
 
 
-def classify(
-    text: str, *, heading: str | None, context: Sequence[str], codebook: Codebook
-) -> list[TopicTag]:
+def classify(text: str, *, heading: str | None, context: Sequence[str], codebook: Codebook) -> list[TopicTag]:
     """Topic tags of one measure, primary first; ``[unclassified]`` when nothing fits.
 
     ``text`` is the measure's text (best its simplified match text), ``heading`` the item's short
@@ -236,22 +237,27 @@ def classify(
 
 
 def aggregate(tag_lists: Iterable[Sequence[TopicTag]], codebook: Codebook) -> list[TopicTag]:
-    """One topic set for an item split into several measures: summed scores, primary = strongest.
+    """One topic set for an item split into several measures, primary = strongest.
 
-    A topic is kept when its summed score reaches ``aggregate_min`` and ``aggregate_ratio`` × the
-    strongest; so a topic named once in passing in a long item does not become the item's topic,
-    while one that is the primary of any of its measures usually does.
+    A topic's item score adds its measures' scores with diminishing returns, like repeated cues in
+    one text: the k-th best counts ``aggregate_decay**k``. So a long item does not drown a secondary
+    named explicitly in one of its measures, and ten measures on finance do not count ten times.
+    A topic is kept when that score passes its bars scaled by ``aggregate_min`` / ``secondary_min``
+    and ``aggregate_ratio``; only topics tagged on some measure take part.
     """
     s = codebook.settings
-    summed: dict[str, float] = defaultdict(float)
+    per_topic: dict[str, list[float]] = defaultdict(list)
     evidence: dict[str, list[str]] = defaultdict(list)
     for tags in tag_lists:
         for tag in tags:
             if tag.topic == UNCLASSIFIED:
                 continue
-            summed[tag.topic] += tag.score
+            per_topic[tag.topic].append(tag.score)
             evidence[tag.topic].extend(e for e in tag.evidence if e not in evidence[tag.topic])
-    scored = {t: (v, evidence[t]) for t, v in summed.items()}
+    scored = {
+        t: (sum(v * s.aggregate_decay**k for k, v in enumerate(sorted(vs, reverse=True))), evidence[t])
+        for t, vs in per_topic.items()
+    }
     return _select(
         scored, codebook, min_factor=s.aggregate_min / s.secondary_min, ratio_factor=s.aggregate_ratio
     )

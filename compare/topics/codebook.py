@@ -102,6 +102,7 @@ class Settings:
     secondary_ratio: float = 0.3
     aggregate_min: float = 2.5
     aggregate_ratio: float = 0.3
+    aggregate_decay: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -143,7 +144,7 @@ class _LineList(list[Any]):
 _BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C parser when libyaml is there
 
 
-class _LineLoader(_BaseLoader):  # type: ignore[misc, valid-type]
+class _LineLoader(_BaseLoader):
     """Safe loader that remembers the line of every mapping key and list item (1-based)."""
 
 
@@ -196,7 +197,7 @@ def read_yaml(path: Path, error: type[DataFileError], raw: bytes | None = None) 
     except UnicodeDecodeError as e:
         raise error(path, None, f"not UTF-8: {e}") from None
     try:
-        return yaml.load(text, Loader=_LineLoader), raw  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=_LineLoader), raw
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -288,7 +289,9 @@ class _Reader:
         kwargs: dict[str, Any] = {}
         for name, value in raw.items():
             if name not in _SETTINGS_KEYS:
-                raise self.fail(raw, name, f"unknown setting {name!r} (known: {', '.join(sorted(_SETTINGS_KEYS))})")
+                raise self.fail(
+                    raw, name, f"unknown setting {name!r} (known: {', '.join(sorted(_SETTINGS_KEYS))})"
+                )
             if name == "context_weights":
                 if not isinstance(value, list) or not value:
                     raise self.fail(raw, name, "context_weights must be a non-empty list of numbers")
@@ -303,12 +306,13 @@ class _Reader:
 
     def topic(self, topics: Any, index: int, item: Any) -> TopicDef:
         t = self.mapping(topics, index, item, f"topics[{index}]")
+        if "id" not in t:
+            raise self.fail(topics, index, f"topics[{index}]: missing id")
         unknown = set(t) - _TOPIC_KEYS
         if unknown:
             key = sorted(unknown, key=str)[0]
-            raise self.fail(t, key, f"topics[{index}]: unknown key {key!r} (known: {', '.join(sorted(_TOPIC_KEYS))})")
-        if "id" not in t:
-            raise self.fail(topics, index, f"topics[{index}]: missing id")
+            known = ", ".join(sorted(_TOPIC_KEYS))
+            raise self.fail(t, key, f"topics[{index}] ({t['id']}): unknown key {key!r} (known: {known})")
         tid = t["id"]
         if tid not in TOPIC_IDS:
             raise self.fail(t, "id", f"unknown topic id {tid!r}: the ids are fixed ({', '.join(TOPIC_IDS)})")
@@ -339,7 +343,11 @@ class _Reader:
             key = sorted(unknown, key=str)[0]
             raise self.fail(value, key, f"topic {tid} secondary: unknown key {key!r} (known: min, ratio)")
         lo = self.number(value, "min", value["min"], f"topic {tid} secondary.min") if "min" in value else None
-        ratio = self.number(value, "ratio", value["ratio"], f"topic {tid} secondary.ratio") if "ratio" in value else None
+        ratio = (
+            self.number(value, "ratio", value["ratio"], f"topic {tid} secondary.ratio")
+            if "ratio" in value
+            else None
+        )
         return lo, ratio
 
     def read(self, version: str) -> Codebook:
@@ -351,7 +359,11 @@ class _Reader:
             raise self.fail(self.data, key, f"unknown key {key!r} (known: {', '.join(sorted(_TOP_KEYS))})")
         macros = self.data.get("macros") or {}
         for name, value in self.mapping(self.data, "macros", macros, "macros").items():
-            if not isinstance(name, str) or not re.fullmatch(r"[A-Z][A-Z_]*", name) or not isinstance(value, str):
+            if (
+                not isinstance(name, str)
+                or not re.fullmatch(r"[A-Z][A-Z_]*", name)
+                or not isinstance(value, str)
+            ):
                 raise self.fail(macros, name, f"macro {name!r}: names are UPPER_CASE, values strings")
             self.macros[name] = value
         topics = self.data.get("topics")
@@ -400,22 +412,36 @@ def load_codebook(path: Path | None = None) -> Codebook:
 
 
 def format_codebook(cb: Codebook, lang: str = "zh") -> str:
-    """The codebook as text for ``policy-compare topics``: id, name, scope, strongest cues."""
+    """The codebook as text for ``policy-compare topics``: id, names, scope, cues grouped by weight."""
     zh = lang.startswith("zh")
-    lines = [
-        ("主题编码表" if zh else "Topic codebook") + f"  (version {cb.version[:12]})",
-        "",
-    ]
+    labels = {
+        "title": "主题编码表" if zh else "Topic codebook",
+        "cues": "关键词" if zh else "keywords",
+        "heading": "标题线索" if zh else "heading cues",
+        "rules": "规则" if zh else "rules",
+        "patterns": "模式" if zh else "patterns",
+        "negative": "排除" if zh else "negative cues",
+        "mandatory": "* 必备主题（每份方案都应覆盖）"
+        if zh
+        else "* mandatory topics (every plan should cover them)",
+    }
+    lines = [f"{labels['title']}  (version {cb.version[:12]})", ""]
     for t in cb.topics:
         name = f"{t.zh} / {t.en}" if zh else f"{t.en} / {t.zh}"
         star = " *" if t.id in cb.mandatory else ""
         lines.append(f"{t.id:<13} {name}{star}")
-        if t.description:
-            first = t.description.strip().splitlines()[0]
-            lines.append(f"    {first}")
-        strongest = sorted(t.keywords, key=lambda c: (-c.weight, c.text))[:12]
-        label = "关键词" if zh else "cues"
-        lines.append(f"    {label}: " + "、".join(f"{c.text}({c.weight:g})" for c in strongest))
+        lines.extend(f"    {line}" for line in t.description.splitlines() if line.strip())
+        by_weight: dict[float, list[str]] = {}
+        for c in t.keywords:
+            by_weight.setdefault(c.weight, []).append(c.text)
+        for w in sorted(by_weight, reverse=True):
+            lines.append(f"    {labels['cues']} {w:g}: " + "、".join(by_weight[w]))
+        if t.heading:
+            lines.append(
+                f"    {labels['heading']}: " + "、".join(f"{c.text}({c.weight:g})" for c in t.heading)
+            )
+        rules = f"{len(t.patterns)} {labels['patterns']}, {len(t.negative)} {labels['negative']}"
+        lines.append(f"    {labels['rules']}: {rules}")
         lines.append("")
-    lines.append(("* 必备主题（每份方案都应覆盖）" if zh else "* mandatory topics (every plan should cover them)"))
+    lines.append(labels["mandatory"])
     return "\n".join(lines) + "\n"

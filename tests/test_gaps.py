@@ -1,0 +1,120 @@
+"""Coverage and gaps: given the five seeds, what each plan covers and what its peers have that it lacks."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from compare.gaps import MANDATORY_TOPICS, compare_plans
+from compare.model import Alignment, Comparison, FailedInput, Family, FamilyMember
+from compare.topics import load_codebook
+
+from .test_align import PROPERTY_SPLIT, seed_alignment, seed_plans
+
+TOPICS = [t.id for t in load_codebook().topics]
+
+
+def comparison(min_peers: int = 2) -> Comparison:
+    return compare_plans(seed_plans(), seed_alignment(), [], TOPICS, min_peers=min_peers)
+
+
+def test_a_plan_lacking_property_splitting_sees_it_as_a_gap_its_peers_fill() -> None:
+    comp = comparison()
+    holders = next(f for f in seed_alignment().families if f.family_id == PROPERTY_SPLIT).plan_ids
+    assert len(holders) >= 2
+    gaps = comp.gaps[comp.gaps["family_id"] == PROPERTY_SPLIT]
+    lacking = [p.document.plan_id for p in seed_plans() if p.document.plan_id not in holders]
+    assert sorted(gaps["plan_id"]) == sorted(lacking)
+    for _, row in gaps.iterrows():
+        assert row["peers_with"] == len(holders)
+        assert sorted(row["peer_plan_ids"]) == holders
+        assert row["best_peer_measure_id"].split("/")[0] in holders
+        assert row["name"] == "工业物业产权分割"
+        assert row["topic"] == "land"
+    # a family only two plans have is no gap when three peers are required
+    assert PROPERTY_SPLIT not in set(comparison(min_peers=3).gaps["family_id"])
+
+
+def test_gaps_are_ranked_per_plan_by_how_many_peers_have_them() -> None:
+    gaps = comparison().gaps
+    assert list(gaps.columns[:9]) == [
+        "plan_id",
+        "family_id",
+        "topic",
+        "name",
+        "peers_with",
+        "peer_plan_ids",
+        "best_peer_measure_id",
+        "peer_bindingness",
+        "rank",
+    ]
+    for _, plan_gaps in gaps.groupby("plan_id", sort=False):
+        assert list(plan_gaps["rank"]) == list(range(1, len(plan_gaps) + 1))
+        assert list(plan_gaps["peers_with"]) == sorted(plan_gaps["peers_with"], reverse=True)
+        assert (plan_gaps["peers_with"] >= 2).all()
+        assert not plan_gaps["family_id"].duplicated().any()
+
+
+def test_mandatory_topics_have_a_coverage_row_for_every_plan_even_when_silent() -> None:
+    comp = comparison()
+    cov = comp.coverage
+    plan_ids = [p.document.plan_id for p in seed_plans()]
+    assert len(cov) == len(TOPICS) * len(plan_ids)
+    assert list(dict.fromkeys(cov["topic"]))[:4] == list(MANDATORY_TOPICS)
+    for topic in MANDATORY_TOPICS:
+        assert sorted(cov[cov["topic"] == topic]["plan_id"]) == sorted(plan_ids)
+    silent = cov[cov["n_measures"] == 0]
+    assert not silent.empty, "some plan says nothing on some topic, and still has its row"
+    assert (silent["max_bindingness"].isna()).all() and (~silent["quantified"]).all()
+    assert cov["score"].between(0, 1).all()
+    assert (cov[cov["n_families"] == 0]["score"] == 0).all()
+    # the score is the plan's bindingness-weighted share of the families the topic has anywhere
+    weights = {"mandatory": 1.0, "directive": 0.85, "supportive": 0.7, "exploratory": 0.5, None: 0.6}
+    fm = comp.family_matrix
+    for topic in MANDATORY_TOPICS:
+        cells = fm[fm["topic"] == topic]
+        held = cells[cells["n_measures"] > 0]
+        n_families = held["family_id"].nunique()
+        for pid in plan_ids:
+            mine = held[held["plan_id"] == pid]
+            expected = sum(weights[b] for b in mine["max_bindingness"]) / n_families if n_families else 0.0
+            row = cov[(cov["topic"] == topic) & (cov["plan_id"] == pid)].iloc[0]
+            assert abs(row["score"] - expected) < 1e-3, (topic, pid)
+            assert row["n_families"] == len(mine)
+
+
+def test_the_family_matrix_has_every_family_and_plan_with_zero_for_silence() -> None:
+    comp = comparison()
+    fm = comp.family_matrix
+    plan_ids = [p.document.plan_id for p in seed_plans()]
+    assert len(fm) == len(seed_alignment().families) * len(plan_ids)
+    assert (fm["n_measures"] == fm["measure_ids"].map(len)).all()
+    split = fm[fm["family_id"] == PROPERTY_SPLIT].set_index("plan_id")
+    assert (split["n_measures"] == 0).sum() == len(comp.gaps[comp.gaps["family_id"] == PROPERTY_SPLIT])
+    unique = comp.unique
+    for _, row in unique.iterrows():
+        holders = fm[(fm["family_id"] == row["family_id"]) & (fm["n_measures"] > 0)]
+        assert list(holders["plan_id"]) == [row["plan_id"]]
+        assert list(holders["measure_ids"].iloc[0]) == list(row["measure_ids"])
+
+
+def test_context_never_counts_as_coverage() -> None:
+    plans = seed_plans()
+    context = next(m for p in plans for m in p.measures if m.kind == "context")
+    # a family whose only member is a context unit (as a careless aligner might produce)
+    member = FamilyMember("land.bogus", context.plan_id, context.measure_id, 1.0, "x")
+    bogus = Family("land.bogus", "land", "伪造", "Bogus", "catalogue", [member])
+    alignment = dataclasses.replace(seed_alignment(), families=[*seed_alignment().families, bogus])
+    comp = compare_plans(plans, alignment, [FailedInput("x.doc", "unsupported")], TOPICS)
+    row = comp.family_matrix[(comp.family_matrix["family_id"] == "land.bogus")]
+    assert (row["n_measures"] == 0).all()
+    assert "land.bogus" not in set(comp.unique["family_id"])
+    assert comp.failed == [FailedInput("x.doc", "unsupported")]
+    base = comparison().coverage
+    assert base["n_measures"].sum() == comp.coverage["n_measures"].sum()
+
+
+def test_an_empty_alignment_still_gives_full_grids() -> None:
+    comp = compare_plans(seed_plans(), Alignment([], []), [], TOPICS)
+    assert len(comp.coverage) == len(TOPICS) * len(seed_plans())
+    assert comp.family_matrix.empty and comp.gaps.empty and comp.unique.empty
+    assert (comp.coverage["score"] == 0).all()

@@ -1,0 +1,167 @@
+"""Sections → measures on the five seed plans: every item is a measure or context, the units of a
+section cover its body, items bundling several actions are split, context is told from measures.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from pathlib import Path
+
+import pytest
+
+from compare.measures import SKIP_STYLES, extract_measures
+from compare.model import Document, Measure, Section
+from compare.topics import load_codebook
+
+Plan = tuple[Document, list[Section], list[Measure]]
+
+
+@pytest.fixture(scope="module")
+def plans(seed_paths: dict[str, Path]) -> dict[str, Plan]:
+    """Each seed through the real stages: read_document → parse_outline → extract_measures."""
+    read = pytest.importorskip("compare.ingest").read_document
+    parse = pytest.importorskip("compare.outline").parse_outline
+    cb = load_codebook()
+    out = {}
+    for gold_name, path in seed_paths.items():
+        doc = read(path, path.parent)
+        sections = parse(doc)
+        out[gold_name[:3]] = (doc, sections, extract_measures(doc, sections, cb))
+    return out
+
+
+def units_of(plan: Plan, heading: str) -> list[Measure]:
+    """The units of the item whose heading starts with ``heading``."""
+    _, _, measures = plan
+    found = [m for m in measures if (m.heading or "").startswith(heading)]
+    assert found, heading
+    return found
+
+
+def _body_span(section: Section) -> tuple[int, int]:
+    """Clean span of a section's body: after its label, without surrounding whitespace."""
+    text = section.text
+    i = len(text) - len(text.lstrip())
+    if section.label and text[i:].startswith(section.label):
+        i += len(section.label)
+    j = len(text.rstrip())
+    return section.clean_start + i, section.clean_start + j
+
+
+def test_every_item_of_every_seed_is_a_measure_or_context(plans: dict[str, Plan]) -> None:
+    for key, (_, sections, measures) in plans.items():
+        by_section: dict[str, list[Measure]] = {}
+        for m in measures:
+            by_section.setdefault(m.section_id, []).append(m)
+        for s in sections:
+            if s.style in SKIP_STYLES:
+                assert s.section_id not in by_section
+                continue
+            has_children = any(c.parent_id == s.section_id for c in sections)
+            own = re.sub(r"\s", "", s.text)[len(s.label) :]
+            if has_children and own == re.sub(r"\s", "", s.heading or ""):
+                continue  # a chapter title: its text heads its children
+            assert by_section.get(s.section_id), (key, s.path, s.text[:40])
+
+
+def test_units_cover_each_section_body(plans: dict[str, Plan]) -> None:
+    for key, (doc, sections, measures) in plans.items():
+        by_section: dict[str, list[Measure]] = {}
+        for m in measures:
+            by_section.setdefault(m.section_id, []).append(m)
+        for s in sections:
+            units = sorted(by_section.get(s.section_id, []), key=lambda m: m.clean_start)
+            if not units:
+                continue
+            start, end = _body_span(s)
+            assert units[0].clean_start == start, (key, s.path)
+            assert units[-1].clean_end == end, (key, s.path)
+            for a, b in itertools.pairwise(units):
+                gap = doc.clean.text[a.clean_end : b.clean_start]
+                assert not gap.strip(), (key, s.path, gap)  # only whitespace between units
+                assert a.clean_end <= b.clean_start
+
+
+def test_measure_ids_paths_and_raw_spans(plans: dict[str, Plan]) -> None:
+    for doc, sections, measures in plans.values():
+        paths = {s.section_id: s.path for s in sections}
+        seen = set()
+        for m in measures:
+            assert re.fullmatch(re.escape(m.section_id) + r"/m\d+", m.measure_id)
+            assert m.measure_id not in seen
+            seen.add(m.measure_id)
+            assert m.path == paths[m.section_id]
+            assert m.text == doc.clean.text[m.clean_start : m.clean_end]
+            raw = doc.raw_text[m.start : m.end]
+            # cleaning only deletes characters: the text is the raw span with some characters left out
+            assert raw[0] == m.text[0] and raw[-1] == m.text[-1]
+            chars = iter(raw)
+            assert all(c in chars for c in m.text)
+
+
+def test_an_item_bundling_several_actions_is_split(plans: dict[str, Plan]) -> None:
+    # 002 (十) 加大园区招才引智: a talent database, dual posts, school–enterprise training, learning parks
+    units = units_of(plans["002"], "加大园区招才引智")
+    assert len(units) >= 3
+    assert units[0].text.startswith("加大园区招才引智")  # the heading belongs to the first measure
+    assert any(u.text.startswith("鼓励支持高校") for u in units)
+    assert all(u.kind == "measure" and u.primary_topic == "talent" for u in units)
+
+
+def test_context_parts_of_the_plans(plans: dict[str, Plan]) -> None:
+    def reasons(key: str, heading: str) -> set[str | None]:
+        return {u.context_reason for u in units_of(plans[key], heading)}
+
+    _, _, m000 = plans["000"]
+    assert m000[0].kind == "context" and m000[0].context_reason == "前言"  # 为贯彻落实…制定本方案
+    assert reasons("000", "指导思想") == {"指导思想"}
+    assert reasons("000", "发展目标") == {"发展目标"}
+    assert reasons("000", "实施范围") == {"实施范围"}
+    assert reasons("001", "功能定位") == {"功能定位"}
+    assert reasons("003", "总体要求") == {"总体要求"}
+    # 004 二、申报评审: conditions, contents and procedures of applications (items without headings)
+    _, _, m004 = plans["004"]
+    applying = [m for m in m004 if m.path.startswith("二/")]
+    assert len(applying) >= 12 and all(m.kind == "context" for m in applying)
+    # … but 四(三)严格申报评审 is a safeguard measure about the evaluation rules
+    assert {u.kind for u in units_of(plans["004"], "严格申报评审")} == {"measure"}
+    # 002 (一): orientation plus the quantified 2025 targets of the 五高 block
+    assert {u.kind for u in units_of(plans["002"], "打造“五高”新型园区")} == {"context"}
+
+
+def test_validity_clauses_are_context_not_measures(plans: dict[str, Plan]) -> None:
+    # 002 ends (二十六) with 本意见自印发之日起执行至2025年12月31日 and precedence clauses
+    units = units_of(plans["002"], "加强园区考核评价")
+    assert units[0].kind == "measure" and units[0].primary_topic == "governance"
+    tail = [u for u in units if "本意见自印发之日起" in u.text]
+    assert tail and tail[0].kind == "context" and tail[0].context_reason == "效力条款"
+    assert all(u.kind == "context" for u in units[units.index(tail[0]) :])
+
+
+def test_targets_and_conditions_inside_measures_do_not_make_them_context(plans: dict[str, Plan]) -> None:
+    # 000 item 14 closes with 到2025年 targets; item 21 speaks of 有条件的骨干企业: both stay measures
+    assert {u.kind for u in units_of(plans["000"], "加强科技创新平台建设")} == {"measure"}
+    assert {u.kind for u in units_of(plans["000"], "建设创新人才高地")} == {"measure"}
+    targets = [t for u in units_of(plans["000"], "加强科技创新平台建设") for t in u.targets]
+    assert any(t.unit == "家" and t.year == 2025 for t in targets)
+
+
+def test_responsibility_tails_are_given_to_every_measure_of_the_item(plans: dict[str, Plan]) -> None:
+    # 003 二(二): 〔责任单位：市商务局、市发改委、市外办，各县（市、区）人民政府〕
+    units = units_of(plans["003"], "创新投资促进工作")
+    assert len(units) > 1
+    expected = ["市商务局", "市发改委", "市外办", "各县(市、区)人民政府"]
+    assert all(u.responsible_units == expected for u in units)
+    assert units[-1].text.rstrip().endswith("〕")  # the tail stays in the item's last span
+
+
+def test_measures_carry_topics_and_attributes(plans: dict[str, Plan]) -> None:
+    for _, _, measures in plans.values():
+        for m in measures:
+            if m.kind == "measure":
+                assert m.topics and m.bindingness is not None and m.context_reason is None
+            else:
+                assert not m.topics and m.context_reason
+    land = units_of(plans["000"], "创新土地集约利用")
+    assert land[0].primary_topic == "land" and land[0].bindingness == "mandatory"  # 不得减少

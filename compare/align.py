@@ -106,7 +106,8 @@ def align(
             if not found:
                 untaken.append(Candidate(m.plan_id, m.measure_id, m.primary_topic, text))
     families = [
-        Family(f.id, f.topic, f.name, f.gloss, "catalogue", members[f.id])
+        # members by plan id, then in document order: the same whatever order the plans came in
+        Family(f.id, f.topic, f.name, f.gloss, "catalogue", sorted(members[f.id], key=lambda m: m.plan_id))
         for f in catalogue.families
         if f.id in members
     ]
@@ -136,8 +137,10 @@ def match_text(plan: PlanAnalysis, measure: Measure, matching: MatchingSettings 
     span_ok = 0 <= measure.clean_start < measure.clean_end <= len(clean.match)
     if len(clean.match) == len(clean.text) and span_ok:
         text = clean.match[measure.clean_start : measure.clean_end]
-    else:
-        text = measure.text
+    else:  # no match copy: make one (simplified script, half-width) from the measure's text
+        from compare.ingest.normalize import match_text as simplified
+
+        text = simplified(measure.text)
     text = normalise_for_matching(text)
     for pattern in matching.ignore:
         text = pattern.sub("", text)

@@ -17,12 +17,12 @@ from typing import Any, cast
 from compare.config import DATA_DIR
 from compare.model import BINDINGNESS_ORDER, Bindingness, Instrument
 from compare.segment import normalise_chars
-from compare.topics.codebook import DataFileError, line_of, read_bytes, read_yaml
+from compare.topics.codebook import YamlDataError, line_of, read_bytes, read_yaml
 
 RULES_PATH = DATA_DIR / "attributes.yaml"
 
 
-class RulesError(DataFileError):
+class RulesError(YamlDataError):
     """attributes.yaml cannot be used: names the file, the line and what is wrong."""
 
 
@@ -37,7 +37,7 @@ class InstrumentRule:
     type: str
     instrument: Instrument
     regex: re.Pattern[str]
-    tier: int = 2  # 1: explicit tools, tried in order; 2: the first to match in the text wins
+    tier: int = 2  # 1: explicit tools, in order; 2: the first to match in the text; 3: generic fallback
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,7 @@ class Rules:
     target_instrument: re.Pattern[str]
     target_intro: re.Pattern[str]
     validity: re.Pattern[str]
+    reasons: dict[str, str]  # preamble / target / validity → the context_reason shown
     # responsible units
     tails: tuple[re.Pattern[str], ...]
     unit_separators: re.Pattern[str]
@@ -126,6 +127,14 @@ class _Reader:
             )
         return tuple(out)
 
+    def reasons(self, ctx: dict[str, Any]) -> dict[str, str]:
+        value = self.get(ctx, "reasons", dict, "context")
+        if set(value) != {"preamble", "target", "validity"} or not all(
+            isinstance(v, str) for v in value.values()
+        ):
+            raise self.fail(ctx, "reasons", "context.reasons must map preamble, target, validity to labels")
+        return {str(k): str(v) for k, v in value.items()}
+
     def read(self, version: str) -> Rules:
         if not isinstance(self.data, dict):
             raise RulesError(self.path, 1, "attributes.yaml must be a mapping of sections")
@@ -167,8 +176,8 @@ class _Reader:
                     items, i, f"instruments[{i}] must have the keys type, instrument, pattern (and tier)"
                 )
             tier = item.get("tier", 2)
-            if tier not in (1, 2):
-                raise self.fail(item, "tier", f"instruments[{i}]: tier must be 1 or 2")
+            if tier not in (1, 2, 3):
+                raise self.fail(item, "tier", f"instruments[{i}]: tier must be 1, 2 or 3")
             if item["instrument"] not in ("supply", "environment", "demand"):
                 raise self.fail(
                     item, "instrument", f"instruments[{i}]: instrument must be supply|environment|demand"
@@ -192,6 +201,7 @@ class _Reader:
             target_instrument=self.compile(ctx, "target_instrument", ctx.get("target_instrument"), "context"),
             target_intro=self.compile(ctx, "target_intro", ctx.get("target_intro"), "context", re.M),
             validity=self.compile(ctx, "validity", ctx.get("validity"), "context"),
+            reasons=self.reasons(ctx),
             tails=tuple(
                 self.compile(resp["tails"], i, p, f"responsible.tails[{i}]")
                 for i, p in enumerate(self.get(resp, "tails", list, "responsible"))
@@ -280,7 +290,8 @@ def instrument(text: str, rules: Rules | None = None) -> tuple[Instrument | None
 
     Tier-1 rules (explicit tools: delegation, tax relief, subsidy, reward, fund, finance …) are
     tried in their order in attributes.yaml; otherwise the tier-2 rule matching earliest in the
-    text wins (what the main verb acts on comes first).
+    text wins (what the main verb acts on comes first); tier-3 rules (pilot, regulation, service,
+    support) are the fallback, in order.
     """
     rules = rules or load_rules()
     norm = normalise_chars(text)
@@ -289,11 +300,16 @@ def instrument(text: str, rules: Rules | None = None) -> tuple[Instrument | None
             return rule.instrument, rule.type
     best: tuple[int, InstrumentRule] | None = None
     for rule in rules.instruments:
-        if rule.tier != 1:
+        if rule.tier == 2:
             m = rule.regex.search(norm)
             if m and (best is None or m.start() < best[0]):
                 best = (m.start(), rule)
-    return (best[1].instrument, best[1].type) if best else (None, None)
+    if best:
+        return best[1].instrument, best[1].type
+    for rule in rules.instruments:
+        if rule.tier == 3 and rule.regex.search(norm):
+            return rule.instrument, rule.type
+    return None, None
 
 
 # --- deadline ------------------------------------------------------------------------------------
@@ -350,7 +366,7 @@ def _split_outside_parens(text: str, sep: re.Pattern[str]) -> list[str]:
     return parts
 
 
-def split_units(names: str, rules: Rules | None = None) -> list[str]:
+def split_unit_names(names: str, rules: Rules | None = None) -> list[str]:
     """ "市商务局、市发改委,各县(市、区)人民政府" → clean names, a 牵头 (lead) unit first."""
     rules = rules or load_rules()
     lead: list[str] = []
@@ -383,7 +399,7 @@ def responsible_tail(text: str, rules: Rules | None = None) -> Tail | None:
     for rx in rules.tails:
         m = rx.search(norm)
         if m:
-            units = split_units(m.group("units"), rules)
+            units = split_unit_names(m.group("units"), rules)
             if units:
                 return Tail(m.start(), len(text.rstrip()), units)
     return None

@@ -25,6 +25,7 @@ from typing import Any
 
 from compare import __version__
 from compare.config import PLAN_CATALOGUE_NAMES, SUPPORTED_SUFFIXES, Settings
+from compare.errors import DataError
 from compare.model import FailedInput, PlanAnalysis
 
 log = logging.getLogger("compare")
@@ -136,7 +137,9 @@ def discover(input_dir: Path) -> tuple[list[InputFile], list[FailedInput]]:
             continue
         if path.suffix.lower() not in SUPPORTED_SUFFIXES:
             failed.append(
-                FailedInput(rel, f"unsupported file type {path.suffix or '(none)'}: use .txt .html .docx .pdf")
+                FailedInput(
+                    rel, f"unsupported file type {path.suffix or '(none)'}: use .txt .html .docx .pdf"
+                )
             )
             continue
         try:
@@ -176,8 +179,8 @@ def load_plan_catalogue(input_dir: Path) -> dict[str, dict[str, Any]]:
     return {}
 
 
-class ConfigError(Exception):
-    """A data or configuration file is unusable: the build refuses to start."""
+class ConfigError(DataError):
+    """docs_in/catalogue.yaml is unusable: the build refuses to start."""
 
 
 # --------------------------------------------------------------------------- the build
@@ -276,7 +279,9 @@ def build(settings: Settings, progress: Callable[[str, int, int], None] | None =
             with timer.stage("publish"):
                 release.commit()
             outputs = sorted(
-                p.relative_to(release.final_path).as_posix() for p in release.final_path.rglob("*") if p.is_file()
+                p.relative_to(release.final_path).as_posix()
+                for p in release.final_path.rglob("*")
+                if p.is_file()
             )
 
     n_measures = sum(1 for p in plans for m in p.measures if m.kind == "measure")
@@ -336,7 +341,9 @@ def analyse_all(
             failed.append(FailedInput(f.source_file, str(outcome)))
         elif isinstance(outcome, Exception):
             log.debug("analysis of %s failed", f.source_file, exc_info=outcome)
-            failed.append(FailedInput(f.source_file, f"could not be analysed: {type(outcome).__name__}: {outcome}"))
+            failed.append(
+                FailedInput(f.source_file, f"could not be analysed: {type(outcome).__name__}: {outcome}")
+            )
         else:
             analysis, stage_times = outcome
             for name, seconds in stage_times.items():
@@ -385,7 +392,7 @@ def drop_duplicates(plans: list[PlanAnalysis]) -> tuple[list[PlanAnalysis], list
 
 
 def apply_names(plans: list[PlanAnalysis], names: dict[str, dict[str, Any]]) -> list[PlanAnalysis]:
-    """Display names from docs_in/catalogue.yaml where given; equal names made distinct; catalogue order first."""
+    """Display names from docs_in/catalogue.yaml where given, equal names made distinct; catalogue order."""
     for p in plans:
         entry = names.get(p.document.source_file)
         if entry and entry.get("name"):
@@ -402,7 +409,9 @@ def apply_names(plans: list[PlanAnalysis], names: dict[str, dict[str, Any]]) -> 
                 year = (p.document.metadata.date or p.document.metadata.published or "")[:4]
                 p.document.display_name = f"{name}({year or p.document.plan_id})"
     order = {name: i for i, name in enumerate(names)}
-    return sorted(plans, key=lambda p: (order.get(p.document.source_file, len(order)), p.document.source_file))
+    return sorted(
+        plans, key=lambda p: (order.get(p.document.source_file, len(order)), p.document.source_file)
+    )
 
 
 def _options_key(settings: Settings, names: dict[str, dict[str, Any]]) -> dict[str, Any]:
@@ -430,12 +439,15 @@ def _build_id(files: list[InputFile], versions: dict[str, str], options: dict[st
 
 
 def _created(plans: list[PlanAnalysis]) -> str:
-    """Build date shown in reports: SOURCE_DATE_EPOCH, else the newest plan date, so output is reproducible."""
+    """Build date shown in reports: SOURCE_DATE_EPOCH, else the newest plan date (reproducible output)."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch and epoch.isdigit():
         return datetime.fromtimestamp(int(epoch), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     dates = [
-        d for p in plans for d in (p.document.metadata.date, p.document.metadata.published) if d and len(d) >= 10
+        d
+        for p in plans
+        for d in (p.document.metadata.date, p.document.metadata.published)
+        if d and len(d) >= 10
     ]
     return (max(dates)[:10] if dates else "1970-01-01") + "T00:00:00Z"
 

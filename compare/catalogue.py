@@ -38,6 +38,7 @@ from typing import Any, Literal
 import yaml
 
 from compare.config import DATA_DIR
+from compare.errors import DataError
 
 DEFAULT_CATALOGUE = DATA_DIR / "families.yaml"
 
@@ -64,7 +65,7 @@ _FAMILY_KEYS = {"id", "topic", "name", "gloss", "synonyms", "patterns", "negativ
 _MAX_COMBINATIONS = 5000
 
 
-class AlignDataError(ValueError):
+class AlignDataError(DataError):
     """A data file of compare/data/ cannot be used; the message names the file and line."""
 
 

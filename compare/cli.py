@@ -6,6 +6,7 @@ configuration error (nothing built).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -64,26 +65,69 @@ def cli() -> None:
 
 def _common_build_options(f: Any) -> Any:
     options = [
-        click.option("--input", "input_dir", type=click.Path(path_type=Path), default=Path("docs_in"),
-                     show_default=True, help="Directory of plans (方案/意见) to compare."),
-        click.option("--output", "output_dir", type=click.Path(path_type=Path), default=Path("reports"),
-                     show_default=True, help="Where reports are published (site/, data/, briefing.pdf)."),
-        click.option("--format", "formats", default=",".join(ALL_FORMATS), show_default=True,
-                     help="Outputs to build, comma-separated: html,pdf,data."),
-        click.option("--topics", default=None, help="Restrict the report to these topic ids (comma-separated)."),
+        click.option(
+            "--input",
+            "input_dir",
+            type=click.Path(path_type=Path),
+            default=Path("docs_in"),
+            show_default=True,
+            help="Directory of plans (方案/意见) to compare.",
+        ),
+        click.option(
+            "--output",
+            "output_dir",
+            type=click.Path(path_type=Path),
+            default=Path("reports"),
+            show_default=True,
+            help="Where reports are published (site/, data/, briefing.pdf).",
+        ),
+        click.option(
+            "--format",
+            "formats",
+            default=",".join(ALL_FORMATS),
+            show_default=True,
+            help="Outputs to build, comma-separated: html,pdf,data.",
+        ),
+        click.option(
+            "--topics", default=None, help="Restrict the report to these topic ids (comma-separated)."
+        ),
         click.option("--title", default=None, help="Report title on the cover and pages."),
-        click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
-                     help="Report language: zh (简体中文) or en."),
-        click.option("--min-peers", type=click.IntRange(1), default=2, show_default=True,
-                     help="A gap is a family at least this many other plans have."),
-        click.option("--jobs", type=click.IntRange(1), default=None,
-                     help="Worker processes for per-plan analysis (default: number of cores)."),
-        click.option("--scheduler", default=None,
-                     help="Dask scheduler address (tcp://host:8786) to analyse plans on a cluster."),
-        click.option("--cache-dir", type=click.Path(path_type=Path), default=None,
-                     help="Cache directory (default: <output>/.cache)."),
-        click.option("--progress/--no-progress", default=None,
-                     help="Progress bars (default: on a terminal, off in CI)."),
+        click.option(
+            "--lang",
+            type=click.Choice(["zh", "en"]),
+            default="zh",
+            show_default=True,
+            help="Report language: zh (简体中文) or en.",
+        ),
+        click.option(
+            "--min-peers",
+            type=click.IntRange(1),
+            default=2,
+            show_default=True,
+            help="A gap is a family at least this many other plans have.",
+        ),
+        click.option(
+            "--jobs",
+            type=click.IntRange(1),
+            default=None,
+            help="Worker processes for per-plan analysis (default: number of cores).",
+        ),
+        click.option(
+            "--scheduler",
+            default=None,
+            help="Dask scheduler address (tcp://host:8786) to analyse plans on a cluster.",
+        ),
+        click.option(
+            "--cache-dir",
+            type=click.Path(path_type=Path),
+            default=None,
+            help="Cache directory (default: <output>/.cache).",
+        ),
+        click.option(
+            "--progress/--no-progress",
+            default=None,
+            help="Progress bars (default: on a terminal, off in CI).",
+        ),
         click.option("-v", "--verbose", is_flag=True, help="Debug logging with timings per stage."),
         click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors."),
     ]
@@ -111,21 +155,17 @@ def _settings(**kw: Any) -> Settings:
 
 def run_build(settings: Settings) -> int:
     """One build with progress and a summary; returns the exit code."""
-    from compare.build import ConfigError, build
+    from compare.build import build
+    from compare.errors import DataError
+    from compare.lock import BuildLocked
     from compare.summary import print_summary, progress_reporter
 
     try:
         with progress_reporter(_show_progress(settings.progress)) as progress:
             result = build(settings, progress=progress)
-    except (ConfigError, FileNotFoundError) as exc:
+    except (DataError, BuildLocked, FileNotFoundError) as exc:
         log.error("%s", exc)
         return EXIT_USAGE
-    except Exception as exc:
-        # Data files (codebook, catalogue) carry their own error types with file and line.
-        if type(exc).__name__ in ("CodebookError", "CatalogueError", "BuildLocked"):
-            log.error("%s", exc)
-            return EXIT_USAGE
-        raise
     print_summary(result, settings)
     return result.exit_code
 
@@ -144,8 +184,13 @@ def build(**kw: Any) -> None:
 
 @cli.command()
 @_common_build_options
-@click.option("--debounce", type=float, default=2.0, show_default=True,
-              help="Seconds of quiet before rebuilding (a copy of ten files gives one build).")
+@click.option(
+    "--debounce",
+    type=float,
+    default=2.0,
+    show_default=True,
+    help="Seconds of quiet before rebuilding (a copy of ten files gives one build).",
+)
 @click.option("--polling", is_flag=True, help="Poll the directory (for file systems without inotify).")
 def watch(debounce: float, polling: bool, **kw: Any) -> None:
     """Rebuild whenever plans in the input directory are added, changed, moved or deleted."""
@@ -155,10 +200,8 @@ def watch(debounce: float, polling: bool, **kw: Any) -> None:
     settings = _settings(**kw)
     run_build(settings)
     log.info("watching %s (Ctrl-C to stop)", settings.input_dir)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         watch_dir(settings.input_dir, lambda: run_build(settings), debounce=debounce, polling=polling or None)
-    except KeyboardInterrupt:
-        pass
 
 
 @cli.command()
@@ -194,12 +237,13 @@ def inspect(file: Path, as_json: bool, noise: bool, measures: bool) -> None:
 def topics(lang: str) -> None:
     """Print the topic codebook (议题编码表): ids, names, keywords and weights."""
     _setup_logging(False, True)
+    from compare.errors import DataError
     from compare.topics import load_codebook
     from compare.topics.codebook import format_codebook
 
     try:
         codebook = load_codebook()
-    except Exception as exc:
+    except DataError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_USAGE)
     click.echo(format_codebook(codebook, lang=lang))

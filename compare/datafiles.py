@@ -15,9 +15,10 @@ from typing import Any
 import yaml
 
 from compare.config import DATA_DIR
+from compare.errors import DataError
 
 
-class DataFileError(ValueError):
+class DataFileError(DataError):
     """A data file that cannot be used: names the file, the key path and what is wrong."""
 
     def __init__(self, path: Path | str, where: str, message: str) -> None:

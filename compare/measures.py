@@ -42,60 +42,75 @@ _WS = " \t\r\n\u3000\u00a0"
 
 
 @dataclass(frozen=True)
-class Unit:
-    """A piece of one section's body (clean offsets, half-open) and why it is context, if it is."""
+class Item:
+    """One section as this stage reads it: clean text, aligned match text, and where its parts are.
 
-    clean_start: int
-    clean_end: int
-    context_reason: str | None
-    has_heading: bool  # the first unit carries the item's heading
+    Offsets are section-local. ``norm`` is the document's match text (simplified script) made
+    half-width, aligned character for character with ``text``; cues and the classifier read it, so
+    a plan in traditional script reads like one in simplified.
+    """
+
+    section: Section
+    text: str
+    norm: str
+    body: int  # where the body starts: after the label (the heading belongs to the body)
+    head_end: int  # end of the heading and its punctuation; == body when no heading is found
+    end: int  # end of the body, trailing whitespace dropped
+
+    @property
+    def heading(self) -> str | None:
+        """The heading in match form (simplified, half-width), or None."""
+        if self.head_end > self.body:
+            return self.norm[self.body : self.head_end].strip(_HEADING_STRIP) or None
+        if self.section.heading:
+            return normalise_chars(self.section.heading).strip(_HEADING_STRIP) or None
+        return None
 
 
-def _norm_heading(text: str | None) -> str:
-    return normalise_chars(text or "").strip(_HEADING_STRIP)
+def read_item(doc: Document, section: Section) -> Item:
+    """Locate label, heading and body of ``section`` in the document's clean and match text."""
+    text = doc.clean.text[section.clean_start : section.clean_end]
+    match = doc.clean.match[section.clean_start : section.clean_end] if doc.clean.match else ""
+    if len(match) != len(text):
+        match = text
+    norm = normalise_chars(match)
+    plain = normalise_chars(text)  # label and heading are printed in the clean text's script
+    i = len(plain) - len(plain.lstrip(_WS))
+    label = normalise_chars(section.label).strip()
+    if label and plain.startswith(label, i):
+        i += len(label)
+    while i < len(plain) and plain[i] in _WS:
+        i += 1
+    head = normalise_chars(section.heading or "").strip()
+    head_end = i
+    if head and plain.startswith(head, i):
+        head_end = i + len(head)
+        while head_end < len(plain) and plain[head_end] in "。.:;!?":
+            head_end += 1
+    return Item(section, text, norm, i, head_end, len(plain.rstrip(_WS)))
 
 
-def _cue_reason(cues: Sequence[ContextCue], heading: str) -> str | None:
+def _cue_reason(cues: Sequence[ContextCue], heading: str | None) -> str | None:
+    if not heading:
+        return None
     for cue in cues:
         if cue.regex.fullmatch(heading):
             return cue.reason
     return None
 
 
-def section_context_reason(section: Section, ancestors: Sequence[Section], rules: Rules) -> str | None:
-    """Why every unit of ``section`` is context (preamble, a context heading, a context chapter)."""
-    if section.style == PREAMBLE_STYLE:
-        return "前言"
-    reason = _cue_reason(rules.heading_cues, _norm_heading(section.heading))
+def section_context_reason(item: Item, ancestors: Sequence[Item], rules: Rules) -> str | None:
+    """Why every unit of a section is context (preamble, a context heading, a context chapter)."""
+    if item.section.style == PREAMBLE_STYLE:
+        return rules.reasons["preamble"]
+    reason = _cue_reason(rules.heading_cues, item.heading)
     if reason:
         return reason
     for anc in ancestors:
-        reason = _cue_reason(rules.enclosing_cues, _norm_heading(anc.heading))
+        reason = _cue_reason(rules.enclosing_cues, anc.heading)
         if reason:
             return reason
     return None
-
-
-def _body_start(norm: str, label: str) -> int:
-    """Index in the section text where the body (heading included) starts: after the label."""
-    i = len(norm) - len(norm.lstrip(_WS))
-    lab = normalise_chars(label).strip()
-    if lab and norm.startswith(lab, i):
-        i += len(lab)
-    while i < len(norm) and norm[i] in _WS:
-        i += 1
-    return i
-
-
-def _heading_end(norm: str, start: int, heading: str | None) -> int:
-    """End of the heading at ``start`` (with its closing punctuation), or ``start`` if none."""
-    head = normalise_chars(heading or "").strip()
-    if not head or not norm.startswith(head, start):
-        return start
-    i = start + len(head)
-    while i < len(norm) and norm[i] in "。.:;!?":
-        i += 1
-    return i
 
 
 def _sentences(norm: str, start: int, end: int, rules: Rules) -> list[tuple[int, int]]:
@@ -116,7 +131,7 @@ def _unit_cue(text: str, rules: Rules) -> str | None:
         if cue.regex.search(stripped):
             return cue.reason
     if rules.validity.search(stripped) and not rules.unit_lead.match(stripped):
-        return "效力条款"
+        return rules.reasons["validity"]
     return None
 
 
@@ -130,22 +145,18 @@ def starts_unit(sentence: str, rules: Rules) -> bool:
     return _unit_cue(s, rules) is not None
 
 
-def split_units(norm: str, section: Section, rules: Rules, has_children: bool) -> list[tuple[int, int, int]]:
-    """(start, end, heading_end) of the units of one section, offsets into ``norm`` (section-local)."""
-    body = _body_start(norm, section.label)
-    end = len(norm.rstrip(_WS))
+def split_units(item: Item, rules: Rules, has_children: bool) -> list[tuple[int, int, int]]:
+    """(start, end, heading_end) of the units of one section, section-local offsets."""
+    norm, body, head_end, end = item.norm, item.body, item.head_end, item.end
     if body >= end:
         return []
-    head_end = _heading_end(norm, body, section.heading)
-    rest = norm[head_end:end].strip(_WS)
-    if not rest and has_children:
+    if not norm[head_end:end].strip(_WS) and has_children:
         return []  # a chapter heading: its text is the title of its children
-    if section.heading is None and has_children and len(norm[body:end]) <= 30 and "\n" not in norm[body:end]:
+    if item.section.heading is None and has_children and end - body <= 30 and "\n" not in norm[body:end]:
         return []  # an unrecognised chapter title
-    sents = _sentences(norm, body, end, rules)
     starts = [body]
     protected = True  # the first sentence after the heading always stays with the heading
-    for s, e in sents:
+    for s, e in _sentences(norm, body, end, rules):
         if s < head_end:
             continue
         if protected:
@@ -184,7 +195,7 @@ def _context_units(
     after_intro = False
     for k, (s, e, h) in enumerate(spans):
         own = norm[h:e]
-        reason = "发展目标" if after_intro else _unit_cue(own, rules)
+        reason = rules.reasons["target"] if after_intro else _unit_cue(own, rules)
         first = own.lstrip(_WS)
         if (
             reason is None
@@ -192,7 +203,7 @@ def _context_units(
             and rules.target_unit.match(first)
             and not rules.target_instrument.search(first)
         ):
-            reason = "发展目标"
+            reason = rules.reasons["target"]
         if rules.target_intro.search(norm[s:e]):
             after_intro = True
         reasons.append(reason)
@@ -225,15 +236,6 @@ def _tails(norm: str, spans: list[tuple[int, int, int]], rules: Rules) -> list[t
     return out
 
 
-def _section_text(doc: Document, section: Section) -> tuple[str, str]:
-    """(clean text, normalised match text) of a section; the match text is used when it is aligned."""
-    text = doc.clean.text[section.clean_start : section.clean_end]
-    match = doc.clean.match[section.clean_start : section.clean_end] if doc.clean.match else ""
-    if len(match) != len(text):
-        match = text
-    return text, normalise_chars(match)
-
-
 def extract_measures(
     doc: Document, sections: list[Section], codebook: Codebook, rules: Rules | None = None
 ) -> list[Measure]:
@@ -244,16 +246,24 @@ def extract_measures(
     rules = rules or load_rules()
     by_id = {s.section_id: s for s in sections}
     parents = {s.parent_id for s in sections if s.parent_id}
+    items: dict[str, Item] = {}
+
+    def item_of(section: Section) -> Item:
+        if section.section_id not in items:
+            items[section.section_id] = read_item(doc, section)
+        return items[section.section_id]
+
     out: list[Measure] = []
     for sec in sections:
         if sec.style in SKIP_STYLES or sec.clean_end <= sec.clean_start:
             continue
-        text, norm = _section_text(doc, sec)
-        spans = split_units(norm, sec, rules, sec.section_id in parents)
+        item = item_of(sec)
+        spans = split_units(item, rules, sec.section_id in parents)
         if not spans:
             continue
-        ancestors = _ancestors(sec, by_id)
-        reasons = _context_units(norm, spans, section_context_reason(sec, ancestors, rules), rules)
+        ancestors = [item_of(a) for a in _ancestors(sec, by_id)]
+        norm, text = item.norm, item.text
+        reasons = _context_units(norm, spans, section_context_reason(item, ancestors, rules), rules)
         tails = _tails(norm, spans, rules)
         anc_headings = [a.heading or "" for a in ancestors]
         for k, ((s, e, h), reason) in enumerate(zip(spans, reasons, strict=True), start=1):
@@ -281,13 +291,13 @@ def extract_measures(
             def to_raw(a: int, b: int, base: int = cs) -> tuple[int, int]:
                 return doc.clean.raw_span(base + a, base + b)
 
-            m.targets = find_targets(text[s:e], rules, to_raw=to_raw)
+            m.targets = find_targets(text[s:e], rules, match=norm[s:e], to_raw=to_raw)
             m.deadline = deadline(body, rules)
             if kind == "measure":
-                first = k == 1 and h > s
-                context = anc_headings if first else [sec.heading or "", *anc_headings]
+                first = k == 1
+                context = anc_headings if first else [item.heading or "", *anc_headings]
                 m.topics = classify(
-                    body, heading=sec.heading if first else None, context=context, codebook=codebook
+                    body, heading=item.heading if first else None, context=context, codebook=codebook
                 )
                 m.instrument, m.instrument_type = instrument(whole, rules)
                 m.bindingness = bindingness(whole, rules)

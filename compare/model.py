@@ -13,8 +13,8 @@ Everything here is plain data: JSON-serialisable through ``to_dict``/``from_dict
 from __future__ import annotations
 
 import bisect
-import functools
 import dataclasses
+import functools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
@@ -135,7 +135,9 @@ class Section:
     path: str  # labels from the top joined by "/", e.g. "三/(四)/17"
     label: str  # as printed: "一、", "(一)", "1.", "(1)", "①"; "" for preamble
     level: int  # 0 preamble, 1.. depth in the tree
-    style: str  # numbering style: "cn-dun" 一、, "cn-paren" (一), "num-dot" 1., "num-paren" (1), "circled" ①, "preamble"
+    # numbering style: "cn-dun" 一、, "cn-paren" (一), "num-dot" 1., "num-paren" (1), "circled" ①;
+    # unnumbered: "front", "title", "preamble", "body", "back" (see compare/outline.py)
+    style: str
     heading: str | None
     start: int
     end: int

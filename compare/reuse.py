@@ -4,19 +4,24 @@ Plans copy each other and change the place, insert a bracketed zone name or writ
 standard term, so passages are compared on a *normalised* text: the match text (simplified,
 half-width) keeping only letters, digits and CJK characters, with short bracketed insertions
 (``联动创新区(经开区)``), place names and generic political phrases removed and standard long forms
-replaced by their short forms (``外商投资`` → ``外资``), all from align.yaml ``reuse``.
+replaced by their short forms (``外商投资`` → ``外资``), all from align.yaml ``reuse``; titles of cited
+documents (《…》) never count, since citing the same national document is not copying.
 
-Detection is shingling: every k-gram (k = ``min_length``) of every plan goes into one inverted index;
-k-grams shared by two plans give candidate pairs, runs of consecutive shared k-grams on the same
-diagonal are the maximal matches, and nearby hits of the same two plans merge into one passage.
-Work grows with the total text plus the shared k-grams; k-grams that are boilerplate (in half the
-plans or more, once there are enough plans, or frequent beyond ``max_postings``) are skipped.
-Spans are reported in raw text offsets through ``doc.clean``.
+Detection is shingling with winnowing: the k-grams of every plan are hashed, a few per window are
+kept as fingerprints (enough to guarantee that every shared passage of ``min_length`` characters
+shows up) and go into one inverted index; a fingerprint shared by two plans is extended, character
+by character, to the maximal common passage, and nearby passages of the same two plans merge.
+Work and memory grow with the total text plus the shared passages, not with the pairs of plans;
+fingerprints that are boilerplate (in half the plans or more, once there are enough plans, or
+frequent beyond ``max_postings``) are skipped. Spans are reported in raw offsets through ``doc.clean``.
 """
 
 from __future__ import annotations
 
+import bisect
+import math
 import re
+import zlib
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -117,9 +122,14 @@ def normalise(doc: Document, settings: ReuseSettings | None = None) -> Normalise
     # 1. drop short bracketed insertions and everything that is not a letter, digit or CJK character
     chars: list[str] = []
     where: list[int] = []
+    titles: list[tuple[int, int]] = []  # 《…》: the same cited document is a citation, not reuse
     i, n = 0, len(match)
     while i < n:
         c = match[i]
+        if c == "《":
+            j = match.find("》", i + 1)
+            if j > 0:
+                titles.append((i, j + 1))
         if c in _OPEN:
             close = _CLOSE[_OPEN.index(c)]
             j = match.find(close, i + 1, i + 2 + settings.max_insertion)
@@ -154,8 +164,13 @@ def normalise(doc: Document, settings: ReuseSettings | None = None) -> Normalise
         out_chars.append(text[pos:])
         out_spans.extend(spans[pos:])
         text, spans = "".join(out_chars), out_spans
-    # 3. mask generic political phrases
+    # 3. mask generic political phrases and cited titles
+    starts = [t0 for t0, _ in titles]
     masked: set[int] = set()
+    for k, (c0, _) in enumerate(spans):
+        t = bisect.bisect_right(starts, c0) - 1
+        if t >= 0 and c0 < titles[t][1]:
+            masked.add(k)
     for phrase in settings.stop_phrases:
         for m in phrase.finditer(text):
             masked.update(range(m.start(), m.end()))
@@ -167,28 +182,54 @@ def normalise(doc: Document, settings: ReuseSettings | None = None) -> Normalise
 Hit = tuple[int, int, int, int]  # a0, a1, b0, b1 in normalised offsets
 
 
+def _fingerprints(text: str, mask: bytearray, k: int, w: int) -> list[tuple[int, int]]:
+    """Winnowed (hash, position) pairs: the smallest k-gram hash of every window of w k-grams.
+
+    Any passage of at least w + k - 1 characters that two texts share holds a fingerprint selected
+    in both (Schleimer et al., 2003), so a fraction ~2/(w+1) of the k-grams is indexed. K-grams
+    touching a masked character (a generic political phrase) are never selected.
+    """
+    out: list[tuple[int, int]] = []
+    run: list[tuple[int, int]] = []  # the current run of k-grams free of masked characters
+
+    def winnow() -> None:
+        last = -1
+        for i in range(len(run) - w + 1):
+            window = run[i : i + w]
+            # the rightmost smallest hash of the window
+            j = min(range(w), key=lambda x: (window[x][0], -x))
+            if i + j != last:
+                out.append(window[j])
+                last = i + j
+        run.clear()
+
+    for p in range(len(text) - k + 1):
+        if any(mask[p : p + k]):
+            winnow()
+            continue
+        run.append((zlib.crc32(text[p : p + k].encode("utf-8")), p))
+    winnow()
+    return out
+
+
 def _shared_runs(
     norms: list[NormalisedText], k: int, settings: ReuseSettings
 ) -> dict[tuple[int, int], list[Hit]]:
-    index: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    """Maximal shared passages (>= k characters) per pair of plans, found from shared fingerprints."""
+    gram = max(4, k // 2)
+    window = k - gram + 1
+    masks = [bytearray(1 if i in nt.masked else 0 for i in range(len(nt.text))) for nt in norms]
+    index: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for d, nt in enumerate(norms):
-        text, masked = nt.text, nt.masked
-        bad_until = -1  # the last masked position seen; a k-gram starting at or before it touches it
-        masked_sorted = sorted(masked)
-        mi = 0
-        for p in range(len(text) - k + 1):
-            while mi < len(masked_sorted) and masked_sorted[mi] < p + k:
-                bad_until = masked_sorted[mi]
-                mi += 1
-            if bad_until >= p:
-                continue
-            index[text[p : p + k]].append((d, p))
+        for h, p in _fingerprints(nt.text, masks[d], gram, window):
+            index[h].append((d, p))
     n_plans = len(norms)
     max_plans = n_plans
     if n_plans >= settings.boilerplate_min_plans:
-        max_plans = max(2, int(settings.boilerplate_share * n_plans + 0.999999) - 1)
-    diagonals: dict[tuple[int, int, int], list[int]] = defaultdict(list)
-    for postings in index.values():
+        max_plans = max(2, math.ceil(settings.boilerplate_share * n_plans) - 1)
+    found: dict[tuple[int, int], dict[int, list[tuple[int, int]]]] = defaultdict(lambda: defaultdict(list))
+    for h in sorted(index):  # sorted: the same output whatever the dict order
+        postings = index[h]
         if len(postings) < 2 or len(postings) > settings.max_postings:
             continue
         by_plan: dict[int, list[int]] = defaultdict(list)
@@ -201,20 +242,34 @@ def _shared_runs(
             for b in plans[x + 1 :]:
                 for pa in by_plan[a]:
                     for pb in by_plan[b]:
-                        diagonals[(a, b, pa - pb)].append(pa)
+                        covered = found[(a, b)][pa - pb]
+                        if any(s <= pa < e for s, e in covered):
+                            continue  # inside a passage already extended on this diagonal
+                        span = _extend(norms[a].text, masks[a], pa, norms[b].text, masks[b], pb, gram)
+                        if span is not None:
+                            covered.append(span)
     pairs: dict[tuple[int, int], list[Hit]] = defaultdict(list)
-    for (a, b, diag), starts in diagonals.items():
-        starts.sort()
-        run_start = prev = starts[0]
-        for p in starts[1:]:
-            if p == prev + 1:
-                prev = p
-                continue
-            pairs[(a, b)].append((run_start, prev + k, run_start - diag, prev + k - diag))
-            run_start = prev = p
-        # consecutive shared k-grams [run_start, prev] make the match [run_start, prev + k)
-        pairs[(a, b)].append((run_start, prev + k, run_start - diag, prev + k - diag))
+    for (a, b), diagonals in found.items():
+        for diag, spans in diagonals.items():
+            for s, e in spans:
+                if e - s >= k:
+                    pairs[(a, b)].append((s, e, s - diag, e - diag))
     return pairs
+
+
+def _extend(
+    ta: str, ma: bytearray, pa: int, tb: str, mb: bytearray, pb: int, k: int
+) -> tuple[int, int] | None:
+    """The maximal common passage around the shared k-gram at ``pa``/``pb`` (span in text a)."""
+    if ta[pa : pa + k] != tb[pb : pb + k]:
+        return None  # a hash collision
+    s, t = pa, pb
+    while s > 0 and t > 0 and ta[s - 1] == tb[t - 1] and not ma[s - 1] and not mb[t - 1]:
+        s, t = s - 1, t - 1
+    e, f = pa + k, pb + k
+    while e < len(ta) and f < len(tb) and ta[e] == tb[f] and not ma[e] and not mb[f]:
+        e, f = e + 1, f + 1
+    return s, e
 
 
 def _merge(hits: list[Hit], gap: int) -> list[Hit]:

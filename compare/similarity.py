@@ -41,7 +41,7 @@ class SimilaritySettings:
 
     ngram_range: tuple[int, int] = (2, 3)
     k: int = 4
-    threshold: float = 0.40
+    threshold: float = 0.25
     mutual: bool = True
     min_plans: int = 2
     min_chars: int = 12
@@ -84,7 +84,8 @@ def propose_families(
     """Families of similar measures from different plans (``source="proposed"``), deterministic.
 
     Ids are ``proposed.<topic>.<hash>``, the hash of the members' sorted key terms; names are the
-    key terms most members share (the rarest in the topic first). Member similarity is the best cosine to a member of another plan.
+    key terms most members share (the rarest in the topic first). Member similarity is the best
+    cosine to a member of another plan.
     """
     settings = settings or default_settings()
     stop = _stop_pattern(settings.stop_terms)

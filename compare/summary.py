@@ -45,7 +45,9 @@ def print_summary(result: BuildResult, settings: Settings) -> None:
     """Plans read, measures, families, gaps, outputs written, time per stage, files not used."""
     out = settings.output_dir
     if not result.changed:
-        console.print(f"[green]Nothing changed[/] since build {result.build_id}: reports in {out}/ kept as they are.")
+        console.print(
+            f"[green]Nothing changed[/] since build {result.build_id}: reports in {out}/ kept as they are."
+        )
     else:
         c = result.counts
         console.print(
@@ -60,8 +62,10 @@ def print_summary(result: BuildResult, settings: Settings) -> None:
                 table.add_column(name, justify="right")
             table.add_row(*(f"{v:.2f}" for v in result.timings.values()))
             console.print(table)
-        written = [o for o in ("site/index.html", "briefing.pdf", "data/comparison.xlsx") if o in result.outputs]
-        console.print(f"Outputs in {out}/: " + ", ".join(written + [f"{len(result.outputs)} files in all"]))
+        written = [
+            o for o in ("site/index.html", "briefing.pdf", "data/comparison.xlsx") if o in result.outputs
+        ]
+        console.print(f"Outputs in {out}/: " + ", ".join([*written, f"{len(result.outputs)} files in all"]))
     for w in result.warnings:
         console.print(f"[yellow]warning[/] {w}")
     for f in result.failed:

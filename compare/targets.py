@@ -79,11 +79,15 @@ def find_targets(
     text: str,
     rules: Rules | None = None,
     *,
+    match: str | None = None,
     to_raw: Callable[[int, int], tuple[int, int]] | None = None,
 ) -> list[Target]:
-    """Quantities in ``text``; ``to_raw`` maps a local (start, end) to raw offsets (default: local)."""
+    """Quantities in ``text``, read in ``match`` (the aligned simplified text) when given.
+
+    ``to_raw`` maps a local (start, end) to raw offsets (default: the local offsets).
+    """
     c = _compile(rules or load_rules())
-    norm = normalise_chars(text)
+    norm = normalise_chars(match if match is not None and len(match) == len(text) else text)
     blocked = [(m.start(), m.end()) for rx in c.skip for m in rx.finditer(norm)]
     years = [(m.start(), int(m.group(1))) for m in c.year.finditer(norm)]
     out: list[Target] = []

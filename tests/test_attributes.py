@@ -18,7 +18,7 @@ from compare.attributes import (
     instrument,
     load_rules,
     responsible_tail,
-    split_units,
+    split_unit_names,
 )
 from compare.targets import find_targets
 
@@ -84,9 +84,9 @@ def test_a_mid_sentence_parenthesis_with_fuze_is_no_tail(corpus_paths: list[Path
 
 
 def test_split_units_keeps_names_clean() -> None:
-    assert split_units("国家发展改革委会同有关部门") == ["国家发展改革委"]
-    assert split_units("省商务厅、省财政厅牵头") == ["省财政厅", "省商务厅"]  # the lead unit first
-    assert split_units("人力资源社会保障部等有关部门和单位") == ["人力资源社会保障部"]
+    assert split_unit_names("国家发展改革委会同有关部门") == ["国家发展改革委"]
+    assert split_unit_names("省商务厅、省财政厅牵头") == ["省财政厅", "省商务厅"]  # the lead unit first
+    assert split_unit_names("人力资源社会保障部等有关部门和单位") == ["人力资源社会保障部"]
 
 
 # --- targets ---------------------------------------------------------------------------------------

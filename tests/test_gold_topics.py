@@ -5,23 +5,22 @@ Each gold provision runs from its start_quote to the next provision's start. A p
 kind is `measure` when any of its units is a measure; its predicted topics are the measures' tags
 aggregated by ``compare.topics.aggregate`` (summed evidence, primary = strongest).
 
-Until the ingest and outline stages exist, the sections are rebuilt from the gold itself (chapter
-lines from the gold paths, items from the start quotes) over an identity-cleaned document.
+A measure is assigned to the provision holding most of its raw span.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from compare.ingest import read_document
 from compare.measures import extract_measures
-from compare.model import CleanText, Document, Measure, Metadata, Section
+from compare.model import Document, Measure, Section
+from compare.outline import parse_outline
 from compare.topics import MANDATORY, TOPIC_IDS, aggregate, load_codebook
 
 TESTS = Path(__file__).resolve().parent
@@ -33,127 +32,14 @@ def load_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-# --- the pipeline (real when the stages exist) -------------------------------------------------
+# --- the pipeline ------------------------------------------------------------------------------
 
 
-def real_stages():  # -> tuple[read_document, parse_outline] | None
-    try:
-        from compare.ingest import read_document
-        from compare.outline import parse_outline
-    except ImportError:
-        return None
-    return read_document, parse_outline
-
-
-_LABEL_STYLE = [
-    (re.compile(r"^[一二三四五六七八九十]+、"), "cn-dun"),
-    (re.compile(r"^\([一二三四五六七八九十]+\)"), "cn-paren"),
-    (re.compile(r"^\d+\."), "num-dot"),
-    (re.compile(r"^\(\d+\)"), "num-paren"),
-]
-
-
-def _split_label(text: str) -> tuple[str, str]:
-    for rx, _ in _LABEL_STYLE:
-        m = rx.match(text)
-        if m:
-            return m.group(0), text[m.end() :]
-    return "", text
-
-
-def _style(label: str) -> str:
-    for rx, style in _LABEL_STYLE:
-        if rx.match(label):
-            return style
-    return "body"
-
-
-def gold_document(gold_name: str, path: Path) -> tuple[Document, list[Section]]:
-    """A Document (identity cleaning) and Sections rebuilt from the gold provisions of one seed."""
-    raw = path.read_text(encoding="utf-8")
-    plan_id = path.stem
-    doc = Document(
-        plan_id=plan_id,
-        source_file=path.name,
-        sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
-        format="txt",
-        encoding="utf-8",
-        raw_text=raw,
-        clean=CleanText(text=raw, runs=[(0, 0, len(raw))], match=raw),
-        noise=[],
-        metadata=Metadata(),
-    )
-    provs = [p for p in load_jsonl(GOLD_DIR / "provisions.jsonl") if p["doc"] == gold_name]
-    found: list[tuple[int, int, str, str | None, str]] = []  # start, level, label, heading, style
-    made: set[tuple[int, str]] = set()
-    cursor = 0
-    for p in provs:
-        pos = raw.find(p["start_quote"], cursor)
-        assert pos >= 0, p
-        if p["label"] == "preamble":
-            found.append((pos, 0, "", None, "preamble"))
-            cursor = pos
-            continue
-        for depth, element in enumerate(p["path"][:-1], start=1):
-            label, heading = _split_label(element)
-            if (depth, label) in made or not heading:
-                continue
-            at = raw.find(element, cursor, pos)
-            if at >= 0:
-                found.append((at, depth, label, heading, _style(label)))
-                made.add((depth, label))
-        label_at = raw.rfind(p["label"], cursor, pos)
-        found.append((label_at, len(p["path"]), p["label"], p["heading"], _style(p["label"])))
-        made.add((len(p["path"]), p["label"]))
-        # deeper labels restart under a new parent
-        made = {(d, lab) for d, lab in made if d <= len(p["path"])}
-        cursor = pos
-    found.sort()
-    if found and found[0][0] > 0:
-        found.insert(0, (0, 0, "", None, "front"))
-    sections: list[Section] = []
-    stack: list[Section] = []
-    for i, (start, level, label, head, style) in enumerate(found):
-        end = found[i + 1][0] if i + 1 < len(found) else len(raw)
-        while stack and stack[-1].level >= level:
-            stack.pop()
-        parent = stack[-1] if stack and level > 0 else None
-        path_labels = [s.label for s in stack] + [label] if level else [label]
-        sec = Section(
-            section_id=f"{plan_id}/s{i + 1:03d}",
-            plan_id=plan_id,
-            seq=i + 1,
-            path="/".join(x for x in path_labels if x),
-            label=label,
-            level=level,
-            style=style,
-            heading=head,
-            start=start,
-            end=end,
-            clean_start=start,
-            clean_end=end,
-            text=raw[start:end],
-            parent_id=parent.section_id if parent else None,
-        )
-        sections.append(sec)
-        if level > 0:
-            stack.append(sec)
-    return doc, sections
-
-
-def pipeline(gold_name: str, path: Path) -> tuple[Document, list[Section], list[Measure], str]:
-    """Measures of one seed, through the real stages when they exist (else the gold fallback)."""
-    cb = load_codebook()
-    stages = real_stages()
-    if stages is not None:
-        read_document, parse_outline = stages
-        doc = read_document(path, path.parent)
-        sections = parse_outline(doc)
-        mode = "real pipeline"
-    else:
-        doc, sections = gold_document(gold_name, path)
-        mode = "gold-built sections (ingest/outline not available)"
-    return doc, sections, extract_measures(doc, sections, cb), mode
+def pipeline(path: Path) -> tuple[Document, list[Section], list[Measure]]:
+    """Measures of one seed through the real stages: read_document → parse_outline → extract_measures."""
+    doc = read_document(path, path.parent)
+    sections = parse_outline(doc)
+    return doc, sections, extract_measures(doc, sections, load_codebook())
 
 
 # --- evaluation ----------------------------------------------------------------------------------
@@ -167,9 +53,9 @@ class Judged:
     topics: list[str]  # predicted, primary first
 
 
-def judge_seed(gold_name: str, path: Path) -> tuple[list[Judged], str]:
+def judge_seed(gold_name: str, path: Path) -> list[Judged]:
     cb = load_codebook()
-    doc, _, measures, mode = pipeline(gold_name, path)
+    doc, _, measures = pipeline(path)
     raw = doc.raw_text
     provs = [p for p in load_jsonl(GOLD_DIR / "provisions.jsonl") if p["doc"] == gold_name]
     starts, cursor = [], 0
@@ -195,7 +81,7 @@ def judge_seed(gold_name: str, path: Path) -> tuple[list[Judged], str]:
         tags = aggregate([m.topics for m in ms], cb) if ms else []
         topics = [t.topic for t in tags if t.topic != "unclassified"]
         out.append(Judged(p, us, kind, topics))
-    return out, mode
+    return out
 
 
 def prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
@@ -206,19 +92,16 @@ def prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
 
 
 @pytest.fixture(scope="module")
-def judged(seed_paths: dict[str, Path]) -> tuple[list[Judged], str]:
-    allj: list[Judged] = []
-    mode = ""
-    for gold_name, path in seed_paths.items():
-        j, mode = judge_seed(gold_name, path)
-        allj.extend(j)
-    return allj, mode
+def judged(seed_paths: dict[str, Path]) -> list[Judged]:
+    return [j for gold_name, path in seed_paths.items() for j in judge_seed(gold_name, path)]
 
 
-def test_gold_topics_and_kinds(judged: tuple[list[Judged], str]) -> None:
+def test_gold_topics_and_kinds(judged: list[Judged]) -> None:
     """The figures the tool is held to on the five seeds (printed with -s)."""
-    rows, mode = judged
-    print(f"\n== gold evaluation on {len(rows)} provisions ({mode})")
+    rows = judged
+    print(
+        f"\n== gold evaluation on {len(rows)} provisions (read_document → parse_outline → extract_measures)"
+    )
     kind_ok = sum(j.kind == j.gold["kind"] for j in rows)
     kind_acc = kind_ok / len(rows)
     tp: Counter[str] = Counter()
@@ -270,9 +153,9 @@ def test_gold_topics_and_kinds(judged: tuple[list[Judged], str]) -> None:
         assert f1s[t] >= 0.90, t
 
 
-def test_every_provision_has_units(judged: tuple[list[Judged], str]) -> None:
+def test_every_provision_has_units(judged: list[Judged]) -> None:
     """Every numbered item of every seed yields at least one measure or is context: nothing dropped."""
-    rows, _ = judged
+    rows = judged
     missing = [(j.gold["doc"][:3], j.gold["seq"]) for j in rows if j.kind == "missing"]
     assert not missing
 

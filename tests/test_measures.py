@@ -165,3 +165,37 @@ def test_measures_carry_topics_and_attributes(plans: dict[str, Plan]) -> None:
                 assert not m.topics and m.context_reason
     land = units_of(plans["000"], "创新土地集约利用")
     assert land[0].primary_topic == "land" and land[0].bindingness == "mandatory"  # 不得减少
+
+
+def test_a_plan_in_traditional_script_reads_like_the_simplified_one(
+    seed_paths: dict[str, Path], plans: dict[str, Plan], tmp_path: Path
+) -> None:
+    """Cues and the classifier read the simplified match text, so script does not change the result."""
+    opencc = pytest.importorskip("opencc")
+    read = pytest.importorskip("compare.ingest").read_document
+    parse = pytest.importorskip("compare.outline").parse_outline
+    source = next(p for g, p in seed_paths.items() if g.startswith("003"))
+    traditional = opencc.OpenCC("s2t").convert(source.read_text(encoding="utf-8"))
+    assert traditional != source.read_text(encoding="utf-8")
+    path = tmp_path / "nantong-traditional.txt"
+    path.write_text(traditional, encoding="utf-8")
+    doc = read(path, tmp_path)
+    measures = extract_measures(doc, parse(doc), load_codebook())
+
+    def summary(ms: list[Measure]) -> list[tuple]:
+        return [
+            (
+                m.kind,
+                m.context_reason,
+                [t.topic for t in m.topics],
+                m.bindingness,
+                m.instrument_type,
+                [(t.value, t.unit) for t in m.targets],
+                m.deadline,
+                len(m.responsible_units),
+            )
+            for m in ms
+        ]
+
+    assert summary(measures) == summary(plans["003"][2])
+    assert any("責任單位" in m.text for m in measures)  # shown as printed, read as simplified

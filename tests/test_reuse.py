@@ -116,3 +116,10 @@ def test_the_normalised_text_maps_back_to_the_clean_text() -> None:
     start, _ = norm.spans[i]
     assert doc.clean.text[start:].startswith("允许对具备土地独立分宗条件")
     assert Path(DOCS_IN / doc.source_file).exists()
+
+
+def test_citing_the_same_national_document_is_not_reuse() -> None:
+    title = "《国务院办公厅关于促进开发区改革和创新发展的若干意见》(国办发〔2017〕7号)"
+    a = _doc("a", f"为贯彻落实{title},结合本市实际,制定本方案。")
+    b = _doc("b", f"根据{title}精神,提出以下实施意见。")
+    assert find_reuse([a, b]) == []

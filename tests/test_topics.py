@@ -285,10 +285,6 @@ def test_jieba_cache_lives_in_a_directory_the_project_owns(tmp_path: Path, monke
     assert cache_dir() == tmp_path / "jieba" and cache_dir().is_dir()
 
 
-@pytest.mark.xfail(
-    reason="compare/ingest/clean.py imports jieba itself; it should call compare.segment.tokenize(hmm=False)",
-    strict=False,
-)
 def test_only_segment_imports_jieba() -> None:
     importers = [
         p.relative_to(PACKAGE).as_posix()

@@ -15,10 +15,8 @@ from __future__ import annotations
 
 import itertools
 import re
-import threading
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
 
 from compare.ingest.normalize import match_text
 from compare.ingest.patterns import NoiseData, noise_data
@@ -157,34 +155,19 @@ def _visible(ln: _Line, raw: str) -> str:
     return match_text("".join(parts))
 
 
-# --- jieba, only to tell a word cut in two by a line break (loaded on first need) -----------------
-
-_tok_lock = threading.Lock()
-_tokenizer: Any = None
-
-
-def _jieba() -> Any:
-    global _tokenizer
-    if _tokenizer is None:
-        with _tok_lock:
-            if _tokenizer is None:
-                import logging
-
-                import jieba
-
-                jieba.setLogLevel(logging.WARNING)
-                # A private tokenizer: other stages may add policy words to jieba's default one.
-                tok = jieba.Tokenizer()
-                tok.initialize()
-                _tokenizer = tok
-    return _tokenizer
+# --- words cut in two by a line break ---------------------------------------------------------------
 
 
 def _cuts_word(left: str, right: str) -> bool:
-    """True if the break between ``left`` and ``right`` falls inside a word (jieba segmentation)."""
-    a, b = left[-8:], right[:8]
+    """True if the break between ``left`` and ``right`` falls inside a word.
+
+    jieba's own dictionary, no new-word guessing: a policy term must not glue two real lines.
+    """
+    from compare.segment import tokenize
+
+    a, b = "".join(left[-8:].split()), "".join(right[:8].split())
     pos, acc = len(a), 0
-    for tok in _jieba().lcut(a + b, HMM=False):
+    for tok in tokenize(a + b, policy_terms=False, hmm=False):
         if acc < pos < acc + len(tok):
             return True
         acc += len(tok)

@@ -15,11 +15,12 @@ from typing import Any
 import yaml
 
 from compare.config import DATA_DIR
+from compare.errors import DataError
 
 NOISE_FILE = DATA_DIR / "noise.yaml"
 
 
-class NoiseDataError(ValueError):
+class NoiseDataError(DataError):
     """compare/data/noise.yaml is missing, malformed or has a bad value."""
 
 

@@ -26,6 +26,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import PoFileError, read_po, write_po
 
 from compare.config import PACKAGE_DIR, TEMPLATES_DIR
+from compare.errors import DataError
 
 LOCALE_DIR = PACKAGE_DIR / "locale"
 DOMAIN = "messages"
@@ -37,7 +38,7 @@ HTML_LANG = {"zh": "zh-CN", "en": "en"}
 BABEL_LOCALE = {"zh": "zh_Hans_CN", "en": "en"}
 
 
-class CatalogueError(ValueError):
+class CatalogueError(DataError):
     """A message catalogue cannot be read; the message names the file and line."""
 
 

@@ -29,6 +29,7 @@ import pandas as pd
 import yaml
 
 from compare.config import TEMPLATES_DIR
+from compare.errors import DataError
 from compare.model import BINDINGNESS_ORDER, Comparison, Measure, PlanAnalysis
 from compare.render.i18n import html_lang, normalise_lang, translations
 
@@ -87,6 +88,7 @@ def created_from(paths: Iterable[Path]) -> str:
 @dataclass(frozen=True)
 class ReportSettings:
     mandatory_topics: tuple[str, ...]
+    heat_scale: str  # "absolute" | "relative"
     heat_levels: tuple[float, ...]
     pdf_chars: int
     html_chars: int
@@ -98,7 +100,7 @@ class ReportSettings:
     measures_per_cell: int
 
 
-class ReportSettingsError(ValueError):
+class ReportSettingsError(DataError):
     """templates/report.yaml is unusable; the message names the file and the key."""
 
 
@@ -130,8 +132,12 @@ def load_report_settings(path: Path = REPORT_SETTINGS) -> ReportSettings:
     levels = get("heat_levels", list)
     if not all(isinstance(x, int | float) for x in levels) or sorted(levels) != levels or levels[-1] < 1:
         raise ReportSettingsError(f"{path}: 'heat_levels' must be ascending numbers ending at >= 1")
+    scale = data.get("heat_scale", "absolute")
+    if scale not in ("absolute", "relative"):
+        raise ReportSettingsError(f"{path}: 'heat_scale' must be 'absolute' or 'relative', got {scale!r}")
     return ReportSettings(
         mandatory_topics=tuple(mandatory),
+        heat_scale=scale,
         heat_levels=tuple(float(x) for x in levels),
         pdf_chars=get("excerpt.pdf_chars", int, 10),
         html_chars=get("excerpt.html_chars", int, 10),
@@ -235,10 +241,10 @@ def family_anchor(family_id: str) -> str:
 
 
 def heat_level(n_measures: int, score: float | None, top: float, levels: Sequence[float]) -> int:
-    """Colour class 0..len(levels): 0 = no measure; otherwise the score relative to the table's top."""
+    """Colour class 0..len(levels): 0 = no measure; else ``score / top`` (top = 1 on the absolute scale)."""
     if not n_measures:
         return 0
-    rel = (score or 0.0) / top if top > 0 else 1.0
+    rel = (score or 0.0) / top if top > 0 else 0.0
     for i, bound in enumerate(levels, start=1):
         if rel <= bound:
             return i
@@ -422,6 +428,7 @@ class _ViewBuilder:
         return {
             "measure_id": m.measure_id,
             "plan_id": m.plan_id,
+            "plan_name": self.names.get(m.plan_id, m.plan_id),
             "path": m.path,
             "heading": m.heading,
             "text": collapse(m.text),
@@ -531,7 +538,7 @@ class _ViewBuilder:
 
     def _heatmap_rows(self) -> list[dict[str, Any]]:
         scores = [float(r.get("score") or 0) for (t, _p), r in self.coverage.items() if t in self.topic_ids]
-        top = max(scores, default=0.0)
+        top = max(scores, default=0.0) if self.cfg.heat_scale == "relative" else 1.0
         rows = []
         for t in self.topic_ids:
             cells = []

@@ -11,11 +11,13 @@ import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from compare.errors import DataError
 from compare.segment import normalise_chars
 
 CODEBOOK_PATH = Path(__file__).resolve().parent / "codebook.yaml"
@@ -42,7 +44,7 @@ UNCLASSIFIED = "unclassified"
 _MACRO_RE = re.compile(r"\{([A-Z][A-Z_]*)\}")
 
 
-class DataFileError(ValueError):
+class YamlDataError(DataError):
     """A data file (YAML) that cannot be used: names the file, the line and what is wrong."""
 
     def __init__(self, path: Path | str, line: int | None, message: str) -> None:
@@ -52,8 +54,11 @@ class DataFileError(ValueError):
         where = f"{Path(self.path).name}, line {line}" if line else Path(self.path).name
         super().__init__(f"{where}: {message}")
 
+    def __reduce__(self) -> tuple[Any, ...]:  # picklable across worker processes
+        return (type(self), (self.path, self.line, self.message))
 
-class CodebookError(DataFileError):
+
+class CodebookError(YamlDataError):
     """A codebook file that cannot be used (YAML syntax or schema)."""
 
 
@@ -69,13 +74,15 @@ class Cue:
 
 @dataclass(frozen=True)
 class TopicDef:
+    """One topic of the codebook: names, scope and the cues that recognise it."""
+
     id: str
     zh: str
     en: str
     description: str  # Markdown
     keywords: tuple[Cue, ...]
     patterns: tuple[Cue, ...]
-    negative: tuple[re.Pattern[str], ...]  # a hit inside a match of one of these is no evidence
+    negative: tuple[re.Pattern[str], ...]  # a hit overlapping a match of one of these is no evidence
     heading: tuple[Cue, ...]  # cues that count only in a heading
     secondary_min: float | None = None  # overrides Settings.secondary_min for this topic
     secondary_ratio: float | None = None  # overrides Settings.secondary_ratio for this topic
@@ -107,6 +114,8 @@ class Settings:
 
 @dataclass(frozen=True)
 class Codebook:
+    """The 13 topics in contract order, the classifier's settings, and the file's version."""
+
     topics: tuple[TopicDef, ...]
     version: str  # sha256 of the file's bytes
     settings: Settings = field(default_factory=Settings)
@@ -115,7 +124,7 @@ class Codebook:
     purpose: tuple[re.Pattern[str], ...] = ()  # what money is for ("专项用于…"): the destination
     path: str = ""
 
-    @property
+    @cached_property
     def by_id(self) -> dict[str, TopicDef]:
         return {t.id: t for t in self.topics}
 
@@ -181,14 +190,14 @@ def line_of(container: Any, key: Any = None) -> int | None:
     return None
 
 
-def read_bytes(path: Path, error: type[DataFileError]) -> bytes:
+def read_bytes(path: Path, error: type[YamlDataError]) -> bytes:
     try:
         return path.read_bytes()
     except OSError as e:
         raise error(path, None, f"cannot read the file: {e.strerror or e}") from None
 
 
-def read_yaml(path: Path, error: type[DataFileError], raw: bytes | None = None) -> tuple[Any, bytes]:
+def read_yaml(path: Path, error: type[YamlDataError], raw: bytes | None = None) -> tuple[Any, bytes]:
     """Parse a UTF-8 YAML file keeping line numbers; syntax errors raise ``error`` with the line."""
     if raw is None:
         raw = read_bytes(path, error)

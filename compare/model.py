@@ -236,7 +236,8 @@ class Reuse:
     start_b: int
     end_b: int
     length: int
-    text: str
+    text: str  # plan a's wording
+    text_b: str = ""  # plan b's wording: equal once place names and bracketed insertions are removed
 
 
 @dataclass

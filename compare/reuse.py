@@ -308,4 +308,5 @@ def _reuse(
         end_b=rb1,
         length=min(a1 - a0, b1 - b0),
         text=doc_a.clean.text[ca0:ca1],
+        text_b=doc_b.clean.text[cb0:cb1],
     )

@@ -143,7 +143,7 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "family_matrix": ("family_id", "plan_id", "n_measures", "max_bindingness", "measure_ids"),
     "gaps": ("plan_id", "family_id", "topic", "peers_with", "best_peer_measure_id", "rank", "peer_plan_ids"),
     "unique": ("plan_id", "family_id", "measure_ids"),
-    "reuse": ("plan_a", "start_a", "end_a", "plan_b", "start_b", "end_b", "length", "text", "reuse_id"),
+    "reuse": ("plan_a", "start_a", "end_a", "plan_b", "start_b", "end_b", "length", "text", "text_b", "reuse_id"),
     "failed": ("source_file", "reason"),
 }
 
@@ -650,6 +650,7 @@ def _reuse(comparison: Comparison, plan_ids: list[str]) -> pd.DataFrame:
             "end_b": r.end_b,
             "length": r.length,
             "text": r.text,
+            "text_b": r.text_b,
             "reuse_id": f"r{i + 1:04d}",
         }
         for i, r in enumerate(ordered)

@@ -346,6 +346,11 @@ class _ViewBuilder:
         self.gap_keys = {(str(g["plan_id"]), str(g["family_id"])) for g in self.gaps}
         self.unique = self._records("unique")
         self.reuse = self._reuse_index()
+        # memos: the same measure, family row or gap list appears on several pages
+        self._items: dict[str, dict[str, Any] | None] = {}
+        self._rows_memo: dict[str, list[dict[str, Any]]] = {}
+        self._gaps_memo: dict[str, list[dict[str, Any]]] = {}
+        self._unique_memo: dict[str, list[dict[str, Any]]] = {}
         self.member_of: dict[str, list[str]] = {}
         for r in self._records("family_members"):
             self.member_of.setdefault(str(r["measure_id"]), []).append(str(r["family_id"]))
@@ -415,6 +420,11 @@ class _ViewBuilder:
         return [{"plan_id": p, "name": self.names.get(p, p)} for p in peers]
 
     def measure_item(self, measure_id: str) -> dict[str, Any] | None:
+        if measure_id not in self._items:
+            self._items[measure_id] = self._measure_item(measure_id)
+        return self._items[measure_id]
+
+    def _measure_item(self, measure_id: str) -> dict[str, Any] | None:
         m = self.measures.get(measure_id)
         if m is None:
             return None
@@ -571,6 +581,11 @@ class _ViewBuilder:
         return rows
 
     def family_rows(self, topic_id: str) -> list[dict[str, Any]]:
+        if topic_id not in self._rows_memo:
+            self._rows_memo[topic_id] = self._family_rows(topic_id)
+        return self._rows_memo[topic_id]
+
+    def _family_rows(self, topic_id: str) -> list[dict[str, Any]]:
         rows: list[dict[str, Any]] = []
         for f in self.families:
             if str(f["topic"]) != topic_id:
@@ -751,6 +766,11 @@ class _ViewBuilder:
         return out
 
     def gap_items(self, plan_id: str) -> list[dict[str, Any]]:
+        if plan_id not in self._gaps_memo:
+            self._gaps_memo[plan_id] = self._gap_items(plan_id)
+        return self._gaps_memo[plan_id]
+
+    def _gap_items(self, plan_id: str) -> list[dict[str, Any]]:
         items = []
         rows = [g for g in self.gaps if str(g["plan_id"]) == plan_id and str(g["topic"]) in self.topic_ids]
         rows.sort(key=lambda g: (plain(g.get("rank")) or 0, -self._peer_count(g), str(g["family_id"])))
@@ -783,6 +803,11 @@ class _ViewBuilder:
         return len(split_ids(value)) or len(split_ids(g.get("peer_plan_ids")))
 
     def unique_items(self, plan_id: str) -> list[dict[str, Any]]:
+        if plan_id not in self._unique_memo:
+            self._unique_memo[plan_id] = self._unique_items(plan_id)
+        return self._unique_memo[plan_id]
+
+    def _unique_items(self, plan_id: str) -> list[dict[str, Any]]:
         items = []
         for u in self.unique:
             if str(u["plan_id"]) != plan_id:

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from pathlib import Path
 
 import pytest
+
+from compare.build import analyse_file
+from compare.model import Alignment, PlanAnalysis
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS_IN = ROOT / "docs_in"
@@ -24,6 +28,29 @@ SEED_FILES = {
 
 def seed_path(gold_name: str) -> Path:
     return DOCS_IN / SEED_FILES[gold_name]
+
+
+def plan_id(gold_name: str) -> str:
+    """The plan id the build gives a seed (its docs_in/ file name without suffix)."""
+    return Path(SEED_FILES[gold_name]).stem
+
+
+@lru_cache(maxsize=1)
+def _seed_plans() -> tuple[PlanAnalysis, ...]:
+    return tuple(analyse_file(DOCS_IN / f, DOCS_IN) for f in sorted(SEED_FILES.values()))
+
+
+def seed_plans() -> list[PlanAnalysis]:
+    """The five seed plans through the real per-document stages, as the build runs them (computed once)."""
+    return list(_seed_plans())
+
+
+@lru_cache(maxsize=1)
+def seed_alignment() -> Alignment:
+    from compare.align import align
+    from compare.catalogue import load_catalogue
+
+    return align(seed_plans(), load_catalogue())
 
 
 def load_jsonl(path: Path) -> list[dict]:

@@ -11,53 +11,22 @@ import random
 import re
 import shutil
 from collections import Counter
-from functools import lru_cache
 from pathlib import Path
 
 import pytest
 
 from compare.align import align, catalogue_matches, match_text
+from compare.build import analyse_file
 from compare.catalogue import TOPIC_IDS, CatalogueError, load_catalogue
-from compare.model import Alignment, PlanAnalysis
+from compare.model import PlanAnalysis
 
-from .conftest import DOCS_IN, SEED_FILES
+from .conftest import DOCS_IN, SEED_FILES, plan_id, seed_alignment, seed_plans
 
 PROPERTY_SPLIT = "land.property-split"
 
 
 def analyse(paths: list[Path], root: Path) -> list[PlanAnalysis]:
-    """The per-document stages, as the build runs them, for the given files."""
-    from compare.ingest import read_document
-    from compare.measures import extract_measures
-    from compare.outline import parse_outline
-    from compare.topics import load_codebook
-
-    codebook = load_codebook()
-    plans = []
-    for path in paths:
-        doc = read_document(path, root)
-        sections = parse_outline(doc)
-        plans.append(PlanAnalysis(doc, sections, extract_measures(doc, sections, codebook)))
-    return plans
-
-
-@lru_cache(maxsize=1)
-def _seed_plans() -> tuple[PlanAnalysis, ...]:
-    return tuple(analyse(sorted(DOCS_IN / f for f in SEED_FILES.values()), DOCS_IN))
-
-
-def seed_plans() -> list[PlanAnalysis]:
-    """The five seed plans of docs_in/ through the real per-document pipeline (computed once)."""
-    return list(_seed_plans())
-
-
-@lru_cache(maxsize=1)
-def seed_alignment() -> Alignment:
-    return align(seed_plans(), load_catalogue())
-
-
-def plan_id(gold_name: str) -> str:
-    return Path(SEED_FILES[gold_name]).stem
+    return [analyse_file(path, root) for path in paths]
 
 
 # ---------------------------------------------------------------- the catalogue

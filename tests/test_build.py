@@ -1,4 +1,4 @@
-"""The user's story of a build: plans in, reports out; regenerate cheaply; bad files named, others compared."""
+"""The user's story of a build: plans in, reports out, cheap regeneration, bad files named."""
 
 from __future__ import annotations
 
@@ -99,7 +99,9 @@ def test_bad_files_are_named_and_the_others_still_compared(plans_dir: Path, tmp_
     assert {r["source_file"] for r in failed_csv} == set(reasons)
 
 
-def test_cli_exit_codes_and_a_bad_plan_catalogue_keeps_the_last_report(plans_dir: Path, tmp_path: Path) -> None:
+def test_cli_exit_codes_and_a_bad_plan_catalogue_keeps_the_last_report(
+    plans_dir: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "reports"
     runner = CliRunner()
     args = ["build", "--input", str(plans_dir), "--output", str(out), "--format", "data", "--jobs", "1"]
@@ -126,10 +128,23 @@ def test_a_build_killed_midway_leaves_the_previous_report_intact(plans_dir: Path
     out = tmp_path / "reports"
     build(_settings(plans_dir, out))
     before = (out / "data" / "documents.csv").read_bytes()
-    (plans_dir / "extra.txt").write_text((plans_dir / sorted(SEED_FILES.values())[2]).read_text() + "\n附加。")
+    (plans_dir / "extra.txt").write_text(
+        (plans_dir / sorted(SEED_FILES.values())[2]).read_text() + "\n附加。"
+    )
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "compare", "build", "--input", str(plans_dir), "--output", str(out), "--jobs", "1"],
+        [
+            sys.executable,
+            "-m",
+            "compare",
+            "build",
+            "--input",
+            str(plans_dir),
+            "--output",
+            str(out),
+            "--jobs",
+            "1",
+        ],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -8,7 +8,8 @@ from compare.gaps import MANDATORY_TOPICS, compare_plans
 from compare.model import Alignment, Comparison, FailedInput, Family, FamilyMember
 from compare.topics import load_codebook
 
-from .test_align import PROPERTY_SPLIT, seed_alignment, seed_plans
+from .conftest import seed_alignment, seed_plans
+from .test_align import PROPERTY_SPLIT
 
 TOPICS = [t.id for t in load_codebook().topics]
 

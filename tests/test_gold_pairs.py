@@ -19,8 +19,7 @@ from compare.align import match_text
 from compare.model import Alignment, Measure, PlanAnalysis
 from compare.reuse import find_reuse
 
-from .conftest import GOLD_DIR, load_jsonl
-from .test_align import plan_id, seed_alignment, seed_plans
+from .conftest import GOLD_DIR, load_jsonl, plan_id, seed_alignment, seed_plans
 
 REVIEW = Path(__file__).resolve().parent / "data" / "family_precision_review.md"
 SAMPLE_SEED = 20241123

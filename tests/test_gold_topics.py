@@ -17,29 +17,19 @@ from pathlib import Path
 
 import pytest
 
-from compare.ingest import read_document
-from compare.measures import extract_measures
+from compare.build import analyse_file
 from compare.model import Document, Measure, Section
-from compare.outline import parse_outline
 from compare.topics import MANDATORY, TOPIC_IDS, aggregate, load_codebook
 
-TESTS = Path(__file__).resolve().parent
-GOLD_DIR = TESTS / "gold"
-DOCS_IN = TESTS.parent / "docs_in"
-
-
-def load_jsonl(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-
+from .conftest import DOCS_IN, GOLD_DIR, load_jsonl
 
 # --- the pipeline ------------------------------------------------------------------------------
 
 
 def pipeline(path: Path) -> tuple[Document, list[Section], list[Measure]]:
-    """Measures of one seed through the real stages: read_document → parse_outline → extract_measures."""
-    doc = read_document(path, path.parent)
-    sections = parse_outline(doc)
-    return doc, sections, extract_measures(doc, sections, load_codebook())
+    """Measures of one seed through the real stages, as the build runs them."""
+    plan = analyse_file(path, path.parent)
+    return plan.document, plan.sections, plan.measures
 
 
 # --- evaluation ----------------------------------------------------------------------------------

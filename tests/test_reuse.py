@@ -10,8 +10,7 @@ from pathlib import Path
 from compare.model import CleanText, Document, Metadata
 from compare.reuse import find_reuse, normalise
 
-from .conftest import DOCS_IN, SEED_FILES
-from .test_align import plan_id, seed_plans
+from .conftest import DOCS_IN, SEED_FILES, plan_id, seed_plans
 
 SPLIT_CLAUSE = "允许对具备土地独立分宗条件的工业物业产权进行分割"
 

@@ -30,7 +30,7 @@ def _setup_logging(verbose: bool, quiet: bool) -> None:
     handler = RichHandler(show_path=False, show_time=verbose, markup=False, rich_tracebacks=verbose)
     logging.basicConfig(level=level, format="%(message)s", handlers=[handler], force=True)
     # Third-party chatter (jieba prints its dictionary loading at DEBUG, fontTools/weasyprint warn a lot).
-    for noisy in ("jieba", "fontTools", "weasyprint", "distributed", "watchdog", "asyncio"):
+    for noisy in ("jieba", "fontTools", "weasyprint", "distributed", "watchdog", "asyncio", "markdown_it"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 

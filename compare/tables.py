@@ -143,7 +143,18 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "family_matrix": ("family_id", "plan_id", "n_measures", "max_bindingness", "measure_ids"),
     "gaps": ("plan_id", "family_id", "topic", "peers_with", "best_peer_measure_id", "rank", "peer_plan_ids"),
     "unique": ("plan_id", "family_id", "measure_ids"),
-    "reuse": ("plan_a", "start_a", "end_a", "plan_b", "start_b", "end_b", "length", "text", "text_b", "reuse_id"),
+    "reuse": (
+        "plan_a",
+        "start_a",
+        "end_a",
+        "plan_b",
+        "start_b",
+        "end_b",
+        "length",
+        "text",
+        "text_b",
+        "reuse_id",
+    ),
     "failed": ("source_file", "reason"),
 }
 

@@ -188,7 +188,10 @@ def child(spec: dict[str, Any]) -> dict[str, Any]:
     for stage, seconds in meter.times.items():
         timings.setdefault(stage, seconds)  # the build's own figure wins; ours fills the gaps
     maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    from compare.cache import code_version
+
     return {
+        "code_version": code_version(),
         "traced": traced,
         "wall": wall,
         "changed": bool(getattr(result, "changed", True)),
@@ -275,7 +278,7 @@ class Bench:
         (extra,) = generate_corpus(source, self.work / "five" / "extra", 1, seed=self.args.seed + 1)
         shutil.copy(extra, inp / extra.name)
         self.measure("add-one", n + 1, inp, out, formats)
-        if self.args.trace_up_to >= n:
+        if self.args.trace:
             inp.joinpath(extra.name).unlink()
             self.measure("cold", n, inp, self.work / "five" / "out-traced", formats, traced=True)
 
@@ -343,11 +346,8 @@ def _table(
         table.add_column(col, justify="left" if col == "scenario" else "right")
     for r in rows:
         values = r[key]
-        cells = [
-            f"{values[s]:.2f}" if key == "timings" else f"{values[s]:.0f}" if s in values else "–"
-            for s in stages
-        ]
-        cells = [c if s in values else "–" for c, s in zip(cells, stages, strict=True)]
+        digits = 2 if key == "timings" else 0
+        cells = [f"{values[s]:.{digits}f}" if s in values else "–" for s in stages]
         table.add_row(r["scenario"], str(r["size"]), *cells, *(r["_extra"][e] for e in extra))
     return table
 
@@ -360,7 +360,8 @@ def _ordered(rows: list[dict[str, Any]], key: str) -> list[str]:
 def print_tables(report: dict[str, Any]) -> None:
     from rich.console import Console
 
-    console = Console()
+    # Wide tables: when writing to a file or a pipe, do not squeeze them into 80 columns.
+    console = Console(width=None if sys.stdout.isatty() else 200)
     timed = [r for r in report["runs"] if "timings" in r and not r.get("traced")]
     traced = [r for r in report["runs"] if r.get("traced") and "timings" in r]
     for r in timed:
@@ -388,6 +389,12 @@ def print_tables(report: dict[str, Any]) -> None:
         r.pop("_extra", None)
         if "error" in r:
             console.print(f"[red]{r['scenario']} N={r['size']} failed:[/]\n{r['error']}")
+    versions = {r["code_version"] for r in report["runs"] if "code_version" in r}
+    if len(versions) > 1:
+        console.print(
+            "[yellow]the package changed while the benchmark ran (code versions "
+            f"{', '.join(sorted(versions))}): cache hits and no-change figures are not meaningful[/]"
+        )
     growth = report.get("growth")
     if growth:
         small, large = growth["between"]
@@ -412,11 +419,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=None, help="worker processes per build (default: cores)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the synthetic corpora")
     parser.add_argument(
+        "--no-trace", dest="trace", action="store_false", help="no tracemalloc run of the five"
+    )
+    parser.add_argument(
         "--trace-up-to",
         type=int,
-        default=50,
+        default=0,
         metavar="N",
-        help="tracemalloc runs of cold builds up to N plans",
+        help="tracemalloc runs of corpora up to N plans too",
     )
     parser.add_argument("--pdf-all", action="store_true", help=f"the PDF also for N > {PDF_MAX_PLANS}")
     parser.add_argument("--no-five", dest="five", action="store_false", help="skip the five-plan scenarios")
@@ -467,6 +477,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "options": {
             "sizes": list(sizes),
             "jobs": args.jobs,
+            "trace": args.trace,
             "trace_up_to": args.trace_up_to,
             "seed": args.seed,
         },

@@ -188,27 +188,21 @@ class ConfigError(DataError):
 
 def build(settings: Settings, progress: Callable[[str, int, int], None] | None = None) -> BuildResult:
     """Build the reports from ``settings.input_dir`` into ``settings.output_dir``."""
-    from compare.align import align
-    from compare.cache import AnalysisCache, code_version
-    from compare.catalogue import load_catalogue
-    from compare.gaps import compare_plans
     from compare.lock import build_lock
-    from compare.publish import current_manifest, open_release
-    from compare.tables import comparison_tables
+    from compare.publish import current_manifest
 
     timer = Timer()
-    codebook = _codebook()  # a bad codebook or catalogue refuses the build before anything is written
-    catalogue = load_catalogue()
     names = load_plan_catalogue(settings.input_dir)
-    versions = {"code": code_version(), "codebook": codebook.version, "catalogue": catalogue.version}
+    versions = analysis_versions()
     settings.output_dir.mkdir(parents=True, exist_ok=True)
 
     with build_lock(settings.output_dir, wait=True):
         files, failed = discover(settings.input_dir)
         options = _options_key(settings, names)
-        build_id = _build_id(files, versions, options)
+        build_id = _build_id(files, {**versions, "templates": templates_version()}, options)
         published = current_manifest(settings.output_dir)
         if published and published.get("build_id") == build_id:
+            # Checked before any heavy import: a no-change rebuild costs file hashes only.
             log.info("nothing changed since build %s: no analysis, nothing rewritten", build_id)
             return BuildResult(
                 build_id,
@@ -217,6 +211,15 @@ def build(settings: Settings, progress: Callable[[str, int, int], None] | None =
                 failed=[FailedInput(**f) for f in published.get("failed", [])],
             )
 
+        from compare.align import align
+        from compare.cache import AnalysisCache
+        from compare.catalogue import load_catalogue
+        from compare.gaps import compare_plans
+        from compare.publish import open_release
+        from compare.tables import comparison_tables
+
+        codebook = _codebook()  # a bad codebook or catalogue refuses the build before anything is written
+        catalogue = load_catalogue()
         with AnalysisCache(settings.cache_path / "analysis.sqlite", versions) as cache:
             plans, failed_docs, hits = analyse_all(files, settings, cache, timer, progress)
             cache.prune({f.sha256 for f in files})
@@ -412,6 +415,34 @@ def apply_names(plans: list[PlanAnalysis], names: dict[str, dict[str, Any]]) -> 
     return sorted(
         plans, key=lambda p: (order.get(p.document.source_file, len(order)), p.document.source_file)
     )
+
+
+def analysis_versions() -> dict[str, str]:
+    """What per-plan results depend on besides the file: the code and its data files."""
+    from compare.cache import code_version
+    from compare.catalogue import DEFAULT_CATALOGUE
+    from compare.topics.codebook import CODEBOOK_PATH
+
+    return {
+        "code": code_version(),
+        "codebook": _file_digest(CODEBOOK_PATH),
+        "catalogue": _file_digest(DEFAULT_CATALOGUE),
+    }
+
+
+def templates_version() -> str:
+    """Hash of templates/ (layout changes re-render, but never re-analyse)."""
+    from compare.config import TEMPLATES_DIR
+
+    h = hashlib.sha256()
+    for path in sorted(TEMPLATES_DIR.rglob("*")):
+        if path.is_file():
+            h.update(path.relative_to(TEMPLATES_DIR).as_posix().encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def _file_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
 
 
 def _options_key(settings: Settings, names: dict[str, dict[str, Any]]) -> dict[str, Any]:

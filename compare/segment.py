@@ -22,7 +22,7 @@ from compare.config import DATA_DIR
 USER_DICT = DATA_DIR / "userdict.txt"
 
 _LOCK = threading.Lock()
-_TOKENIZERS: dict[bool, Any] = {}  # with / without the policy-term user dictionary
+_TOKENIZER: Any = None  # one per process: loading jieba's dictionary costs about a second
 
 
 def cache_dir() -> Path:
@@ -34,24 +34,22 @@ def cache_dir() -> Path:
     return path
 
 
-def _tokenizer(policy_terms: bool = True) -> Any:
-    """The process-wide jieba tokenizer (with or without the user dictionary), built on first use."""
-    tok = _TOKENIZERS.get(policy_terms)
-    if tok is not None:
-        return tok
-    with _LOCK:
-        if policy_terms not in _TOKENIZERS:
-            import jieba  # the only import of jieba in the project
+def _tokenizer() -> Any:
+    """The process-wide jieba tokenizer with the policy-term user dictionary, built on first use."""
+    global _TOKENIZER
+    if _TOKENIZER is None:
+        with _LOCK:
+            if _TOKENIZER is None:
+                import jieba  # the only import of jieba in the project
 
-            jieba.setLogLevel(logging.WARNING)
-            logging.getLogger("jieba").setLevel(logging.WARNING)
-            new = jieba.Tokenizer()
-            new.tmp_dir = str(cache_dir())
-            new.initialize()
-            if policy_terms:
+                jieba.setLogLevel(logging.WARNING)
+                logging.getLogger("jieba").setLevel(logging.WARNING)
+                new = jieba.Tokenizer()
+                new.tmp_dir = str(cache_dir())
+                new.initialize()
                 new.load_userdict(io.StringIO("\n".join(user_terms())))
-            _TOKENIZERS[policy_terms] = new
-    return _TOKENIZERS[policy_terms]
+                _TOKENIZER = new
+    return _TOKENIZER
 
 
 def user_terms(path: Path = USER_DICT) -> list[str]:
@@ -62,13 +60,12 @@ def user_terms(path: Path = USER_DICT) -> list[str]:
     return [line for line in lines if line and not line.startswith("#")]
 
 
-def tokenize(text: str, *, policy_terms: bool = True, hmm: bool = True) -> list[str]:
+def tokenize(text: str, *, hmm: bool = True) -> list[str]:
     """Word tokens of ``text`` (whitespace dropped); policy terms of the user dictionary stay whole.
 
-    ``policy_terms=False`` uses jieba's own dictionary only; ``hmm=False`` finds no new words
-    (what a check for a word cut by a line break wants).
+    ``hmm=False`` finds no new words (what a check for a word cut by a line break wants).
     """
-    return [t for t in _tokenizer(policy_terms).lcut(text, HMM=hmm) if t.strip()]
+    return [t for t in _tokenizer().lcut(text, HMM=hmm) if t.strip()]
 
 
 @lru_cache(maxsize=4096)

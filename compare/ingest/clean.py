@@ -161,13 +161,13 @@ def _visible(ln: _Line, raw: str) -> str:
 def _cuts_word(left: str, right: str) -> bool:
     """True if the break between ``left`` and ``right`` falls inside a word.
 
-    jieba's own dictionary, no new-word guessing: a policy term must not glue two real lines.
+    No new-word guessing (HMM off): only dictionary words, policy terms included, join two lines.
     """
     from compare.segment import tokenize
 
     a, b = "".join(left[-8:].split()), "".join(right[:8].split())
     pos, acc = len(a), 0
-    for tok in tokenize(a + b, policy_terms=False, hmm=False):
+    for tok in tokenize(a + b, hmm=False):
         if acc < pos < acc + len(tok):
             return True
         acc += len(tok)

@@ -74,17 +74,11 @@ def analyse_file(path: Path, root: Path) -> PlanAnalysis:
     return _analyse_one((str(path), str(root)))[0]
 
 
-_CODEBOOK: Any = None
-
-
 def _codebook() -> Any:
-    """The codebook, loaded once per process (workers included)."""
-    global _CODEBOOK
-    if _CODEBOOK is None:
-        from compare.topics import load_codebook
+    """The codebook (load_codebook caches it per file content, so this is cheap per document)."""
+    from compare.topics import load_codebook
 
-        _CODEBOOK = load_codebook()
-    return _CODEBOOK
+    return load_codebook()
 
 
 def relabel(analysis: PlanAnalysis, plan_id: str, source_file: str) -> PlanAnalysis:

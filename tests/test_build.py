@@ -162,3 +162,89 @@ def test_a_build_killed_midway_leaves_the_previous_report_intact(plans_dir: Path
     # and the next build recovers
     result = build(_settings(plans_dir, out))
     assert result.changed and len(result.plans) == 6  # extra.txt is no duplicate: it has an added line
+
+
+def _encrypted_pdf(path: Path) -> None:
+    from pypdf import PdfWriter
+
+    w = PdfWriter()
+    w.add_blank_page(width=200, height=200)
+    w.encrypt("secret", algorithm="AES-128")
+    with path.open("wb") as fh:
+        w.write(fh)
+
+
+def _blank_pdf(path: Path) -> None:
+    from pypdf import PdfWriter
+
+    w = PdfWriter()
+    w.add_blank_page(width=200, height=200)
+    with path.open("wb") as fh:
+        w.write(fh)
+
+
+def _zip_bomb_docx(path: Path) -> None:
+    import zipfile
+
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("word/document.xml", "0" * (300 * 1024 * 1024))
+
+
+@pytest.mark.slow
+def test_every_kind_of_bad_input_is_named_and_the_plans_are_still_compared(
+    plans_dir: Path, tmp_path: Path, corpus_paths: list[Path]
+) -> None:
+    """The bad-input list of the robustness issue, all in one docs_in/ next to the five good plans."""
+    d = plans_dir
+    (d / "empty.txt").write_bytes(b"")
+    (d / "binary junk.txt").write_bytes(bytes(range(256)) * 64)
+    (d / "latin1.txt").write_bytes(("Éléments de la politique économique " * 40).encode("latin-1"))
+    seed = (d / sorted(SEED_FILES.values())[0]).read_text(encoding="utf-8")
+    (d / "duplicate in GB18030.txt").write_bytes(seed.encode("gb18030"))  # same plan, other encoding
+    (d / "huge.txt").write_text(seed * (20_000_000 // len(seed.encode()) + 1), encoding="utf-8")
+    (d / "not a zip.docx").write_bytes(b"this is no word document")
+    _zip_bomb_docx(d / "bomb.docx")
+    _encrypted_pdf(d / "encrypted.pdf")
+    _blank_pdf(d / "scanned.pdf")
+    # files that are fine and must be compared, whatever their name or shape:
+    no_outline = next(p for p in corpus_paths if "boao" in p.name)  # a 决定 with no numbered outline
+    shutil.copy(no_outline, d / "博鳌 先行区 决定.txt")
+    (d / "hostile page.html").write_text(
+        "<html><head><script>document.title='pwned'</script></head><body>"
+        "<iframe src='file:///etc/passwd'></iframe><img src='http://example.invalid/x.png'>"
+        "<img src='file:///etc/hostname'><nav>首页 | 新闻</nav>"
+        + "".join(f"<p>{line}</p>" for line in corpus_paths[0].read_text(encoding="utf-8").splitlines())
+        + "<script>alert('x')</script></body></html>",
+        encoding="utf-8",
+    )
+    outside = tmp_path / "outside.txt"
+    outside.write_text(seed, encoding="utf-8")
+    (d / "link-to-outside.txt").symlink_to(outside)
+
+    out = tmp_path / "reports"
+    result = build(Settings(input_dir=d, output_dir=out, formats=("data", "html")))
+    reasons = {f.source_file: f.reason for f in result.failed}
+    expected_failed = {
+        "empty.txt": "empty",
+        "binary junk.txt": "binary",
+        "latin1.txt": "encoding",
+        "duplicate in GB18030.txt": "duplicate",
+        "huge.txt": "too long",
+        "not a zip.docx": "zip",
+        "bomb.docx": "zip bomb",
+        "encrypted.pdf": "encrypted",
+        "scanned.pdf": "text layer",
+        "link-to-outside.txt": "outside",
+    }
+    assert set(reasons) == set(expected_failed), reasons
+    for name, word in expected_failed.items():
+        assert word in reasons[name].lower(), (name, reasons[name])
+    assert result.exit_code == 1
+    assert len(result.plans) == 7  # the five seeds, the no-outline decision and the hostile html page
+    assert any("no recognisable outline" in w for w in result.warnings)
+    listed = {r["source_file"] for r in _read_csv(out / "data" / "failed.csv")}
+    assert listed == set(expected_failed)
+    site = "".join(p.read_text(encoding="utf-8") for p in (out / "site").rglob("*.html"))
+    assert "pwned" not in site and "alert('x')" not in site and "/etc/passwd" not in site
+    assert all(name in site for name in ("binary junk.txt", "scanned.pdf"))  # the report lists them

@@ -13,7 +13,8 @@ import warnings
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from compare.ingest.clean import clean_text
-from compare.ingest.errors import IngestError, UnreadableFile
+from compare.ingest.errors import IngestError, TooLarge, UnreadableFile
+from compare.ingest.patterns import noise_data
 from compare.ingest.readers import RawText, read_raw
 from compare.model import CleanText, Document, Metadata, NoiseSpan
 
@@ -66,6 +67,12 @@ def read_document(path: Path, root: Path) -> Document:
     except OSError as e:
         raise UnreadableFile(rel, f"the file cannot be read: {e.strerror or e}") from e
 
+    limit = noise_data().limits.max_plan_chars
+    if len(raw.text) > limit:
+        # Readable, but no plan is this long: comparing it would swamp every report (and the build).
+        raise TooLarge(
+            rel, f"{len(raw.text):,} characters: too long for one plan (limit {limit:,}, max_plan_chars)"
+        )
     clean, noise = clean_text(raw.text)
     notes = list(raw.warnings)
     metadata, display_name = _describe(raw.text, clean, noise, fallback=path.stem, notes=notes)

@@ -27,6 +27,7 @@ class NoiseDataError(DataError):
 @dataclass(frozen=True)
 class Limits:
     max_file_bytes: int
+    max_plan_chars: int
     docx_max_uncompressed_bytes: int
     docx_max_ratio: float
     pdf_min_text_chars: int
@@ -167,6 +168,7 @@ def _parse(doc: Any) -> NoiseData:
     lim = _get(doc, "limits", "")
     limits = Limits(
         max_file_bytes=int(_num(lim, "max_file_mb", "limits") * 1024 * 1024),
+        max_plan_chars=int(_num(lim, "max_plan_chars", "limits")),
         docx_max_uncompressed_bytes=int(_num(lim, "docx_max_uncompressed_mb", "limits") * 1024 * 1024),
         docx_max_ratio=_num(lim, "docx_max_ratio", "limits"),
         pdf_min_text_chars=int(_num(lim, "pdf_min_text_chars", "limits")),

@@ -190,7 +190,7 @@ def build(settings: Settings, progress: Callable[[str, int, int], None] | None =
     versions = analysis_versions()
     settings.output_dir.mkdir(parents=True, exist_ok=True)
 
-    with build_lock(settings.output_dir, wait=True):
+    with build_lock(settings.output_dir, wait=settings.wait):
         files, failed = discover(settings.input_dir)
         options = _options_key(settings, names)
         build_id = _build_id(files, {**versions, "templates": templates_version()}, options)

@@ -124,6 +124,11 @@ def _common_build_options(f: Any) -> Any:
             help="Cache directory (default: <output>/.cache).",
         ),
         click.option(
+            "--wait",
+            is_flag=True,
+            help="If another build is running on the same output, wait for it instead of stopping.",
+        ),
+        click.option(
             "--progress/--no-progress",
             default=None,
             help="Progress bars (default: on a terminal, off in CI).",
@@ -148,7 +153,9 @@ def _settings(**kw: Any) -> Settings:
         min_peers=kw["min_peers"],
         jobs=kw["jobs"],
         scheduler=kw["scheduler"],
+        wait=kw["wait"],
         verbose=kw["verbose"],
+        quiet=kw["quiet"],
         progress=kw["progress"],
     )
 
@@ -198,6 +205,7 @@ def watch(debounce: float, polling: bool, **kw: Any) -> None:
     from compare.watch import watch as watch_dir
 
     settings = _settings(**kw)
+    settings.wait = True  # a watcher queues behind a scheduled build rather than skipping a change
     run_build(settings)
     log.info("watching %s (Ctrl-C to stop)", settings.input_dir)
     with contextlib.suppress(KeyboardInterrupt):

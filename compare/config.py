@@ -27,7 +27,9 @@ class Settings:
     min_peers: int = 2  # a gap: a family at least this many peers have
     jobs: int | None = None  # local worker processes; None = number of cores
     scheduler: str | None = None  # Dask scheduler address, e.g. tcp://host:8786
+    wait: bool = False  # another build holds the lock: wait for it (True) or stop with a message
     verbose: bool = False
+    quiet: bool = False
     progress: bool | None = None  # None = only on a TTY
     extra: dict[str, str] = field(default_factory=dict)
 

@@ -44,6 +44,10 @@ def progress_reporter(enabled: bool) -> Iterator[Callable[[str, int, int], None]
 def print_summary(result: BuildResult, settings: Settings) -> None:
     """Plans read, measures, families, gaps, outputs written, time per stage, files not used."""
     out = settings.output_dir
+    if settings.quiet:  # only what went wrong
+        for f in result.failed:
+            console.print(f"[red]not used[/] {f.source_file}: {f.reason}")
+        return
     if not result.changed:
         console.print(
             f"[green]Nothing changed[/] since build {result.build_id}: reports in {out}/ kept as they are."

@@ -248,3 +248,15 @@ def test_every_kind_of_bad_input_is_named_and_the_plans_are_still_compared(
     site = "".join(p.read_text(encoding="utf-8") for p in (out / "site").rglob("*.html"))
     assert "pwned" not in site and "alert('x')" not in site and "/etc/passwd" not in site
     assert all(name in site for name in ("binary junk.txt", "scanned.pdf"))  # the report lists them
+
+
+def test_a_second_build_on_the_same_output_stops_with_a_clear_message(plans_dir: Path, tmp_path: Path) -> None:
+    from compare.lock import build_lock
+
+    out = tmp_path / "reports"
+    args = ["build", "--input", str(plans_dir), "--output", str(out), "--format", "data"]
+    with build_lock(out):  # a scheduled build is running
+        second = CliRunner().invoke(cli, args)
+    assert second.exit_code == 2
+    assert "another build is running" in second.output
+    assert not (out / "current").exists()

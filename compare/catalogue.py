@@ -39,25 +39,10 @@ import yaml
 
 from compare.config import DATA_DIR
 from compare.errors import DataError
+from compare.model import TOPIC_IDS
 
 DEFAULT_CATALOGUE = DATA_DIR / "families.yaml"
 
-# The fixed contract of /work/shared/topics.md (reports, exports and tests use these ids).
-TOPIC_IDS: tuple[str, ...] = (
-    "delegation",
-    "admin_reform",
-    "talent",
-    "land",
-    "finance",
-    "fiscal_tax",
-    "investment",
-    "opening",
-    "innovation",
-    "industry",
-    "planning",
-    "green_safety",
-    "governance",
-)
 
 _ID_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9][a-z0-9-]*)+$")
 _FAMILY_KEYS = {"id", "topic", "name", "gloss", "synonyms", "patterns", "negative", "in_lists"}

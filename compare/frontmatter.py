@@ -11,7 +11,6 @@ Functions named ``is_*`` take the MATCH text of a line (simplified, half-width);
 
 from __future__ import annotations
 
-import bisect
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -112,30 +111,6 @@ def rules() -> Rules:
             for i, p in enumerate(get_str_list(DATA_FILE, "parts.tail_lines", d.get("tail_lines")))
         ),
     )
-
-
-class RawMap:
-    """Raw spans of many clean spans: ``CleanText.raw_span`` with its run index built once."""
-
-    def __init__(self, clean: CleanText) -> None:
-        self.clean = clean
-        self.starts = [r[0] for r in clean.runs]
-
-    def to_raw(self, clean_index: int) -> int:
-        runs = self.clean.runs
-        if not runs:
-            return 0
-        if clean_index >= len(self.clean.text):
-            _, r0, n = runs[-1]
-            return r0 + n
-        c0, r0, _ = runs[max(bisect.bisect_right(self.starts, clean_index) - 1, 0)]
-        return r0 + (clean_index - c0)
-
-    def raw_span(self, clean_start: int, clean_end: int) -> tuple[int, int]:
-        if clean_end <= clean_start:
-            r = self.to_raw(clean_start)
-            return r, r
-        return self.to_raw(clean_start), self.to_raw(clean_end - 1) + 1
 
 
 def split_lines(clean: CleanText) -> list[Line]:

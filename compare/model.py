@@ -27,6 +27,25 @@ Kind = Literal["measure", "context"]
 Bindingness = Literal["mandatory", "directive", "supportive", "exploratory"]
 Instrument = Literal["supply", "environment", "demand"]
 
+# The 13 topic ids of the codebook contract (shared/topics.md): reports, exports and tests use them.
+TOPIC_IDS: tuple[str, ...] = (
+    "delegation",
+    "admin_reform",
+    "talent",
+    "land",
+    "finance",
+    "fiscal_tax",
+    "investment",
+    "opening",
+    "innovation",
+    "industry",
+    "planning",
+    "green_safety",
+    "governance",
+)
+MANDATORY_TOPICS: tuple[str, ...] = ("delegation", "talent", "land", "finance")  # always shown
+UNCLASSIFIED = "unclassified"
+
 # Strongest first; used to order and compare bindingness levels.
 BINDINGNESS_ORDER: tuple[Bindingness, ...] = ("mandatory", "directive", "supportive", "exploratory")
 

@@ -34,7 +34,6 @@ from functools import lru_cache
 from compare.datafiles import DataFileError, get_int, get_str_list, section
 from compare.frontmatter import (
     Line,
-    RawMap,
     date_line,
     doc_number_line,
     ends_with_doc_kind,
@@ -380,7 +379,7 @@ def parse_outline(doc: Document) -> list[Section]:
     lay = layout(clean)
     parts, lines = lay.parts, lay.lines
     n_clean = len(clean.text)
-    raw_map = RawMap(clean)
+    raw_map = clean  # CleanText maps spans in O(log n)
     sections: list[Section] = []
     for k, part in enumerate(parts):
         cs = 0 if k == 0 else lines[part.first].start

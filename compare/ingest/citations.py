@@ -11,7 +11,7 @@ import re
 from functools import lru_cache
 
 from compare.datafiles import alternation, get_str_list, section
-from compare.frontmatter import RawMap, find_doc_numbers
+from compare.frontmatter import find_doc_numbers
 from compare.ingest.normalize import match_text
 from compare.model import CitedDocument, CleanText
 
@@ -43,7 +43,7 @@ def find_citations(clean: CleanText, exclude_titles: tuple[str, ...] = ()) -> li
         if _ALIAS_BEFORE.search(text[max(0, m.start() - 6) : m.start()])
     }
     found: dict[str, CitedDocument] = {}
-    raw_map = RawMap(clean)
+    raw_map = clean  # CleanText maps spans in O(log n)
     for m in _TITLE.finditer(text):
         title = re.sub(r"[ \t\u3000\xa0]+", " ", re.sub(r"\s*\n\s*", "", m.group("title"))).strip()
         key = _key(title)

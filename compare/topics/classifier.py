@@ -27,8 +27,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from compare.model import TopicTag
-from compare.topics.codebook import UNCLASSIFIED, Codebook, Cue, TopicDef, normalise
+from compare.model import UNCLASSIFIED, TopicTag
+from compare.topics.codebook import Codebook, Cue, TopicDef, normalise
 
 _BLANK = "\u3000"  # neutral spans are blanked with a character no cue contains
 

@@ -18,28 +18,12 @@ from typing import Any
 import yaml
 
 from compare.errors import DataError
+from compare.model import MANDATORY_TOPICS, TOPIC_IDS
 from compare.segment import normalise_chars
 
 CODEBOOK_PATH = Path(__file__).resolve().parent / "codebook.yaml"
 
-# The 13 ids of the topic contract (shared/topics.md); reports and tests rely on them.
-TOPIC_IDS: tuple[str, ...] = (
-    "delegation",
-    "admin_reform",
-    "talent",
-    "land",
-    "finance",
-    "fiscal_tax",
-    "investment",
-    "opening",
-    "innovation",
-    "industry",
-    "planning",
-    "green_safety",
-    "governance",
-)
-MANDATORY: tuple[str, ...] = ("delegation", "talent", "land", "finance")
-UNCLASSIFIED = "unclassified"
+MANDATORY = MANDATORY_TOPICS
 
 _MACRO_RE = re.compile(r"\{([A-Z][A-Z_]*)\}")
 

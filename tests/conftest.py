@@ -11,19 +11,9 @@ import pytest
 from compare.build import analyse_file
 from compare.model import Alignment, PlanAnalysis
 
-ROOT = Path(__file__).resolve().parent.parent
-DOCS_IN = ROOT / "docs_in"
-GOLD_DIR = Path(__file__).resolve().parent / "gold"
-CORPUS_DIR = Path(__file__).resolve().parent / "data" / "corpus"
+from .seeds import CORPUS_DIR, DOCS_IN, GOLD_DIR, ROOT, SEED_FILES
 
-# Gold files name the seeds as published in shared/seeds; docs_in/ holds them under readable names.
-SEED_FILES = {
-    "000_0ab2cbae05243f0f.txt": "2021-yunnan-ftz-linked-etdz-plan.txt",
-    "001_5b7ad4bae4d750b9.txt": "2019-lincang-hightech-zone-opinions.txt",
-    "002_06345e5d4fc3fac7.txt": "2021-kunming-development-zones-opinions.txt",
-    "003_2777ea43c985abc2.txt": "2023-nantong-etdz-innovation-plan.txt",
-    "004_1dfda3257b40adf7.txt": "2021-chongqing-ftz-linked-zones-plan.txt",
-}
+__all__ = ["CORPUS_DIR", "DOCS_IN", "GOLD_DIR", "ROOT", "SEED_FILES"]
 
 
 def seed_path(gold_name: str) -> Path:

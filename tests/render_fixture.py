@@ -59,21 +59,17 @@ from compare.model import (
     Target,
     TopicTag,
 )
-
-ROOT = Path(__file__).resolve().parent.parent
-DOCS_IN = ROOT / "docs_in"
-GOLD_DIR = Path(__file__).resolve().parent / "gold"
-
-# Same mapping as tests/conftest.py (kept here so this module imports without pytest).
-SEED_FILES = {
-    "000_0ab2cbae05243f0f.txt": "2021-yunnan-ftz-linked-etdz-plan.txt",
-    "001_5b7ad4bae4d750b9.txt": "2019-lincang-hightech-zone-opinions.txt",
-    "002_06345e5d4fc3fac7.txt": "2021-kunming-development-zones-opinions.txt",
-    "003_2777ea43c985abc2.txt": "2023-nantong-etdz-innovation-plan.txt",
-    "004_1dfda3257b40adf7.txt": "2021-chongqing-ftz-linked-zones-plan.txt",
-}
+from compare.render.view import BuildInfo
+from tests.seeds import DOCS_IN, GOLD_DIR, SEED_FILES
 
 MIN_PEERS = 2
+# A fixed build stamp for render tests (reproducible output).
+FIXTURE_BUILD = BuildInfo(
+    build_id="test-build-1",
+    created="2024-05-01T08:00:00Z",
+    inputs={"a.txt": "ab" * 32},
+    versions={"code": "1"},
+)
 FIXTURE_SOURCE = "unbuilt"
 FALLBACK_REASON = ""  # why the real pipeline was not used, when it was not
 

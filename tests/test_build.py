@@ -250,7 +250,9 @@ def test_every_kind_of_bad_input_is_named_and_the_plans_are_still_compared(
     assert all(name in site for name in ("binary junk.txt", "scanned.pdf"))  # the report lists them
 
 
-def test_a_second_build_on_the_same_output_stops_with_a_clear_message(plans_dir: Path, tmp_path: Path) -> None:
+def test_a_second_build_on_the_same_output_stops_with_a_clear_message(
+    plans_dir: Path, tmp_path: Path
+) -> None:
     from compare.lock import build_lock
 
     out = tmp_path / "reports"

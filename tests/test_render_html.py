@@ -18,12 +18,12 @@ import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 
+from compare.model import MANDATORY_TOPICS as MANDATORY
 from compare.model import Comparison, FamilyMember
 from compare.render.html import write_site
 from compare.render.i18n import CatalogueError, read_catalogue, untranslated
 from compare.render.jinja import environment, render_markdown
 from compare.render.view import (
-    BuildInfo,
     ReportSettingsError,
     build_view,
     excerpt,
@@ -31,15 +31,9 @@ from compare.render.view import (
     load_report_settings,
 )
 from compare.tables import comparison_tables
-from tests.render_fixture import build_fixture_comparison, fixture_topic_names
+from tests.render_fixture import FIXTURE_BUILD, build_fixture_comparison, fixture_topic_names
 
-BUILD = BuildInfo(
-    build_id="test-build-1",
-    created="2024-05-01T08:00:00Z",
-    inputs={"a.txt": "ab" * 32},
-    versions={"code": "1"},
-)
-MANDATORY = ("delegation", "talent", "land", "finance")
+BUILD = FIXTURE_BUILD
 SCRIPT = "<script>alert(1)</script>"
 
 

@@ -17,6 +17,7 @@ import pytest
 from pypdf import PdfReader
 
 from compare.config import TEMPLATES_DIR
+from compare.model import MANDATORY_TOPICS as MANDATORY
 from compare.render.html import write_site
 from compare.render.pdf import (
     BRIEFING_CSS,
@@ -26,17 +27,11 @@ from compare.render.pdf import (
     render_briefing_html,
     write_briefing,
 )
-from compare.render.view import BuildInfo, build_view
+from compare.render.view import build_view
 from compare.tables import comparison_tables
-from tests.render_fixture import build_fixture_comparison, fixture_topic_names
+from tests.render_fixture import FIXTURE_BUILD, build_fixture_comparison, fixture_topic_names
 
-BUILD = BuildInfo(
-    build_id="test-build-1",
-    created="2024-05-01T08:00:00Z",
-    inputs={"a.txt": "ab" * 32},
-    versions={"code": "1"},
-)
-MANDATORY = ("delegation", "talent", "land", "finance")
+BUILD = FIXTURE_BUILD
 # The tests render the mandatory topics only (about a third of the full briefing, to keep this file
 # fast); the layout code paths are the same for every topic.
 TOPICS = MANDATORY

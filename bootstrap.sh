@@ -12,11 +12,14 @@ session="${1:-tests}"
 shift || true
 
 need=()
-have_lib() { ldconfig -p 2>/dev/null | grep -q "$1"; }
+# Listings are captured first: `cmd | grep -q` fails under pipefail when grep exits early (SIGPIPE).
+libs=$(ldconfig -p 2>/dev/null || true)
+fonts=$(fc-list : family 2>/dev/null || true)
+have_lib() { grep -q "$1" <<<"$libs"; }
 have_lib 'libpango-1.0.so' || need+=(libpango-1.0-0)
 have_lib 'libpangoft2-1.0.so' || need+=(libpangoft2-1.0-0)
 have_lib 'libharfbuzz-subset.so' || need+=(libharfbuzz-subset0)
-{ command -v fc-list >/dev/null && fc-list 2>/dev/null | grep -q 'Noto Sans CJK'; } || need+=(fonts-noto-cjk fontconfig)
+grep -q 'Noto Sans CJK' <<<"$fonts" || need+=(fonts-noto-cjk fontconfig)
 if [ "$session" = tests ]; then
   command -v chromium >/dev/null || need+=(chromium)
   command -v pdftoppm >/dev/null || need+=(poppler-utils)

@@ -90,21 +90,22 @@ def align(
 ) -> Alignment:
     """Families (catalogue, then proposed) over all plans' measures, and verbatim reuse between plans."""
     settings = settings or default_settings()
-    order = {f.id: i for i, f in enumerate(catalogue.families)}
     members: dict[str, list[FamilyMember]] = {}
     untaken: list[Candidate] = []
     for plan in plans:
+        found = plan.catalogue_members
+        if found is None:
+            found = match_plan(plan, catalogue, settings)
+        for fm in found:
+            members.setdefault(fm.family_id, []).append(fm)
+        taken = {fm.measure_id for fm in found}
         for m in plan.measures:
-            if m.kind != "measure":
-                continue
-            text = match_text(plan, m, settings.matching)
-            found = catalogue_matches(text, catalogue, m, order, settings.matching)
-            for cm in found:
-                members.setdefault(cm.family.id, []).append(
-                    FamilyMember(cm.family.id, m.plan_id, m.measure_id, 1.0, cm.evidence)
+            if m.kind == "measure" and m.measure_id not in taken:
+                untaken.append(
+                    Candidate(
+                        m.plan_id, m.measure_id, m.primary_topic, match_text(plan, m, settings.matching)
+                    )
                 )
-            if not found:
-                untaken.append(Candidate(m.plan_id, m.measure_id, m.primary_topic, text))
     families = [
         # members by plan id, then in document order: the same whatever order the plans came in
         Family(f.id, f.topic, f.name, f.gloss, "catalogue", sorted(members[f.id], key=lambda m: m.plan_id))
@@ -118,6 +119,22 @@ def align(
     if settings.detect_reuse:
         reuse = find_reuse([p.document for p in plans], settings.reuse.min_length, settings.reuse)
     return Alignment(families=families, reuse=reuse)
+
+
+def match_plan(
+    plan: PlanAnalysis, catalogue: Catalogue, settings: AlignSettings | None = None
+) -> list[FamilyMember]:
+    """The plan's measures (never context) that catalogue families recognise: a per-plan result."""
+    settings = settings or default_settings()
+    order = {f.id: i for i, f in enumerate(catalogue.families)}
+    out: list[FamilyMember] = []
+    for m in plan.measures:
+        if m.kind != "measure":
+            continue
+        text = match_text(plan, m, settings.matching)
+        for cm in catalogue_matches(text, catalogue, m, order, settings.matching):
+            out.append(FamilyMember(cm.family.id, m.plan_id, m.measure_id, 1.0, cm.evidence))
+    return out
 
 
 def _family_order(f: Family) -> tuple[int, int, int, str]:

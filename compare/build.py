@@ -101,7 +101,13 @@ def relabel(analysis: PlanAnalysis, plan_id: str, source_file: str) -> PlanAnaly
         )
         for m in analysis.measures
     ]
-    return PlanAnalysis(document=doc, sections=sections, measures=measures)
+    members = None
+    if analysis.catalogue_members is not None:
+        members = [
+            replace(fm, plan_id=plan_id, measure_id=new_id(fm.measure_id) or "")
+            for fm in analysis.catalogue_members
+        ]
+    return PlanAnalysis(document=doc, sections=sections, measures=measures, catalogue_members=members)
 
 
 # --------------------------------------------------------------------------- inputs
@@ -353,6 +359,8 @@ def analyse_all(
 
 def _analyse_one(args: tuple[str, str]) -> tuple[PlanAnalysis, dict[str, float]]:
     """Executor entry point (module level so it pickles): the analysis and its stage times."""
+    from compare.align import match_plan
+    from compare.catalogue import load_catalogue
     from compare.ingest import read_document
     from compare.measures import extract_measures
     from compare.outline import outline_warnings, parse_outline
@@ -367,8 +375,11 @@ def _analyse_one(args: tuple[str, str]) -> tuple[PlanAnalysis, dict[str, float]]
     t2 = time.perf_counter()
     measures = extract_measures(doc, sections, _codebook())
     t3 = time.perf_counter()
-    times.update(ingest=t1 - t0, outline=t2 - t1, measures=t3 - t2)
-    return PlanAnalysis(document=doc, sections=sections, measures=measures), times
+    plan = PlanAnalysis(document=doc, sections=sections, measures=measures)
+    plan.catalogue_members = match_plan(plan, load_catalogue())
+    t4 = time.perf_counter()
+    times.update(ingest=t1 - t0, outline=t2 - t1, measures=t3 - t2, families=t4 - t3)
+    return plan, times
 
 
 def drop_duplicates(plans: list[PlanAnalysis]) -> tuple[list[PlanAnalysis], list[FailedInput]]:

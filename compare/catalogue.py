@@ -260,8 +260,21 @@ def load_catalogue(path: Path | None = None) -> Catalogue:
     id, a duplicate or malformed family id, a missing name, or a pattern that is not a valid regex.
     """
     path = Path(path) if path is not None else DEFAULT_CATALOGUE
+    try:
+        version = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError as exc:
+        raise CatalogueError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    cached = _LOADED.get((str(path), version))
+    if cached is None:  # parsed once per file content: the per-plan stage calls this for every plan
+        cached = _LOADED[(str(path), version)] = _parse_catalogue(path, version)
+    return cached
+
+
+_LOADED: dict[tuple[str, str], Catalogue] = {}
+
+
+def _parse_catalogue(path: Path, version: str) -> Catalogue:
     data = read_yaml(path, CatalogueError)
-    version = hashlib.sha256(path.read_bytes()).hexdigest()
     if not isinstance(data, dict) or not isinstance(data.get("families"), list):
         raise CatalogueError(f"{path}:{line_of(data, 1)}: expected a mapping with a 'families' list")
     families: list[FamilySpec] = []

@@ -219,6 +219,9 @@ class PlanAnalysis:
     document: Document
     sections: list[Section]
     measures: list[Measure]
+    # The plan's measures recognised as catalogue families (a per-plan result, so it is cached and
+    # distributed with the rest); None until compare.align.match_plan has run.
+    catalogue_members: list[FamilyMember] | None = None
 
 
 @dataclass(frozen=True)

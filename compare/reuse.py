@@ -43,6 +43,7 @@ class ReuseSettings:
     min_length: int = 15
     boilerplate_share: float = 0.5
     boilerplate_min_plans: int = 4
+    boilerplate_max_plans: int = 20
     max_postings: int = 200
     max_insertion: int = 12
     merge_gap: int = 3
@@ -57,6 +58,7 @@ class ReuseSettings:
             min_length=s.integer("min_length", 2),
             boilerplate_share=s.number("boilerplate_share", 0.0, 1.0),
             boilerplate_min_plans=s.integer("boilerplate_min_plans", 2),
+            boilerplate_max_plans=s.integer("boilerplate_max_plans", 2),
             max_postings=s.integer("max_postings", 2),
             max_insertion=s.integer("max_insertion", 0),
             merge_gap=s.integer("merge_gap", 0),
@@ -227,6 +229,8 @@ def _shared_runs(
     max_plans = n_plans
     if n_plans >= settings.boilerplate_min_plans:
         max_plans = max(2, math.ceil(settings.boilerplate_share * n_plans) - 1)
+    # A passage in more plans than this is a template; pairing it would make the work quadratic.
+    max_plans = min(max_plans, settings.boilerplate_max_plans)
     found: dict[tuple[int, int], dict[int, list[tuple[int, int]]]] = defaultdict(lambda: defaultdict(list))
     for h in sorted(index):  # sorted: the same output whatever the dict order
         postings = index[h]

@@ -17,7 +17,7 @@ import importlib
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -110,7 +110,20 @@ def propose_families(
         block_df: Counter[str] = Counter(t for i in idx for t in set(terms[i]))
         for component, sims in components:
             families.append(_family(topic, component, sims, usable, texts, terms, block_df, settings))
-    return sorted(families, key=lambda f: (f.topic, -len(f.plan_ids), f.family_id))
+    return sorted(_unique_ids(families), key=lambda f: (f.topic, -len(f.plan_ids), f.family_id))
+
+
+def _unique_ids(families: list[Family]) -> list[Family]:
+    """Two groups can share their key terms (hence their hash): number the later ones, in a stable order."""
+    seen: Counter[str] = Counter()
+    out: list[Family] = []
+    for f in families:
+        seen[f.family_id] += 1
+        if seen[f.family_id] > 1:
+            fid = f"{f.family_id}-{seen[f.family_id]}"
+            f = replace(f, family_id=fid, members=[replace(m, family_id=fid) for m in f.members])
+        out.append(f)
+    return out
 
 
 @lru_cache(maxsize=1)

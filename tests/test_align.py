@@ -267,3 +267,25 @@ def test_a_plan_in_traditional_script_joins_the_same_families(tmp_path: Path) ->
     }
     assert PROPERTY_SPLIT in families
     assert len(families & simplified) >= 0.9 * len(simplified), sorted(simplified - families)
+
+
+def test_proposed_families_sharing_key_terms_still_get_distinct_ids() -> None:
+    from compare.model import Family, FamilyMember
+    from compare.similarity import _unique_ids
+
+    def fam(measure: str) -> Family:
+        fid = "proposed.industry.abc"
+        return Family(fid, "industry", "知名品牌", "", "proposed", [FamilyMember(fid, "p", measure, 0.5, "")])
+
+    out = _unique_ids([fam("m1"), fam("m2"), fam("m3")])
+    assert [f.family_id for f in out] == [
+        "proposed.industry.abc",
+        "proposed.industry.abc-2",
+        "proposed.industry.abc-3",
+    ]
+    assert all(m.family_id == f.family_id for f in out for m in f.members)
+
+
+def test_family_ids_are_unique_on_the_seeds() -> None:
+    ids = [f.family_id for f in seed_alignment().families]
+    assert len(ids) == len(set(ids))

@@ -216,10 +216,13 @@ def child(spec: dict[str, Any]) -> dict[str, Any]:
 class Bench:
     """The scenarios, each build measured in its own subprocess."""
 
-    def __init__(self, args: argparse.Namespace, work: Path) -> None:
+    def __init__(
+        self, args: argparse.Namespace, work: Path, runs: list[dict[str, Any]], save: Callable[[], None]
+    ) -> None:
         self.args = args
         self.work = work
-        self.runs: list[dict[str, Any]] = []
+        self.runs = runs
+        self.save = save
 
     def measure(
         self, name: str, size: int, inp: Path, out: Path, formats: Sequence[str], traced: bool = False
@@ -238,28 +241,34 @@ class Bench:
         label = name + (" (traced)" if traced else "")
         print(f"  {label:<24} N={size:<5} {','.join(formats):<14}", end="", flush=True)
         t0 = time.perf_counter()
-        proc = subprocess.run(
-            [sys.executable, __file__, "--child", json.dumps(spec)],
-            capture_output=True,
-            text=True,
-            timeout=self.args.timeout,
-            cwd=ROOT,
-        )
-        elapsed = time.perf_counter() - t0
-        line = next((ln for ln in reversed(proc.stdout.splitlines()) if ln.startswith(CHILD_MARK)), None)
-        run: dict[str, Any] = {
-            "scenario": name,
-            "size": size,
-            "formats": list(formats),
-            "process_seconds": elapsed,
-        }
-        if proc.returncode != 0 or line is None:
-            print(" failed")
-            run["error"] = "\n".join((proc.stderr or proc.stdout).splitlines()[-25:])
-        else:
-            run.update(json.loads(line[len(CHILD_MARK) :]))
-            print(f" {run['wall']:8.2f} s build, {elapsed:8.2f} s with start-up")
+        run: dict[str, Any] = {"scenario": name, "size": size, "formats": list(formats)}
+        try:
+            proc = subprocess.run(
+                [sys.executable, __file__, "--child", json.dumps(spec)],
+                capture_output=True,
+                text=True,
+                timeout=self.args.timeout,
+                cwd=ROOT,
+            )
+        except subprocess.TimeoutExpired:
+            print(" timed out")
+            run.update(
+                process_seconds=time.perf_counter() - t0, error=f"timed out after {self.args.timeout:g} s"
+            )
+            proc = None
+        if proc is not None:
+            run["process_seconds"] = time.perf_counter() - t0
+            line = next((ln for ln in reversed(proc.stdout.splitlines()) if ln.startswith(CHILD_MARK)), None)
+            if proc.returncode != 0 or line is None:
+                print(f" failed (exit {proc.returncode})")
+                killed = " (killed: out of memory?)" if proc.returncode == -9 else ""
+                tail = "\n".join((proc.stderr or proc.stdout).splitlines()[-25:])
+                run["error"] = f"exit code {proc.returncode}{killed}\n{tail}"
+            else:
+                run.update(json.loads(line[len(CHILD_MARK) :]))
+                print(f" {run['wall']:8.2f} s build, {run['process_seconds']:8.2f} s with start-up")
         self.runs.append(run)
+        self.save()
         return run
 
     def five_plans(self, source: Path) -> None:
@@ -290,6 +299,8 @@ class Bench:
         generate_corpus(source, inp, size, seed=self.args.seed)
         print(f"  generated {size} plans in {time.perf_counter() - t0:.1f} s")
         formats = ("html", "pdf", "data") if size <= PDF_MAX_PLANS or self.args.pdf_all else ("html", "data")
+        if self.args.formats:  # "none": analysis and cross-plan stages only (the manifest is still written)
+            formats = tuple(f for f in self.args.formats.split(",") if f and f != "none")
         self.measure("corpus", size, inp, base / "out", formats)
         self.measure("corpus-nochange", size, inp, base / "out", formats)
         if size <= self.args.trace_up_to:
@@ -428,6 +439,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="N",
         help="tracemalloc runs of corpora up to N plans too",
     )
+    parser.add_argument(
+        "--formats", help="formats of corpus builds: html,data (default; pdf too below 50) … or none"
+    )
     parser.add_argument("--pdf-all", action="store_true", help=f"the PDF also for N > {PDF_MAX_PLANS}")
     parser.add_argument("--no-five", dest="five", action="store_false", help="skip the five-plan scenarios")
     parser.add_argument(
@@ -457,7 +471,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 2
     work = Path(tempfile.mkdtemp(prefix="compare-bench-"))
-    bench = Bench(args, work)
+    report: dict[str, Any] = {
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "machine": machine(),
+        "options": {
+            "sizes": list(sizes),
+            "jobs": args.jobs,
+            "trace": args.trace,
+            "trace_up_to": args.trace_up_to,
+            "seed": args.seed,
+        },
+        "runs": [],
+        "growth": {},
+    }
+
+    def save() -> None:
+        # After every build, so a long run that is stopped or crashes keeps what it measured.
+        report["growth"] = growth_exponents(report["runs"])
+        out.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+
+    bench = Bench(args, work, report["runs"], save)
     print(f"benchmark work directory {work}")
     try:
         if args.five:
@@ -471,20 +504,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
-    report = {
-        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "machine": machine(),
-        "options": {
-            "sizes": list(sizes),
-            "jobs": args.jobs,
-            "trace": args.trace,
-            "trace_up_to": args.trace_up_to,
-            "seed": args.seed,
-        },
-        "runs": bench.runs,
-        "growth": growth_exponents(bench.runs),
-    }
-    out.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+    save()
     print_tables(report)
     print(f"results written to {out}")
     return 1 if any("error" in r for r in bench.runs) else 0

@@ -278,7 +278,9 @@ class Bench:
         n = sum(1 for p in inp.iterdir() if p.is_file())
         formats = ("html", "pdf", "data")
         out = self.work / "five" / "out"
-        self.measure("cold", n, inp, out, formats)
+        cold = self.measure("cold", n, inp, out, formats)
+        if (out / "briefing.pdf").exists():
+            cold["pdf_pages"] = pdf_pages(out / "briefing.pdf")
         shutil.rmtree(out / "releases")  # keep the cache, lose the published build
         for entry in ("current", "site", "data", "briefing.pdf"):
             (out / entry).unlink(missing_ok=True)
@@ -307,6 +309,123 @@ class Bench:
             self.measure("corpus", size, inp, base / "out-traced", formats, traced=True)
         if not self.args.keep:
             shutil.rmtree(base, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------- targets of the task
+
+FLOOR_CODE = """
+import logging, sys, jieba
+import pandas
+jieba.setLogLevel(logging.WARNING)
+t = jieba.Tokenizer()
+t.tmp_dir = sys.argv[1]
+t.initialize()
+"""
+# A page of the baseline: a dense table of CJK text, the kind of page the briefing's matrices are.
+BASELINE_ROW = "<tr><td>{i}</td><td>{text}</td><td>{text}</td><td>{text}</td></tr>"
+BASELINE_TEXT = "支持开发区按规定申报国家级经济技术开发区，完善用地保障和人才引进政策，建立健全考核评价体系。"
+
+
+def _process_seconds(argv: Sequence[str], repeat: int, prepare: Callable[[], None] | None = None) -> float:
+    """Best wall time of ``repeat`` runs of a whole process (interpreter start-up included)."""
+    best = math.inf
+    for _ in range(repeat):
+        if prepare is not None:
+            prepare()
+        t0 = time.perf_counter()
+        subprocess.run(argv, check=True, capture_output=True, cwd=ROOT)
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def start_up_floor(repeat: int = 3) -> float:
+    """What any process using the fixed core pays: Python, pandas, jieba's dictionary from its cache."""
+    from compare.segment import cache_dir
+
+    return _process_seconds([sys.executable, "-c", FLOOR_CODE, str(cache_dir())], repeat)
+
+
+def weasyprint_seconds(pages: int) -> tuple[float, int]:
+    """WeasyPrint's own time for about ``pages`` dense pages (a CJK table, the project's font) and the
+    pages it made."""
+    from weasyprint import HTML
+
+    rows = "".join(BASELINE_ROW.format(i=i, text=BASELINE_TEXT) for i in range(pages * 9))
+    html = (
+        "<html><head><style>@page { size: A4 landscape; margin: 15mm }"
+        " body { font: 9pt 'Noto Sans CJK SC', sans-serif } td { border: 1px solid #999; padding: 2pt }"
+        "</style></head><body><table>" + rows + "</table></body></html>"
+    )
+    t0 = time.perf_counter()
+    document = HTML(string=html).render()
+    document.write_pdf()
+    return time.perf_counter() - t0, len(document.pages)
+
+
+def pdf_pages(path: Path) -> int:
+    """Pages of a PDF (0 when it cannot be read)."""
+    from pypdf import PdfReader  # the test extra, installed by the bench session
+
+    try:
+        return len(PdfReader(str(path)).pages)
+    except (OSError, ValueError):
+        return 0
+
+
+def five_plan_targets(source: Path, work: Path, runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The five-plan targets of the task, each as (figure, limit, met)."""
+    out = work / "targets"
+    cli = [sys.executable, "-m", "compare", "build", "--input", str(source), "--output", str(out)]
+    data_cli = [*cli, "--format", "data", "-q", "--no-progress"]
+
+    def fresh() -> None:
+        shutil.rmtree(out, ignore_errors=True)
+
+    floor = start_up_floor()
+    data_cold = _process_seconds(data_cli, 3, fresh)
+    no_change = _process_seconds(data_cli, 3)
+    targets: dict[str, Any] = {
+        "floor_s": floor,
+        "data_build_process_s": data_cold,
+        "no_change_process_s": no_change,
+        "data_build_vs_floor": {"value": data_cold / floor, "limit": 2.0, "met": data_cold <= 2 * floor},
+        "no_change_under_half_second": {"value": no_change, "limit": 0.5, "met": no_change < 0.5},
+        "no_change_under_tenth_of_cold": {
+            "value": no_change / data_cold,
+            "limit": 0.1,
+            "met": no_change < data_cold / 10,
+        },
+    }
+    cold = next((r for r in runs if r["scenario"] == "cold" and "timings" in r and not r.get("traced")), None)
+    if cold is not None and cold.get("pdf_pages"):
+        pages = cold["pdf_pages"]
+        if pages:
+            baseline, baseline_pages = weasyprint_seconds(pages)
+            ours = cold["timings"].get("html", 0.0) + cold["timings"].get("pdf", 0.0)
+            scaled = baseline * pages / baseline_pages
+            targets["html_pdf_vs_weasyprint"] = {
+                "value": ours / scaled,
+                "limit": 1.5,
+                "met": ours <= 1.5 * scaled,
+                "pages": pages,
+                "weasyprint_s": scaled,
+                "ours_s": ours,
+            }
+    return targets
+
+
+def scale_targets(runs: list[dict[str, Any]], growth: dict[str, Any]) -> dict[str, Any]:
+    """The large-corpus targets: alignment growth, 2,000 plans analysed in 5 minutes under 4 GB."""
+    out: dict[str, Any] = {}
+    align = (growth.get("stages") or {}).get("align")
+    if align is not None and growth.get("between") == [500, 2000]:
+        out["align_exponent_500_2000"] = {"value": align, "limit": 1.2, "met": align <= 1.2}
+    big = next((r for r in runs if r["scenario"] == "corpus" and r["size"] == 2000 and "wall" in r), None)
+    if big is not None and "pdf" not in big["formats"]:
+        peak_gb = max(big["maxrss_mb"], big["children_maxrss_mb"]) / 1024
+        out["analyse_2000_seconds"] = {"value": big["wall"], "limit": 300, "met": big["wall"] < 300}
+        out["analyse_2000_peak_gb"] = {"value": peak_gb, "limit": 4.0, "met": peak_gb < 4.0}
+    return out
 
 
 def growth_exponents(runs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -406,6 +525,17 @@ def print_tables(report: dict[str, Any]) -> None:
             "[yellow]the package changed while the benchmark ran (code versions "
             f"{', '.join(sorted(versions))}): cache hits and no-change figures are not meaningful[/]"
         )
+    targets = {**report.get("targets", {}), **report.get("scale_targets", {})}
+    if targets.get("floor_s"):
+        console.print(
+            f"start-up floor (python + pandas + jieba dictionary): {targets['floor_s']:.2f} s; "
+            f"five plans --format data: {targets['data_build_process_s']:.2f} s; "
+            f"no-change rebuild: {targets['no_change_process_s']:.2f} s (whole processes)"
+        )
+    for name, t in targets.items():
+        if isinstance(t, dict):
+            verdict = "[green]met[/]" if t["met"] else "[red]not met[/]"
+            console.print(f"  target {name}: {t['value']:.2f} (limit {t['limit']:g}) {verdict}")
     growth = report.get("growth")
     if growth:
         small, large = growth["between"]
@@ -488,6 +618,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     def save() -> None:
         # After every build, so a long run that is stopped or crashes keeps what it measured.
         report["growth"] = growth_exponents(report["runs"])
+        report["scale_targets"] = scale_targets(report["runs"], report["growth"])
         out.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
 
     bench = Bench(args, work, report["runs"], save)
@@ -496,6 +627,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.five:
             print("five plans:")
             bench.five_plans(args.source)
+            print("five-plan targets (whole processes, best of 3):")
+            report["targets"] = five_plan_targets(args.source, work, report["runs"])
+            save()
         for size in sizes:
             print(f"corpus of {size}:")
             bench.corpus(args.source, size)

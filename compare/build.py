@@ -233,7 +233,14 @@ def build(settings: Settings, progress: Callable[[str, int, int], None] | None =
         with timer.stage("align"):
             alignment = align(plans, catalogue)
         with timer.stage("gaps"):
-            comparison = compare_plans(plans, alignment, failed, topic_ids, min_peers=settings.min_peers)
+            comparison = compare_plans(
+                plans,
+                alignment,
+                failed,
+                topic_ids,
+                min_peers=settings.min_peers,
+                min_peer_share=settings.min_peer_share,
+            )
         topic_names = {t.id: (t.zh, t.en) for t in codebook.topics}
         with timer.stage("tables"):
             tables = comparison_tables(comparison, topic_names)
@@ -457,6 +464,7 @@ def _options_key(settings: Settings, names: dict[str, dict[str, Any]]) -> dict[s
         "topics": list(settings.topics),
         "title": settings.title,
         "min_peers": settings.min_peers,
+        "min_peer_share": settings.min_peer_share,
         "names": names,
         "source_date_epoch": os.environ.get("SOURCE_DATE_EPOCH"),
     }

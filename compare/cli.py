@@ -107,6 +107,12 @@ def _common_build_options(f: Any) -> Any:
             help="A gap is a family at least this many other plans have.",
         ),
         click.option(
+            "--min-peer-share",
+            type=click.FloatRange(0.0, 1.0),
+            default=None,
+            help="…and at least this share of the other plans (default 0.5, align.yaml).",
+        ),
+        click.option(
             "--jobs",
             type=click.IntRange(1),
             default=None,
@@ -151,6 +157,7 @@ def _settings(**kw: Any) -> Settings:
         topics=_topics(kw["topics"]),
         title=kw["title"],
         min_peers=kw["min_peers"],
+        min_peer_share=kw["min_peer_share"],
         jobs=kw["jobs"],
         scheduler=kw["scheduler"],
         wait=kw["wait"],

@@ -25,6 +25,7 @@ class Settings:
     topics: tuple[str, ...] = ()  # restrict the report to these topic ids; () = all
     title: str | None = None
     min_peers: int = 2  # a gap: a family at least this many peers have
+    min_peer_share: float | None = None  # …and this share of the peers; None = align.yaml's
     jobs: int | None = None  # local worker processes; None = number of cores
     scheduler: str | None = None  # Dask scheduler address, e.g. tcp://host:8786
     wait: bool = False  # another build holds the lock: wait for it (True) or stop with a message

@@ -19,8 +19,11 @@ mandatory topics (delegation, talent, land, finance) come first, then the codebo
 ``family_matrix`` — one row per (family_id, plan_id), every family and every plan:
     family_id, plan_id, topic, source, n_measures (0 = a gap or silence), max_bindingness,
     measure_ids (list, document order).
-``gaps`` — per plan, the families that at least ``min_peers`` *other* plans have and it lacks:
-    plan_id, family_id, topic, name, peers_with (number of plans that have it), peer_plan_ids (list),
+``gaps`` — per plan, the families it lacks that at least ``min_peers`` *other* plans have, and at
+    least ``min_peer_share`` of them (align.yaml; 0.5: most of its peers — in a corpus of hundreds a
+    family two plans have is no gap of the rest):
+    plan_id, family_id, topic, name, peers_with (number of plans that have it), peer_plan_ids (list;
+    empty when more than ``peer_list_max`` plans have it: the family's members name them),
     best_peer_measure_id (the peers' strongest measure: bindingness, then one with a target, then the
     shortest text), peer_bindingness (of that measure), rank (1 = most important gap of the plan).
     Ordered by plan (input order), then peers_with descending, then peer bindingness strongest first.
@@ -29,12 +32,14 @@ mandatory topics (delegation, talent, land, finance) come first, then the codebo
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from compare.catalogue import SettingsSection
@@ -83,7 +88,9 @@ def _strength(bindingness: str | None) -> int:
 
 @dataclass(frozen=True)
 class GapSettings:
-    """The ``gaps`` section of align.yaml: weight of a covered family by the plan's bindingness."""
+    """The ``gaps`` section of align.yaml: weight of a covered family by the plan's bindingness, how
+    many of the other plans must hold a family for its absence to be a gap, and how long a list of
+    peers a gap row names."""
 
     bindingness_weights: dict[str, float] = field(
         default_factory=lambda: {
@@ -94,6 +101,8 @@ class GapSettings:
             "unknown": 0.6,
         }
     )
+    min_peer_share: float = 0.5
+    peer_list_max: int = 20
 
     @classmethod
     def load(cls, path: Path | None = None) -> GapSettings:
@@ -102,7 +111,7 @@ class GapSettings:
         missing = {*BINDINGNESS_ORDER, "unknown"} - set(weights)
         if missing or not all(0.0 <= w <= 1.0 for w in weights.values()):
             raise s.error("bindingness_weights", f"weights in [0, 1] for {[*BINDINGNESS_ORDER, 'unknown']}")
-        return cls(weights)
+        return cls(weights, s.number("min_peer_share", 0.0, 1.0), s.integer("peer_list_max", 0))
 
     def weight(self, bindingness: str | None) -> float:
         return self.bindingness_weights.get(bindingness or "unknown", self.bindingness_weights["unknown"])
@@ -120,9 +129,14 @@ def compare_plans(
     codebook_topic_ids: Sequence[str],
     min_peers: int = 2,
     settings: GapSettings | None = None,
+    min_peer_share: float | None = None,
 ) -> Comparison:
-    """The cross-plan comparison: coverage, family matrix, gaps and unique families (see module doc)."""
+    """The cross-plan comparison: coverage, family matrix, gaps and unique families (see module doc).
+
+    ``min_peer_share`` overrides the settings' share (the CLI's ``--min-peer-share``)."""
     settings = settings or default_settings()
+    if min_peer_share is not None:
+        settings = replace(settings, min_peer_share=min_peer_share)
     plan_ids = [p.document.plan_id for p in plans]
     measures = {m.measure_id: m for p in plans for m in p.measures if m.kind == "measure"}
     cells = family_cells(alignment.families, measures)
@@ -132,7 +146,7 @@ def compare_plans(
         failed=list(failed),
         coverage=coverage_frame(plans, alignment.families, cells, topic_order(codebook_topic_ids), settings),
         family_matrix=family_matrix_frame(alignment.families, plan_ids, cells),
-        gaps=gaps_frame(alignment.families, plan_ids, cells, min_peers),
+        gaps=gaps_frame(alignment.families, plan_ids, cells, min_peers, settings),
         unique=unique_frame(alignment.families, cells),
     )
 
@@ -183,34 +197,39 @@ def coverage_frame(
     topics: Sequence[str],
     settings: GapSettings,
 ) -> pd.DataFrame:
-    """One row per (topic, plan_id) for every topic and plan (see the module docstring)."""
-    held = {fid for fid, _ in cells}
-    by_topic: dict[str, list[Family]] = defaultdict(list)
-    for f in families:
-        if f.family_id in held:  # the topic's families: those at least one plan has
-            by_topic[f.topic].append(f)
+    """One row per (topic, plan_id) for every topic and plan (see the module docstring).
+
+    One pass over the measures and one over the cells: the cost grows with what the plans hold,
+    never with plans x families.
+    """
+    topic_of = {f.family_id: f.topic for f in families}
+    n_held: dict[str, int] = defaultdict(int)  # the topic's families: those at least one plan has
+    for fid in {fid for fid, _ in cells}:
+        n_held[topic_of.get(fid, "")] += 1
+    covered: dict[tuple[str, str], list[list[Measure]]] = defaultdict(list)
+    for (fid, pid), ms in cells.items():
+        covered[(topic_of.get(fid, ""), pid)].append(ms)
+    carrying: dict[tuple[str, str], list[Measure]] = defaultdict(list)
+    for plan in plans:
+        for m in plan.measures:
+            if m.kind == "measure":
+                for topic in dict.fromkeys(t.topic for t in m.topics):
+                    carrying[(topic, plan.document.plan_id)].append(m)
     rows = []
     for topic in topics:
-        topic_families = by_topic.get(topic, [])
         for plan in plans:
-            pid = plan.document.plan_id
-            carrying = [
-                m for m in plan.measures if m.kind == "measure" and any(t.topic == topic for t in m.topics)
-            ]
-            covered = [cells[(f.family_id, pid)] for f in topic_families if (f.family_id, pid) in cells]
-            score = (
-                sum(settings.weight(strongest(ms)) for ms in covered) / len(topic_families)
-                if topic_families
-                else 0.0
-            )
+            key = (topic, plan.document.plan_id)
+            mine, held = carrying.get(key, []), covered.get(key, [])
+            weighted = sum(settings.weight(strongest(ms)) for ms in held)
+            score = weighted / n_held[topic] if n_held[topic] else 0.0
             rows.append(
                 {
                     "topic": topic,
-                    "plan_id": pid,
-                    "n_measures": len(carrying),
-                    "n_families": len(covered),
-                    "max_bindingness": strongest(carrying),
-                    "quantified": any(m.targets for m in carrying),
+                    "plan_id": key[1],
+                    "n_measures": len(mine),
+                    "n_families": len(held),
+                    "max_bindingness": strongest(mine),
+                    "quantified": any(m.targets for m in mine),
                     "score": round(score, 4),
                 }
             )
@@ -218,60 +237,98 @@ def coverage_frame(
 
 
 def family_matrix_frame(families: Sequence[Family], plan_ids: Sequence[str], cells: Cells) -> pd.DataFrame:
-    """One row per (family_id, plan_id) for every family and every plan."""
-    rows = []
-    for f in families:
-        for pid in plan_ids:
-            ms = cells.get((f.family_id, pid), [])
-            rows.append(
-                {
-                    "family_id": f.family_id,
-                    "plan_id": pid,
-                    "topic": f.topic,
-                    "source": f.source,
-                    "n_measures": len(ms),
-                    "max_bindingness": strongest(ms),
-                    "measure_ids": [m.measure_id for m in ms],
-                }
-            )
-    return pd.DataFrame(rows, columns=list(FAMILY_MATRIX_COLUMNS))
+    """One row per (family_id, plan_id) for every family and every plan.
+
+    Built column by column: at thousands of plans the grid has millions of rows, almost all silent.
+    Silent cells share one empty ``measure_ids`` list (read-only, like the rest of the frame).
+    """
+    n_plans = len(plan_ids)
+    size = len(families) * n_plans
+    n_measures = np.zeros(size, dtype=np.int64)
+    binding = np.full(size, None, dtype=object)
+    ids = np.full(size, None, dtype=object)
+    ids[:] = [_NO_MEASURES] * size
+    column = {pid: j for j, pid in enumerate(plan_ids)}
+    row_of = {f.family_id: i for i, f in enumerate(families)}
+    for (fid, pid), ms in cells.items():
+        if fid in row_of and pid in column:
+            k = row_of[fid] * n_plans + column[pid]
+            n_measures[k] = len(ms)
+            binding[k] = strongest(ms)
+            ids[k] = [m.measure_id for m in ms]
+    return pd.DataFrame(
+        {
+            "family_id": np.repeat(np.array([f.family_id for f in families], dtype=object), n_plans),
+            "plan_id": np.tile(np.array(list(plan_ids), dtype=object), len(families)),
+            "topic": np.repeat(np.array([f.topic for f in families], dtype=object), n_plans),
+            "source": np.repeat(np.array([f.source for f in families], dtype=object), n_plans),
+            "n_measures": n_measures,
+            "max_bindingness": binding,
+            "measure_ids": ids,
+        },
+        columns=list(FAMILY_MATRIX_COLUMNS),
+    )
+
+
+_NO_MEASURES: list[str] = []
 
 
 def gaps_frame(
-    families: Sequence[Family], plan_ids: Sequence[str], cells: Cells, min_peers: int = 2
+    families: Sequence[Family],
+    plan_ids: Sequence[str],
+    cells: Cells,
+    min_peers: int = 2,
+    settings: GapSettings | None = None,
 ) -> pd.DataFrame:
-    """Per plan, the families at least ``min_peers`` other plans have and it lacks, ranked."""
-    rows: list[dict[str, object]] = []
-    for pid in plan_ids:
-        mine: list[tuple[tuple[int, int, str], dict[str, object]]] = []
-        for f in families:
-            if (f.family_id, pid) in cells:
-                continue
-            peers = [p for p in plan_ids if p != pid and (f.family_id, p) in cells]
-            if len(peers) < min_peers:
-                continue
-            best = best_measure([m for p in peers for m in cells[(f.family_id, p)]])
-            order = (-len(peers), _strength(best.bindingness), f.family_id)
-            mine.append(
-                (
-                    order,
-                    {
-                        "plan_id": pid,
-                        "family_id": f.family_id,
-                        "topic": f.topic,
-                        "name": f.name,
-                        "peers_with": len(peers),
-                        "peer_plan_ids": peers,
-                        "best_peer_measure_id": best.measure_id,
-                        "peer_bindingness": best.bindingness,
-                    },
-                )
-            )
-        mine.sort(key=lambda item: item[0])
-        for rank, (_, row) in enumerate(mine, start=1):
-            row["rank"] = rank
-            rows.append(row)
-    return pd.DataFrame(rows, columns=list(GAP_COLUMNS))
+    """Per plan, the families enough other plans have and it lacks, ranked.
+
+    Enough: at least ``min_peers`` plans and ``settings.min_peer_share`` of the other plans. A
+    plan lacking a family has every holder as a peer, so holders and their best measure are found
+    once per family; the cost grows with the number of gaps, not with plans x plans.
+    """
+    settings = settings or default_settings()
+    plan_rank = {p: i for i, p in enumerate(plan_ids)}
+    holders: dict[str, list[str]] = defaultdict(list)
+    for fid, pid in cells:
+        if pid in plan_rank:
+            holders[fid].append(pid)
+    needed = max(min_peers, math.ceil(settings.min_peer_share * (len(plan_ids) - 1)))
+    gapped: list[tuple[Family, list[str], list[str], Measure]] = []  # family, peers, listed, best
+    entries: list[tuple[int, tuple[int, int, str], int]] = []  # (plan rank, order in plan, family)
+    for f in families:
+        peers = sorted(holders.get(f.family_id, []), key=plan_rank.__getitem__)
+        if len(peers) < needed:
+            continue
+        best = best_measure([m for p in peers for m in cells[(f.family_id, p)]])
+        order = (-len(peers), _strength(best.bindingness), f.family_id)
+        # one list per family, shared by its rows; past peer_list_max the list says nothing useful
+        gapped.append((f, peers, peers if len(peers) <= settings.peer_list_max else [], best))
+        having = set(peers)
+        entries.extend((plan_rank[pid], order, len(gapped) - 1) for pid in plan_ids if pid not in having)
+    entries.sort()
+    columns: dict[str, list[object]] = {c: [] for c in GAP_COLUMNS}
+    rank, last_plan = 0, -1
+    for plan_index, _, index in entries:
+        f, peers, listed, best = gapped[index]
+        rank = rank + 1 if plan_index == last_plan else 1
+        last_plan = plan_index
+        for column, value in zip(
+            GAP_COLUMNS,
+            (
+                plan_ids[plan_index],
+                f.family_id,
+                f.topic,
+                f.name,
+                len(peers),
+                listed,
+                best.measure_id,
+                best.bindingness,
+                rank,
+            ),
+            strict=True,
+        ):
+            columns[column].append(value)
+    return pd.DataFrame(columns, columns=list(GAP_COLUMNS))
 
 
 def unique_frame(families: Sequence[Family], cells: Cells) -> pd.DataFrame:

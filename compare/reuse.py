@@ -21,19 +21,34 @@ from __future__ import annotations
 import bisect
 import math
 import re
-import zlib
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
 from compare.catalogue import SettingsSection
 from compare.model import Document, Reuse
 
+_HASH_BASE = 1_000_003  # an odd multiplier: k-grams hash apart whatever their characters
 _KEEP = re.compile(r"[0-9A-Za-z\u3400-\u9fff\uf900-\ufaff]")
 _OPEN, _CLOSE = "(（[【〔", ")）]】〕"
 _JURISDICTION_SPLIT = re.compile(r"(?:省|市|自治区|自治州|特别行政区|地区|盟|州|县|区|旗)")
+
+
+@lru_cache(maxsize=4)
+def _units(max_insertion: int) -> re.Pattern[str]:
+    """What step 1 of ``normalise`` looks at, left to right: a short bracketed insertion on one line
+    (an opening bracket, at most ``max_insertion`` characters, the first closing bracket of its kind:
+    skipped), a run of characters kept, or the opening of a cited title (recorded, not kept)."""
+    skips = "|".join(
+        f"{re.escape(o)}[^{re.escape(c)}\n]{{0,{max_insertion}}}{re.escape(c)}"
+        for o, c in zip(_OPEN, _CLOSE, strict=True)
+    )
+    return re.compile(f"(?P<skip>{skips})|(?P<keep>{_KEEP.pattern}+)|(?P<title>《)")
 
 
 @dataclass(frozen=True)
@@ -122,41 +137,35 @@ def normalise(doc: Document, settings: ReuseSettings | None = None) -> Normalise
     clean = doc.clean.text
     match = doc.clean.match if len(doc.clean.match) == len(clean) else clean
     # 1. drop short bracketed insertions and everything that is not a letter, digit or CJK character
+    titles: list[tuple[int, int]] = []  # 《…》: the same cited document is a citation, not reuse
     chars: list[str] = []
     where: list[int] = []
-    titles: list[tuple[int, int]] = []  # 《…》: the same cited document is a citation, not reuse
-    i, n = 0, len(match)
-    while i < n:
-        c = match[i]
-        if c == "《":
-            j = match.find("》", i + 1)
+    for m in _units(settings.max_insertion).finditer(match):
+        if m.lastgroup == "keep":
+            chars.append(m.group())
+            where.extend(range(m.start(), m.end()))
+        elif m.lastgroup == "title":
+            j = match.find("》", m.start() + 1)
             if j > 0:
-                titles.append((i, j + 1))
-        if c in _OPEN:
-            close = _CLOSE[_OPEN.index(c)]
-            j = match.find(close, i + 1, i + 2 + settings.max_insertion)
-            if j > 0 and "\n" not in match[i:j]:
-                i = j + 1
-                continue
-        if _KEEP.match(c):
-            chars.append(c)
-            where.append(i)
-        i += 1
+                titles.append((m.start(), j + 1))
     text = "".join(chars)
     spans = [(w, w + 1) for w in where]
     # 2. replace long forms by short forms and delete place names (both change the length)
-    replacements = [(re.escape(long), short) for long, short in settings.abbreviations]
-    replacements += [(re.escape(p), "") for p in _places(doc, settings)]
+    replacements = [*settings.abbreviations, *((p, "") for p in _places(doc, settings))]
     if replacements:
-        pattern = re.compile("|".join(f"({p})" for p, _ in replacements))
-        subs = [s for _, s in replacements]
+        # One alternation of literals without groups (the regex engine can skip ahead on its first
+        # characters); the matched text names its alternative: the first one listed with that text.
+        pattern = re.compile("|".join(re.escape(long) for long, _ in replacements))
+        subs: dict[str, str] = {}
+        for long, short in replacements:
+            subs.setdefault(long, short)
         out_chars: list[str] = []
         out_spans: list[tuple[int, int]] = []
         pos = 0
         for m in pattern.finditer(text):
             out_chars.append(text[pos : m.start()])
             out_spans.extend(spans[pos : m.start()])
-            short = subs[(m.lastindex or 1) - 1]
+            short = subs[m.group()]
             if short:
                 out_chars.append(short)
                 # the short form stands for the whole long form in the clean text
@@ -167,12 +176,10 @@ def normalise(doc: Document, settings: ReuseSettings | None = None) -> Normalise
         out_spans.extend(spans[pos:])
         text, spans = "".join(out_chars), out_spans
     # 3. mask generic political phrases and cited titles
-    starts = [t0 for t0, _ in titles]
+    starts = [c0 for c0, _ in spans]  # non-decreasing: spans follow the text
     masked: set[int] = set()
-    for k, (c0, _) in enumerate(spans):
-        t = bisect.bisect_right(starts, c0) - 1
-        if t >= 0 and c0 < titles[t][1]:
-            masked.add(k)
+    for t0, t1 in titles:
+        masked.update(range(bisect.bisect_left(starts, t0), bisect.bisect_left(starts, t1)))
     for phrase in settings.stop_phrases:
         for m in phrase.finditer(text):
             masked.update(range(m.start(), m.end()))
@@ -184,33 +191,39 @@ def normalise(doc: Document, settings: ReuseSettings | None = None) -> Normalise
 Hit = tuple[int, int, int, int]  # a0, a1, b0, b1 in normalised offsets
 
 
+def _kgram_hashes(text: str, k: int) -> np.ndarray:
+    """A polynomial hash of every k-gram (mod 2**64, wrapping on purpose), all at once: a collision
+    costs nothing, since every shared k-gram is compared as text before it is extended."""
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    powers = np.array([_HASH_BASE**i % 2**64 for i in range(k - 1, -1, -1)], dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        return (sliding_window_view(codes, k) * powers).sum(axis=1, dtype=np.uint64)
+
+
 def _fingerprints(text: str, mask: bytearray, k: int, w: int) -> list[tuple[int, int]]:
     """Winnowed (hash, position) pairs: the smallest k-gram hash of every window of w k-grams.
 
     Any passage of at least w + k - 1 characters that two texts share holds a fingerprint selected
     in both (Schleimer et al., 2003), so a fraction ~2/(w+1) of the k-grams is indexed. K-grams
-    touching a masked character (a generic political phrase) are never selected.
+    touching a masked character (a generic political phrase) are never selected. The windows are
+    numpy views: the text of thousands of plans passes through here.
     """
+    n = len(text) - k + 1
+    if n < w:
+        return []
+    hashes = _kgram_hashes(text, k)
+    free = ~sliding_window_view(np.frombuffer(bytes(mask), dtype=np.uint8), k)[:n].any(axis=1)
+    # runs of consecutive k-grams free of masked characters: [start, end)
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], free.astype(np.int8), [0]))))
     out: list[tuple[int, int]] = []
-    run: list[tuple[int, int]] = []  # the current run of k-grams free of masked characters
-
-    def winnow() -> None:
-        last = -1
-        for i in range(len(run) - w + 1):
-            window = run[i : i + w]
-            # the rightmost smallest hash of the window
-            j = min(range(w), key=lambda x: (window[x][0], -x))
-            if i + j != last:
-                out.append(window[j])
-                last = i + j
-        run.clear()
-
-    for p in range(len(text) - k + 1):
-        if any(mask[p : p + k]):
-            winnow()
+    for r0, r1 in zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True):
+        if r1 - r0 < w:
             continue
-        run.append((zlib.crc32(text[p : p + k].encode("utf-8")), p))
-    winnow()
+        h = hashes[r0:r1]
+        # the rightmost smallest hash of each window; consecutive windows often pick the same k-gram
+        picked = np.arange(r1 - r0 - w + 1) + (w - 1 - np.argmin(sliding_window_view(h, w)[:, ::-1], axis=1))
+        picked = picked[np.concatenate(([True], picked[1:] != picked[:-1]))]
+        out.extend(zip(h[picked].tolist(), (picked + r0).tolist(), strict=True))
     return out
 
 
@@ -220,7 +233,8 @@ def _shared_runs(
     """Maximal shared passages (>= k characters) per pair of plans, found from shared fingerprints."""
     gram = max(4, k // 2)
     window = k - gram + 1
-    masks = [bytearray(1 if i in nt.masked else 0 for i in range(len(nt.text))) for nt in norms]
+    masks = [_mask(nt) for nt in norms]
+    texts = [_Text.of(nt.text, mask) for nt, mask in zip(norms, masks, strict=True)]
     index: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for d, nt in enumerate(norms):
         for h, p in _fingerprints(nt.text, masks[d], gram, window):
@@ -249,7 +263,7 @@ def _shared_runs(
                         covered = found[(a, b)][pa - pb]
                         if any(s <= pa < e for s, e in covered):
                             continue  # inside a passage already extended on this diagonal
-                        span = _extend(norms[a].text, masks[a], pa, norms[b].text, masks[b], pb, gram)
+                        span = _extend(texts[a], pa, texts[b], pb, gram)
                         if span is not None:
                             covered.append(span)
     pairs: dict[tuple[int, int], list[Hit]] = defaultdict(list)
@@ -261,19 +275,61 @@ def _shared_runs(
     return pairs
 
 
-def _extend(
-    ta: str, ma: bytearray, pa: int, tb: str, mb: bytearray, pb: int, k: int
-) -> tuple[int, int] | None:
-    """The maximal common passage around the shared k-gram at ``pa``/``pb`` (span in text a)."""
-    if ta[pa : pa + k] != tb[pb : pb + k]:
+def _mask(nt: NormalisedText) -> bytearray:
+    """1 at the masked positions of the text, 0 elsewhere."""
+    mask = bytearray(len(nt.text))
+    for i in nt.masked:
+        mask[i] = 1
+    return mask
+
+
+@dataclass(frozen=True)
+class _Text:
+    """A normalised text with, for every position, how far an extension may run before a masked
+    character: ``free_after[i]`` unmasked characters from i on, ``free_before[i]`` before i."""
+
+    text: str
+    free_after: list[int]
+    free_before: list[int]
+
+    @classmethod
+    def of(cls, text: str, mask: bytearray) -> _Text:
+        n = len(text)
+        masked = np.flatnonzero(np.frombuffer(bytes(mask), dtype=np.uint8)) if n else np.zeros(0, np.int64)
+        at = np.arange(n + 1)
+        following = np.searchsorted(masked, at)  # index in `masked` of the first masked position >= i
+        next_masked = np.append(masked, n)[following]
+        previous = np.concatenate(([-1], masked))[following]  # the last masked position < i
+        return cls(text, (next_masked - at).tolist(), (at - previous - 1).tolist())
+
+
+def _extend(a: _Text, pa: int, b: _Text, pb: int, k: int) -> tuple[int, int] | None:
+    """The maximal common passage around the shared k-gram at ``pa``/``pb`` (span in text a),
+    never across a masked character."""
+    if a.text[pa : pa + k] != b.text[pb : pb + k]:
         return None  # a hash collision
-    s, t = pa, pb
-    while s > 0 and t > 0 and ta[s - 1] == tb[t - 1] and not ma[s - 1] and not mb[t - 1]:
-        s, t = s - 1, t - 1
-    e, f = pa + k, pb + k
-    while e < len(ta) and f < len(tb) and ta[e] == tb[f] and not ma[e] and not mb[f]:
-        e, f = e + 1, f + 1
-    return s, e
+    back = _common(a.text, pa, b.text, pb, min(a.free_before[pa], b.free_before[pb]), -1)
+    ahead = _common(a.text, pa + k, b.text, pb + k, min(a.free_after[pa + k], b.free_after[pb + k]), 1)
+    return pa - back, pa + k + ahead
+
+
+def _common(ta: str, i: int, tb: str, j: int, limit: int, direction: int) -> int:
+    """How many characters ``ta`` and ``tb`` share going forward from i/j (direction 1) or backward
+    before them (-1), at most ``limit``: compared in growing slices (C speed), narrowed on a miss."""
+    n, step = 0, 16
+    while n < limit:
+        m = min(step, limit - n)
+        if direction > 0:
+            same = ta[i + n : i + n + m] == tb[j + n : j + n + m]
+        else:
+            same = ta[i - n - m : i - n] == tb[j - n - m : j - n]
+        if same:
+            n, step = n + m, step * 2
+        elif m == 1:
+            break
+        else:
+            step = m // 2
+    return n
 
 
 def _merge(hits: list[Hit], gap: int) -> list[Hit]:

@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -239,7 +239,7 @@ def _failed_key(f: Any) -> tuple[str, str]:
     return (f.source_file, f.reason)
 
 
-def _frame(rows: list[dict[str, Any]], table: str, extra: Sequence[str] = ()) -> pd.DataFrame:
+def _frame(rows: list[dict[str, Any]] | pd.DataFrame, table: str, extra: Sequence[str] = ()) -> pd.DataFrame:
     """A frame with the table's documented columns first, then ``extra`` columns, even when empty."""
     cols = list(TABLE_COLUMNS[table]) + [c for c in extra if c not in TABLE_COLUMNS[table]]
     return pd.DataFrame(rows, columns=cols).reset_index(drop=True)
@@ -314,10 +314,19 @@ def _frame_rows(frame: pd.DataFrame, keys: tuple[str, str]) -> dict[tuple[str, s
     return out
 
 
+def _columns(frame: pd.DataFrame, *names: str) -> list[list[Any]]:
+    """Columns as Python lists: iterating a pandas column value by value is many times slower."""
+    return [frame[name].tolist() for name in names]
+
+
 def _value(row: Mapping[str, Any] | None, column: str, default: Any) -> Any:
     if row is None or column not in row or _is_missing(row[column]):
         return default
-    value = row[column]
+    return _plain(row[column])
+
+
+def _plain(value: Any) -> Any:
+    """A numpy scalar as the Python value (frames hand out numpy scalars)."""
     return value.item() if isinstance(value, np.generic) else value
 
 
@@ -416,7 +425,7 @@ def _measure_row(m: Measure, family_ids: list[str]) -> dict[str, Any]:
 
 def _measures(comparison: Comparison, members: pd.DataFrame) -> pd.DataFrame:
     fams: dict[str, list[str]] = {}
-    for fid, mid in zip(members["family_id"], members["measure_id"], strict=True):
+    for fid, mid in zip(*_columns(members, "family_id", "measure_id"), strict=True):
         fams.setdefault(mid, []).append(fid)
     rows = []
     for p in comparison.plans:
@@ -465,7 +474,7 @@ def _families(
 ) -> pd.DataFrame:
     by_family: dict[str, list[str]] = {}
     plans_by_family: dict[str, list[str]] = {}
-    for fid, pid in zip(members["family_id"], members["plan_id"], strict=True):
+    for fid, pid in zip(*_columns(members, "family_id", "plan_id"), strict=True):
         by_family.setdefault(fid, []).append(pid)
         if pid not in plans_by_family.setdefault(fid, []):
             plans_by_family[fid].append(pid)
@@ -527,28 +536,47 @@ def _family_matrix(
     members: pd.DataFrame,
     measures: Mapping[str, Measure],
 ) -> pd.DataFrame:
-    given = _frame_rows(comparison.family_matrix, ("family_id", "plan_id"))
+    """The full family x plan grid, column by column: at thousands of plans it has millions of rows,
+    almost all silent, so per-row Python work is kept to the cells that hold measures."""
+    keys = ["family_id", "plan_id"]
     extras = _extras(comparison.family_matrix, "family_matrix")
-    cell_members: dict[tuple[str, str], list[str]] = {}
-    for fid, pid, mid in zip(members["family_id"], members["plan_id"], members["measure_id"], strict=True):
-        cell_members.setdefault((fid, pid), []).append(mid)
-    rows = []
-    for f in families:
-        for pid in plan_ids:
-            row = given.get((f.family_id, pid))
-            mids = cell_members.get((f.family_id, pid), [])
-            derived_binding = _strongest(measures[m].bindingness for m in mids if m in measures)
-            out = {
-                "family_id": f.family_id,
-                "plan_id": pid,
-                "n_measures": int(_value(row, "n_measures", len(mids))),
-                "max_bindingness": _value(row, "max_bindingness", derived_binding),
-                "measure_ids": _ids_cell(_value(row, "measure_ids", mids)),
-            }
-            for c in extras:
-                out[c] = _value(row, c, None)
-            rows.append(out)
-    return _frame(rows, "family_matrix", extras)
+    grid = pd.DataFrame(
+        {
+            "family_id": np.repeat(np.array([f.family_id for f in families], dtype=object), len(plan_ids)),
+            "plan_id": np.tile(np.array(plan_ids, dtype=object), len(families)),
+        }
+    )
+    given = comparison.family_matrix
+    if given is not None and not given.empty and all(k in given.columns for k in keys):
+        given = given.drop_duplicates(keys).astype({k: str for k in keys})
+        grid = grid.merge(given, how="left", on=keys, sort=False)  # a left merge keeps the grid's order
+    position = {key: i for i, key in enumerate(zip(*_columns(grid, "family_id", "plan_id"), strict=True))}
+    derived_ids: dict[int, list[str]] = {}  # grid row -> the members' measure ids, members' order
+    for fid, pid, mid in zip(*_columns(members, "family_id", "plan_id", "measure_id"), strict=True):
+        if (fid, pid) in position:
+            derived_ids.setdefault(position[(fid, pid)], []).append(mid)
+
+    def given_or(column: str, derive: Callable[[int], Any]) -> list[Any]:
+        values = grid[column] if column in grid.columns else pd.Series([None] * len(grid), dtype=object)
+        return [derive(i) if _is_missing(v) else _plain(v) for i, v in enumerate(values)]
+
+    def mids(i: int) -> list[str]:
+        return derived_ids.get(i, [])
+
+    out = pd.DataFrame(
+        {
+            "family_id": grid["family_id"],
+            "plan_id": grid["plan_id"],
+            "n_measures": [int(v) for v in given_or("n_measures", lambda i: len(mids(i)))],
+            "max_bindingness": given_or(
+                "max_bindingness",
+                lambda i: _strongest(measures[m].bindingness for m in mids(i) if m in measures),
+            ),
+            "measure_ids": [_ids_cell(v) for v in given_or("measure_ids", mids)],
+            **{c: given_or(c, lambda i: None) for c in extras},
+        }
+    )
+    return _frame(out, "family_matrix", extras)
 
 
 def _gaps(
@@ -562,17 +590,23 @@ def _gaps(
     # members are already ordered by family, plan, document order: the first best similarity wins ties
     peer_members: dict[str, list[tuple[str, str, float]]] = {}
     for fid, pid, mid, sim in zip(
-        members["family_id"], members["plan_id"], members["measure_id"], members["similarity"], strict=True
+        *_columns(members, "family_id", "plan_id", "measure_id", "similarity"), strict=True
     ):
         peer_members.setdefault(fid, []).append((pid, mid, float(sim)))
+    # a plan lacking the family (the usual gap) has every holder as a peer: worked out once per family
+    holders = {fid: list(dict.fromkeys(x[0] for x in ms)) for fid, ms in peer_members.items()}
+    best_of = {fid: max(ms, key=lambda x: x[2]) for fid, ms in peer_members.items()}  # first of equals
     rows = []
     for (pid, fid), row in given.items():
         fam = fam_by_id.get(fid)
         if fam is None or pid not in plan_rank:
             continue  # a gap must name a plan and a family of this comparison (foreign keys)
-        peers = [x for x in peer_members.get(fid, []) if x[0] != pid]
-        peer_plans = list(dict.fromkeys(x[0] for x in peers))
-        best = max(peers, key=lambda x: x[2], default=None)  # max() keeps the first of equals
+        peer_plans = holders.get(fid, [])
+        best = best_of.get(fid)
+        if pid in peer_plans:  # a given "gap" of a plan that has the family: its own members are no peers
+            peers = [x for x in peer_members[fid] if x[0] != pid]
+            peer_plans = list(dict.fromkeys(x[0] for x in peers))
+            best = max(peers, key=lambda x: x[2], default=None)
         given_peers = _value(row, "peers_with", None)
         if given_peers is not None and not isinstance(given_peers, int | float):
             # a stage may hand the peers themselves (a list or ';'-string): count them, keep them
@@ -622,7 +656,7 @@ def _unique(
     fam_rank = {f.family_id: i for i, f in enumerate(families)}
     plan_rank = {p: i for i, p in enumerate(plan_ids)}
     cell_members: dict[tuple[str, str], list[str]] = {}
-    for fid, pid, mid in zip(members["family_id"], members["plan_id"], members["measure_id"], strict=True):
+    for fid, pid, mid in zip(*_columns(members, "family_id", "plan_id", "measure_id"), strict=True):
         cell_members.setdefault((pid, fid), []).append(mid)
     rows = []
     for key, row in given.items():

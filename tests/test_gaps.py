@@ -119,3 +119,13 @@ def test_an_empty_alignment_still_gives_full_grids() -> None:
     assert len(comp.coverage) == len(TOPICS) * len(seed_plans())
     assert comp.family_matrix.empty and comp.gaps.empty and comp.unique.empty
     assert (comp.coverage["score"] == 0).all()
+
+
+def test_a_gap_also_needs_a_share_of_the_other_plans() -> None:
+    # five plans: a share of 0.75 of the four peers asks for three of them, like --min-peers 3
+    by_share = compare_plans(seed_plans(), seed_alignment(), [], TOPICS, min_peers=1, min_peer_share=0.75)
+    assert by_share.gaps.equals(comparison(min_peers=3).gaps)
+    # without a share, --min-peers alone decides: one peer is enough
+    any_peer = compare_plans(seed_plans(), seed_alignment(), [], TOPICS, min_peers=1, min_peer_share=0.0)
+    assert (any_peer.gaps["peers_with"] == 1).any()
+    assert set(comparison().gaps["family_id"]) <= set(any_peer.gaps["family_id"])

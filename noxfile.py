@@ -38,5 +38,5 @@ def lint(session: nox.Session) -> None:
 @nox.session(python="3.11")
 def bench(session: nox.Session) -> None:
     """Benchmarks: time and peak memory per stage, against corpus size."""
-    session.install("-e", ".[dask]")
+    session.install("-e", ".[dask,bench]")
     session.run("python", "benchmarks/run.py", *session.posargs)

@@ -4,10 +4,12 @@ The catalogue does most of the alignment; this module only *proposes* families i
 measure's match text (minus the words every plan uses, ``similarity.stop_terms`` in align.yaml)
 becomes a TF-IDF vector of character n-grams (plus word tokens when ``compare.segment`` exists).
 Within each primary topic (blocking), every measure looks up its k nearest neighbours from *other*
-plans (cosine, brute force on sparse vectors: cost grows with the block, never all pairs of the
-corpus); an edge joins two measures that are mutual neighbours at or above the threshold, and each
-connected component with members from at least ``min_plans`` plans becomes a family. A component
-too large to be one measure is split again at a higher threshold.
+plans (cosine, from a top-n sparse product within the block: cost grows with the block, never all
+pairs of the corpus, and memory with the neighbours kept, never a dense block x block matrix; equal
+cosines go to the measure that comes first); an edge joins two measures that are mutual neighbours
+at or above the threshold, and each connected component with members from at least ``min_plans``
+plans becomes a family. A component too large to be one measure is split again at a higher
+threshold.
 """
 
 from __future__ import annotations
@@ -19,20 +21,25 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
-from scipy.sparse import csr_matrix, hstack
+from scipy.sparse import coo_matrix, csr_matrix, hstack
 from scipy.sparse.csgraph import connected_components
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.neighbors import NearestNeighbors
-from sklearn.preprocessing import normalize
+
+# No scikit-learn here: importing it costs about a second per process, more than analysing five
+# plans. Its TfidfVectorizer and brute-force cosine NearestNeighbors are a few lines of scipy below
+# (same weighting, same n-grams) and sparse_dot_topn (top-n of a sparse product, in C++).
+from sparse_dot_topn import sp_matmul_topn
 
 from compare.catalogue import SettingsSection
 from compare.model import Family, FamilyMember
 
 _CJK_WORD = re.compile(r"^[\u4e00-\u9fffA-Za-z][\u4e00-\u9fffA-Za-z0-9+]*$")
 _NON_TEXT = re.compile(r"[^\u4e00-\u9fffA-Za-z0-9+]+")
+_WHITE_SPACES = re.compile(r"\s\s+")  # what scikit-learn's char analyzer collapses to one space
+_PRODUCT_CELLS = 1 << 20  # most (row, neighbour) cells one top-n product holds: about 12 MB
 
 
 @dataclass(frozen=True)
@@ -93,7 +100,10 @@ def propose_families(
     if len(usable) < 2:
         return []
     texts = [_strip(c.text, stop) for c in usable]
-    vectors = _vectorise(texts, settings)
+    # one segmentation per text: jieba is the slowest step, and vectors and names want the same words
+    tokenize = _tokenizer()
+    words = [tokenize(t) for t in texts] if tokenize is not None else None
+    vectors = _vectorise(texts, words, settings)
     blocks: dict[str, list[int]] = defaultdict(list)
     for i, c in enumerate(usable):
         blocks[c.topic].append(i)
@@ -106,7 +116,10 @@ def propose_families(
         if not components:
             continue
         # key terms of the whole block: a name prefers terms that are rare in the block
-        terms = {i: key_terms(usable[i].text, settings.stop_terms) for i in idx}
+        terms = {
+            i: _content_words(words[i] if words is not None else _bigrams(texts[i]), settings.stop_terms)
+            for i in idx
+        }
         block_df: Counter[str] = Counter(t for i in idx for t in set(terms[i]))
         for component, sims in components:
             families.append(_family(topic, component, sims, usable, texts, terms, block_df, settings))
@@ -135,6 +148,12 @@ def default_settings() -> SimilaritySettings:
 
 
 def _stop_pattern(terms: Sequence[str]) -> re.Pattern[str] | None:
+    return _compiled_stop(tuple(terms))
+
+
+@lru_cache(maxsize=8)
+def _compiled_stop(terms: tuple[str, ...]) -> re.Pattern[str] | None:
+    """The stop terms as one regex, longest first; cached: building it costs more than using it."""
     if not terms:
         return None
     return re.compile("|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True)))
@@ -156,14 +175,111 @@ def _tokenizer() -> Callable[[str], list[str]] | None:
     return fn if callable(fn) else None
 
 
-def _vectorise(texts: list[str], settings: SimilaritySettings) -> csr_matrix:
-    chars = TfidfVectorizer(analyzer="char", ngram_range=settings.ngram_range, sublinear_tf=True)
-    matrix = chars.fit_transform(texts)
-    tokenize = _tokenizer()
-    if tokenize is not None:
-        words = TfidfVectorizer(analyzer=lambda t: [w for w in tokenize(t) if w.strip()], sublinear_tf=True)
-        matrix = hstack([matrix, words.fit_transform(texts)]).tocsr()
-    return csr_matrix(normalize(matrix))
+def _vectorise(texts: list[str], words: list[list[str]] | None, settings: SimilaritySettings) -> csr_matrix:
+    """One l2-normalised row per text: TF-IDF of character n-grams, then of word tokens, side by side."""
+    matrix = tfidf([char_ngrams(t, settings.ngram_range) for t in texts])
+    if words is not None:
+        # word tokens as they come (no lowercasing), as scikit-learn treated a callable analyzer
+        by_word = tfidf([[w for w in ws if w.strip()] for ws in words])
+        matrix = hstack([matrix, by_word], format="csr")
+    return l2_rows(matrix)
+
+
+def char_ngrams(text: str, ngram_range: tuple[int, int]) -> list[str]:
+    """Character n-grams as scikit-learn's ``analyzer="char"`` cuts them.
+
+    The text is lowercased and each run of two or more whitespace characters becomes one space.
+    """
+    text = _WHITE_SPACES.sub(" ", text.lower())
+    lo, hi = ngram_range
+    return [text[i : i + n] for n in range(lo, hi + 1) for i in range(len(text) - n + 1)]
+
+
+def tfidf(docs: Sequence[Sequence[str]]) -> csr_matrix:
+    """Rows of l2-normalised TF-IDF over the terms of ``docs``; columns are the terms, sorted.
+
+    Weights as scikit-learn's ``TfidfVectorizer(sublinear_tf=True)``: tf ``1 + ln(count)``, smooth idf
+    ``ln((1 + n) / (1 + df)) + 1``; sorted columns as its vocabulary, so the same floats come out.
+    """
+    flat = list(chain.from_iterable(docs))
+    vocab = {t: j for j, t in enumerate(sorted(set(flat)))}
+    cols = np.fromiter(map(vocab.__getitem__, flat), dtype=np.int64, count=len(flat))
+    rows = np.repeat(np.arange(len(docs)), [len(d) for d in docs])
+    # one entry per occurrence; summing the duplicates makes counts (and sorts each row's columns)
+    counts = coo_matrix((np.ones(len(flat)), (rows, cols)), shape=(len(docs), len(vocab))).tocsr()
+    counts.sum_duplicates()
+    df = np.bincount(counts.indices, minlength=len(vocab))
+    idf = np.log((1.0 + len(docs)) / (1.0 + df)) + 1.0
+    counts.data = (1.0 + np.log(counts.data)) * idf[counts.indices]
+    return l2_rows(counts)
+
+
+def l2_rows(matrix: csr_matrix) -> csr_matrix:
+    """``matrix`` with every non-zero row scaled to unit length (all-zero rows stay zero)."""
+    matrix = csr_matrix(matrix, dtype=np.float64, copy=True)
+    per_row = np.diff(matrix.indptr)
+    rows = np.repeat(np.arange(matrix.shape[0]), per_row)
+    norms = np.sqrt(np.bincount(rows, weights=matrix.data**2, minlength=matrix.shape[0]))
+    norms[norms == 0.0] = 1.0
+    matrix.data /= np.repeat(norms, per_row)
+    return matrix
+
+
+def nearest_other_plans(
+    vectors: csr_matrix, plans: Sequence[str], k: int, threshold: float
+) -> list[dict[int, float]]:
+    """Per row, up to ``k`` rows of *other* plans with cosine >= ``threshold``: {row: cosine}, best first.
+
+    Rows are unit vectors, so the cosine is their dot product; rows that share no term (cosine 0)
+    are never neighbours. Equal cosines go to the lower row index, so the choice never depends on the
+    order the library met the columns in.
+    """
+    n = vectors.shape[0]
+    if n == 0:
+        return []
+    # a row's own plan (itself included) can take at most this many places ahead of other plans
+    top_n = min(n, k + max(Counter(plans).values()))
+    # the library keeps values strictly above its threshold; the one just below keeps "at or above"
+    floor = float(np.nextafter(threshold, -np.inf))
+    # B given as (features x rows): sparse_dot_topn guesses the orientation from shapes otherwise
+    columns = csr_matrix(vectors.T)
+    near: list[dict[int, float]] = [{} for _ in range(n)]
+    pending = list(range(n))
+    while pending:
+        unsure: list[int] = []
+        # rows x top_n bounds the result's memory: a chunk never holds more than _PRODUCT_CELLS
+        step = max(1, _PRODUCT_CELLS // top_n)
+        for chunk in (pending[i : i + step] for i in range(0, len(pending), step)):
+            # n_threads=None: one thread (the machine is shared); a row's result never depends on it
+            product = sp_matmul_topn(
+                vectors[chunk], columns, top_n=top_n, threshold=floor, sort=False, n_threads=None
+            )
+            for r, a in enumerate(chunk):
+                lo, hi = product.indptr[r], product.indptr[r + 1]
+                near[a] = _best_others(a, product.indices[lo:hi], product.data[lo:hi], plans, k)
+                # A full row may have dropped values equal to its smallest kept one (the library
+                # keeps the first it met): when the choice reaches that value, ask for more.
+                if hi - lo == top_n < n and (
+                    len(near[a]) < k or min(near[a].values()) <= product.data[lo:hi].min()
+                ):
+                    unsure.append(a)
+        pending = unsure
+        top_n = min(n, 2 * top_n)
+    return near
+
+
+def _best_others(
+    a: int, cols: np.ndarray, sims: np.ndarray, plans: Sequence[str], k: int
+) -> dict[int, float]:
+    """The ``k`` best (column, cosine) pairs of row ``a`` from other plans: cosine desc, then column asc."""
+    kept: dict[int, float] = {}
+    for j in np.lexsort((cols, -sims)):
+        b = int(cols[j])
+        if b != a and plans[b] != plans[a]:
+            kept[b] = float(sims[j])
+            if len(kept) == k:
+                break
+    return kept
 
 
 def _components(
@@ -176,23 +292,7 @@ def _components(
     """Connected components (global indices) of the mutual-kNN graph over ``idx``, with best sims."""
     plans = [usable[i].plan_id for i in idx]
     n = len(idx)
-    # ask for extra neighbours: some of them are from the measure's own plan and are skipped
-    n_neighbors = min(n, settings.k + 1 + max(Counter(plans).values()))
-    nn = NearestNeighbors(n_neighbors=n_neighbors, metric="cosine", algorithm="brute")
-    sub = vectors[idx]
-    nn.fit(sub)
-    dist, nbr = nn.kneighbors(sub)
-    near: list[dict[int, float]] = []
-    for a in range(n):
-        kept: dict[int, float] = {}
-        for d, b in zip(dist[a], nbr[a], strict=True):
-            sim = 1.0 - float(d)
-            if b == a or plans[b] == plans[a] or sim < threshold:
-                continue
-            kept[int(b)] = sim
-            if len(kept) == settings.k:
-                break
-        near.append(kept)
+    near = nearest_other_plans(vectors[idx], plans, settings.k, threshold)
     rows, cols = [], []
     for a in range(n):
         for b in near[a]:
@@ -226,12 +326,11 @@ def _components(
 # ---------------------------------------------------------------- names and ids
 
 
-def key_terms(text: str, stop_terms: Sequence[str]) -> list[str]:
-    """Content words of ``text`` (segmented; generic policy words dropped), in order, deduplicated."""
+def _content_words(tokens: Sequence[str], stop_terms: Sequence[str]) -> list[str]:
+    """The tokens of two or more letters that are words and not stop terms, in order, deduplicated."""
     stop = set(stop_terms)
-    tokenize = _tokenizer() or _bigrams
     seen: dict[str, None] = {}
-    for w in tokenize(_strip(text, _stop_pattern(stop_terms))):
+    for w in tokens:
         if len(w) >= 2 and w not in stop and _CJK_WORD.match(w):
             seen.setdefault(w, None)
     return list(seen)

@@ -71,7 +71,7 @@ class Timer:
 
 def analyse_file(path: Path, root: Path) -> PlanAnalysis:
     """Ingest, outline and measures for one file: a pure function of that file (and the data files)."""
-    return _analyse_one((str(path), str(root)))[0]
+    return _analyse(Path(path), Path(root))[0]
 
 
 def _codebook() -> Any:
@@ -355,27 +355,37 @@ def analyse_all(
                 FailedInput(f.source_file, f"could not be analysed: {type(outcome).__name__}: {outcome}")
             )
         else:
-            analysis, stage_times = outcome
+            analysis, stage_times, encoded = outcome
             for name, seconds in stage_times.items():
                 timer.timings[name] = timer.timings.get(name, 0.0) + seconds
-            cache.put(f.sha256, analysis)
+            cache.put_encoded(f.sha256, encoded)
             results[f.source_file] = analysis
     plans = [results[f.source_file] for f in files if f.source_file in results]
     return plans, failed, hits
 
 
-def _analyse_one(args: tuple[str, str]) -> tuple[PlanAnalysis, dict[str, float]]:
-    """Executor entry point (module level so it pickles): the analysis and its stage times."""
+def _analyse_one(args: tuple[str, str]) -> tuple[PlanAnalysis, dict[str, float], tuple[bytes, str]]:
+    """Executor entry point (module level so it pickles): the analysis, its stage times and its
+    encoded cache row (encoded here, in parallel, rather than one by one in the build process)."""
+    from compare.cache import encode_analysis
+
+    plan, times = _analyse(Path(args[0]), Path(args[1]))
+    t0 = time.perf_counter()
+    encoded = encode_analysis(plan)
+    times["encode"] = time.perf_counter() - t0
+    return plan, times, encoded
+
+
+def _analyse(path: Path, root: Path) -> tuple[PlanAnalysis, dict[str, float]]:
+    """Ingest, outline, measures and catalogue families of one file, with the time of each."""
     from compare.align import match_plan
     from compare.catalogue import load_catalogue
     from compare.ingest import read_document
     from compare.measures import extract_measures
     from compare.outline import outline_warnings, parse_outline
 
-    path, root = args
-    times: dict[str, float] = {}
     t0 = time.perf_counter()
-    doc = read_document(Path(path), Path(root))
+    doc = read_document(path, root)
     t1 = time.perf_counter()
     sections = parse_outline(doc)
     doc.warnings.extend(outline_warnings(sections))
@@ -385,8 +395,7 @@ def _analyse_one(args: tuple[str, str]) -> tuple[PlanAnalysis, dict[str, float]]
     plan = PlanAnalysis(document=doc, sections=sections, measures=measures)
     plan.catalogue_members = match_plan(plan, load_catalogue())
     t4 = time.perf_counter()
-    times.update(ingest=t1 - t0, outline=t2 - t1, measures=t3 - t2, families=t4 - t3)
-    return plan, times
+    return plan, {"ingest": t1 - t0, "outline": t2 - t1, "measures": t3 - t2, "families": t4 - t3}
 
 
 def drop_duplicates(plans: list[PlanAnalysis]) -> tuple[list[PlanAnalysis], list[FailedInput]]:

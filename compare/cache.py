@@ -99,6 +99,12 @@ def _encode(value: Any) -> tuple[bytes, str]:
     return payload, hashlib.sha256(payload).hexdigest()
 
 
+def encode_analysis(analysis: PlanAnalysis) -> tuple[bytes, str]:
+    """The stored form of an analysis (payload, checksum). A pure function: the per-plan workers call
+    it, so the build process does not serialise thousands of analyses one after the other."""
+    return _encode(to_dict(analysis))
+
+
 def _decode(payload: bytes, checksum: str) -> Any:
     """The stored value; raises ValueError on any inconsistency."""
     if not isinstance(payload, bytes) or hashlib.sha256(payload).hexdigest() != checksum:
@@ -197,7 +203,11 @@ class AnalysisCache:
 
     def put(self, sha256: str, analysis: PlanAnalysis) -> None:
         """Store (or replace) the analysis of a file with these bytes under the current versions."""
-        payload, checksum = _encode(to_dict(analysis))
+        self.put_encoded(sha256, encode_analysis(analysis))
+
+    def put_encoded(self, sha256: str, encoded: tuple[bytes, str]) -> None:
+        """``put`` for an analysis already encoded (by ``encode_analysis``, e.g. in a worker process)."""
+        payload, checksum = encoded
         self._execute_sql(
             "INSERT OR REPLACE INTO analyses (sha256, versions, schema, payload, checksum, created) "
             "VALUES (?, ?, ?, ?, ?, ?)",

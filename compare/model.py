@@ -282,8 +282,27 @@ _DACITE = dacite.Config(cast=[tuple], strict=False)
 
 
 def to_dict(obj: Any) -> Any:
-    """Plain JSON-ready dict of a dataclass (tuples become lists)."""
-    return dataclasses.asdict(obj)
+    """Plain JSON-ready dict of a dataclass, as ``dataclasses.asdict`` makes it (tuples stay tuples;
+    JSON makes them lists). Written out because asdict deep-copies every leaf: the per-plan workers
+    encode thousands of analyses, and all our leaves are immutable."""
+    if isinstance(obj, list):
+        return [to_dict(v) for v in obj]
+    if isinstance(obj, tuple):
+        return tuple(to_dict(v) for v in obj)
+    if isinstance(obj, dict):
+        return {k: to_dict(v) for k, v in obj.items()}
+    names = _field_names(type(obj))
+    if names is None:
+        return obj
+    return {name: to_dict(getattr(obj, name)) for name in names}
+
+
+@functools.cache
+def _field_names(cls: type) -> tuple[str, ...] | None:
+    """The field names of a dataclass type, None for any other type."""
+    if not dataclasses.is_dataclass(cls):
+        return None
+    return tuple(f.name for f in dataclasses.fields(cls))
 
 
 def from_dict(cls: type[T], data: dict[str, Any]) -> T:

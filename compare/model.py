@@ -297,12 +297,16 @@ def to_dict(obj: Any) -> Any:
     return {name: to_dict(getattr(obj, name)) for name in names}
 
 
-@functools.cache
 def _field_names(cls: type) -> tuple[str, ...] | None:
-    """The field names of a dataclass type, None for any other type."""
-    if not dataclasses.is_dataclass(cls):
-        return None
-    return tuple(f.name for f in dataclasses.fields(cls))
+    """The field names of a dataclass type, None for any other type (looked up once per type)."""
+    if cls not in _FIELD_NAMES:
+        _FIELD_NAMES[cls] = (
+            tuple(f.name for f in dataclasses.fields(cls)) if dataclasses.is_dataclass(cls) else None
+        )
+    return _FIELD_NAMES[cls]
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...] | None] = {}
 
 
 def from_dict(cls: type[T], data: dict[str, Any]) -> T:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import bisect
 import math
 import re
+from array import array
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -88,12 +89,13 @@ def default_settings() -> ReuseSettings:
     return ReuseSettings.load()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class NormalisedText:
-    """The comparable text of one plan: ``text[i]`` stands for clean characters ``spans[i]``."""
+    """The comparable text of one plan: ``text[i]`` stands for clean characters ``spans[i]``
+    (an n x 2 array: a corpus of thousands of plans holds tens of millions of them)."""
 
     text: str
-    spans: tuple[tuple[int, int], ...]
+    spans: np.ndarray
     masked: frozenset[int]  # positions inside generic political phrases: no k-gram may touch them
 
 
@@ -183,7 +185,7 @@ def normalise(doc: Document, settings: ReuseSettings | None = None) -> Normalise
     for phrase in settings.stop_phrases:
         for m in phrase.finditer(text):
             masked.update(range(m.start(), m.end()))
-    return NormalisedText(text, tuple(spans), frozenset(masked))
+    return NormalisedText(text, np.array(spans, dtype=np.int32).reshape(-1, 2), frozenset(masked))
 
 
 # ---------------------------------------------------------------- shingles and runs
@@ -289,8 +291,8 @@ class _Text:
     character: ``free_after[i]`` unmasked characters from i on, ``free_before[i]`` before i."""
 
     text: str
-    free_after: list[int]
-    free_before: list[int]
+    free_after: array[int]  # compact: one per character of every plan
+    free_before: array[int]
 
     @classmethod
     def of(cls, text: str, mask: bytearray) -> _Text:
@@ -300,7 +302,7 @@ class _Text:
         following = np.searchsorted(masked, at)  # index in `masked` of the first masked position >= i
         next_masked = np.append(masked, n)[following]
         previous = np.concatenate(([-1], masked))[following]  # the last masked position < i
-        return cls(text, (next_masked - at).tolist(), (at - previous - 1).tolist())
+        return cls(text, array("i", (next_masked - at).tolist()), array("i", (at - previous - 1).tolist()))
 
 
 def _extend(a: _Text, pa: int, b: _Text, pb: int, k: int) -> tuple[int, int] | None:
@@ -355,8 +357,8 @@ def _reuse(
     b0: int,
     b1: int,
 ) -> Reuse:
-    ca0, ca1 = na.spans[a0][0], na.spans[a1 - 1][1]
-    cb0, cb1 = nb.spans[b0][0], nb.spans[b1 - 1][1]
+    ca0, ca1 = int(na.spans[a0][0]), int(na.spans[a1 - 1][1])
+    cb0, cb1 = int(nb.spans[b0][0]), int(nb.spans[b1 - 1][1])
     ra0, ra1 = doc_a.clean.raw_span(ca0, ca1)
     rb0, rb1 = doc_b.clean.raw_span(cb0, cb1)
     return Reuse(

@@ -20,6 +20,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import attrgetter
 from pathlib import Path
 
 from compare.catalogue import TOPIC_IDS, Catalogue, FamilySpec, Hit, SettingsSection
@@ -164,12 +165,13 @@ def match_text(plan: PlanAnalysis, measure: Measure, matching: MatchingSettings 
     return text
 
 
+# Full-width ASCII forms and the ideographic space in their NFKC form: one str.translate per text.
+_HALF_WIDTH = {code: unicodedata.normalize("NFKC", chr(code)) for code in [*range(0xFF01, 0xFF5F), 0x3000]}
+
+
 def normalise_for_matching(text: str) -> str:
     """Half-width letters, digits and punctuation; whitespace and quotation marks removed."""
-    text = "".join(
-        unicodedata.normalize("NFKC", c) if "\uff01" <= c <= "\uff5e" or c == "\u3000" else c for c in text
-    )
-    return _IGNORED.sub("", text)
+    return _IGNORED.sub("", text.translate(_HALF_WIDTH))
 
 
 def catalogue_matches(
@@ -185,8 +187,8 @@ def catalogue_matches(
     topics = [t.topic for t in measure.topics] if measure is not None else []
     lists: list[tuple[int, int]] | None = None
     candidates = []
-    for f in catalogue.families:
-        hits = list(f.all_hits(text))
+    for f, rules, negative in catalogue.prefiltered(text):  # rules that cannot hit are never run
+        hits = list(f.all_hits(text, rules, negative))
         if hits and not f.in_lists:
             lists = matching.enumerations(text) if lists is None else lists
             hits = [h for h in hits if not _inside(h, lists)]
@@ -196,20 +198,22 @@ def catalogue_matches(
     def rank(item: tuple[FamilySpec, list[Hit]]) -> tuple[int, int, int]:
         f, hits = item
         topic_rank = topics.index(f.topic) if f.topic in topics else len(topics) + 1
-        return (-max(h.weight for h in hits), topic_rank, order[f.id])
+        return (-max([h.weight for h in hits]), topic_rank, order[f.id])
 
     claimed: list[tuple[int, int]] = []
     chosen: list[CatalogueMatch] = []
     for f, hits in sorted(candidates, key=rank):
-        free = [h for h in sorted(hits, key=lambda h: -h.weight) if not _overlaps(h, claimed)]
+        # heaviest first (reverse keeps equals in order); nothing overlaps while nothing is claimed
+        ordered = sorted(hits, key=attrgetter("weight"), reverse=True)
+        free = [h for h in ordered if not _overlaps(h, claimed)] if claimed else ordered
         if not free:
             continue
         kept: list[Hit] = []
         for h in free:
-            if not _overlaps(h, claimed):
+            if not claimed or not _overlaps(h, claimed):
                 kept.append(h)
                 claimed.extend(h.spans)
-        chosen.append(CatalogueMatch(f, tuple(sorted(kept, key=lambda h: h.start))))
+        chosen.append(CatalogueMatch(f, tuple(sorted(kept, key=attrgetter("start")))))
     return sorted(chosen, key=lambda cm: order[cm.family.id])
 
 

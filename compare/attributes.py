@@ -11,10 +11,12 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, cast
 
 from compare.config import DATA_DIR
+from compare.literals import LiteralFinder, RegexFilter, required_literals
 from compare.model import BINDINGNESS_ORDER, Bindingness, Instrument
 from compare.segment import normalise_chars
 from compare.topics.codebook import YamlDataError, line_of, read_bytes, read_yaml
@@ -75,6 +77,32 @@ class Rules:
     # targets (read by targets.py)
     targets: dict[str, Any] = field(default_factory=dict)
     deadline_patterns: tuple[re.Pattern[str], ...] = ()
+
+    @cached_property
+    def prefilter(self) -> Prefilter:
+        """Which instrument and deadline regexes may match a text (built on first use)."""
+        return Prefilter(self)
+
+
+class Prefilter:
+    """The words the instrument and deadline regexes need (``compare.literals``).
+
+    One Aho-Corasick pass over a text says which of them can match it; the others are not run.
+    """
+
+    def __init__(self, rules: Rules) -> None:
+        self.instruments = _Filter([r.regex for r in rules.instruments])
+        self.deadlines = _Filter(list(rules.deadline_patterns))
+
+
+class _Filter:
+    def __init__(self, regexes: list[re.Pattern[str]]) -> None:
+        self.regexes = RegexFilter([required_literals(rx) for rx in regexes])
+        self.finder = LiteralFinder(self.regexes.words)
+
+    def live(self, text: str) -> set[int]:
+        """Positions of the regexes that may match ``text``."""
+        return self.regexes.live(self.finder.present(text))
 
 
 class _Reader:
@@ -241,18 +269,24 @@ def load_rules(path: Path | None = None) -> Rules:
 # --- bindingness ---------------------------------------------------------------------------------
 
 
-def _count_cue(text: str, cue: str, false_hits: tuple[str, ...]) -> int:
-    """Occurrences of ``cue`` in ``text`` that are not inside one of its false-hit words."""
-    n = 0
-    for m in re.finditer(re.escape(cue), text):
+def _occurs(text: str, cue: str, false_hits: tuple[str, ...]) -> bool:
+    """Whether ``cue`` occurs in ``text`` other than inside one of its false-hit words.
+
+    Occurrences are taken left to right without overlap (as a regex search would find them).
+    """
+    if not cue:
+        return True  # an empty cue matches anywhere (the data never has one)
+    pos = text.find(cue)
+    while pos >= 0:
         if not any(
-            text.startswith(fw, m.start() - off)
+            text.startswith(fw, pos - off)
             for fw in false_hits
             for off in range(len(fw) - len(cue) + 1)
-            if fw[off : off + len(cue)] == cue and m.start() - off >= 0
+            if fw[off : off + len(cue)] == cue and pos - off >= 0
         ):
-            n += 1
-    return n
+            return True
+        pos = text.find(cue, pos + len(cue))
+    return False
 
 
 def bindingness(text: str, rules: Rules | None = None) -> Bindingness:
@@ -265,7 +299,7 @@ def bindingness(text: str, rules: Rules | None = None) -> Bindingness:
     norm = normalise_chars(text)
     for level in BINDINGNESS_ORDER:
         for cue in rules.binding_cues[level]:
-            if _count_cue(norm, cue, rules.binding_false.get(cue, ())):
+            if cue in norm and _occurs(norm, cue, rules.binding_false.get(cue, ())):
                 return level
     return rules.binding_default
 
@@ -278,7 +312,7 @@ def binding_evidence(text: str, rules: Rules | None = None) -> list[tuple[str, s
         (level, cue)
         for level in BINDINGNESS_ORDER
         for cue in rules.binding_cues[level]
-        if _count_cue(norm, cue, rules.binding_false.get(cue, ()))
+        if _occurs(norm, cue, rules.binding_false.get(cue, ()))
     ]
 
 
@@ -295,18 +329,20 @@ def instrument(text: str, rules: Rules | None = None) -> tuple[Instrument | None
     """
     rules = rules or load_rules()
     norm = normalise_chars(text)
-    for rule in rules.instruments:
+    live = rules.prefilter.instruments.live(norm)
+    candidates = [rule for i, rule in enumerate(rules.instruments) if i in live]  # the others cannot match
+    for rule in candidates:
         if rule.tier == 1 and rule.regex.search(norm):
             return rule.instrument, rule.type
     best: tuple[int, InstrumentRule] | None = None
-    for rule in rules.instruments:
+    for rule in candidates:
         if rule.tier == 2:
             m = rule.regex.search(norm)
             if m and (best is None or m.start() < best[0]):
                 best = (m.start(), rule)
     if best:
         return best[1].instrument, best[1].type
-    for rule in rules.instruments:
+    for rule in candidates:
         if rule.tier == 3 and rule.regex.search(norm):
             return rule.instrument, rule.type
     return None, None
@@ -319,8 +355,9 @@ def deadline(text: str, rules: Rules | None = None) -> str | None:
     """The year a measure is due: "2025", "2021-2024", or a relative span as printed ("3年内")."""
     rules = rules or load_rules()
     norm = normalise_chars(text)
-    for rx in rules.deadline_patterns:
-        m = rx.search(norm)
+    live = rules.prefilter.deadlines.live(norm)
+    for i, rx in enumerate(rules.deadline_patterns):
+        m = rx.search(norm) if i in live else None
         if not m:
             continue
         groups = m.groupdict()

@@ -23,6 +23,10 @@ Rule language (every *term* is a Python regular expression; a plain word is one)
 
 A rule's *hit* records the character spans that carried it: the aligner uses them as evidence and
 to keep one family per stretch of text (see ``compare.align``).
+
+Matching a text runs only the rules that can hit it: every term pattern has words its matches must
+contain (``compare.literals``), all of them are looked for in one Aho-Corasick pass, and a rule one
+of whose groups has no pattern with its words present is skipped (``Catalogue.prefiltered``).
 """
 
 from __future__ import annotations
@@ -32,6 +36,8 @@ import itertools
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import cached_property
+from operator import itemgetter, methodcaller
 from pathlib import Path
 from typing import Any, Literal
 
@@ -39,6 +45,7 @@ import yaml
 
 from compare.config import DATA_DIR
 from compare.errors import DataError
+from compare.literals import LiteralFinder, RegexFilter, Requirement, required_literals
 from compare.model import TOPIC_IDS
 
 DEFAULT_CATALOGUE = DATA_DIR / "families.yaml"
@@ -48,6 +55,8 @@ _ID_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9][a-z0-9-]*)+$")
 _FAMILY_KEYS = {"id", "topic", "name", "gloss", "synonyms", "patterns", "negative", "in_lists"}
 # Hits of `near` rules are searched over all combinations of term hits; cap the work per rule.
 _MAX_COMBINATIONS = 5000
+_SPAN = methodcaller("span")
+_START = itemgetter(0)
 
 
 class AlignDataError(DataError):
@@ -73,7 +82,11 @@ class _List(list[Any]):
     line: int = 0
 
 
-class _LineLoader(yaml.SafeLoader):
+# libyaml's parser when available (several times faster); its nodes carry start marks all the same
+_BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _LineLoader(_BaseLoader):
     """A safe loader whose strings, mappings and lists remember their 1-based line."""
 
 
@@ -130,13 +143,16 @@ class Hit:
     spans: tuple[tuple[int, int], ...]
     words: tuple[str, ...]
 
+    # (most hits have one span: read it directly)
     @property
     def start(self) -> int:
-        return min(s for s, _ in self.spans)
+        spans = self.spans
+        return spans[0][0] if not spans[1:] else min(spans)[0]
 
     @property
     def end(self) -> int:
-        return max(e for _, e in self.spans)
+        spans = self.spans
+        return spans[0][1] if not spans[1:] else max(map(itemgetter(1), spans))
 
     @property
     def evidence(self) -> str:
@@ -145,7 +161,10 @@ class Hit:
     @property
     def weight(self) -> int:
         """Characters of text the hit's terms cover (a longer hit is a more specific one)."""
-        return sum(e - s for s, e in self.spans)
+        spans = self.spans
+        if not spans[1:]:
+            return spans[0][1] - spans[0][0]
+        return sum(map(itemgetter(1), spans)) - sum(map(itemgetter(0), spans))
 
 
 @dataclass(frozen=True)
@@ -167,41 +186,48 @@ class Rule:
         """Every distinct hit of the rule in ``text``, leftmost first."""
         if self.also and not all(any(p.search(text) for p in group) for group in self.also):
             return []
+        # term matches are handled as (start, end) spans; a match's words are text[start:end]
         if self.kind == "any":
-            found = [
-                Hit(((m.start(), m.end()),), (m.group(0),))
-                for p in self.groups[0]
-                for m in p.finditer(text)
-                if m.end() > m.start()
-            ]
-            return sorted(found, key=lambda h: (h.start, -h.weight))
+            found = _spans(self.groups[0], text)
+            # leftmost, then longest; the index keeps the order of equals (a stable sort)
+            order = sorted([(s, s - e, i) for i, (s, e) in enumerate(found)])
+            return [Hit((found[i],), (text[found[i][0] : found[i][1]],)) for *_, i in order]
         per_group = [_group_matches(g, text) for g in self.groups]
         if not all(per_group):
             return []
         if self.kind == "all":
             picks = [ms[0] for ms in per_group]
-            return [_hit_of(picks)]
-        return _near_hits(per_group, self.within)
+            return [_hit_of(picks, text)]
+        return _near_hits(per_group, self.within, text)
 
 
-def _group_matches(group: tuple[re.Pattern[str], ...], text: str) -> list[re.Match[str]]:
-    found = [m for p in group for m in p.finditer(text) if m.end() > m.start()]
-    return sorted(found, key=lambda m: (m.start(), -m.end()))
+def _spans(group: tuple[re.Pattern[str], ...], text: str) -> list[tuple[int, int]]:
+    """Non-empty matches of a group's patterns, pattern by pattern."""
+    return [span for p in group for span in map(_SPAN, p.finditer(text)) if span[1] > span[0]]
 
 
-def _hit_of(matches: Sequence[re.Match[str]]) -> Hit:
-    ordered = sorted(matches, key=lambda m: m.start())
-    return Hit(tuple((m.start(), m.end()) for m in ordered), tuple(m.group(0) for m in ordered))
+def _group_matches(group: tuple[re.Pattern[str], ...], text: str) -> list[tuple[int, int]]:
+    found = _spans(group, text)
+    order = sorted([(s, -e, i) for i, (s, e) in enumerate(found)])  # stable: the index
+    return [found[i] for *_, i in order]
 
 
-def _near_hits(per_group: list[list[re.Match[str]]], within: int) -> list[Hit]:
-    hits: list[Hit] = []
+def _hit_of(spans: Sequence[tuple[int, int]], text: str) -> Hit:
+    ordered = sorted(spans, key=_START)
+    return Hit(tuple(ordered), tuple([text[s:e] for s, e in ordered]))
+
+
+def _near_hits(per_group: list[list[tuple[int, int]]], within: int, text: str) -> list[Hit]:
+    found: list[tuple[tuple[tuple[int, int], ...], tuple[str, ...]]] = []
     for combo in itertools.islice(itertools.product(*per_group), _MAX_COMBINATIONS):
-        ordered = sorted(combo, key=lambda m: m.start())
+        ordered = sorted(combo, key=_START)
         # neighbouring terms may not overlap and must be at most `within` characters apart
-        if all(0 <= b.start() - a.end() <= within for a, b in itertools.pairwise(ordered)):
-            hits.append(_hit_of(ordered))
-    return sorted(set(hits), key=lambda h: (h.start, h.end - h.start))
+        if all([0 <= b[0] - a[1] <= within for a, b in itertools.pairwise(ordered)]):
+            found.append((tuple(ordered), tuple([text[s:e] for s, e in ordered])))
+    # Distinct hits by (spans, words), the fields a Hit hashes: the same set order as a set of Hits.
+    # Spans are in order and apart, so a hit runs from its first start to its last end.
+    keyed = sorted([(sp[0][0], sp[-1][1] - sp[0][0], n, sp, w) for n, (sp, w) in enumerate(set(found))])
+    return [Hit(sp, w) for *_, sp, w in keyed]
 
 
 # ---------------------------------------------------------------- the catalogue
@@ -220,17 +246,29 @@ class FamilySpec:
     line: int
     in_lists: bool = True  # False: a hit inside an enumeration (甲、乙、丙等) does not count
 
-    def match(self, text: str) -> list[Hit]:
-        """The first hit of each rule that fires on ``text`` (none if a negative rule fires)."""
-        if any(r.first_hit(text) for r in self.negative):
-            return []
-        return [h for h in (r.first_hit(text) for r in self.rules) if h is not None]
+    def match(
+        self, text: str, rules: Sequence[Rule] | None = None, negative: Sequence[Rule] | None = None
+    ) -> list[Hit]:
+        """The first hit of each rule that fires on ``text`` (none if a negative rule fires).
 
-    def all_hits(self, text: str) -> Iterator[Hit]:
-        """Every hit of every rule (for placing the family's evidence in the text)."""
-        if any(r.first_hit(text) for r in self.negative):
+        ``rules`` / ``negative``: only these of the family's rules (``Catalogue.prefiltered`` gives
+        the ones that may hit ``text``; the others cannot, so the result is the same).
+        """
+        rules = self.rules if rules is None else rules
+        negative = self.negative if negative is None else negative
+        if not rules or any(r.first_hit(text) for r in negative):
+            return []
+        return [h for h in (r.first_hit(text) for r in rules) if h is not None]
+
+    def all_hits(
+        self, text: str, rules: Sequence[Rule] | None = None, negative: Sequence[Rule] | None = None
+    ) -> Iterator[Hit]:
+        """Every hit of every rule (for placing the family's evidence in the text); see ``match``."""
+        rules = self.rules if rules is None else rules
+        negative = self.negative if negative is None else negative
+        if not rules or any(r.first_hit(text) for r in negative):
             return
-        for r in self.rules:
+        for r in rules:
             yield from r.hits(text)
 
 
@@ -251,6 +289,60 @@ class Catalogue:
     @property
     def ids(self) -> list[str]:
         return [f.id for f in self.families]
+
+    @cached_property
+    def _prefilter(self) -> _Prefilter:
+        return _Prefilter(self.families)
+
+    def prefiltered(self, text: str) -> list[tuple[FamilySpec, list[Rule], list[Rule]]]:
+        """The families that may hit ``text`` (catalogue order), each with its rules and negative
+        rules that may hit it (in order): the rest cannot, since a word they need is absent."""
+        return self._prefilter.families(text)
+
+
+class _Prefilter:
+    """Which rules of a catalogue may hit a text, from one Aho-Corasick pass (``compare.literals``).
+
+    Every term pattern has the words its matches need; a rule may hit only if each of its groups
+    (terms, then ``also``) has a pattern whose words are all there.
+    """
+
+    def __init__(self, families: Sequence[FamilySpec]) -> None:
+        self.specs = families
+        self.entries: list[tuple[int, bool, Rule]] = []  # (family, negative?, rule) in catalogue order
+        self.groups: list[tuple[frozenset[int], ...]] = []  # per entry: its groups as pattern ids
+        requirements: list[Requirement] = []
+        for fi, f in enumerate(families):
+            for negative, rules in ((False, f.rules), (True, f.negative)):
+                for rule in rules:
+                    ids = []
+                    for group in rule.groups + rule.also:
+                        ids.append(frozenset(range(len(requirements), len(requirements) + len(group))))
+                        requirements.extend(required_literals(p) for p in group)
+                    self.entries.append((fi, negative, rule))
+                    self.groups.append(tuple(ids))
+        self.filter = RegexFilter(requirements)
+        self.finder = LiteralFinder(self.filter.words)
+        # a rule is looked at when a pattern of its first group may match
+        self.by_pattern: dict[int, list[int]] = {}
+        for e, groups in enumerate(self.groups):
+            for pid in groups[0]:
+                self.by_pattern.setdefault(pid, []).append(e)
+        self.one_group = frozenset(e for e, groups in enumerate(self.groups) if len(groups) == 1)
+
+    def families(self, text: str) -> list[tuple[FamilySpec, list[Rule], list[Rule]]]:
+        live = self.filter.live(self.finder.present(text))
+        by_pattern, one_group, groups = self.by_pattern, self.one_group, self.groups
+        seen: set[int] = set()
+        seen.update(*[by_pattern[p] for p in live if p in by_pattern])
+        entries = sorted([e for e in seen if e in one_group or not any(map(live.isdisjoint, groups[e]))])
+        found: dict[int, tuple[list[Rule], list[Rule]]] = {}
+        for e in entries:
+            fi, negative, rule = self.entries[e]
+            rules, negs = found.setdefault(fi, ([], []))
+            (negs if negative else rules).append(rule)
+        # negative rules alone hit nothing
+        return [(self.specs[fi], rules, negs) for fi, (rules, negs) in found.items() if rules]
 
 
 def load_catalogue(path: Path | None = None) -> Catalogue:
@@ -356,14 +448,25 @@ def _compile(term: Any, path: Path, fid: str, line: int) -> re.Pattern[str]:
         ) from exc
 
 
+_BRACKETS = re.compile(r"[()\[\]\\]")
+
+
 def _terms(value: Any, path: Path, fid: str, line: int) -> tuple[re.Pattern[str], ...]:
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not value:
         raise CatalogueError(f"{path}:{line}: family {fid}: expected a term or a non-empty list of terms")
-    for t in value:  # each term on its own first, so that an error names the bad one
-        _compile(t, path, fid, line_of(t, line))
-    return (_alternation([str(t) for t in value]),)
+    try:
+        # Each term must be valid on its own. A term without brackets or backslashes is valid alone
+        # exactly when it is valid inside the alternation: those are left to its one compile.
+        for t in value:
+            if not isinstance(t, str) or not t or _BRACKETS.search(t):
+                _compile(t, path, fid, line_of(t, line))
+        return (_alternation([str(t) for t in value]),)
+    except (CatalogueError, re.error):
+        for t in value:  # the error names the first bad term
+            _compile(t, path, fid, line_of(t, line))
+        raise
 
 
 def _alternation(terms: Sequence[str]) -> re.Pattern[str]:

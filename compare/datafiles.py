@@ -17,6 +17,9 @@ import yaml
 from compare.config import DATA_DIR
 from compare.errors import DataError
 
+# yaml.safe_load's loader on libyaml's parser when available: the same data, several times faster
+SAFE_LOADER: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 class DataFileError(DataError):
     """A data file that cannot be used: names the file, the key path and what is wrong."""
@@ -36,7 +39,7 @@ def load_yaml(name: str) -> dict[str, Any]:
     except OSError as exc:
         raise DataFileError(path, "", f"cannot read: {exc}") from exc
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=SAFE_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else ""

@@ -203,8 +203,7 @@ def doc_number_line(line: str) -> DocNumber | None:
 
 
 def has_sentence_punct(match_line: str) -> bool:
-    punct = rules().sentence_punct
-    return any(c in punct for c in match_line)
+    return not frozenset(rules().sentence_punct).isdisjoint(match_line)
 
 
 def ends_with_doc_kind(match_text: str) -> bool:

@@ -4,16 +4,28 @@ jieba is unmaintained, so nothing else imports it. It is loaded once per process
 policy-term user dictionary ``compare/data/userdict.txt`` (证照分离, 批而未供, 兼职兼薪 … kept whole),
 its model cache in a directory the project owns (``$COMPARE_CACHE_DIR/jieba`` or
 ``~/.cache/compare/jieba``) and its DEBUG logging turned down.
+
+Loading jieba's dictionary takes about a second, which a per-plan worker pays for a question about a
+dozen characters (does a line break cut a word?). ``dictionary_words`` answers it like jieba without
+HMM, reading the word frequencies from an SQLite copy of jieba's final dictionary (its own plus the
+user terms) kept next to jieba's cache: built once from jieba itself, then only the substrings of
+the text are looked up.
 """
 
 from __future__ import annotations
 
+import hashlib
+import importlib.util
 import io
 import logging
+import math
 import os
+import re
+import sqlite3
+import tempfile
 import threading
 import unicodedata
-from functools import lru_cache
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +64,157 @@ def _tokenizer() -> Any:
     return _TOKENIZER
 
 
+# --- jieba's dictionary route without loading jieba (HMM off) ---------------------------------------
+
+# jieba's own block patterns (jieba/__init__.py): runs it segments, whitespace, single ASCII letters
+_JIEBA_HAN = re.compile("([\u4e00-\u9fd5a-zA-Z0-9+#&\\._%\\-]+)")
+_JIEBA_SKIP = re.compile("(\r\n|\\s)")
+_JIEBA_ENG = re.compile("[a-zA-Z0-9]")
+_LEXICON_FORMAT = "1"
+_LEXICON: Any = None  # (process id, sqlite3 connection, total, longest word), or False
+_LEXICON_LOCK = threading.Lock()  # not _LOCK: building the lexicon loads the tokenizer under _LOCK
+
+
+def _lexicon_path() -> Path | None:
+    """Where the SQLite copy of jieba's dictionary lives; its name changes with what it is built from
+    (jieba's dictionary and code as installed, the user terms), so a stale copy is never read."""
+    spec = importlib.util.find_spec("jieba")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    package = Path(next(iter(spec.submodule_search_locations)))
+    try:
+        stats = [(package / name).stat() for name in ("dict.txt", "__init__.py")]
+    except OSError:
+        return None
+    parts = [_LEXICON_FORMAT, *(f"{st.st_size}:{st.st_mtime_ns}" for st in stats), *user_terms()]
+    key = hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+    return cache_dir() / f"lexicon-{key}.sqlite"
+
+
+def _build_lexicon(path: Path) -> None:
+    """Write jieba's final word frequencies (its dictionary and the user terms) to ``path``."""
+    tk = _tokenizer()
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".lexicon-", suffix=".tmp")
+    os.close(fd)
+    try:
+        con = sqlite3.connect(tmp)
+        with con:
+            con.execute("CREATE TABLE freq (word TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID")
+            con.execute("CREATE TABLE meta (total INTEGER NOT NULL, longest INTEGER NOT NULL)")
+            con.executemany("INSERT INTO freq VALUES (?, ?)", tk.FREQ.items())
+            con.execute("INSERT INTO meta VALUES (?, ?)", (tk.total, max(map(len, tk.FREQ), default=1)))
+        con.close()
+        os.replace(tmp, path)  # atomic: a parallel worker building the same file is harmless
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    for old in path.parent.glob("lexicon-*.sqlite"):  # copies built from an older dictionary
+        if old != path:
+            old.unlink(missing_ok=True)
+
+
+def _lexicon() -> Any:
+    global _LEXICON
+    if _LEXICON is None or (_LEXICON and _LEXICON[0] != os.getpid()):  # never share it across a fork
+        with _LEXICON_LOCK:
+            if _LEXICON is None or (_LEXICON and _LEXICON[0] != os.getpid()):
+                _LEXICON = _open_lexicon()
+    return _LEXICON
+
+
+def _open_lexicon() -> Any:
+    try:
+        path = _lexicon_path()
+        if path is None:
+            return False
+        if not path.exists():
+            _build_lexicon(path)
+        con = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, check_same_thread=False)
+        total, longest = con.execute("SELECT total, longest FROM meta").fetchone()
+        return os.getpid(), con, int(total), int(longest)
+    except (OSError, sqlite3.Error):
+        return False  # no writable cache: dictionary_words falls back to jieba itself
+
+
+def _frequencies(con: sqlite3.Connection, sentence: str, longest: int) -> dict[str, int]:
+    """The dictionary entries among the substrings of ``sentence`` (all jieba's route can look up)."""
+    subs = list(
+        {
+            sentence[i:j]
+            for i in range(len(sentence))
+            for j in range(i + 1, min(len(sentence), i + longest) + 1)
+        }
+    )
+    out: dict[str, int] = {}
+    with _LEXICON_LOCK:
+        for k in range(0, len(subs), 500):
+            chunk = subs[k : k + 500]
+            rows = con.execute(
+                f"SELECT word, n FROM freq WHERE word IN ({','.join('?' * len(chunk))})", chunk
+            )
+            out.update(rows)
+    return out
+
+
+def _route_words(sentence: str, freq: dict[str, int], total: int) -> Iterator[str]:
+    """jieba's ``__cut_DAG_NO_HMM`` for one block: the most probable route through dictionary words."""
+    n = len(sentence)
+    dag: dict[int, list[int]] = {}
+    for k in range(n):
+        ends = []
+        i, frag = k, sentence[k]
+        while i < n and frag in freq:
+            if freq[frag]:
+                ends.append(i)
+            i += 1
+            frag = sentence[k : i + 1]
+        dag[k] = ends or [k]
+    route: dict[int, tuple[float, int]] = {n: (0, 0)}
+    logtotal = math.log(total)
+    for idx in range(n - 1, -1, -1):
+        route[idx] = max(
+            (math.log(freq.get(sentence[idx : x + 1]) or 1) - logtotal + route[x + 1][0], x) for x in dag[idx]
+        )
+    x, buf = 0, ""
+    while x < n:
+        y = route[x][1] + 1
+        word = sentence[x:y]
+        if _JIEBA_ENG.match(word) and len(word) == 1:
+            buf += word  # single letters and digits run together, as jieba does
+        else:
+            if buf:
+                yield buf
+                buf = ""
+            yield word
+        x = y
+    if buf:
+        yield buf
+
+
+def dictionary_words(text: str) -> list[str]:
+    """``tokenize(text, hmm=False)``, without loading jieba's dictionary (see the module docstring).
+
+    Meant for short texts: every substring up to the longest word is looked up.
+    """
+    lex = _lexicon()
+    if not lex:
+        return tokenize(text, hmm=False)
+    _, con, total, longest = lex
+    words: list[str] = []
+    for block in _JIEBA_HAN.split(text):
+        if not block:
+            continue
+        if _JIEBA_HAN.match(block):
+            words.extend(_route_words(block, _frequencies(con, block, longest), total))
+            continue
+        for piece in _JIEBA_SKIP.split(block):
+            if _JIEBA_SKIP.match(piece):
+                words.append(piece)
+            else:
+                words.extend(piece)
+    return [w for w in words if w.strip()]
+
+
 def user_terms(path: Path = USER_DICT) -> list[str]:
     """The policy terms of the user dictionary (comments and blank lines skipped)."""
     if not path.exists():
@@ -68,10 +231,21 @@ def tokenize(text: str, *, hmm: bool = True) -> list[str]:
     return [t for t in _tokenizer().lcut(text, HMM=hmm) if t.strip()]
 
 
-@lru_cache(maxsize=4096)
-def _char(c: str) -> str:
-    n = unicodedata.normalize("NFKC", c)
-    return n if len(n) == 1 else c
+class _HalfWidth(dict[int, str]):
+    """``str.translate`` table: a character's one-character NFKC form, itself otherwise.
+
+    Filled on first sight of each character, so a text is converted at C speed.
+    """
+
+    def __missing__(self, code: int) -> str:
+        c = chr(code)
+        n = unicodedata.normalize("NFKC", c)
+        out = n if len(n) == 1 else c
+        self[code] = out
+        return out
+
+
+_HALF_WIDTH = _HalfWidth()
 
 
 def normalise_chars(text: str) -> str:
@@ -79,6 +253,8 @@ def normalise_chars(text: str) -> str:
 
     Characters whose NFKC form is longer than one character (…, ㎡) are kept as they are.
     """
-    if text.isascii():
+    # Most callers pass text that is already normalised (the match copy): a C-speed check says so.
+    # Every character this function changes has NFKC_Quick_Check=No, so it is never in such text.
+    if text.isascii() or unicodedata.is_normalized("NFKC", text):
         return text
-    return "".join(_char(c) for c in text)
+    return text.translate(_HALF_WIDTH)

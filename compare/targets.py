@@ -88,10 +88,13 @@ def find_targets(
     """
     c = _compile(rules or load_rules())
     norm = normalise_chars(match if match is not None and len(match) == len(text) else text)
+    quantities = list(c.quantity.finditer(norm))
+    if not quantities:  # most measures name no quantity: skip the date and year scans
+        return []
     blocked = [(m.start(), m.end()) for rx in c.skip for m in rx.finditer(norm)]
     years = [(m.start(), int(m.group(1))) for m in c.year.finditer(norm)]
     out: list[Target] = []
-    for m in c.quantity.finditer(norm):
+    for m in quantities:
         s, e = m.span()
         if any(bs < e and s < be for bs, be in blocked):
             continue

@@ -289,3 +289,19 @@ def test_proposed_families_sharing_key_terms_still_get_distinct_ids() -> None:
 def test_family_ids_are_unique_on_the_seeds() -> None:
     ids = [f.family_id for f in seed_alignment().families]
     assert len(ids) == len(set(ids))
+
+
+def test_prefiltered_rules_hit_what_every_rule_hits() -> None:
+    # a rule is left out only when a word its patterns need is missing from the text
+    cat = load_catalogue()
+    checked = 0
+    for plan in seed_plans():
+        for m in plan.measures:
+            text = match_text(plan, m)
+            maybe = {f.id: (rules, negative) for f, rules, negative in cat.prefiltered(text)}
+            for f in cat.families:
+                rules, negative = maybe.get(f.id, ([], []))
+                assert list(f.all_hits(text, rules, negative)) == list(f.all_hits(text)), (f.id, text)
+                assert f.match(text, rules, negative) == f.match(text)
+                checked += 1
+    assert checked > 10000

@@ -20,7 +20,10 @@ from compare.attributes import (
     responsible_tail,
     split_unit_names,
 )
+from compare.segment import normalise_chars
 from compare.targets import find_targets
+
+from .seeds import DOCS_IN
 
 
 def tail_units(text: str) -> list[str]:
@@ -221,3 +224,17 @@ def test_bad_rules_file_names_file_and_line(tmp_path: Path) -> None:
     path.write_text(bad_regex, encoding="utf-8")
     with pytest.raises(RulesError, match=re.escape("lead_patterns[0]")):
         load_rules(path)
+
+
+def test_prefiltered_deadlines_and_instruments_match_the_plain_scan() -> None:
+    # the prefilter skips only patterns whose words are absent: same first match, same answer
+    rules = load_rules()
+    for path in sorted(DOCS_IN.glob("*.txt")):
+        for sentence in re.split(r"(?<=[。;\n])", path.read_text(encoding="utf-8")):
+            norm = normalise_chars(sentence)
+            first = next((m for rx in rules.deadline_patterns for m in [rx.search(norm)] if m), None)
+            assert (deadline(sentence, rules) is None) == (first is None)
+            live = rules.prefilter.instruments.live(norm)
+            assert [i for i, r in enumerate(rules.instruments) if r.regex.search(norm)] == [
+                i for i, r in enumerate(rules.instruments) if i in live and r.regex.search(norm)
+            ]

@@ -12,7 +12,7 @@ import pytest
 
 from compare.ingest import read_document
 from compare.ingest.clean import clean_text
-from compare.ingest.normalize import match_text
+from compare.ingest.normalize import _SEGMENT, _convert_segment, _opencc, match_text, to_simplified
 from compare.model import Document
 
 from .conftest import DOCS_IN, SEED_FILES
@@ -215,3 +215,24 @@ def test_every_seed_in_traditional_script_loses_the_same_noise(seed_paths: dict[
         clean, noise = clean_text(trad)
         assert clean.text.split("\n") == [_traditional(ln) for ln in orig.clean.text.split("\n")]
         assert [(sp.start, sp.reason) for sp in noise] == [(sp.start, sp.reason) for sp in orig.noise]
+
+
+def _simplified_segment_by_segment(text: str) -> str:
+    """to_simplified the plain way: every segment between separators through _convert_segment."""
+    cc, keys = _opencc()
+    out, pos = [], 0
+    for m in _SEGMENT.finditer(text + "\n"):
+        out += [_convert_segment(cc, keys, text[pos : m.start()]), text[m.start() : min(m.end(), len(text))]]
+        pos = m.end()
+    return "".join(out)
+
+
+def test_only_segments_with_traditional_characters_are_converted() -> None:
+    _, keys = _opencc()
+    trigger = sorted(keys)[::97]
+    text = CHONGQING.read_text(encoding="utf-8")[:4000]
+    for k in range(0, len(text), 211):  # traditional characters sprinkled at segment edges and inside
+        piece = text[k : k + 300]
+        for variant in (piece, trigger[k % len(trigger)] + piece, piece + trigger[-1], "，" + piece + "\n"):
+            assert to_simplified(variant) == _simplified_segment_by_segment(variant)
+    assert to_simplified("") == "" and to_simplified("發展") == _simplified_segment_by_segment("發展")

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from collections import Counter
+from dataclasses import astuple
 from pathlib import Path
 
 import pytest
 
+from compare.ingest.normalize import match_text
 from compare.measures import SKIP_STYLES, extract_measures
-from compare.segment import cache_dir, tokenize, user_terms
+from compare.segment import cache_dir, dictionary_words, normalise_chars, tokenize, user_terms
 from compare.topics import (
     CODEBOOK_PATH,
     MANDATORY,
@@ -27,6 +30,10 @@ from compare.topics import (
     format_codebook,
     load_codebook,
 )
+from compare.topics.classifier import find_hits
+from compare.topics.codebook import normalise
+
+from .seeds import DOCS_IN
 
 PACKAGE = Path(__file__).resolve().parent.parent / "compare"
 
@@ -292,3 +299,74 @@ def test_only_segment_imports_jieba() -> None:
         if re.search(r"^\s*(?:import jieba|from jieba)", p.read_text(encoding="utf-8"), re.M)
     ]
     assert importers == ["segment.py"]
+
+
+def test_dictionary_words_cut_like_jieba_without_hmm(corpus_paths: list[Path]) -> None:
+    # the SQLite copy of jieba's dictionary routes exactly like jieba (what cleaning asks it)
+    text = corpus_paths[0].read_text(encoding="utf-8")[:3000]
+    pieces = [text[i : i + n] for n in (2, 5, 16, 40) for i in range(0, len(text) - n, 97)]
+    pieces += ["评估、环境影响评价、节能评价、水", "ab12 证照分离\r\n中国人民银行", "Ｃ３。", ""]
+    for piece in pieces:
+        assert dictionary_words(piece) == tokenize(piece, hmm=False), piece
+
+
+def test_normalise_chars_skips_only_text_it_would_not_change() -> None:
+    # the NFKC quick check lets normalised text through untouched: no character it would change
+    # (full-width forms, compatibility ideographs, radicals, letterlike symbols …) is ever in such text
+    blocks = [(0x00A0, 0x0400), (0x2000, 0x3400), (0xF900, 0xFB00), (0xFE00, 0x10000), (0x1D400, 0x1D800)]
+    for lo, hi in blocks:
+        for cp in range(lo, hi):
+            ch = chr(cp)
+            nfkc = unicodedata.normalize("NFKC", ch)
+            if len(nfkc) == 1 and nfkc != ch:
+                assert not unicodedata.is_normalized("NFKC", "中" + ch), hex(cp)
+                assert normalise_chars("中" + ch + "，") == "中" + nfkc + ","
+
+
+# --- the cue index against a plain scan of every cue -----------------------------------------------
+
+
+def _reference_hits(plain: str, cb, heading: bool) -> list[tuple]:
+    """The classifier's evidence found the plain way: every cue regex over the text, topic by topic."""
+    chars = list(plain)
+    for rx in cb.neutral:
+        for m in rx.finditer(plain):
+            chars[m.start() : m.end()] = "\u3000" * (m.end() - m.start())
+    blanked = "".join(chars)
+    out = []
+    for topic in cb.topics:
+        negatives = [m.span() for rx in topic.negative for m in rx.finditer(plain)]
+        raw = [
+            (m.start(), m.end(), cue)
+            for cue in (topic.cues + topic.heading if heading else topic.cues)
+            for m in cue.regex.finditer(plain if cue.is_pattern else blanked)
+            if m.end() > m.start() and not any(s < m.end() and m.start() < e for s, e in negatives)
+        ]
+        keywords = [(s, e) for s, e, c in raw if not c.is_pattern]
+        raw = [
+            (s, e, c)
+            for s, e, c in raw
+            if c.is_pattern or not any(ks <= s and e <= ke and ke - ks > e - s for ks, ke in keywords)
+        ]
+        raw.sort(key=lambda h: (-h[2].weight, h[0] - h[1], h[0]))
+        kept: list[tuple] = []
+        for s, e, c in raw:
+            if all(e <= ks or s >= ke for ks, ke, _ in kept):
+                kept.append((s, e, c))
+        out += [
+            (topic.id, c.text, s, e, c.weight, c.is_pattern) for s, e, c in sorted(kept, key=lambda h: h[0])
+        ]
+    return out
+
+
+def test_indexed_cues_find_what_a_plain_scan_finds(cb, corpus_paths: list[Path]) -> None:
+    paths = sorted(DOCS_IN.glob("*.txt")) + corpus_paths
+    checked = 0
+    for path in paths:
+        text = normalise(match_text(path.read_text(encoding="utf-8")))
+        for sentence in re.split(r"(?<=[。;\n])", text):
+            for heading in (False, True):
+                found = [astuple(h) for h in find_hits(sentence, cb, heading=heading)]
+                assert found == _reference_hits(sentence, cb, heading), sentence
+                checked += 1
+    assert checked > 2000

@@ -163,11 +163,11 @@ def _cuts_word(left: str, right: str) -> bool:
 
     No new-word guessing (HMM off): only dictionary words, policy terms included, join two lines.
     """
-    from compare.segment import tokenize
+    from compare.segment import dictionary_words
 
     a, b = "".join(left[-8:].split()), "".join(right[:8].split())
     pos, acc = len(a), 0
-    for tok in tokenize(a + b, hmm=False):
+    for tok in dictionary_words(a + b):
         if acc < pos < acc + len(tok):
             return True
         acc += len(tok)

@@ -7,6 +7,8 @@ valid because each character maps to exactly one character. Readers always see t
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 import threading
 from typing import Any
@@ -18,6 +20,7 @@ _FULLWIDTH = re.compile("[\uff01-\uff5e\u3000]+")
 
 # OpenCC splits on these before converting; converting the same segments keeps the fallback local.
 _SEGMENT = re.compile(r"[\s\-,.?!*　，。、；：？！…“”‘’『』「」—－（）《》〈〉～．／＼【】\[\]{}()]+")
+_SEGMENT_SPLIT = re.compile(f"({_SEGMENT.pattern})")
 
 _lock = threading.Lock()
 _converter: Any = None
@@ -60,16 +63,23 @@ def to_simplified(text: str) -> str:
     converted character by character (a character whose conversion is not one character stays).
     """
     cc, keys = _opencc()
-    if keys.isdisjoint(text):
+    found = keys.intersection(text)
+    if not found:
         return text
-    out: list[str] = []
-    pos = 0
-    for m in _SEGMENT.finditer(text + "\n"):
-        seg = text[pos : m.start()]
-        out.append(_convert_segment(cc, keys, seg))
-        out.append(text[m.start() : min(m.end(), len(text))])
-        pos = m.end()
-    result = "".join(out)
+    # segments (even positions) and the separators between them; the "\n" closes the last segment
+    pieces = _SEGMENT_SPLIT.split(text + "\n")
+    ends = list(itertools.accumulate(map(len, pieces)))
+    todo: set[int] = set()
+    for ch in found:  # only the few segments holding a trigger character are converted
+        pos = text.find(ch)
+        while pos >= 0:
+            k = bisect.bisect_right(ends, pos)
+            if k % 2 == 0:
+                todo.add(k)
+            pos = text.find(ch, pos + 1)
+    for k in todo:
+        pieces[k] = _convert_segment(cc, keys, pieces[k])
+    result = "".join(pieces)[:-1]
     assert len(result) == len(text)
     return result
 

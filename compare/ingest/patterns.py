@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from compare.config import DATA_DIR
+from compare.datafiles import SAFE_LOADER
 from compare.errors import DataError
 
 NOISE_FILE = DATA_DIR / "noise.yaml"
@@ -280,7 +281,7 @@ def _parse(doc: Any) -> NoiseData:
 def load_noise_data(path: Path = NOISE_FILE) -> NoiseData:
     """Read and compile a noise file (I/O edge); errors name the file and the key."""
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
     except OSError as e:
         raise NoiseDataError(f"{path}: cannot read the noise data file: {e}") from e
     except yaml.YAMLError as e:

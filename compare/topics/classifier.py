@@ -6,7 +6,8 @@ How a text is scored (all weights and thresholds live in codebook.yaml ``setting
    pass the simplified ``match`` text of the document, so traditional script is covered too.
 2. Spans named ``neutral`` in the codebook (cited titles 《…》, zone-type names, departments named as
    actors) are blanked out: they are evidence for nothing.
-3. Every keyword and pattern of every topic is found; a hit overlapping a match of one of the
+3. Every keyword and pattern of every topic is found (keywords in one Aho-Corasick pass, patterns
+   only where the words they need occur: ``index.py``); a hit overlapping a match of one of the
    topic's ``negative`` cues is dropped (生态 inside 产业生态); overlapping hits of one topic keep
    the heaviest (招商引资 over 招商).
 4. A hit counts weight × where: ``heading_weight`` in the heading, ``lead_weight`` in the first
@@ -23,14 +24,18 @@ with the ``aggregate_*`` settings), so an item split into several measures gets 
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from operator import itemgetter, methodcaller
 
 from compare.model import UNCLASSIFIED, TopicTag
-from compare.topics.codebook import Codebook, Cue, TopicDef, normalise
+from compare.topics.codebook import Codebook, Cue, normalise
+from compare.topics.index import CueIndex, CueRef, TopicIndex
 
 _BLANK = "\u3000"  # neutral spans are blanked with a character no cue contains
+_SPAN = methodcaller("span")  # map(_SPAN, matches): spans without a Python call per match
 
 
 @dataclass(frozen=True)
@@ -43,87 +48,170 @@ class Hit:
     is_pattern: bool = False
 
 
-def _blank_neutral(text: str, codebook: Codebook) -> str:
-    chars = list(text)
-    for rx in codebook.neutral:
-        for m in rx.finditer(text):
-            for i in range(m.start(), m.end()):
-                chars[i] = _BLANK
-    return "".join(chars)
+class _Text:
+    """One normalised text as the cues see it: where the codebook's words occur, and what is neutral.
+
+    Keywords are matched where neutral spans are blanked out. A keyword never contains the blank,
+    so its occurrences in the blanked text are exactly its occurrences in the plain text that touch
+    no neutral span: one Aho-Corasick pass over the plain text serves both.
+    """
+
+    def __init__(self, plain: str, index: CueIndex) -> None:
+        self.plain = plain
+        self.occurrences = index.finder.occurrences(plain)
+        self.present = set(self.occurrences)
+        self.live = index.filter.live(self.present)  # ids of the regexes that may match
+        # empty matches blank nothing
+        self.neutral = [
+            span
+            for rx in index.neutral
+            if rx.id in self.live
+            for span in map(_SPAN, rx.regex.finditer(plain))
+            if span[1] > span[0]
+        ]
+        self._keyword_spans: dict[str, list[tuple[int, int]]] = {}
+        self._blanked: str | None = None
+
+    @property
+    def blanked(self) -> str:
+        if self._blanked is None:
+            chars = list(self.plain)
+            for s, e in self.neutral:
+                chars[s:e] = _BLANK * (e - s)
+            self._blanked = "".join(chars)
+        return self._blanked
+
+    def keyword_spans(self, literal: str) -> list[tuple[int, int]]:
+        """What ``re.finditer(re.escape(literal), blanked)`` finds: leftmost, non-overlapping."""
+        if literal not in self._keyword_spans:
+            n = len(literal)
+            spans = [(s, s + n) for s in self.occurrences.get(literal, ())]
+            if self.neutral:
+                spans = [(s, e) for s, e in spans if not _overlaps(s, e, self.neutral)]
+            if len(spans) > 1 and any([b[0] < a[1] for a, b in itertools.pairwise(spans)]):
+                spans = _leftmost(spans)  # a literal overlapping itself (区区): take them as a scan does
+            self._keyword_spans[literal] = spans
+        return self._keyword_spans[literal]
+
+    def cue_spans(self, ref: CueRef) -> list[tuple[int, int]]:
+        """Non-empty matches of one cue: patterns in the plain text, keywords in the blanked one.
+
+        Pattern cues are asked for only when their regex may match (``_candidates``)."""
+        if ref.literal is not None:
+            return self.keyword_spans(ref.literal)
+        if ref.cue.is_pattern and ref.rx is not None:
+            found = ref.rx.regex.finditer(self.plain)
+        else:  # a keyword cue that is more than a literal: no prefilter on the blanked text
+            found = ref.cue.regex.finditer(self.blanked)
+        return [span for span in map(_SPAN, found) if span[1] > span[0]]
 
 
-def _negative_mask(text: str, topic: TopicDef) -> list[tuple[int, int]]:
-    return [(m.start(), m.end()) for rx in topic.negative for m in rx.finditer(text)]
+def _leftmost(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The spans a left-to-right scan keeps: each one starting at or after the end of the last."""
+    kept: list[tuple[int, int]] = []
+    for s, e in spans:
+        if not kept or s >= kept[-1][1]:
+            kept.append((s, e))
+    return kept
 
 
-def _overlaps(start: int, end: int, spans: Iterable[tuple[int, int]]) -> bool:
-    return any(s < end and start < e for s, e in spans)
+def _overlaps(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
+    return bool(spans) and any([s < end and start < e for s, e in spans])
 
 
-def _topic_hits(plain: str, blanked: str, topic: TopicDef, cues: Sequence[Cue]) -> list[Hit]:
+def _topic_hits(text: _Text, ti: TopicIndex, refs: list[CueRef]) -> list[Hit]:
     """Hits of one topic's cues, negatives dropped, overlaps resolved.
 
-    Keywords are matched where neutral spans are blanked, patterns in the plain text (a pattern may
-    name a zone type on purpose: 复制推广自贸试验区经验). A keyword inside a longer keyword of the
-    same topic gives way to it (放权 inside 简政放权 counts as 简政放权); other overlaps keep the
-    heaviest hit.
+    ``refs``: the topic's cues that may occur in the text, in codebook order. Keywords are matched
+    where neutral spans are blanked, patterns in the plain text (a pattern may name a zone type on
+    purpose: 复制推广自贸试验区经验). A keyword inside a longer keyword of the same topic gives way
+    to it (放权 inside 简政放权 counts as 简政放权); other overlaps keep the heaviest hit.
     """
-    negatives = _negative_mask(plain, topic)
-    raw: list[Hit] = []
-    for cue in cues:
-        for m in cue.regex.finditer(plain if cue.is_pattern else blanked):
-            if m.end() > m.start() and not _overlaps(m.start(), m.end(), negatives):
-                raw.append(Hit(topic.id, cue.text, m.start(), m.end(), cue.weight, cue.is_pattern))
-    keywords = [h for h in raw if not h.is_pattern]
-    raw = [
-        h
-        for h in raw
-        if h.is_pattern
-        or not any(
-            k is not h and k.start <= h.start and h.end <= k.end and k.end - k.start > h.end - h.start
-            for k in keywords
-        )
+    found = [(ref.cue, spans) for ref in refs for spans in (text.cue_spans(ref),) if spans]
+    if not found:
+        return []
+    negatives = [
+        span for rx in ti.negative if rx.id in text.live for span in map(_SPAN, rx.regex.finditer(text.plain))
     ]
-    raw.sort(key=lambda h: (-h.weight, -(h.end - h.start), h.start))
-    kept: list[Hit] = []
-    for h in raw:
-        if all(h.end <= k.start or h.start >= k.end for k in kept):
-            kept.append(h)
-    return sorted(kept, key=lambda h: h.start)
+    # (start, end, cue) until the end: plain tuples keep this inner loop cheap
+    raw = [(s, e, cue) for cue, spans in found for s, e in spans]
+    if negatives:
+        raw = [h for h in raw if not _overlaps(h[0], h[1], negatives)]
+    keywords = [(s, e) for s, e, cue in raw if not cue.is_pattern]
+    if len(keywords) > 1:
+        inside = {
+            (s, e) for s, e in keywords for ks, ke in keywords if ks <= s and e <= ke and ke - ks > e - s
+        }
+        raw = [h for h in raw if h[2].is_pattern or (h[0], h[1]) not in inside]
+    # heaviest, then longest, then leftmost first (ties keep cue order: the index)
+    order = sorted([(-cue.weight, s - e, s, i) for i, (s, e, cue) in enumerate(raw)])
+    kept: list[tuple[int, int, Cue]] = []
+    for *_, i in order:
+        s, e, _ = raw[i]
+        if not any([e > ks and s < ke for ks, ke, _ in kept]):
+            kept.append(raw[i])
+    kept.sort(key=itemgetter(0))
+    return [Hit(ti.topic.id, cue.text, s, e, cue.weight, cue.is_pattern) for s, e, cue in kept]
+
+
+def _candidates(text: _Text, index: CueIndex, heading: bool) -> list[tuple[TopicIndex, list[CueRef]]]:
+    """The topics (in order) with the cues (in order) that may match: keywords found, patterns
+    whose required words are there, and cues the prefilter cannot judge."""
+    by_literal, by_regex = index.by_literal, index.by_regex
+    pairs = [tr for word in text.occurrences if word in by_literal for tr in by_literal[word]]
+    pairs += [by_regex[i] for i in text.live if i in by_regex]
+    pairs.sort()
+    out = []
+    for t, group in itertools.groupby(pairs, key=itemgetter(0)):
+        refs = index.topics[t].refs
+        found = [refs[r] for _, r in group if heading or not refs[r].heading_only]
+        if found:
+            out.append((index.topics[t], found))
+    return out
+
+
+def _find(plain: str, codebook: Codebook, heading: bool) -> tuple[list[Hit], _Text]:
+    text = _Text(plain, codebook.index)
+    hits: list[Hit] = []
+    for ti, refs in _candidates(text, codebook.index, heading):
+        hits.extend(_topic_hits(text, ti, refs))
+    return hits, text
 
 
 def find_hits(plain: str, codebook: Codebook, *, heading: bool = False) -> list[Hit]:
     """All topic evidence in ``plain`` (normalised text)."""
-    blanked = _blank_neutral(plain, codebook)
-    hits: list[Hit] = []
-    for topic in codebook.topics:
-        cues = topic.cues + topic.heading if heading else topic.cues
-        hits.extend(_topic_hits(plain, blanked, topic, cues))
-    return hits
+    return _find(plain, codebook, heading)[0]
 
 
-def _enumerations(text: str, hits: Sequence[Hit], codebook: Codebook) -> list[tuple[int, int, bool]]:
-    """Enumerations in ``text`` as (start, end, of_fields).
+def _enumerations(text: _Text, hits: Sequence[Hit], codebook: Codebook) -> list[tuple[int, int, bool]]:
+    """Enumerations in the text as (start, end, of_fields).
 
     ``of_fields``: the items touch several topics, so the list names fields, not the object
     ("在产业、财税、土地、人才等方面"). A list closed by 等 needs two topics, others
     ``enumeration_min_topics``.
     """
     out = []
-    for rx in codebook.enumeration:
-        for m in rx.finditer(text):
+    for rx in codebook.index.enumeration:
+        if rx.id not in text.live:
+            continue
+        for ms, me in map(_SPAN, rx.regex.finditer(text.plain)):
             # weak cues (布局, 产业 …) do not make a list one of fields
-            topics = {h.topic for h in hits if m.start() <= h.start and h.end <= m.end() and h.weight >= 1.5}
+            topics = {h.topic for h in hits if ms <= h.start and h.end <= me and h.weight >= 1.5}
             needed = codebook.settings.enumeration_min_topics
-            if text.startswith("等", m.end()):
+            if text.plain.startswith("等", me):
                 needed = min(needed, 2)
-            out.append((m.start(), m.end(), len(topics) >= needed))
+            out.append((ms, me, len(topics) >= needed))
     return out
 
 
-def _purposes(text: str, codebook: Codebook) -> list[tuple[int, int]]:
+def _purposes(text: _Text, codebook: Codebook) -> list[tuple[int, int]]:
     """Clauses naming what money or support is for ("专项用于…"): the destination, not the instrument."""
-    return [(m.start(), m.end()) for rx in codebook.purpose for m in rx.finditer(text)]
+    return [
+        span
+        for rx in codebook.index.purpose
+        if rx.id in text.live
+        for span in map(_SPAN, rx.regex.finditer(text.plain))
+    ]
 
 
 def _score_text(
@@ -137,10 +225,9 @@ def _score_text(
 ) -> tuple[dict[str, float], dict[str, list[str]]]:
     """Scores per topic of one piece of text, with the evidence strings."""
     s = codebook.settings
-    norm = normalise(text)
-    hits = find_hits(norm, codebook, heading=heading)
-    lists = _enumerations(norm, hits, codebook)
-    purposes = _purposes(norm, codebook)
+    hits, found = _find(normalise(text), codebook, heading)
+    lists = _enumerations(found, hits, codebook)
+    purposes = _purposes(found, codebook)
     scores: dict[str, float] = defaultdict(float)
     evidence: dict[str, list[str]] = defaultdict(list)
     repeats: dict[tuple[str, str], int] = defaultdict(int)
@@ -170,6 +257,20 @@ def _score_text(
     return scores, evidence
 
 
+_Scored = tuple[tuple[str, float, tuple[str, ...]], ...]  # (topic, score, evidence) in hit order
+
+
+def _score_heading(text: str, codebook: Codebook, factor: float) -> _Scored:
+    """``_score_text`` of a heading, kept per codebook: every measure of a section scores its headings."""
+    key = (text, factor)
+    cached: _Scored | None = codebook.index.scores.get(key)
+    if cached is None:
+        sc, ev = _score_text(text, codebook, factor=factor, heading=True)
+        cached = tuple((t, v, tuple(ev[t])) for t, v in sc.items())
+        codebook.index.remember(key, cached)
+    return cached
+
+
 def score(
     text: str, *, heading: str | None = None, context: Sequence[str] = (), codebook: Codebook
 ) -> dict[str, tuple[float, list[str]]]:
@@ -178,21 +279,21 @@ def score(
     total: dict[str, float] = defaultdict(float)
     evidence: dict[str, list[str]] = defaultdict(list)
 
-    def add(part: tuple[dict[str, float], dict[str, list[str]]], tag: str) -> None:
-        sc, ev = part
-        for t, v in sc.items():
+    def add(part: _Scored, tag: str) -> None:
+        for t, v, ev in part:
             total[t] += v
-            evidence[t].extend(f"{tag}{e}" for e in ev[t])
+            evidence[t].extend([f"{tag}{e}" for e in ev])
 
     if heading:
-        add(_score_text(heading, codebook, factor=s.heading_weight, heading=True), "标题:")
+        add(_score_heading(heading, codebook, s.heading_weight), "标题:")
     if text:
-        add(_score_text(text, codebook, factor=1.0, lead_chars=s.lead_chars, lead_factor=s.lead_weight), "")
+        sc, ev = _score_text(text, codebook, factor=1.0, lead_chars=s.lead_chars, lead_factor=s.lead_weight)
+        add(tuple((t, v, tuple(ev[t])) for t, v in sc.items()), "")
     for i, ctx in enumerate(context):
         if not ctx:
             continue
         w = s.context_weights[min(i, len(s.context_weights) - 1)]
-        add(_score_text(ctx, codebook, factor=w, heading=True), "上级标题:")
+        add(_score_heading(ctx, codebook, w), "上级标题:")
     return {t: (total[t], evidence[t]) for t in total if total[t] > 0}
 
 

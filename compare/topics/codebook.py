@@ -20,6 +20,7 @@ import yaml
 from compare.errors import DataError
 from compare.model import MANDATORY_TOPICS, TOPIC_IDS
 from compare.segment import normalise_chars
+from compare.topics.index import CueIndex
 
 CODEBOOK_PATH = Path(__file__).resolve().parent / "codebook.yaml"
 
@@ -111,6 +112,11 @@ class Codebook:
     @cached_property
     def by_id(self) -> dict[str, TopicDef]:
         return {t.id: t for t in self.topics}
+
+    @cached_property
+    def index(self) -> CueIndex:
+        """The cues ready for one-pass matching (built on first use, kept with the codebook)."""
+        return CueIndex(self)
 
     @property
     def mandatory(self) -> tuple[str, ...]:

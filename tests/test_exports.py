@@ -16,8 +16,9 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from compare.render import exports
 from compare.render.exports import FAMILY_MATRIX_SHEET, TOPIC_MATRIX_SHEET, write_data
-from compare.tables import FOREIGN_KEYS, PRIMARY_KEYS, comparison_tables
+from compare.tables import FOREIGN_KEYS, PRIMARY_KEYS, TABLE_COLUMNS, comparison_tables
 from tests.render_fixture import build_fixture_comparison, fixture_manifest, fixture_topic_names
 
 DDE = "=cmd|' /C calc'!A0 第一条"
@@ -227,3 +228,180 @@ def test_a_repeated_id_is_reported_not_fatal(
     finally:
         con.close()
     assert "repeat a key" in caplog.text
+
+
+# ---------------------------------------------------------------------------------------------
+# Excel's limits and the workbook's caps: a sheet is cut with a note, CSV and SQLite stay complete
+
+
+def _readme(wb: openpyxl.Workbook) -> dict[str, dict]:
+    rows = list(wb["README"].iter_rows(values_only=True))
+    top = [r[0] for r in rows].index("sheet")  # below a note row when the README itself was cut
+    return {r[0]: dict(zip(rows[top], r, strict=False)) for r in rows[top + 1 :]}
+
+
+def _csv_rows(path: Path) -> int:
+    return len(pd.read_csv(path, encoding="utf-8-sig", keep_default_na=False, dtype=str))
+
+
+def _sqlite_rows(path: Path, table: str) -> int:
+    con = sqlite3.connect(path)
+    try:
+        return con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
+    finally:
+        con.close()
+
+
+def test_a_sheet_over_excel_limits_is_cut_with_a_note(
+    tables: dict[str, pd.DataFrame], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(exports, "EXCEL_MAX_ROWS", 30)  # the README's 14 rows still fit
+    monkeypatch.setattr(exports, "EXCEL_MAX_COLS", 7)  # as do its 7 columns
+    monkeypatch.setattr(exports, "EXCEL_MAX_CELL", 40)
+    write_data(tables, tmp_path, {"created": "2024-01-01T00:00:00Z", "lang": "zh"})
+    wb = openpyxl.load_workbook(tmp_path / "comparison.xlsx")
+    n_measures = len(tables["measures"])
+    ws = wb["measures"]
+    note = ws["A1"].value
+    assert f"{n_measures:,}" in note and "前 28 行" in note and "前 7 列" in note and "截断" in note
+    assert "measures.csv" in note and "comparison.sqlite" in note
+    assert ws.max_row == 30 and ws.max_column == 7  # note + header + 28 rows
+    assert [c.value for c in ws[2]] == list(tables["measures"].columns[:7])
+    assert ws.freeze_panes == "A3" and ws.auto_filter.ref == "A2:G30"
+    texts = [v for row in ws.iter_rows(min_row=3, values_only=True) for v in row if isinstance(v, str)]
+    assert max(map(len, texts)) <= 40 and any(t.endswith("…") for t in texts)
+    family = wb[FAMILY_MATRIX_SHEET]  # 3 label columns + 5 plans, 114 families: cut both ways
+    assert "family_matrix.csv" in family["A1"].value and (family.max_row, family.max_column) == (30, 7)
+    assert [c.value for c in family[2]][:3] == ["family_id", "topic", "name"] and family.freeze_panes == "D3"
+    topic = wb[TOPIC_MATRIX_SHEET]  # 13 topics x (2 + 5 plans) fits: no note
+    assert topic["A1"].value == "topic" and topic.freeze_panes == "C2"
+    readme = _readme(wb)
+    assert readme["measures"]["rows"] == n_measures and readme["measures"]["rows_in_workbook"] == 28
+    assert readme["measures"]["columns"] == len(tables["measures"].columns)
+    assert readme["measures"]["columns_in_workbook"] == 7
+    assert note.startswith(readme["measures"]["note"].rstrip("…"))  # the README's cells are cut too
+    assert readme[FAMILY_MATRIX_SHEET]["rows"] == len(tables["families"])
+    assert readme[TOPIC_MATRIX_SHEET]["note"] is None
+    # everything is still in the CSV and SQLite files, long texts whole
+    assert _csv_rows(tmp_path / "measures.csv") == n_measures
+    assert _sqlite_rows(tmp_path / "comparison.sqlite", "measures") == n_measures
+    measures = pd.read_csv(tmp_path / "measures.csv", encoding="utf-8-sig", keep_default_na=False)
+    assert measures["text"].str.len().max() > 40
+
+
+def test_tables_over_the_workbook_cap_get_a_preview_and_a_note(
+    tables: dict[str, pd.DataFrame], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(exports, "xlsx_caps", lambda: exports.XlsxCaps(max_table_cells=1000, preview_rows=10))
+    write_data(tables, tmp_path, {"created": "2024-01-01T00:00:00Z", "lang": "en"})
+    wb = openpyxl.load_workbook(tmp_path / "comparison.xlsx")
+    ws = wb["measures"]
+    assert ws.max_row == 12 and "first 10 rows" in ws["A1"].value and "measures.csv" in ws["A1"].value
+    assert [c.value for c in ws[2]] == list(tables["measures"].columns)
+    assert ws.cell(row=3, column=1).value == tables["measures"]["plan_id"].iloc[0]
+    documents = wb["documents"]  # 5 x 19 cells: under the cap, whole and without a note
+    assert documents["A1"].value == "plan_id" and documents.max_row == len(tables["documents"]) + 1
+    family = wb[FAMILY_MATRIX_SHEET]  # the matrices are not capped
+    assert family["A1"].value == "family_id" and family.max_row == len(tables["families"]) + 1
+    readme = _readme(wb)
+    assert readme["measures"]["rows_in_workbook"] == 10 and readme["measures"]["note"] == ws["A1"].value
+    assert readme["documents"]["note"] is None
+    assert readme["documents"]["rows_in_workbook"] == readme["documents"]["rows"] == len(tables["documents"])
+    assert _csv_rows(tmp_path / "measures.csv") == len(tables["measures"])
+
+
+def test_json_leaves_out_tables_over_its_cap_and_says_so(
+    tables: dict[str, pd.DataFrame], manifest: dict, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(exports, "json_max_table_rows", lambda: 100)
+    write_data(tables, tmp_path, manifest)
+    data = json.loads((tmp_path / "comparison.json").read_text(encoding="utf-8"))
+    assert data["manifest"] == manifest
+    big = {name for name, frame in tables.items() if len(frame) > 100}
+    assert big and set(data["omitted"]) == big
+    for name in big:
+        assert name not in data
+        assert data["omitted"][name] == {
+            "rows": len(tables[name]),
+            "files": [f"{name}.csv", "comparison.sqlite"],
+        }
+    for name in set(tables) - big:
+        assert len(data[name]) == len(tables[name])
+
+
+def _synthetic_tables(n_plans: int, n_families: int) -> dict[str, pd.DataFrame]:
+    """Tables shaped like ``comparison_tables``' for many plans: each family is held by 4 plans, the
+    family x plan grid is full and every other plan has a gap with the peers' ids on each row."""
+    plans = [f"plan-{i:04d}" for i in range(n_plans)]
+    families = [f"talent.f{i:03d}" for i in range(n_families)]
+    holders = [sorted({plans[(i * 7 + k * 37) % n_plans] for k in range(4)}) for i in range(n_families)]
+
+    def frame(table: str, **columns: list) -> pd.DataFrame:
+        n = len(next(iter(columns.values())))
+        return pd.DataFrame({c: columns.get(c, [""] * n) for c in TABLE_COLUMNS[table]})
+
+    held = [(f, p) for f, ps in zip(families, holders, strict=True) for p in ps]
+    grid = [(f, p) for f in families for p in plans]
+    have = set(held)
+    gaps = [
+        (p, f, ";".join(ps)) for f, ps in zip(families, holders, strict=True) for p in plans if p not in ps
+    ]
+    first_member = {f: f"{ps[0]}/{f}" for f, ps in zip(families, holders, strict=True)}
+    return {
+        "documents": frame("documents", plan_id=plans, display_name=[f"方案{p}" for p in plans]),
+        "measures": frame("measures", plan_id=[p for _, p in held], measure_id=[f"{p}/{f}" for f, p in held]),
+        "families": frame("families", family_id=families, topic=["talent"] * n_families, name=families),
+        "family_members": frame(
+            "family_members",
+            family_id=[f for f, _ in held],
+            plan_id=[p for _, p in held],
+            measure_id=[f"{p}/{f}" for f, p in held],
+            similarity=[1.0] * len(held),
+        ),
+        "coverage": frame("coverage", topic=["talent"] * n_plans, plan_id=plans, score=[0.5] * n_plans),
+        "family_matrix": frame(
+            "family_matrix",
+            family_id=[f for f, _ in grid],
+            plan_id=[p for _, p in grid],
+            n_measures=[int((f, p) in have) for f, p in grid],
+            measure_ids=[f"{p}/{f}" if (f, p) in have else "" for f, p in grid],
+        ),
+        "gaps": frame(
+            "gaps",
+            plan_id=[p for p, _, _ in gaps],
+            family_id=[f for _, f, _ in gaps],
+            topic=["talent"] * len(gaps),
+            peers_with=[4] * len(gaps),
+            best_peer_measure_id=[first_member[f] for _, f, _ in gaps],
+            rank=[1] * len(gaps),
+            peer_plan_ids=[peers for _, _, peers in gaps],
+        ),
+    }
+
+
+def test_many_plans_keep_every_row_in_csv_and_sqlite_and_the_matrices_whole(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(exports, "_IN_MEMORY_CELLS", 0)  # write as a big workbook: rows streamed to disk
+    big = _synthetic_tables(n_plans=250, n_families=200)  # 50,000-row family x plan grid
+    manifest = {"created": "2024-01-01T00:00:00Z"}
+    write_data(big, tmp_path / "a", manifest)
+    out = tmp_path / "a"
+    for name, frame in big.items():
+        assert _csv_rows(out / f"{name}.csv") == len(frame), name
+        assert _sqlite_rows(out / "comparison.sqlite", name) == len(frame), name
+    data = json.loads((out / "comparison.json").read_text(encoding="utf-8"))
+    assert len(data["gaps"]) == len(big["gaps"]) and "omitted" not in data
+    wb = openpyxl.load_workbook(out / "comparison.xlsx")
+    caps = exports.xlsx_caps()
+    for name in ("family_matrix", "gaps"):  # over the cap: the first rows and a note
+        ws = wb[name]
+        assert len(big[name]) * len(big[name].columns) > caps.max_table_cells
+        assert f"{name}.csv" in ws["A1"].value and ws.max_row == caps.preview_rows + 2
+    family = wb[FAMILY_MATRIX_SHEET]  # the matrix is whole, every gap marked
+    assert family.max_row == 201 and family.max_column == 3 + 250
+    marked = sum(c.fill.fill_type == "solid" for row in family.iter_rows(min_row=2, min_col=4) for c in row)
+    assert marked == len(big["gaps"])
+    # streamed through temp files, the workbook is byte-reproducible all the same
+    write_data(big, tmp_path / "b", manifest)
+    assert (tmp_path / "b" / "comparison.xlsx").read_bytes() == (out / "comparison.xlsx").read_bytes()

@@ -78,7 +78,7 @@ _XLSX_MAX_SHEET = 31
 _CHUNK_ROWS = 50_000  # rows converted to Python values at a time: bounds memory on huge tables
 _BIG_SQLITE_ROWS = 1_000_000  # from this many rows in all, the SQLite file uses 16 KB pages
 _WIDTH_SAMPLE = 500  # rows looked at for a column's width
-_IN_MEMORY_CELLS = 200_000  # up to this many cells xlsxwriter builds the workbook in memory (~100 MB)
+_IN_MEMORY_CELLS = 200_000  # up to this many cells xlsxwriter builds the workbook in memory (~50 MB)
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # characters XML 1.0 (and so XLSX) cannot hold
 _WIDE = re.compile("[\u2e80-\U0010ffff]")  # CJK and beyond: two columns wide
 _CSV_SPECIAL = re.compile('[,"\r\n]')  # a CSV field with one of these is quoted
@@ -256,7 +256,7 @@ def _csv_quoted(text: str) -> str:
 
 
 def _csv_text(text: str) -> str:
-    return _csv_quoted("'" + text if text.startswith(CSV_FORMULA_PREFIXES) else text)
+    return _csv_quoted(neutralise(text))
 
 
 def _csv_value(value: Any) -> str:
@@ -416,7 +416,7 @@ def xlsx_caps() -> XlsxCaps:
 class _Sheet:
     """One worksheet's content: label/table columns, then (matrices) a numeric grid.
 
-    ``total_rows``/``total_cols`` are the source's size; ``columns``, ``values`` and ``grid`` hold only
+    ``total_rows``/``total_cols`` are the source's size; ``headers``, ``values`` and ``grid`` hold only
     what fits. ``marks`` flags grid cells shown as gaps.
     """
 
@@ -853,7 +853,7 @@ def write_xlsx(tables: Mapping[str, pd.DataFrame], manifest: Mapping[str, Any], 
     names = _sheet_names([TOPIC_MATRIX_SHEET, FAMILY_MATRIX_SHEET, *tables, README_SHEET])
     options = {
         # Big workbooks stream rows to temp files (flat memory); small ones stay in memory, which
-        # saves the temp files' cost (a third of the time on the seed plans).
+        # saves the temp files' cost (a fifth of the time on the seed plans).
         "constant_memory": True,
         "in_memory": _estimated_cells(tables) <= _IN_MEMORY_CELLS,
         "strings_to_formulas": False,  # belt and braces: text is written with write_string anyway

@@ -50,15 +50,6 @@ CREATE TABLE IF NOT EXISTS analyses (
     created  REAL NOT NULL,
     PRIMARY KEY (sha256, versions)
 );
-CREATE TABLE IF NOT EXISTS meta (
-    key      TEXT NOT NULL,
-    versions TEXT NOT NULL,
-    schema   INTEGER NOT NULL,
-    payload  BLOB NOT NULL,
-    checksum TEXT NOT NULL,
-    created  REAL NOT NULL,
-    PRIMARY KEY (key, versions)
-);
 """
 
 # Files whose content shapes an analysis: code and the data it reads (codebook, catalogue, patterns).
@@ -230,7 +221,6 @@ class AnalysisCache:
                         (self.key,),
                     )
                     removed = cur.rowcount
-                    self._conn.execute("DELETE FROM meta WHERE versions<>?", (self.key,))
                     return removed
             except sqlite3.DatabaseError as exc:
                 if not _is_corruption(exc):
@@ -247,30 +237,6 @@ class AnalysisCache:
     def __len__(self) -> int:
         row = self._fetch_sql("SELECT count(*) FROM analyses WHERE versions=?", (self.key,))
         return int(row[0]) if row else 0
-
-    # -- cross-document results -------------------------------------------------------------
-    def get_meta(self, key: str) -> Any | None:
-        """A JSON value stored by ``put_meta`` under the current versions, else None."""
-        row = self._fetch_sql(
-            "SELECT payload, checksum FROM meta WHERE key=? AND versions=?", (key, self.key)
-        )
-        if row is None:
-            return None
-        try:
-            return _decode(row[0], row[1])
-        except Exception as exc:
-            log.warning("cache meta %r discarded: %s", key, exc)
-            self._execute_sql("DELETE FROM meta WHERE key=? AND versions=?", (key, self.key))
-            return None
-
-    def put_meta(self, key: str, value: Any) -> None:
-        """Store a JSON-serialisable value (e.g. a cross-document result) under the current versions."""
-        payload, checksum = _encode(value)
-        self._execute_sql(
-            "INSERT OR REPLACE INTO meta (key, versions, schema, payload, checksum, created) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            (key, self.key, SCHEMA_VERSION, payload, checksum, time.time()),
-        )
 
     # -- plumbing ---------------------------------------------------------------------------
     def _fetch_sql(self, sql: str, params: tuple[Any, ...]) -> tuple[Any, ...] | None:

@@ -387,6 +387,7 @@ def parse_outline(doc: Document) -> list[Section]:
         start, end = raw_map.raw_span(cs, ce)
         seq = k + 1
         section_id = f"{doc.plan_id}/s{seq:03d}"
+        parent_id: str | None = None
         if part.kind == "item" and part.label is not None:
             lab = part.label
             own_lines = lay.part_lines(k)
@@ -400,44 +401,31 @@ def parse_outline(doc: Document) -> list[Section]:
                 anc = parts[p].label
                 chain.insert(0, anc.display if anc else parts[p].kind)
                 p = parts[p].parent
-            sections.append(
-                Section(
-                    section_id=section_id,
-                    plan_id=doc.plan_id,
-                    seq=seq,
-                    path="/".join(chain),
-                    label=lab.token,
-                    level=part.depth,
-                    style=lab.style,
-                    heading=heading,
-                    start=start,
-                    end=end,
-                    clean_start=cs,
-                    clean_end=ce,
-                    text=clean.text[cs:ce],
-                    parent_id=f"{doc.plan_id}/s{part.parent + 1:03d}" if part.parent is not None else None,
-                )
-            )
+            path, label, level, style = "/".join(chain), lab.token, part.depth, lab.style
+            if part.parent is not None:
+                parent_id = f"{doc.plan_id}/s{part.parent + 1:03d}"
         else:
             # a title section's heading is the title itself, mended (lines joined)
-            title = mend_title([ln.text for ln in lay.part_lines(k)]) if part.kind == "title" else None
-            sections.append(
-                Section(
-                    section_id=section_id,
-                    plan_id=doc.plan_id,
-                    seq=seq,
-                    path=part.kind,
-                    label="",
-                    level=1 if part.kind == "body" else 0,
-                    style=part.kind,
-                    heading=title,
-                    start=start,
-                    end=end,
-                    clean_start=cs,
-                    clean_end=ce,
-                    text=clean.text[cs:ce],
-                )
+            heading = mend_title([ln.text for ln in lay.part_lines(k)]) if part.kind == "title" else None
+            path, label, level, style = part.kind, "", 1 if part.kind == "body" else 0, part.kind
+        sections.append(
+            Section(
+                section_id=section_id,
+                plan_id=doc.plan_id,
+                seq=seq,
+                path=path,
+                label=label,
+                level=level,
+                style=style,
+                heading=heading,
+                start=start,
+                end=end,
+                clean_start=cs,
+                clean_end=ce,
+                text=clean.text[cs:ce],
+                parent_id=parent_id,
             )
+        )
     return sections
 
 

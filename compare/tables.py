@@ -314,6 +314,11 @@ def _frame_rows(frame: pd.DataFrame, keys: tuple[str, str]) -> dict[tuple[str, s
     return out
 
 
+def _rank(ids: Iterable[str]) -> dict[str, int]:
+    """Position of each id: the order plans and families keep in every table."""
+    return {key: i for i, key in enumerate(ids)}
+
+
 def _columns(frame: pd.DataFrame, *names: str) -> list[list[Any]]:
     """Columns as Python lists: iterating a pandas column value by value is many times slower."""
     return [frame[name].tolist() for name in names]
@@ -441,7 +446,7 @@ def _measures(comparison: Comparison, members: pd.DataFrame) -> pd.DataFrame:
 def _members_frame(
     families: list[Family], plan_ids: list[str], measure_index: Mapping[str, tuple[int, int]]
 ) -> pd.DataFrame:
-    plan_rank = {p: i for i, p in enumerate(plan_ids)}
+    plan_rank = _rank(plan_ids)
     rows = []
     for f in families:
         best: dict[str, Any] = {}
@@ -585,8 +590,8 @@ def _gaps(
     given = _frame_rows(comparison.gaps, ("plan_id", "family_id"))
     extras = _extras(comparison.gaps, "gaps")
     fam_by_id = {f.family_id: f for f in families}
-    fam_rank = {f.family_id: i for i, f in enumerate(families)}
-    plan_rank = {p: i for i, p in enumerate(plan_ids)}
+    fam_rank = _rank(f.family_id for f in families)
+    plan_rank = _rank(plan_ids)
     # members are already ordered by family, plan, document order: the first best similarity wins ties
     peer_members: dict[str, list[tuple[str, str, float]]] = {}
     for fid, pid, mid, sim in zip(
@@ -653,8 +658,8 @@ def _unique(
 ) -> pd.DataFrame:
     given = _frame_rows(comparison.unique, ("plan_id", "family_id"))
     extras = _extras(comparison.unique, "unique")
-    fam_rank = {f.family_id: i for i, f in enumerate(families)}
-    plan_rank = {p: i for i, p in enumerate(plan_ids)}
+    fam_rank = _rank(f.family_id for f in families)
+    plan_rank = _rank(plan_ids)
     cell_members: dict[tuple[str, str], list[str]] = {}
     for fid, pid, mid in zip(*_columns(members, "family_id", "plan_id", "measure_id"), strict=True):
         cell_members.setdefault((pid, fid), []).append(mid)
@@ -675,7 +680,7 @@ def _unique(
 
 
 def _reuse(comparison: Comparison, plan_ids: list[str]) -> pd.DataFrame:
-    plan_rank = {p: i for i, p in enumerate(plan_ids)}
+    plan_rank = _rank(plan_ids)
     ordered = sorted(
         comparison.alignment.reuse,
         key=lambda r: (

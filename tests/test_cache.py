@@ -164,15 +164,6 @@ def _relabelled(plan: PlanAnalysis, sha: str) -> PlanAnalysis:
     return replace(plan, document=replace(plan.document, sha256=sha))
 
 
-def test_cross_document_results_round_trip(tmp_path: Path) -> None:
-    with AnalysisCache(tmp_path, VERSIONS) as cache:
-        assert cache.get_meta("families") is None
-        cache.put_meta("families", {"工业物业产权分割": ["a", "b"], "n": 2})
-        assert cache.get_meta("families") == {"工业物业产权分割": ["a", "b"], "n": 2}
-    with AnalysisCache(tmp_path, {**VERSIONS, "catalogue": "a2"}) as cache:
-        assert cache.get_meta("families") is None
-
-
 def test_code_version_is_a_stable_hash_of_the_package() -> None:
     assert re.fullmatch(r"[0-9a-f]{16}", code_version())
     assert code_version() == code_version()

@@ -172,6 +172,11 @@ def default_topic_descriptions(path: Path = TOPIC_SCOPES) -> dict[str, tuple[str
 # --------------------------------------------------------------------------- small pure helpers
 
 
+# Plan card fields read from the documents table (metadata, then the document's own).
+_CARD_METADATA = ("title", "issuer", "doc_number", "date", "published", "jurisdiction", "zone_type")
+_CARD_DOCUMENT = ("source_file", "sha256", "format")
+
+
 def plain(value: Any) -> Any:
     """pandas/numpy scalars → Python; NaN/NA → None."""
     if value is None:
@@ -348,9 +353,8 @@ class _ViewBuilder:
         self.reuse = self._reuse_index()
         # memos: the same measure, family row or gap list appears on several pages
         self._items: dict[str, dict[str, Any] | None] = {}
-        self._rows_memo: dict[str, list[dict[str, Any]]] = {}
-        self._gaps_memo: dict[str, list[dict[str, Any]]] = {}
-        self._unique_memo: dict[str, list[dict[str, Any]]] = {}
+        # (what, key) -> rows: topic pages, plan pages, summary and PDF ask for the same rows again
+        self._memo: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.member_of: dict[str, list[str]] = {}
         for r in self._records("family_members"):
             self.member_of.setdefault(str(r["measure_id"]), []).append(str(r["family_id"]))
@@ -503,31 +507,30 @@ class _ViewBuilder:
         }
 
     def plan_cards(self) -> list[dict[str, Any]]:
+        """One card per plan: its metadata as the documents table has it (the figure every output
+        shows), falling back to the analysis for a column a table lacks."""
         docs = self._rows_by("documents", "plan_id")
         cards = []
         for p in self.plans:
             d = p.document
             row = docs.get(d.plan_id, {})
-            md = d.metadata
+            known = {
+                **{f: getattr(d.metadata, f) for f in _CARD_METADATA},
+                **{f: getattr(d, f) for f in _CARD_DOCUMENT},
+                "n_sections": len(p.sections),
+                "n_measures": sum(m.kind == "measure" for m in p.measures),
+            }
+            card = {f: plain(row[f]) if f in row else value for f, value in known.items()}
             cards.append(
                 {
+                    **card,
                     "plan_id": d.plan_id,
                     "name": self.names[d.plan_id],
                     "href": plan_href(d.plan_id),
-                    "title": md.title,
-                    "issuer": md.issuer,
-                    "doc_number": md.doc_number,
-                    "date": md.date,
-                    "published": md.published,
-                    "jurisdiction": md.jurisdiction,
-                    "zone_type": md.zone_type,
-                    "source_file": d.source_file,
-                    "sha256": d.sha256,
-                    "sha_short": d.sha256[:12],
-                    "format": d.format,
-                    "cited": [{"title": c.title, "doc_number": c.doc_number} for c in md.cited_documents],
-                    "n_sections": plain(row.get("n_sections", len(p.sections))),
-                    "n_measures": plain(row.get("n_measures", sum(m.kind == "measure" for m in p.measures))),
+                    "sha_short": str(card["sha256"])[:12],
+                    "cited": [
+                        {"title": c.title, "doc_number": c.doc_number} for c in d.metadata.cited_documents
+                    ],
                     "warnings": list(d.warnings),
                 }
             )
@@ -580,10 +583,15 @@ class _ViewBuilder:
             )
         return rows
 
+    def _memoised(
+        self, what: str, key: str, make: Callable[[str], list[dict[str, Any]]]
+    ) -> list[dict[str, Any]]:
+        if (what, key) not in self._memo:
+            self._memo[(what, key)] = make(key)
+        return self._memo[(what, key)]
+
     def family_rows(self, topic_id: str) -> list[dict[str, Any]]:
-        if topic_id not in self._rows_memo:
-            self._rows_memo[topic_id] = self._family_rows(topic_id)
-        return self._rows_memo[topic_id]
+        return self._memoised("family_rows", topic_id, self._family_rows)
 
     def _family_rows(self, topic_id: str) -> list[dict[str, Any]]:
         rows: list[dict[str, Any]] = []
@@ -723,12 +731,8 @@ class _ViewBuilder:
             )
         return pages
 
-    _heat_rows: list[dict[str, Any]] | None = None
-
     def heatmap_rows_cache(self) -> list[dict[str, Any]]:
-        if self._heat_rows is None:
-            self._heat_rows = self._heatmap_rows()
-        return self._heat_rows
+        return self._memoised("heatmap", "", lambda _: self._heatmap_rows())
 
     def segments(self, p: PlanAnalysis) -> list[dict[str, Any]]:
         """The plan's cleaned text cut at measure boundaries; measures carry their anchor."""
@@ -766,9 +770,7 @@ class _ViewBuilder:
         return out
 
     def gap_items(self, plan_id: str) -> list[dict[str, Any]]:
-        if plan_id not in self._gaps_memo:
-            self._gaps_memo[plan_id] = self._gap_items(plan_id)
-        return self._gaps_memo[plan_id]
+        return self._memoised("gap_items", plan_id, self._gap_items)
 
     def _gap_items(self, plan_id: str) -> list[dict[str, Any]]:
         items = []
@@ -803,9 +805,7 @@ class _ViewBuilder:
         return len(split_ids(value)) or len(split_ids(g.get("peer_plan_ids")))
 
     def unique_items(self, plan_id: str) -> list[dict[str, Any]]:
-        if plan_id not in self._unique_memo:
-            self._unique_memo[plan_id] = self._unique_items(plan_id)
-        return self._unique_memo[plan_id]
+        return self._memoised("unique_items", plan_id, self._unique_items)
 
     def _unique_items(self, plan_id: str) -> list[dict[str, Any]]:
         items = []

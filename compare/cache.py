@@ -2,7 +2,9 @@
 
 A row is keyed by the sha256 of a file's bytes and a hash of the versions that shaped the analysis
 (codebook, catalogue, code), so editing a plan, a data file or the code makes its old rows unreachable.
-Values are ``to_dict(PlanAnalysis)`` as JSON, zlib-compressed, with their own sha256 checksum: a row that
+Values are the ``PlanAnalysis`` as JSON (msgspec: it writes and reads the dataclasses directly, about
+ten times faster than building them from dicts, which dominated warm builds of thousands of plans),
+zlib-compressed, with their own sha256 checksum: a row that
 fails any check is deleted and reported as a miss, never trusted. A database file SQLite cannot read is
 moved aside (``<name>.corrupt-<time>``) and recreated with a warning. WAL mode lets several processes
 read while one writes; every write is one transaction, so a crash leaves the last committed state.
@@ -26,7 +28,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from compare.model import PlanAnalysis, from_dict, to_dict
+import msgspec
+
+from compare.model import PlanAnalysis
 
 log = logging.getLogger(__name__)
 
@@ -84,27 +88,38 @@ def _is_corruption(exc: BaseException) -> bool:
     )
 
 
-def _encode(value: Any) -> tuple[bytes, str]:
-    envelope = {"schema": SCHEMA_VERSION, "value": value}
-    raw = json.dumps(envelope, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    payload = zlib.compress(raw, ZLIB_LEVEL)
-    return payload, hashlib.sha256(payload).hexdigest()
+class _Envelope(msgspec.Struct):
+    schema: int
+    value: PlanAnalysis
+
+
+def _plain(obj: Any) -> Any:
+    """msgspec's hook for types it does not know: ``str`` subclasses (strings of data files that carry
+    their line number) are written as strings."""
+    if isinstance(obj, str):
+        return str(obj)
+    raise NotImplementedError(f"cannot store {type(obj).__name__}")
+
+
+_ENCODER = msgspec.json.Encoder(enc_hook=_plain)
+_DECODER = msgspec.json.Decoder(_Envelope)
 
 
 def encode_analysis(analysis: PlanAnalysis) -> tuple[bytes, str]:
     """The stored form of an analysis (payload, checksum). A pure function: the per-plan workers call
     it, so the build process does not serialise thousands of analyses one after the other."""
-    return _encode(to_dict(analysis))
+    payload = zlib.compress(_ENCODER.encode(_Envelope(SCHEMA_VERSION, analysis)), ZLIB_LEVEL)
+    return payload, hashlib.sha256(payload).hexdigest()
 
 
-def _decode(payload: bytes, checksum: str) -> Any:
-    """The stored value; raises ValueError on any inconsistency."""
+def decode_analysis(payload: bytes, checksum: str) -> PlanAnalysis:
+    """The stored analysis; raises ValueError (or msgspec's ValidationError) on any inconsistency."""
     if not isinstance(payload, bytes) or hashlib.sha256(payload).hexdigest() != checksum:
         raise ValueError("checksum mismatch")
-    envelope = json.loads(zlib.decompress(payload).decode("utf-8"))
-    if not isinstance(envelope, dict) or envelope.get("schema") != SCHEMA_VERSION or "value" not in envelope:
+    envelope = _DECODER.decode(zlib.decompress(payload))
+    if envelope.schema != SCHEMA_VERSION:
         raise ValueError("schema version mismatch")
-    return envelope["value"]
+    return envelope.value
 
 
 class AnalysisCache:
@@ -183,8 +198,7 @@ class AnalysisCache:
         if row is None:
             return None
         try:
-            value = _decode(row[0], row[1])
-            analysis = from_dict(PlanAnalysis, value)
+            analysis = decode_analysis(row[0], row[1])
             if analysis.document.sha256 not in ("", sha256):
                 raise ValueError("row holds another file's analysis")
             return analysis

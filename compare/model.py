@@ -7,7 +7,7 @@ Offsets: every ``start``/``end`` pair named without a prefix is a half-open span
 *raw* text, i.e. string indices into ``Document.raw_text`` (the decoded source: the
 file's characters for .txt, the reader's extracted text for .html/.docx/.pdf).
 ``clean_start``/``clean_end`` index ``Document.clean.text``.
-Everything here is plain data: JSON-serialisable through ``to_dict``/``from_dict``.
+Everything here is plain data: JSON-serialisable through ``to_dict`` (and msgspec, in the cache).
 """
 
 from __future__ import annotations
@@ -16,9 +16,7 @@ import bisect
 import dataclasses
 import functools
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
-
-import dacite
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -276,11 +274,6 @@ class FailedInput:
     reason: str
 
 
-T = TypeVar("T")
-
-_DACITE = dacite.Config(cast=[tuple], strict=False)
-
-
 def to_dict(obj: Any) -> Any:
     """Plain JSON-ready dict of a dataclass, as ``dataclasses.asdict`` makes it (tuples stay tuples;
     JSON makes them lists). Written out because asdict deep-copies every leaf: the per-plan workers
@@ -307,11 +300,6 @@ def _field_names(cls: type) -> tuple[str, ...] | None:
 
 
 _FIELD_NAMES: dict[type, tuple[str, ...] | None] = {}
-
-
-def from_dict(cls: type[T], data: dict[str, Any]) -> T:
-    """Rebuild a dataclass from ``to_dict`` output (used by the cache)."""
-    return dacite.from_dict(cls, data, config=_DACITE)
 
 
 @dataclass

@@ -49,7 +49,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     out = tmp_path_factory.mktemp("site")
     write_site(view, out)
     topic = max(
-        view["topic_pages"], key=lambda t: sum(len(c["measures"]) for r in t["rows"] for c in r["cells"])
+        view["topic_pages"],
+        key=lambda t: sum(len(c["measures"]) for pg in t["pages"] for r in pg["rows"] for c in r["cells"]),
     )
     return {"root": out, "view": view, "script_plan": plan_id, "script_measure": measure_id, "topic": topic}
 

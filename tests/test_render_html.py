@@ -114,6 +114,10 @@ def test_every_page_declares_its_language_and_labels_its_tables(parsed: dict[Pat
 
 
 def test_links_are_relative_and_land_on_existing_files_and_anchors(parsed: dict[Path, Any]) -> None:
+    assert_links_resolve(parsed)
+
+
+def assert_links_resolve(parsed: dict[Path, Any]) -> None:
     ids = {page: {str(t["id"]) for t in doc.find_all(id=True)} for page, doc in parsed.items()}
     for page, doc in parsed.items():
         for tag in doc.find_all(["a", "link", "script", "img"]):
@@ -165,7 +169,7 @@ def test_matrix_shows_each_family_against_each_plan_with_explicit_gaps(
     for topic in view["topic_pages"]:
         doc = soup(site / "topics" / f"{topic['topic_id']}.html")
         table = doc.find("table", class_="matrix")
-        if not topic["rows"] and not topic["other"]:
+        if not topic["rows"] and not topic["has_other"]:
             assert table is None
             continue
         for tr in table.find_all("tr", id=True):
@@ -187,7 +191,7 @@ def test_a_gap_mark_means_peers_have_the_family(view: dict[str, Any], comparison
     gaps = {(r.plan_id, r.family_id) for r in tables["gaps"].itertuples()}
     seen = 0
     for topic in view["topic_pages"]:
-        for row in topic["rows"]:
+        for row in (r for page in topic["pages"] for r in page["rows"]):
             for cell in row["cells"]:
                 assert cell["peer_gap"] == ((cell["plan_id"], row["family_id"]) in gaps)
                 if cell["peer_gap"]:
@@ -428,3 +432,74 @@ def test_bad_data_files_fail_with_their_name(tmp_path: Path) -> None:
     po.write_text('msgid "a"\nmsgstr "b"\nmsgid\n', encoding="utf-8")
     with pytest.raises(CatalogueError, match=r"messages\.po"):
         read_catalogue(po)
+
+
+def test_many_plans_split_matrices_and_gap_list_into_pages_of_plans(comparison: Any, tmp_path: Path) -> None:
+    """With more plans than html.plans_per_page, each topic matrix and the gap list become pages of
+    plan columns; nothing counted is lost, every link lands on the page showing the plan's column."""
+    settings = dataclasses.replace(load_report_settings(), html_plans_per_page=2)
+    view = make_view(comparison, settings=settings)
+    tables = comparison_tables(comparison, fixture_topic_names())
+    plan_ids = [p["plan_id"] for p in view["plans"]]
+    n_pages = -(-len(plan_ids) // 2)
+    assert view["paged"] and len(view["gap_pages"]) == n_pages
+    write_site(view, tmp_path)
+    parsed = {page: soup(page) for page in pages(tmp_path)}
+    assert_links_resolve(parsed)
+
+    held = {
+        (r.family_id, r.plan_id)
+        for r in tables["family_matrix"].itertuples()
+        if r.n_measures and r.family_id in set(tables["families"]["family_id"])
+    }
+    gaps = {(r.family_id, r.plan_id) for r in tables["gaps"].itertuples()}
+    shown_held: set[tuple[str, str]] = set()
+    shown_gaps: set[tuple[str, str]] = set()
+    for topic in view["topic_pages"]:
+        assert [pg["href"] for pg in topic["pages"]] == [f"topics/{topic['topic_id']}.html"] + [
+            f"topics/{topic['topic_id']}-{k}.html" for k in range(2, n_pages + 1)
+        ]
+        columns = []
+        for pg in topic["pages"]:
+            doc = parsed[tmp_path / pg["href"]]
+            assert [a.get_text() for a in doc.select("nav.pager a, nav.pager span")][:n_pages] == [
+                p["label"] for p in pg["pager"]
+            ]
+            ids = [p["plan_id"] for p in pg["plans"]]
+            columns += ids
+            table = doc.find("table", class_="matrix")
+            if table is None:
+                assert not pg["rows"] and not pg["other"]
+                continue
+            assert len(table.select("thead th[data-sort=plan]")) == len(ids) <= 2
+            assert len(table.find_all("tr", id=True)) == len(pg["rows"])
+            for row in pg["rows"]:
+                # a page shows a family only if one of its plans has it or lacks it as a gap
+                assert any(not c["gap"] or c["peer_gap"] for c in row["cells"])
+                for c in row["cells"]:
+                    (shown_gaps if c["peer_gap"] else shown_held if not c["gap"] else set()).add(
+                        (row["family_id"], c["plan_id"])
+                    )
+        assert columns == plan_ids  # every plan's column on exactly one page, in order
+    topics_shown = {r["family_id"] for t in view["topic_pages"] for r in t["rows"]}
+    assert shown_held == {k for k in held if k[0] in topics_shown}
+    assert shown_gaps == {k for k in gaps if k[0] in topics_shown}
+
+    # gap pages: all plans, each once; every gap listed
+    listed = [p["plan_id"] for pg in view["gap_pages"] for p in pg["plans"]]
+    assert listed == plan_ids
+    rows = sum(len(parsed[tmp_path / pg["href"]].select("table.list tbody tr")) for pg in view["gap_pages"])
+    assert rows == sum(len(b["entries"]) for b in view["gaps"])
+
+    # a gap on a plan's page links to the matrix page that shows that plan's column
+    for block in view["gaps"]:
+        for g in block["entries"]:
+            target = parsed[tmp_path / g["href"].partition("#")[0]]
+            assert block["plan_id"] in {td["data-plan"] for td in target.select("td[data-plan]")}
+
+    # the index heat-map turns: one row per plan, one column per topic
+    index = parsed[tmp_path / "index.html"]
+    heat = index.find("table", class_="heat")
+    assert "transposed" in heat["class"]
+    assert len(heat.select("tbody tr")) == len(plan_ids)
+    assert len(heat.select("thead th")) == len(view["topics"]) + 1

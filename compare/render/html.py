@@ -53,7 +53,8 @@ def write_site(view: dict[str, Any], out_dir: Path, lang: str = "zh") -> list[Pa
         written.append(_write(out_dir / rel, html))
 
     page("site/index.html.j2", "index.html", "index")
-    page("site/gaps.html.j2", "gaps.html", "gaps")
+    for part in view["gap_pages"]:
+        page("site/gaps.html.j2", part["href"], "gaps", part=part)
     page(
         "site/methodology.html.j2",
         "methodology.html",
@@ -61,7 +62,8 @@ def write_site(view: dict[str, Any], out_dir: Path, lang: str = "zh") -> list[Pa
         methodology_html=render_markdown(methodology_markdown(code)),
     )
     for topic in view["topic_pages"]:
-        page("site/topic.html.j2", unquote(topic["href"]), "topic", topic=topic)
+        for part in topic["pages"]:  # one page unless there are many plans (report.yaml html.plans_per_page)
+            page("site/topic.html.j2", unquote(part["href"]), "topic", topic=topic, part=part)
     for plan in view["plan_pages"]:
         page("site/plan.html.j2", unquote(plan["href"]), "plan", plan=plan)
     return written

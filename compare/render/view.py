@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -98,6 +99,8 @@ class ReportSettings:
     compact_columns: int
     top_families: int
     measures_per_cell: int
+    html_plans_per_page: int
+    reuse_names: int
 
 
 class ReportSettingsError(DataError):
@@ -147,6 +150,8 @@ def load_report_settings(path: Path = REPORT_SETTINGS) -> ReportSettings:
         compact_columns=get("pdf.compact_columns", int, 1),
         top_families=get("pdf.top_families", int, 1),
         measures_per_cell=get("pdf.measures_per_cell", int, 1),
+        html_plans_per_page=get("html.plans_per_page", int, 1),
+        reuse_names=get("excerpt.reuse_names", int, 1),
     )
 
 
@@ -179,8 +184,8 @@ _CARD_DOCUMENT = ("source_file", "sha256", "format")
 
 def plain(value: Any) -> Any:
     """pandas/numpy scalars → Python; NaN/NA → None."""
-    if value is None:
-        return None
+    if value is None or type(value) is str:  # most cells: strings pass as they are
+        return value
     if isinstance(value, float) and math.isnan(value):
         return None
     if hasattr(value, "item") and not isinstance(value, str | bytes):
@@ -194,9 +199,19 @@ def plain(value: Any) -> Any:
     return value
 
 
+def _plain_column(column: pd.Series) -> list[Any]:
+    """``plain`` over a column, vectorised where the dtype allows: missing values become None."""
+    if column.dtype.kind in "iub":  # no missing values possible
+        return list(column.tolist())
+    if column.dtype.kind == "f":
+        return [None if math.isnan(v) else v for v in column.tolist()]
+    return [plain(v) for v in column.tolist()]
+
+
 def split_ids(value: Any) -> list[str]:
     """A list column that may arrive as a list, a JSON list or a ';'-joined string."""
-    value = plain(value) if not isinstance(value, list | tuple) else value
+    if type(value) is not str:
+        value = plain(value) if not isinstance(value, list | tuple) else value
     if value is None or value == "":
         return []
     if isinstance(value, list | tuple):
@@ -231,18 +246,28 @@ def excerpt(text: str, limit: int) -> str:
     return head.rstrip("，,、 ") + "…"
 
 
+@lru_cache(maxsize=65536)  # the same plan, topic and family ids are linked thousands of times
+def _quoted(text: str, safe: str = "") -> str:
+    return quote(text, safe=safe)
+
+
 def plan_href(plan_id: str, measure_id: str | None = None) -> str:
-    href = f"plans/{quote(plan_id, safe='')}.html"
+    href = f"plans/{_quoted(plan_id)}.html"
     return href + (f"#{quote(measure_id, safe='/')}" if measure_id else "")
 
 
-def topic_href(topic_id: str, family_id: str | None = None) -> str:
-    href = f"topics/{quote(topic_id, safe='')}.html"
+def topic_href(topic_id: str, family_id: str | None = None, page: int = 0) -> str:
+    """A topic's matrix page; with many plans its columns are split over pages (``page`` from 0)."""
+    href = paged_href(f"topics/{_quoted(topic_id)}", page)
     return href + (f"#{family_anchor(family_id)}" if family_id else "")
 
 
+def paged_href(stem: str, page: int) -> str:
+    return f"{stem}.html" if page == 0 else f"{stem}-{page + 1}.html"
+
+
 def family_anchor(family_id: str) -> str:
-    return "f-" + quote(family_id, safe="")
+    return "f-" + _quoted(family_id)
 
 
 def heat_level(n_measures: int, score: float | None, top: float, levels: Sequence[float]) -> int:
@@ -346,15 +371,29 @@ class _ViewBuilder:
         self.coverage = {(str(r["topic"]), str(r["plan_id"])): r for r in self._records("coverage")}
         self.families = [f for f in self._records("families") if str(f["topic"]) in self.topic_ids]
         self.family_by_id = {str(f["family_id"]): f for f in self._records("families")}
-        self.cells = {(str(r["family_id"]), str(r["plan_id"])): r for r in self._records("family_matrix")}
+        # family -> plan -> its family_matrix row: a matrix page reads only the plans it shows
+        self.cells: dict[str, dict[str, dict[str, Any]]] = {}
+        for r in self._records("family_matrix"):
+            self.cells.setdefault(str(r["family_id"]), {})[str(r["plan_id"])] = r
         self.gaps = self._records("gaps")
         self.gap_keys = {(str(g["plan_id"]), str(g["family_id"])) for g in self.gaps}
-        self.unique = self._records("unique")
+        self.gaps_by_plan: dict[str, list[dict[str, Any]]] = {}
+        for g in self.gaps:
+            self.gaps_by_plan.setdefault(str(g["plan_id"]), []).append(g)
+        self.unique_by_plan: dict[str, list[dict[str, Any]]] = {}
+        for u in self._records("unique"):
+            self.unique_by_plan.setdefault(str(u["plan_id"]), []).append(u)
+        # many plans: matrix and gap pages of at most html_plans_per_page plan columns each
+        self.plan_index = {pid: i for i, pid in enumerate(self.plan_ids)}
+        per = self.cfg.html_plans_per_page
+        self.chunks = [self.plan_ids[i : i + per] for i in range(0, len(self.plan_ids), per)] or [[]]
+        self.paged = len(self.chunks) > 1
         self.reuse = self._reuse_index()
         # memos: the same measure, family row or gap list appears on several pages
         self._items: dict[str, dict[str, Any] | None] = {}
         # (what, key) -> rows: topic pages, plan pages, summary and PDF ask for the same rows again
-        self._memo: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        self._memo: dict[tuple[str, str], Any] = {}
+        self._cell_memo: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.member_of: dict[str, list[str]] = {}
         for r in self._records("family_members"):
             self.member_of.setdefault(str(r["measure_id"]), []).append(str(r["family_id"]))
@@ -362,10 +401,13 @@ class _ViewBuilder:
     # -- table access -------------------------------------------------------------------
 
     def _records(self, name: str) -> list[dict[str, Any]]:
+        """A table's rows as dicts of Python values (NaN/NA -> None), converted column by column."""
         frame = self.tables.get(name)
         if frame is None or frame.empty:
             return []
-        return [{k: plain(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
+        columns = [str(c) for c in frame.columns]
+        values = [_plain_column(frame[c]) for c in frame.columns]
+        return [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)]
 
     def _rows_by(self, name: str, key: str) -> dict[str, dict[str, Any]]:
         return {str(r[key]): r for r in self._records(name)}
@@ -407,21 +449,38 @@ class _ViewBuilder:
 
     # -- measures -----------------------------------------------------------------------
 
-    def _reuse_index(self) -> dict[str, list[tuple[int, int, str]]]:
-        """plan_id -> raw spans reused verbatim, with the other plan."""
-        index: dict[str, list[tuple[int, int, str]]] = {}
-        for r in self._records("reuse"):
-            a, b = str(r["plan_a"]), str(r["plan_b"])
-            index.setdefault(a, []).append((int(r["start_a"]), int(r["end_a"]), b))
-            index.setdefault(b, []).append((int(r["start_b"]), int(r["end_b"]), a))
+    def _reuse_index(self) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """plan_id -> raw spans reused verbatim (starts, ends) and the other plan's index, as arrays:
+        large corpora of related plans share hundreds of passages per plan."""
+        spans: dict[str, list[tuple[int, int, int]]] = {}
+        frame = self.tables.get("reuse")
+        if frame is not None and not frame.empty:
+            n = len(self.plan_ids)
+            cols = ("plan_a", "plan_b", "start_a", "end_a", "start_b", "end_b")
+            for a, b, sa, ea, sb, eb in zip(*(frame[c].tolist() for c in cols), strict=True):
+                a, b = str(a), str(b)
+                spans.setdefault(a, []).append((int(sa), int(ea), self.plan_index.get(b, n)))
+                spans.setdefault(b, []).append((int(sb), int(eb), self.plan_index.get(a, n)))
+        index = {}
+        for pid, rows in spans.items():
+            table = np.array(rows, dtype=np.int64)  # rows of (start, end, other plan's index)
+            index[pid] = (table[:, 0], table[:, 1], table[:, 2])
         return index
 
-    def reused_with(self, m: Measure) -> list[dict[str, str]]:
-        peers = sorted(
-            {peer for s, e, peer in self.reuse.get(m.plan_id, []) if s < m.end and m.start < e},
-            key=lambda p: self.plan_ids.index(p) if p in self.plan_ids else len(self.plan_ids),
-        )
-        return [{"plan_id": p, "name": self.names.get(p, p)} for p in peers]
+    def reused_with(self, m: Measure) -> dict[str, Any]:
+        """The plans sharing a verbatim passage with the measure, in plan order: the first
+        ``reuse_names`` named, the rest counted."""
+        found = self.reuse.get(m.plan_id)
+        order: list[int] = []
+        if found is not None:
+            starts, ends, peers = found
+            order = sorted(set(peers[(starts < m.end) & (ends > m.start)].tolist()))
+        names = [
+            {"plan_id": self.plan_ids[i], "name": self.names[self.plan_ids[i]]}
+            for i in order[: self.cfg.reuse_names]
+            if i < len(self.plan_ids)
+        ]
+        return {"reuse": names, "reuse_more": len(order) - len(names)}
 
     def measure_item(self, measure_id: str) -> dict[str, Any] | None:
         if measure_id not in self._items:
@@ -455,7 +514,7 @@ class _ViewBuilder:
             "deadline": m.deadline,
             "responsible_units": list(m.responsible_units),
             "topics": [self.topic_name(t.topic) for t in m.topics],
-            "reuse": self.reused_with(m),
+            **self.reused_with(m),
             "href": plan_href(m.plan_id, m.measure_id),
         }
 
@@ -464,6 +523,7 @@ class _ViewBuilder:
     def build(self) -> dict[str, Any]:
         plans = self.plan_cards()
         topic_pages = self.topic_pages()
+        gaps = self.gap_lists()
         view = {
             "lang": self.lang,
             "html_lang": html_lang(self.lang),
@@ -478,7 +538,8 @@ class _ViewBuilder:
             ],
             "topic_pages": topic_pages,
             "plan_pages": self.plan_pages(plans),
-            "gaps": self.gap_lists(),
+            "gaps": gaps,
+            "gap_pages": self.gap_pages(gaps),
             "summary": self.summary(),
             "failed": [
                 {"source_file": str(r["source_file"]), "reason": str(r["reason"])}
@@ -493,6 +554,7 @@ class _ViewBuilder:
             },
             "many_plans": len(plans) > self.cfg.many_plans,
             "pdf_compact": len(plans) > self.cfg.many_plans,
+            "paged": self.paged,
         }
         return view
 
@@ -536,6 +598,29 @@ class _ViewBuilder:
             )
         return cards
 
+    def topic_link(self, topic_id: str, family_id: str | None = None, plan_id: str | None = None) -> str:
+        """The topic's matrix page that shows ``plan_id``'s column (the first page without a plan)."""
+        page = self.plan_index.get(plan_id, 0) // self.cfg.html_plans_per_page if plan_id else 0
+        return topic_href(topic_id, family_id, page)
+
+    def page_part(self, k: int, href: Callable[[int], str]) -> dict[str, Any]:
+        """Where page ``k`` of a matrix or list split by plans sits: its plans' numbers (from 1) and
+        links to every page, labelled with the plans they show (1–20 …)."""
+        per = self.cfg.html_plans_per_page
+        first, last = k * per + 1, k * per + len(self.chunks[k])
+        pager = [
+            {"label": f"{j * per + 1}–{j * per + len(chunk)}", "href": href(j), "current": j == k}
+            for j, chunk in enumerate(self.chunks)
+        ]
+        return {
+            "href": href(k),
+            "part": k + 1,
+            "parts": len(self.chunks),
+            "first": first if self.chunks[k] else 0,
+            "last": last if self.chunks[k] else 0,
+            "pager": pager if self.paged else [],
+        }
+
     def heatmap(self) -> dict[str, Any]:
         rows = self.heatmap_rows_cache()
         plans = [{"plan_id": p, "name": self.names[p], "href": plan_href(p)} for p in self.plan_ids]
@@ -547,7 +632,17 @@ class _ViewBuilder:
             }
             for i in range(0, len(plans), width)
         ]
-        return {"plans": plans, "rows": rows, "pdf_parts": parts}
+        # many plans: the site shows one row per plan (a table as wide as the topics, not the plans)
+        by_plan = (
+            [{**p, "cells": [r["cells"][i] for r in rows]} for i, p in enumerate(plans)] if self.paged else []
+        )
+        return {
+            "plans": plans,
+            "rows": rows,
+            "pdf_parts": parts,
+            "transposed": self.paged,
+            "by_plan": by_plan,
+        }
 
     def _heatmap_rows(self) -> list[dict[str, Any]]:
         scores = [float(r.get("score") or 0) for (t, _p), r in self.coverage.items() if t in self.topic_ids]
@@ -564,12 +659,13 @@ class _ViewBuilder:
                         "plan_id": pid,
                         "plan_name": self.names[pid],
                         "plan_href": plan_href(pid),
+                        "topic_name": self.topic_name(t),
                         "score": score,
                         "n_measures": n,
                         "n_families": int(r.get("n_families") or 0),
                         "max_bindingness": self.bindingness_label(r.get("max_bindingness")),
                         "level": heat_level(n, score, top, self.cfg.heat_levels),
-                        "href": topic_href(t),
+                        "href": self.topic_link(t, plan_id=pid),
                     }
                 )
             rows.append(
@@ -583,14 +679,13 @@ class _ViewBuilder:
             )
         return rows
 
-    def _memoised(
-        self, what: str, key: str, make: Callable[[str], list[dict[str, Any]]]
-    ) -> list[dict[str, Any]]:
+    def _memoised(self, what: str, key: str, make: Callable[[str], Any]) -> Any:
         if (what, key) not in self._memo:
             self._memo[(what, key)] = make(key)
         return self._memo[(what, key)]
 
     def family_rows(self, topic_id: str) -> list[dict[str, Any]]:
+        """The topic's families, strongest covered first, without their cells (see ``row_cells``)."""
         return self._memoised("family_rows", topic_id, self._family_rows)
 
     def _family_rows(self, topic_id: str) -> list[dict[str, Any]]:
@@ -599,31 +694,8 @@ class _ViewBuilder:
             if str(f["topic"]) != topic_id:
                 continue
             fid = str(f["family_id"])
-            cells = []
-            total = 0
-            for pid in self.plan_ids:
-                r = self.cells.get((fid, pid))
-                items = (
-                    [it for mid in split_ids(r.get("measure_ids")) if (it := self.measure_item(mid))]
-                    if r
-                    else []
-                )
-                total += len(items)
-                shown = items[: self.cfg.measures_per_cell]
-                cells.append(
-                    {
-                        "plan_id": pid,
-                        "plan_name": self.names[pid],
-                        "measures": items,
-                        "pdf_measures": shown,
-                        "pdf_more": len(items) - len(shown),
-                        "n_measures": int(r.get("n_measures") or len(items)) if r else 0,
-                        "bindingness": self.bindingness_label(r.get("max_bindingness")) if r else "",
-                        "gap": not items,
-                        "peer_gap": (pid, fid) in self.gap_keys,
-                    }
-                )
-            n_plans = int(f.get("n_plans") or sum(1 for c in cells if not c["gap"]))
+            held = self.cells.get(fid, {})
+            total = sum(len(self._cell_items(r)) for r in held.values())
             rows.append(
                 {
                     "family_id": fid,
@@ -633,19 +705,56 @@ class _ViewBuilder:
                     "gloss": self.gloss(f.get("gloss")),
                     "source": str(f["source"]),
                     "source_label": self._("目录") if f["source"] == "catalogue" else self._("聚类发现"),
-                    "n_plans": n_plans,
+                    "n_plans": int(f.get("n_plans") or sum(1 for r in held.values() if self._cell_items(r))),
                     "n_measures": total,
-                    "cells": cells,
                 }
             )
         # strongest covered first: most plans, then most measures; catalogue before proposed
         rows.sort(key=lambda r: (r["source"] != "catalogue", -r["n_plans"], -r["n_measures"], r["name"]))
         return rows
 
-    def unaligned_row(self, topic_id: str) -> dict[str, Any] | None:
-        """Measures of the topic (primary) that belong to no family: shown so nothing counted is hidden."""
+    def _cell_items(self, r: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """The measures of one family_matrix row (read once: rows and every page ask again)."""
+        key = (str(r["family_id"]), str(r["plan_id"]))
+        if key not in self._cell_memo:
+            ids = split_ids(r.get("measure_ids"))
+            self._cell_memo[key] = [it for mid in ids if (it := self.measure_item(mid))]
+        return self._cell_memo[key]
+
+    def row_cells(self, family_id: str, plan_ids: Sequence[str]) -> list[dict[str, Any]]:
+        """One family's cells for these plans (a page's columns): measures, or an explicit gap."""
+        held = self.cells.get(family_id, {})
         cells = []
-        any_item = False
+        for pid in plan_ids:
+            r = held.get(pid)
+            items = self._cell_items(r) if r else []
+            cells.append(
+                {
+                    **self._cell_items_view(pid, items),
+                    "n_measures": int(r.get("n_measures") or len(items)) if r else 0,
+                    "bindingness": self.bindingness_label(r.get("max_bindingness")) if r else "",
+                    "peer_gap": (pid, family_id) in self.gap_keys,
+                }
+            )
+        return cells
+
+    def _cell_items_view(self, plan_id: str, items: list[dict[str, Any]]) -> dict[str, Any]:
+        shown = items[: self.cfg.measures_per_cell]
+        return {
+            "plan_id": plan_id,
+            "plan_name": self.names[plan_id],
+            "measures": items,
+            "pdf_measures": shown,
+            "pdf_more": len(items) - len(shown),
+            "gap": not items,
+        }
+
+    def unaligned(self, topic_id: str) -> dict[str, list[dict[str, Any]]]:
+        """plan_id -> measures of the topic (primary) in no family: shown so nothing counted is hidden."""
+        return self._memoised("unaligned", topic_id, self._unaligned)
+
+    def _unaligned(self, topic_id: str) -> dict[str, list[dict[str, Any]]]:
+        out: dict[str, list[dict[str, Any]]] = {}
         for p in self.plans:
             items = [
                 it
@@ -653,23 +762,24 @@ class _ViewBuilder:
                 if m.kind == "measure" and m.primary_topic == topic_id and m.measure_id not in self.member_of
                 if (it := self.measure_item(m.measure_id))
             ]
-            any_item = any_item or bool(items)
-            shown = items[: self.cfg.measures_per_cell]
-            cells.append(
-                {
-                    "plan_id": p.document.plan_id,
-                    "plan_name": self.names[p.document.plan_id],
-                    "measures": items,
-                    "pdf_measures": shown,
-                    "pdf_more": len(items) - len(shown),
-                    "n_measures": len(items),
-                    "bindingness": "",
-                    "gap": not items,
-                    "peer_gap": False,
-                }
-            )
-        if not any_item:
+            if items:
+                out[p.document.plan_id] = items
+        return out
+
+    def unaligned_row(self, topic_id: str, plan_ids: Sequence[str]) -> dict[str, Any] | None:
+        """The "other measures" row for these plans, or None when none of them has such a measure."""
+        found = self.unaligned(topic_id)
+        if not any(pid in found for pid in plan_ids):
             return None
+        cells = [
+            {
+                **self._cell_items_view(pid, found.get(pid, [])),
+                "n_measures": len(found.get(pid, [])),
+                "bindingness": "",
+                "peer_gap": False,
+            }
+            for pid in plan_ids
+        ]
         return {"name": self._("其他未归入措施家族的措施"), "cells": cells}
 
     def topic_pages(self) -> list[dict[str, Any]]:
@@ -679,26 +789,19 @@ class _ViewBuilder:
         width = self.cfg.compact_columns if many else self.cfg.max_plan_columns
         for t in self.topic_ids:
             rows = self.family_rows(t)
-            other = self.unaligned_row(t)
             pdf_rows = rows[: self.cfg.top_families] if many else rows
-            chunks = [
-                list(range(i, min(i + width, len(self.plan_ids))))
-                for i in range(0, len(self.plan_ids), width)
-            ]
+            chunks = [self.plan_ids[i : i + width] for i in range(0, len(self.plan_ids), width)] or [[]]
             pdf_tables = [
                 {
-                    "plans": [
-                        {"plan_id": self.plan_ids[i], "name": self.names[self.plan_ids[i]]} for i in chunk
-                    ],
-                    "rows": [{**r, "cells": [r["cells"][i] for i in chunk]} for r in pdf_rows],
-                    "other": {**other, "cells": [other["cells"][i] for i in chunk]} if other else None,
+                    "plans": [{"plan_id": pid, "name": self.names[pid]} for pid in chunk],
+                    "rows": [{**r, "cells": self.row_cells(r["family_id"], chunk)} for r in pdf_rows],
+                    "other": self.unaligned_row(t, chunk),
                     "part": k + 1,
                     "parts": len(chunks),
-                    "col_width": round(
-                        85 / max(len(chunk), 1), 3
-                    ),  # % of the width; the family column has 15
+                    # % of the width; the family column has 15
+                    "col_width": round(85 / max(len(chunk), 1), 3),
                 }
-                for k, chunk in enumerate(chunks or [[]])
+                for k, chunk in enumerate(chunks)
             ]
             heat = next((r for r in self.heatmap_rows_cache() if r["topic_id"] == t), None)
             zh_desc, en_desc = self.descriptions.get(t, ("", ""))
@@ -711,25 +814,43 @@ class _ViewBuilder:
                     "description": (en_desc if self.lang == "en" else zh_desc) or "",
                     "n_families": len(rows),
                     "rows": rows,
-                    "groups": [
-                        {"source": src, "label": label, "rows": [r for r in rows if r["source"] == src]}
-                        for src, label in (
-                            ("catalogue", self._("目录中的措施家族")),
-                            ("proposed", self._("聚类发现的措施家族")),
-                        )
-                        if any(r["source"] == src for r in rows)
-                    ],
-                    "other": other,
+                    "has_other": bool(self.unaligned(t)),
                     "coverage": heat["cells"] if heat else [],
+                    "pages": [self._matrix_page(t, rows, k, chunk) for k, chunk in enumerate(self.chunks)],
                     "pdf_tables": pdf_tables,
                     "pdf_rows_hidden": len(rows) - len(pdf_rows),
-                    "plans": [
-                        {"plan_id": p, "name": self.names[p], "href": plan_href(p)} for p in self.plan_ids
-                    ],
-                    "n_columns": len(self.plan_ids) + 1,
                 }
             )
         return pages
+
+    def _matrix_page(
+        self, topic_id: str, heads: list[dict[str, Any]], k: int, chunk: list[str]
+    ) -> dict[str, Any]:
+        """One HTML page of a topic's family × plan matrix: the columns of ``chunk``. When the matrix
+        is split, a family none of these plans has, and none of them lacks as a gap, is left out."""
+        rows = []
+        for head in heads:
+            cells = self.row_cells(head["family_id"], chunk)
+            if not self.paged or any(not c["gap"] or c["peer_gap"] for c in cells):
+                rows.append({**head, "cells": cells})
+        heat = next((r for r in self.heatmap_rows_cache() if r["topic_id"] == topic_id), None)
+        return {
+            **self.page_part(k, lambda j: topic_href(topic_id, page=j)),
+            "plans": [{"plan_id": p, "name": self.names[p], "href": plan_href(p)} for p in chunk],
+            "rows": rows,
+            "rows_left_out": len(heads) - len(rows),
+            "groups": [
+                {"source": src, "label": label, "rows": [r for r in rows if r["source"] == src]}
+                for src, label in (
+                    ("catalogue", self._("目录中的措施家族")),
+                    ("proposed", self._("聚类发现的措施家族")),
+                )
+                if any(r["source"] == src for r in rows)
+            ],
+            "other": self.unaligned_row(topic_id, chunk),
+            "coverage": [heat["cells"][self.plan_index[p]] for p in chunk] if heat else [],
+            "n_columns": len(chunk) + 1,
+        }
 
     def heatmap_rows_cache(self) -> list[dict[str, Any]]:
         return self._memoised("heatmap", "", lambda _: self._heatmap_rows())
@@ -758,10 +879,13 @@ class _ViewBuilder:
                     "topics": [self.topic_name(t.topic) for t in m.topics],
                     "bindingness_label": self.bindingness_label(m.bindingness),
                     "families": [
-                        {"name": str(f["name"]), "href": topic_href(str(f["topic"]), str(f["family_id"]))}
+                        {
+                            "name": str(f["name"]),
+                            "href": self.topic_link(str(f["topic"]), str(f["family_id"]), m.plan_id),
+                        }
                         for f in families
                     ],
-                    "reuse": self.reused_with(m),
+                    **self.reused_with(m),
                 }
             )
             pos = end
@@ -774,7 +898,7 @@ class _ViewBuilder:
 
     def _gap_items(self, plan_id: str) -> list[dict[str, Any]]:
         items = []
-        rows = [g for g in self.gaps if str(g["plan_id"]) == plan_id and str(g["topic"]) in self.topic_ids]
+        rows = [g for g in self.gaps_by_plan.get(plan_id, []) if str(g["topic"]) in self.topic_ids]
         rows.sort(key=lambda g: (plain(g.get("rank")) or 0, -self._peer_count(g), str(g["family_id"])))
         for g in rows:
             fid = str(g["family_id"])
@@ -787,7 +911,7 @@ class _ViewBuilder:
                     "family_id": fid,
                     "name": str(fam.get("name", fid)),
                     "topic": self.topic_name(str(g["topic"])),
-                    "href": topic_href(str(g["topic"]), fid),
+                    "href": self.topic_link(str(g["topic"]), fid, plan_id),
                     "peers_with": self._peer_count(g),
                     "peers": [
                         {"plan_id": q, "name": self.names.get(q, q), "href": plan_href(q)} for q in peers
@@ -809,9 +933,7 @@ class _ViewBuilder:
 
     def _unique_items(self, plan_id: str) -> list[dict[str, Any]]:
         items = []
-        for u in self.unique:
-            if str(u["plan_id"]) != plan_id:
-                continue
+        for u in self.unique_by_plan.get(plan_id, []):
             fid = str(u["family_id"])
             fam = self.family_by_id.get(fid, {})
             if str(fam.get("topic", "")) not in self.topic_ids:
@@ -821,7 +943,7 @@ class _ViewBuilder:
                     "family_id": fid,
                     "name": str(fam.get("name", fid)),
                     "topic": self.topic_name(str(fam.get("topic", ""))),
-                    "href": topic_href(str(fam.get("topic", "")), fid),
+                    "href": self.topic_link(str(fam.get("topic", "")), fid, plan_id),
                     "measures": [
                         it for mid in split_ids(u.get("measure_ids")) if (it := self.measure_item(mid))
                     ],
@@ -833,10 +955,10 @@ class _ViewBuilder:
         pages = []
         for p, card in zip(self.plans, cards, strict=True):
             pid = p.document.plan_id
+            i = self.plan_index[pid]
             coverage = [
-                {"topic_id": r["topic_id"], "name": r["name"], "href": r["href"], **r["cells"][i]}
+                {"topic_id": r["topic_id"], "name": r["name"], **r["cells"][i]}
                 for r in self.heatmap_rows_cache()
-                for i in [self.plan_ids.index(pid)]
             ]
             pages.append(
                 {
@@ -851,8 +973,22 @@ class _ViewBuilder:
 
     def gap_lists(self) -> list[dict[str, Any]]:
         return [
-            {"plan_id": pid, "name": self.names[pid], "href": plan_href(pid), "entries": self.gap_items(pid)}
+            {
+                "plan_id": pid,
+                "name": self.names[pid],
+                "href": plan_href(pid),
+                "anchor": f"gaps-{self.plan_index[pid] + 1}",
+                "entries": self.gap_items(pid),
+            }
             for pid in self.plan_ids
+        ]
+
+    def gap_pages(self, lists: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The gap list, with many plans split into pages of ``html_plans_per_page`` plans."""
+        per = self.cfg.html_plans_per_page
+        return [
+            {**self.page_part(k, lambda j: paged_href("gaps", j)), "plans": lists[k * per : (k + 1) * per]}
+            for k in range(len(self.chunks))
         ]
 
     # -- executive summary --------------------------------------------------------------
@@ -870,7 +1006,9 @@ class _ViewBuilder:
                 if t in self.topic_ids and not int(self.coverage.get((t, pid), {}).get("n_measures") or 0)
             ]
             if silent:
-                topics = [[{"text": self.topic_name(t), "href": topic_href(t)}] for t in silent]
+                topics = [
+                    [{"text": self.topic_name(t), "href": self.topic_link(t, plan_id=pid)}] for t in silent
+                ]
                 sentences.append(sentence(_("未涉及必备议题：%(topics)s。"), topics=joined(topics, sep)))
             gaps = self.gap_items(pid)[:k]
             if gaps:

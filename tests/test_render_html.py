@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import io
 import json
 import re
 from pathlib import Path
@@ -503,3 +504,40 @@ def test_many_plans_split_matrices_and_gap_list_into_pages_of_plans(comparison: 
     assert "transposed" in heat["class"]
     assert len(heat.select("tbody tr")) == len(plan_ids)
     assert len(heat.select("thead th")) == len(view["topics"]) + 1
+
+
+def test_pdf_counts_plans_instead_of_showing_their_columns_when_there_are_very_many(
+    comparison: Any,
+) -> None:
+    """Above pdf.aggregate_above plans the briefing's size no longer grows with plan columns: per
+    topic and family it counts the plans, and lists the commonest gaps; the figures are the tables'."""
+    from pypdf import PdfReader
+
+    from compare.render.pdf import briefing_bytes
+
+    many = replicate(comparison, 4)
+    base = load_report_settings()
+    n = len(many.plans)
+    few = make_view(many)
+    assert not few["pdf_aggregate"] and few["overview"] is None
+    counted = make_view(many, settings=dataclasses.replace(base, pdf_aggregate_above=n - 1))
+    assert counted["pdf_aggregate"]
+    tables = comparison_tables(many, fixture_topic_names())
+    cov = tables["coverage"]
+    for t in counted["overview"]["topics"]:
+        rows = cov[(cov["topic"] == t["topic_id"]) & (cov["n_measures"] > 0)]
+        assert t["n_plans"] == rows["plan_id"].nunique() and t["silent"] == n - t["n_plans"]
+        assert t["n_measures"] == int(cov.loc[cov["topic"] == t["topic_id"], "n_measures"].sum())
+        families = counted["overview"]["families"][t["topic_id"]]
+        assert len(families) == min(base.top_families, t["n_families"])
+        for f in families:
+            assert f["example"] is None or f["example"]["plan_id"] in {p.document.plan_id for p in many.plans}
+    lacking = tables["gaps"]["family_id"].value_counts()
+    for g in counted["overview"]["top_gaps"]:
+        fid = tables["families"].set_index("name").loc[g["name"], "family_id"]
+        assert g["n_lacking"] == int(lacking[fid])
+    assert all(not t["pdf_tables"] for t in counted["topic_pages"])
+
+    pages_few = len(PdfReader(io.BytesIO(briefing_bytes(few))).pages)
+    pages_counted = len(PdfReader(io.BytesIO(briefing_bytes(counted))).pages)
+    assert pages_counted < pages_few

@@ -101,6 +101,7 @@ class ReportSettings:
     measures_per_cell: int
     html_plans_per_page: int
     reuse_names: int
+    pdf_aggregate_above: int
 
 
 class ReportSettingsError(DataError):
@@ -152,6 +153,7 @@ def load_report_settings(path: Path = REPORT_SETTINGS) -> ReportSettings:
         measures_per_cell=get("pdf.measures_per_cell", int, 1),
         html_plans_per_page=get("html.plans_per_page", int, 1),
         reuse_names=get("excerpt.reuse_names", int, 1),
+        pdf_aggregate_above=get("pdf.aggregate_above", int, 1),
     )
 
 
@@ -197,6 +199,10 @@ def plain(value: Any) -> Any:
     except (TypeError, ValueError):
         pass
     return value
+
+
+def _percent(part: int, whole: int) -> int:
+    return round(100 * part / whole) if whole else 0
 
 
 def _plain_column(column: pd.Series) -> list[Any]:
@@ -388,6 +394,7 @@ class _ViewBuilder:
         per = self.cfg.html_plans_per_page
         self.chunks = [self.plan_ids[i : i + per] for i in range(0, len(self.plan_ids), per)] or [[]]
         self.paged = len(self.chunks) > 1
+        self.aggregate = len(self.plan_ids) > self.cfg.pdf_aggregate_above
         self.reuse = self._reuse_index()
         # memos: the same measure, family row or gap list appears on several pages
         self._items: dict[str, dict[str, Any] | None] = {}
@@ -555,6 +562,9 @@ class _ViewBuilder:
             "many_plans": len(plans) > self.cfg.many_plans,
             "pdf_compact": len(plans) > self.cfg.many_plans,
             "paged": self.paged,
+            # very many plans: the PDF counts plans per topic and family instead of showing their columns
+            "pdf_aggregate": self.aggregate,
+            "overview": self.overview() if self.aggregate else None,
         }
         return view
 
@@ -630,7 +640,7 @@ class _ViewBuilder:
                 "plans": plans[i : i + width],
                 "rows": [{**r, "cells": r["cells"][i : i + width]} for r in rows],
             }
-            for i in range(0, len(plans), width)
+            for i in range(0, 0 if self.aggregate else len(plans), width)
         ]
         # many plans: the site shows one row per plan (a table as wide as the topics, not the plans)
         by_plan = (
@@ -782,6 +792,65 @@ class _ViewBuilder:
         ]
         return {"name": self._("其他未归入措施家族的措施"), "cells": cells}
 
+    def overview(self) -> dict[str, Any]:
+        """Counts over all plans, for a PDF with too many plans for per-plan columns: per topic, the
+        plans that address it; per family, the plans that have it; the families most often lacking."""
+        n = len(self.plan_ids)
+        topics = []
+        for row in self.heatmap_rows_cache():
+            covering = sum(1 for c in row["cells"] if c["n_measures"])
+            topics.append(
+                {
+                    "topic_id": row["topic_id"],
+                    "name": row["name"],
+                    "mandatory": row["mandatory"],
+                    "n_plans": covering,
+                    "share": _percent(covering, n),
+                    "silent": n - covering,
+                    "n_measures": sum(c["n_measures"] for c in row["cells"]),
+                    "n_families": len(self.family_rows(row["topic_id"])),
+                    "level": heat_level(covering, covering / n if n else 0, 1.0, self.cfg.heat_levels),
+                }
+            )
+        lacking: dict[str, int] = {}
+        for g in self.gaps:
+            if str(g["topic"]) in self.topic_ids:
+                lacking[str(g["family_id"])] = lacking.get(str(g["family_id"]), 0) + 1
+        top_gaps = [
+            {
+                "name": str(self.family_by_id[fid]["name"]),
+                "topic": self.topic_name(str(self.family_by_id[fid]["topic"])),
+                "n_lacking": k,
+                "share_lacking": _percent(k, n),
+                "n_plans": int(self.family_by_id[fid].get("n_plans") or 0),
+            }
+            for fid, k in sorted(lacking.items(), key=lambda kv: (-kv[1], kv[0]))[: self.cfg.top_families]
+            if fid in self.family_by_id
+        ]
+        families = {t["topic_id"]: self.top_family_counts(t["topic_id"]) for t in topics}
+        return {"topics": topics, "top_gaps": top_gaps, "families": families, "n_gaps": len(self.gaps)}
+
+    def top_family_counts(self, topic_id: str) -> list[dict[str, Any]]:
+        """The topic's strongest families with the share of plans that have them and one example
+        measure (from the first plan, in plan order, that has the family)."""
+        n = len(self.plan_ids)
+        out = []
+        for row in self.family_rows(topic_id)[: self.cfg.top_families]:
+            held = self.cells.get(row["family_id"], {})
+            first = min(
+                (pid for pid, r in held.items() if self._cell_items(r)),
+                key=lambda pid: self.plan_index.get(pid, n),
+                default=None,
+            )
+            out.append(
+                {
+                    **row,
+                    "share": _percent(row["n_plans"], n),
+                    "example": self._cell_items(held[first])[0] if first else None,
+                }
+            )
+        return out
+
     def topic_pages(self) -> list[dict[str, Any]]:
         pages = []
         many = len(self.plan_ids) > self.cfg.many_plans
@@ -791,6 +860,8 @@ class _ViewBuilder:
             rows = self.family_rows(t)
             pdf_rows = rows[: self.cfg.top_families] if many else rows
             chunks = [self.plan_ids[i : i + width] for i in range(0, len(self.plan_ids), width)] or [[]]
+            if self.aggregate:
+                chunks = []  # the PDF shows counts (overview), not plan columns
             pdf_tables = [
                 {
                     "plans": [{"plan_id": pid, "name": self.names[pid]} for pid in chunk],

@@ -26,7 +26,6 @@ from pathlib import Path
 
 import numpy as np
 from scipy.sparse import coo_matrix, csr_matrix, hstack
-from scipy.sparse.csgraph import connected_components
 
 # No scikit-learn here: importing it costs about a second per process, more than analysing five
 # plans. Its TfidfVectorizer and brute-force cosine NearestNeighbors are a few lines of scipy below
@@ -195,6 +194,26 @@ def char_ngrams(text: str, ngram_range: tuple[int, int]) -> list[str]:
     return [text[i : i + n] for n in range(lo, hi + 1) for i in range(len(text) - n + 1)]
 
 
+def components(n: int, rows: Sequence[int], cols: Sequence[int]) -> list[int]:
+    """Connected components of an undirected graph on ``0..n-1``, numbered in the order of their
+    smallest node (as scipy's ``connected_components`` numbers them). Union-find: importing
+    scipy.sparse.csgraph (it pulls in scipy.sparse.linalg) costs more than a five-plan build spends here."""
+    parent = list(range(n))
+
+    def root(a: int) -> int:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    for a, b in zip(rows, cols, strict=True):
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    labels: dict[int, int] = {}
+    return [labels.setdefault(root(a), len(labels)) for a in range(n)]
+
+
 def tfidf(docs: Sequence[Sequence[str]]) -> csr_matrix:
     """Rows of l2-normalised TF-IDF over the terms of ``docs``; columns are the terms, sorted.
 
@@ -301,8 +320,7 @@ def _components(
                 cols.append(b)
     if not rows:
         return []
-    graph = csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n))
-    _, labels = connected_components(graph, directed=False)
+    labels = np.array(components(n, rows, cols))
     out: list[tuple[list[int], dict[int, float]]] = []
     for label in sorted(set(labels[rows])):
         local = [a for a in range(n) if labels[a] == label]

@@ -119,3 +119,19 @@ def test_proposed_families_with_many_identical_measures_are_the_same_every_run()
     first = propose_families(candidates, settings)
     assert first
     assert propose_families(candidates, settings) == first
+
+
+def test_components_number_groups_like_scipy() -> None:
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    from compare.similarity import components
+
+    rng = np.random.default_rng(3)
+    for n in (1, 2, 7, 50, 300):
+        m = int(rng.integers(0, 2 * n))
+        rows = [int(x) for x in rng.integers(0, n, m)]
+        cols = [int(x) for x in rng.integers(0, n, m)]
+        graph = csr_matrix((np.ones(m), (rows, cols)), shape=(n, n))
+        _, expected = connected_components(graph, directed=False)
+        assert components(n, rows, cols) == expected.tolist()

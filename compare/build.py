@@ -11,6 +11,7 @@ does no analysis and rewrites nothing.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import logging
@@ -186,6 +187,18 @@ class ConfigError(DataError):
 # --------------------------------------------------------------------------- the build
 
 
+@contextmanager
+def _long_lived_heap() -> Iterator[None]:
+    """Lets the build ``gc.freeze()`` the analyses once they are loaded: they live to its end, and the
+    cyclic collector would otherwise walk their millions of objects again at every full collection
+    (the gaps stage of 2,000 plans took 40% longer). Unfrozen on the way out, so a long-running
+    ``watch`` process still collects them."""
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 def build(settings: Settings, progress: Callable[[str, int, int], None] | None = None) -> BuildResult:
     """Build the reports from ``settings.input_dir`` into ``settings.output_dir``."""
     from compare.lock import build_lock
@@ -196,7 +209,7 @@ def build(settings: Settings, progress: Callable[[str, int, int], None] | None =
     versions = analysis_versions()
     settings.output_dir.mkdir(parents=True, exist_ok=True)
 
-    with build_lock(settings.output_dir, wait=settings.wait):
+    with build_lock(settings.output_dir, wait=settings.wait), _long_lived_heap():
         files, failed = discover(settings.input_dir)
         options = _options_key(settings, names)
         build_id = _build_id(files, {**versions, "templates": templates_version()}, options)
@@ -228,6 +241,7 @@ def build(settings: Settings, progress: Callable[[str, int, int], None] | None =
         failed += dups
         plans = apply_names(plans, names)
         failed.sort(key=lambda f: f.source_file)
+        gc.freeze()  # the analyses live to the end of the build (see _long_lived_heap)
 
         topic_ids = [t.id for t in codebook.topics]
         with timer.stage("align"):

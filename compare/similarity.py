@@ -39,6 +39,12 @@ _CJK_WORD = re.compile(r"^[\u4e00-\u9fffA-Za-z][\u4e00-\u9fffA-Za-z0-9+]*$")
 _NON_TEXT = re.compile(r"[^\u4e00-\u9fffA-Za-z0-9+]+")
 _WHITE_SPACES = re.compile(r"\s\s+")  # what scikit-learn's char analyzer collapses to one space
 _PRODUCT_CELLS = 1 << 20  # most (row, neighbour) cells one top-n product holds: about 12 MB
+# Column j of the neighbour search is scaled by (1 - j * _TIE_STEP): equal cosines come out in index
+# order, distinct to the library (a step is far above float64 rounding of a dot product), so it never
+# has to be asked again for values tied with its last kept one. Cosines closer than n * _TIE_STEP
+# (1e-7 for 100,000 rows) count as equal; the cosines reported are computed again, exactly.
+_TIE_STEP = 2.0**-40
+_TIE_SLACK = 1e-9  # a scaled cosine divided back may miss the threshold by rounding: the exact one decides
 
 
 @dataclass(frozen=True)
@@ -250,18 +256,23 @@ def nearest_other_plans(
     """Per row, up to ``k`` rows of *other* plans with cosine >= ``threshold``: {row: cosine}, best first.
 
     Rows are unit vectors, so the cosine is their dot product; rows that share no term (cosine 0)
-    are never neighbours. Equal cosines go to the lower row index, so the choice never depends on the
-    order the library met the columns in.
+    are never neighbours. Equal cosines go to the lower row index (see ``_TIE_STEP``), so the choice
+    never depends on the order the library met the columns in. Corpora of related plans have
+    thousands of identical measures: before the tie step, asking again for tied rows made this
+    search grow as N^2.4.
     """
     n = vectors.shape[0]
     if n == 0:
         return []
     # a row's own plan (itself included) can take at most this many places ahead of other plans
     top_n = min(n, k + max(Counter(plans).values()))
-    # the library keeps values strictly above its threshold; the one just below keeps "at or above"
-    floor = float(np.nextafter(threshold, -np.inf))
+    scale = 1.0 - _TIE_STEP * np.arange(n, dtype=np.float64)
+    # the library keeps values strictly above its threshold: below the lowest a scaled cosine at the
+    # threshold can become; the exact test is on the cosines divided back
+    floor = float(np.nextafter(threshold * scale[-1], -np.inf))
     # B given as (features x rows): sparse_dot_topn guesses the orientation from shapes otherwise
-    columns = csr_matrix(vectors.T)
+    columns = csr_matrix(vectors.T, dtype=np.float64, copy=True)
+    columns.data *= scale[columns.indices]
     near: list[dict[int, float]] = [{} for _ in range(n)]
     pending = list(range(n))
     while pending:
@@ -275,27 +286,54 @@ def nearest_other_plans(
             )
             for r, a in enumerate(chunk):
                 lo, hi = product.indptr[r], product.indptr[r + 1]
-                near[a] = _best_others(a, product.indices[lo:hi], product.data[lo:hi], plans, k)
-                # A full row may have dropped values equal to its smallest kept one (the library
-                # keeps the first it met): when the choice reaches that value, ask for more.
-                if hi - lo == top_n < n and (
-                    len(near[a]) < k or min(near[a].values()) <= product.data[lo:hi].min()
-                ):
+                cols = product.indices[lo:hi]
+                near[a] = _best_others(
+                    a, cols, product.data[lo:hi], scale[cols], plans, k, threshold - _TIE_SLACK
+                )
+                # a full row without k other plans (cosines at the threshold's edge): ask for more
+                if hi - lo == top_n < n and len(near[a]) < k:
                     unsure.append(a)
         pending = unsure
         top_n = min(n, 2 * top_n)
-    return near
+    return _exact(vectors, near, threshold)
+
+
+def _exact(vectors: csr_matrix, near: list[dict[int, float]], threshold: float) -> list[dict[int, float]]:
+    """The neighbours with their exact cosines, those below the threshold dropped. Each is the sum of
+    the products of shared terms in the rows' term order, the order a sparse product sums them in, so
+    equal rows give bit-equal cosines."""
+    rows = np.array([a for a, found in enumerate(near) for _ in found], dtype=np.int64)
+    cols = np.array([b for found in near for b in found], dtype=np.int64)
+    cosines = np.empty(len(rows))
+    step = 1 << 16
+    for i in range(0, len(rows), step):
+        products = vectors[rows[i : i + step]].multiply(vectors[cols[i : i + step]]).tocsr()
+        products.sort_indices()
+        cosines[i : i + step] = products @ np.ones(products.shape[1])  # one sequential sum per row
+    out: list[dict[int, float]] = [{} for _ in near]
+    for a, b, c in zip(rows.tolist(), cols.tolist(), cosines.tolist(), strict=True):
+        if c >= threshold:
+            out[a][b] = c
+    return out
 
 
 def _best_others(
-    a: int, cols: np.ndarray, sims: np.ndarray, plans: Sequence[str], k: int
+    a: int,
+    cols: np.ndarray,
+    scaled: np.ndarray,
+    scale: np.ndarray,
+    plans: Sequence[str],
+    k: int,
+    threshold: float,
 ) -> dict[int, float]:
-    """The ``k`` best (column, cosine) pairs of row ``a`` from other plans: cosine desc, then column asc."""
+    """The ``k`` best (column, cosine) pairs of row ``a`` from other plans at or above the threshold:
+    cosine desc, then column asc (the order of the scaled values)."""
     kept: dict[int, float] = {}
-    for j in np.lexsort((cols, -sims)):
+    cosines = scaled / scale
+    for j in np.lexsort((cols, -scaled)):
         b = int(cols[j])
-        if b != a and plans[b] != plans[a]:
-            kept[b] = float(sims[j])
+        if b != a and plans[b] != plans[a] and cosines[j] >= threshold:
+            kept[b] = float(cosines[j])
             if len(kept) == k:
                 break
     return kept

@@ -18,7 +18,6 @@ frequent beyond ``max_postings``) are skipped. Spans are reported in raw offsets
 
 from __future__ import annotations
 
-import bisect
 import math
 import re
 from array import array
@@ -141,17 +140,21 @@ def normalise(doc: Document, settings: ReuseSettings | None = None) -> Normalise
     # 1. drop short bracketed insertions and everything that is not a letter, digit or CJK character
     titles: list[tuple[int, int]] = []  # 《…》: the same cited document is a citation, not reuse
     chars: list[str] = []
-    where: list[int] = []
+    run_starts: list[int] = []
     for m in _units(settings.max_insertion).finditer(match):
         if m.lastgroup == "keep":
             chars.append(m.group())
-            where.extend(range(m.start(), m.end()))
+            run_starts.append(m.start())
         elif m.lastgroup == "title":
             j = match.find("》", m.start() + 1)
             if j > 0:
                 titles.append((m.start(), j + 1))
     text = "".join(chars)
-    spans = [(w, w + 1) for w in where]
+    # the clean-text span of every kept character, as two arrays (a plan has tens of thousands)
+    lengths = np.fromiter((len(c) for c in chars), dtype=np.int64, count=len(chars))
+    shift = np.asarray(run_starts, dtype=np.int64) - (np.cumsum(lengths) - lengths)
+    s0 = np.repeat(shift, lengths) + np.arange(len(text), dtype=np.int64)
+    s1 = s0 + 1
     # 2. replace long forms by short forms and delete place names (both change the length)
     replacements = [*settings.abbreviations, *((p, "") for p in _places(doc, settings))]
     if replacements:
@@ -162,30 +165,32 @@ def normalise(doc: Document, settings: ReuseSettings | None = None) -> Normalise
         for long, short in replacements:
             subs.setdefault(long, short)
         out_chars: list[str] = []
-        out_spans: list[tuple[int, int]] = []
+        out0: list[np.ndarray] = []
+        out1: list[np.ndarray] = []
         pos = 0
         for m in pattern.finditer(text):
             out_chars.append(text[pos : m.start()])
-            out_spans.extend(spans[pos : m.start()])
+            out0.append(s0[pos : m.start()])
+            out1.append(s1[pos : m.start()])
             short = subs[m.group()]
             if short:
                 out_chars.append(short)
                 # the short form stands for the whole long form in the clean text
-                s0, s1 = spans[m.start()][0], spans[m.end() - 1][1]
-                out_spans.extend([(s0, s1)] * len(short))
+                out0.append(np.full(len(short), s0[m.start()], dtype=np.int64))
+                out1.append(np.full(len(short), s1[m.end() - 1], dtype=np.int64))
             pos = m.end()
         out_chars.append(text[pos:])
-        out_spans.extend(spans[pos:])
-        text, spans = "".join(out_chars), out_spans
-    # 3. mask generic political phrases and cited titles
-    starts = [c0 for c0, _ in spans]  # non-decreasing: spans follow the text
+        out0.append(s0[pos:])
+        out1.append(s1[pos:])
+        text, s0, s1 = "".join(out_chars), np.concatenate(out0), np.concatenate(out1)
+    # 3. mask generic political phrases and cited titles (s0 is non-decreasing: spans follow the text)
     masked: set[int] = set()
     for t0, t1 in titles:
-        masked.update(range(bisect.bisect_left(starts, t0), bisect.bisect_left(starts, t1)))
+        masked.update(range(*np.searchsorted(s0, (t0, t1), side="left").tolist()))
     for phrase in settings.stop_phrases:
         for m in phrase.finditer(text):
             masked.update(range(m.start(), m.end()))
-    return NormalisedText(text, np.array(spans, dtype=np.int32).reshape(-1, 2), frozenset(masked))
+    return NormalisedText(text, np.stack((s0, s1), axis=1).astype(np.int32), frozenset(masked))
 
 
 # ---------------------------------------------------------------- shingles and runs

@@ -263,6 +263,8 @@ def _is_missing(value: Any) -> bool:
 
 def _ids_cell(value: Any) -> str:
     """A list-ish cell (list, tuple, set, ';'-string, missing) as a ';'-joined string."""
+    if type(value) is list and not value:  # most cells of the family matrix
+        return ""
     if _is_missing(value):
         return ""
     if isinstance(value, str):
@@ -477,15 +479,14 @@ def _members_frame(
 def _families(
     families: list[Family], members: pd.DataFrame, names: Mapping[str, tuple[str, str]]
 ) -> pd.DataFrame:
-    by_family: dict[str, list[str]] = {}
-    plans_by_family: dict[str, list[str]] = {}
+    n_members: dict[str, int] = {}
+    plans_by_family: dict[str, dict[str, None]] = {}  # insertion-ordered set: first appearance wins
     for fid, pid in zip(*_columns(members, "family_id", "plan_id"), strict=True):
-        by_family.setdefault(fid, []).append(pid)
-        if pid not in plans_by_family.setdefault(fid, []):
-            plans_by_family[fid].append(pid)
+        n_members[fid] = n_members.get(fid, 0) + 1
+        plans_by_family.setdefault(fid, {})[pid] = None
     rows = []
     for f in families:
-        plans = plans_by_family.get(f.family_id, [])
+        plans = list(plans_by_family.get(f.family_id, {}))
         rows.append(
             {
                 "family_id": f.family_id,
@@ -494,7 +495,7 @@ def _families(
                 "gloss": f.gloss,
                 "source": f.source,
                 "n_plans": len(plans),
-                "n_members": len(by_family.get(f.family_id, [])),
+                "n_members": n_members.get(f.family_id, 0),
                 "plan_ids": _join(plans),
                 "topic_name": names.get(f.topic, ("", ""))[0],
             }
@@ -553,8 +554,11 @@ def _family_matrix(
     )
     given = comparison.family_matrix
     if given is not None and not given.empty and all(k in given.columns for k in keys):
-        given = given.drop_duplicates(keys).astype({k: str for k in keys})
-        grid = grid.merge(given, how="left", on=keys, sort=False)  # a left merge keeps the grid's order
+        if _same_keys(given, grid, keys):  # the comparison's own grid (the usual case): no merge needed
+            grid = given.reset_index(drop=True)
+        else:
+            given = given.drop_duplicates(keys).astype({k: str for k in keys})
+            grid = grid.merge(given, how="left", on=keys, sort=False)  # a left merge keeps the grid's order
     position = {key: i for i, key in enumerate(zip(*_columns(grid, "family_id", "plan_id"), strict=True))}
     derived_ids: dict[int, list[str]] = {}  # grid row -> the members' measure ids, members' order
     for fid, pid, mid in zip(*_columns(members, "family_id", "plan_id", "measure_id"), strict=True):
@@ -562,8 +566,14 @@ def _family_matrix(
             derived_ids.setdefault(position[(fid, pid)], []).append(mid)
 
     def given_or(column: str, derive: Callable[[int], Any]) -> list[Any]:
-        values = grid[column] if column in grid.columns else pd.Series([None] * len(grid), dtype=object)
-        return [derive(i) if _is_missing(v) else _plain(v) for i, v in enumerate(values)]
+        if column not in grid.columns:
+            return [derive(i) for i in range(len(grid))]
+        values = grid[column]
+        if values.dtype.kind in "iub":  # no missing values possible
+            return list(values.tolist())
+        missing = values.isna().tolist()
+        items = zip(values.tolist(), missing, strict=True)
+        return [derive(i) if gap else _plain(v) for i, (v, gap) in enumerate(items)]
 
     def mids(i: int) -> list[str]:
         return derived_ids.get(i, [])
@@ -584,6 +594,13 @@ def _family_matrix(
     return _frame(out, "family_matrix", extras)
 
 
+def _same_keys(given: pd.DataFrame, grid: pd.DataFrame, keys: Sequence[str]) -> bool:
+    """``given`` has exactly the grid's key rows, in the grid's order."""
+    return len(given) == len(grid) and all(
+        np.array_equal(given[k].to_numpy(dtype=object), grid[k].to_numpy(dtype=object)) for k in keys
+    )
+
+
 def _gaps(
     comparison: Comparison, families: list[Family], plan_ids: list[str], members: pd.DataFrame
 ) -> pd.DataFrame:
@@ -600,6 +617,7 @@ def _gaps(
         peer_members.setdefault(fid, []).append((pid, mid, float(sim)))
     # a plan lacking the family (the usual gap) has every holder as a peer: worked out once per family
     holders = {fid: list(dict.fromkeys(x[0] for x in ms)) for fid, ms in peer_members.items()}
+    holder_sets = {fid: set(plans) for fid, plans in holders.items()}
     best_of = {fid: max(ms, key=lambda x: x[2]) for fid, ms in peer_members.items()}  # first of equals
     rows = []
     for (pid, fid), row in given.items():
@@ -608,7 +626,8 @@ def _gaps(
             continue  # a gap must name a plan and a family of this comparison (foreign keys)
         peer_plans = holders.get(fid, [])
         best = best_of.get(fid)
-        if pid in peer_plans:  # a given "gap" of a plan that has the family: its own members are no peers
+        # a given "gap" of a plan that has the family: its own members are no peers
+        if pid in holder_sets.get(fid, ()):
             peers = [x for x in peer_members[fid] if x[0] != pid]
             peer_plans = list(dict.fromkeys(x[0] for x in peers))
             best = max(peers, key=lambda x: x[2], default=None)

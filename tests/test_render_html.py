@@ -25,6 +25,7 @@ from compare.render.html import write_site
 from compare.render.i18n import CatalogueError, read_catalogue, untranslated
 from compare.render.jinja import environment, render_markdown
 from compare.render.view import (
+    Pages,
     ReportSettingsError,
     build_view,
     excerpt,
@@ -296,7 +297,7 @@ def test_methodology_renders_markdown_lists_the_codebook_and_links_the_data(
 ) -> None:
     doc = soup(site / "methodology.html")
     assert doc.find("article", class_="prose").find("h1")
-    codes = [c.get_text() for c in doc.select("table.list tbody code")]
+    codes = [c.get_text() for c in doc.select("section[aria-labelledby=h-codebook] table.list tbody code")]
     assert codes == [t["topic_id"] for t in view["topics"]]
     hrefs = [a["href"] for a in doc.select("ul.downloads a")]
     assert hrefs and all(h.startswith("../data/") for h in hrefs)
@@ -311,11 +312,22 @@ def test_markdown_and_templates_escape_html() -> None:
     assert "&lt;b&gt;" in env.from_string("{{ v }}").render(v="<b>")
 
 
+def _json(view: dict[str, Any]) -> str:
+    """The view as JSON: plain data throughout, except pages, which are built when read (Pages)."""
+
+    def listed(value: Any) -> list[Any]:
+        if isinstance(value, Pages):
+            return list(value)
+        raise TypeError(f"not plain data: {type(value).__name__}")
+
+    return json.dumps(view, sort_keys=True, default=listed)
+
+
 def test_view_is_plain_json_and_rebuilding_gives_the_same_site(
     view: dict[str, Any], comparison: Any, tmp_path: Path, site: Path
 ) -> None:
     again = make_view(copy.deepcopy(comparison))
-    assert json.dumps(again, sort_keys=True) == json.dumps(view, sort_keys=True)
+    assert _json(again) == _json(view)
     write_site(again, tmp_path, lang="zh")
     for page in sorted(p for p in site.rglob("*") if p.is_file()):
         twin = tmp_path / page.relative_to(site)
@@ -504,6 +516,18 @@ def test_many_plans_split_matrices_and_gap_list_into_pages_of_plans(comparison: 
     assert "transposed" in heat["class"]
     assert len(heat.select("tbody tr")) == len(plan_ids)
     assert len(heat.select("thead th")) == len(view["topics"]) + 1
+
+    # the input files and their hashes: listed once, on the methodology page, not in every footer
+    inputs = {f["file"]: f["sha256"] for f in view["build"]["inputs"]}
+    methodology = parsed[tmp_path / "methodology.html"]
+    listed_inputs = {
+        tr.th.get_text(): tr.code.get_text() for tr in methodology.select("#inputs ~ div table tbody tr")
+    }
+    assert inputs and listed_inputs == inputs
+    for page, doc in parsed.items():
+        footer = doc.find("footer", class_="site")
+        assert not {s.get_text() for s in footer.select("ul.hashes .file")} & set(inputs), page
+        assert footer.select_one('ul.hashes a[href$="methodology.html#inputs"]'), page
 
 
 def test_pdf_counts_plans_instead_of_showing_their_columns_when_there_are_very_many(

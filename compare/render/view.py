@@ -17,10 +17,10 @@ import json
 import math
 import os
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -340,6 +340,30 @@ def build_view(
     ).build()
 
 
+class Pages(Sequence[dict[str, Any]]):
+    """Pages of the site that are built when read and not kept: a site of thousands of plans has
+    thousands of matrix pages whose cells, all held at once, took gigabytes. Reading a page twice
+    builds it twice, the same. ``list(pages)`` gives plain data (``json.dumps(view, default=list)``)."""
+
+    def __init__(self, n: int, make: Callable[[int], dict[str, Any]]) -> None:
+        self._n = n
+        self._make = make
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return [self._make(i) for i in range(*index.indices(self._n))]
+        i = index + self._n if index < 0 else index
+        if not 0 <= i < self._n:
+            raise IndexError(index)
+        return self._make(i)
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return (self._make(i) for i in range(self._n))
+
+
 class _ViewBuilder:
     """One build of the view: indexes the tables once, then assembles each part."""
 
@@ -379,7 +403,7 @@ class _ViewBuilder:
         self.family_by_id = {str(f["family_id"]): f for f in self._records("families")}
         # family -> plan -> its family_matrix row: a matrix page reads only the plans it shows
         self.cells: dict[str, dict[str, dict[str, Any]]] = {}
-        for r in self._records("family_matrix"):
+        for r in self._records("family_matrix", held_only=True):
             self.cells.setdefault(str(r["family_id"]), {})[str(r["plan_id"])] = r
         self.gaps = self._records("gaps")
         self.gap_keys = {(str(g["plan_id"]), str(g["family_id"])) for g in self.gaps}
@@ -407,9 +431,13 @@ class _ViewBuilder:
 
     # -- table access -------------------------------------------------------------------
 
-    def _records(self, name: str) -> list[dict[str, Any]]:
-        """A table's rows as dicts of Python values (NaN/NA -> None), converted column by column."""
+    def _records(self, name: str, held_only: bool = False) -> list[dict[str, Any]]:
+        """A table's rows as dicts of Python values (NaN/NA -> None), converted column by column;
+        ``held_only``: only rows that count measures (the family matrix is the full grid, at
+        thousands of plans millions of rows, almost all empty)."""
         frame = self.tables.get(name)
+        if frame is not None and held_only and "n_measures" in frame.columns:
+            frame = frame[frame["n_measures"].fillna(0) > 0]
         if frame is None or frame.empty:
             return []
         columns = [str(c) for c in frame.columns]
@@ -575,6 +603,10 @@ class _ViewBuilder:
             "created": b.created,
             "date": b.created[:10],
             "inputs": [{"file": f, "sha256": h, "short": h[:12]} for f, h in sorted(b.inputs.items())],
+            "n_inputs": len(b.inputs),
+            # many plans: every page listing thousands of hashes doubled the site; the methodology
+            # page lists them once
+            "inputs_in_footer": not self.paged,
             "versions": [{"name": k, "value": str(v)} for k, v in sorted(b.versions.items())],
         }
 
@@ -887,18 +919,17 @@ class _ViewBuilder:
                     "rows": rows,
                     "has_other": bool(self.unaligned(t)),
                     "coverage": heat["cells"] if heat else [],
-                    "pages": [self._matrix_page(t, rows, k, chunk) for k, chunk in enumerate(self.chunks)],
+                    "pages": Pages(len(self.chunks), partial(self._matrix_page, t, rows)),
                     "pdf_tables": pdf_tables,
                     "pdf_rows_hidden": len(rows) - len(pdf_rows),
                 }
             )
         return pages
 
-    def _matrix_page(
-        self, topic_id: str, heads: list[dict[str, Any]], k: int, chunk: list[str]
-    ) -> dict[str, Any]:
-        """One HTML page of a topic's family × plan matrix: the columns of ``chunk``. When the matrix
-        is split, a family none of these plans has, and none of them lacks as a gap, is left out."""
+    def _matrix_page(self, topic_id: str, heads: list[dict[str, Any]], k: int) -> dict[str, Any]:
+        """Page ``k`` of a topic's family × plan matrix: the columns of plan chunk ``k``. When the
+        matrix is split, a family none of these plans has, and none of them lacks as a gap, is left out."""
+        chunk = self.chunks[k]
         rows = []
         for head in heads:
             cells = self.row_cells(head["family_id"], chunk)
@@ -1022,25 +1053,22 @@ class _ViewBuilder:
             )
         return items
 
-    def plan_pages(self, cards: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        pages = []
-        for p, card in zip(self.plans, cards, strict=True):
-            pid = p.document.plan_id
-            i = self.plan_index[pid]
-            coverage = [
-                {"topic_id": r["topic_id"], "name": r["name"], **r["cells"][i]}
-                for r in self.heatmap_rows_cache()
-            ]
-            pages.append(
-                {
-                    **card,
-                    "segments": self.segments(p),
-                    "coverage": coverage,
-                    "gaps": self.gap_items(pid),
-                    "unique": self.unique_items(pid),
-                }
-            )
-        return pages
+    def plan_pages(self, cards: list[dict[str, Any]]) -> Pages:
+        return Pages(len(self.plans), lambda i: self._plan_page(self.plans[i], cards[i]))
+
+    def _plan_page(self, p: PlanAnalysis, card: dict[str, Any]) -> dict[str, Any]:
+        pid = p.document.plan_id
+        i = self.plan_index[pid]
+        coverage = [
+            {"topic_id": r["topic_id"], "name": r["name"], **r["cells"][i]} for r in self.heatmap_rows_cache()
+        ]
+        return {
+            **card,
+            "segments": self.segments(p),
+            "coverage": coverage,
+            "gaps": self.gap_items(pid),
+            "unique": self.unique_items(pid),
+        }
 
     def gap_lists(self) -> list[dict[str, Any]]:
         return [

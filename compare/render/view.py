@@ -17,6 +17,7 @@ import json
 import math
 import os
 import re
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -242,7 +243,11 @@ _BREAKS = "。；;！？!?，,、）)"
 
 def excerpt(text: str, limit: int) -> str:
     """The start of a measure, at most ``limit`` characters, cut after punctuation when one is near."""
-    flat = collapse(text)
+    return _excerpt_of(collapse(text), limit)
+
+
+def _excerpt_of(flat: str, limit: int) -> str:
+    """``excerpt`` of a text already collapsed."""
     if len(flat) <= limit:
         return flat
     head = flat[:limit]
@@ -340,6 +345,9 @@ def build_view(
     ).build()
 
 
+MEASURE_ITEMS_KEPT = 8192  # measures the view keeps built (the most recently used)
+
+
 class Pages(Sequence[dict[str, Any]]):
     """Pages of the site that are built when read and not kept: a site of thousands of plans has
     thousands of matrix pages whose cells, all held at once, took gigabytes. Reading a page twice
@@ -421,10 +429,11 @@ class _ViewBuilder:
         self.aggregate = len(self.plan_ids) > self.cfg.pdf_aggregate_above
         self.reuse = self._reuse_index()
         # memos: the same measure, family row or gap list appears on several pages
-        self._items: dict[str, dict[str, Any] | None] = {}
+        # the most recently used measures only: every cell of thousands of plans, all held at once,
+        # took a gigabyte; a gap's reference measure recurs on many pages and stays in
+        self._items: OrderedDict[str, dict[str, Any] | None] = OrderedDict()
         # (what, key) -> rows: topic pages, plan pages, summary and PDF ask for the same rows again
         self._memo: dict[tuple[str, str], Any] = {}
-        self._cell_memo: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.member_of: dict[str, list[str]] = {}
         for r in self._records("family_members"):
             self.member_of.setdefault(str(r["measure_id"]), []).append(str(r["family_id"]))
@@ -518,9 +527,14 @@ class _ViewBuilder:
         return {"reuse": names, "reuse_more": len(order) - len(names)}
 
     def measure_item(self, measure_id: str) -> dict[str, Any] | None:
-        if measure_id not in self._items:
-            self._items[measure_id] = self._measure_item(measure_id)
-        return self._items[measure_id]
+        items = self._items
+        if measure_id in items:
+            items.move_to_end(measure_id)
+            return items[measure_id]
+        item = items[measure_id] = self._measure_item(measure_id)
+        if len(items) > MEASURE_ITEMS_KEPT:
+            items.popitem(last=False)
+        return item
 
     def _measure_item(self, measure_id: str) -> dict[str, Any] | None:
         m = self.measures.get(measure_id)
@@ -529,20 +543,23 @@ class _ViewBuilder:
         row = self.measure_rows.get(measure_id, {})
         targets = row.get("targets")
         target_texts = [t.text for t in m.targets]
-        if isinstance(targets, str) and targets.startswith("["):
+        if targets == "[]":  # most measures: no JSON to read
+            target_texts = []
+        elif isinstance(targets, str) and targets.startswith("["):
             with contextlib.suppress(json.JSONDecodeError, AttributeError):
                 target_texts = [str(t.get("text", "")) for t in json.loads(targets)]
         binding = row.get("bindingness", m.bindingness)
+        flat = collapse(m.text)
         return {
             "measure_id": m.measure_id,
             "plan_id": m.plan_id,
             "plan_name": self.names.get(m.plan_id, m.plan_id),
             "path": m.path,
             "heading": m.heading,
-            "text": collapse(m.text),
-            "excerpt": excerpt(m.text, self.cfg.html_chars),
-            "pdf_excerpt": excerpt(m.text, self.cfg.pdf_chars),
-            "trimmed": len(collapse(m.text)) > self.cfg.html_chars,
+            "text": flat,
+            "excerpt": _excerpt_of(flat, self.cfg.html_chars),
+            "pdf_excerpt": _excerpt_of(flat, self.cfg.pdf_chars),
+            "trimmed": len(flat) > self.cfg.html_chars,
             "bindingness": binding,
             "bindingness_label": self.bindingness_label(binding),
             "targets": [t for t in target_texts if t],
@@ -737,7 +754,7 @@ class _ViewBuilder:
                 continue
             fid = str(f["family_id"])
             held = self.cells.get(fid, {})
-            total = sum(len(self._cell_items(r)) for r in held.values())
+            counts = [self._cell_count(r) for r in held.values()]
             rows.append(
                 {
                     "family_id": fid,
@@ -747,8 +764,8 @@ class _ViewBuilder:
                     "gloss": self.gloss(f.get("gloss")),
                     "source": str(f["source"]),
                     "source_label": self._("目录") if f["source"] == "catalogue" else self._("聚类发现"),
-                    "n_plans": int(f.get("n_plans") or sum(1 for r in held.values() if self._cell_items(r))),
-                    "n_measures": total,
+                    "n_plans": int(f.get("n_plans") or sum(1 for n in counts if n)),
+                    "n_measures": sum(counts),
                 }
             )
         # strongest covered first: most plans, then most measures; catalogue before proposed
@@ -756,12 +773,12 @@ class _ViewBuilder:
         return rows
 
     def _cell_items(self, r: Mapping[str, Any]) -> list[dict[str, Any]]:
-        """The measures of one family_matrix row (read once: rows and every page ask again)."""
-        key = (str(r["family_id"]), str(r["plan_id"]))
-        if key not in self._cell_memo:
-            ids = split_ids(r.get("measure_ids"))
-            self._cell_memo[key] = [it for mid in ids if (it := self.measure_item(mid))]
-        return self._cell_memo[key]
+        """The measures of one family_matrix row."""
+        return [it for mid in split_ids(r.get("measure_ids")) if (it := self.measure_item(mid))]
+
+    def _cell_count(self, r: Mapping[str, Any]) -> int:
+        """How many measures ``_cell_items`` gives for the row, without building them."""
+        return sum(1 for mid in split_ids(r.get("measure_ids")) if mid in self.measures)
 
     def row_cells(self, family_id: str, plan_ids: Sequence[str]) -> list[dict[str, Any]]:
         """One family's cells for these plans (a page's columns): measures, or an explicit gap."""
@@ -870,7 +887,7 @@ class _ViewBuilder:
         for row in self.family_rows(topic_id)[: self.cfg.top_families]:
             held = self.cells.get(row["family_id"], {})
             first = min(
-                (pid for pid, r in held.items() if self._cell_items(r)),
+                (pid for pid, r in held.items() if self._cell_count(r)),
                 key=lambda pid: self.plan_index.get(pid, n),
                 default=None,
             )

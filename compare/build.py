@@ -455,8 +455,7 @@ def apply_names(plans: list[PlanAnalysis], names: dict[str, dict[str, Any]]) -> 
 def analysis_versions() -> dict[str, str]:
     """What per-plan results depend on besides the file: the code and its data files."""
     from compare.cache import code_version
-    from compare.catalogue import DEFAULT_CATALOGUE
-    from compare.topics.codebook import CODEBOOK_PATH
+    from compare.config import CODEBOOK_PATH, DEFAULT_CATALOGUE
 
     return {
         "code": code_version(),

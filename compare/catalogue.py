@@ -43,13 +43,10 @@ from typing import Any, Literal
 
 import yaml
 
-from compare.config import DATA_DIR
+from compare.config import DATA_DIR, DEFAULT_CATALOGUE
 from compare.errors import DataError
 from compare.literals import LiteralFinder, RegexFilter, Requirement, required_literals
 from compare.model import TOPIC_IDS
-
-DEFAULT_CATALOGUE = DATA_DIR / "families.yaml"
-
 
 _ID_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9][a-z0-9-]*)+$")
 _FAMILY_KEYS = {"id", "topic", "name", "gloss", "synonyms", "patterns", "negative", "in_lists"}

@@ -7,6 +7,10 @@ from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DATA_DIR = PACKAGE_DIR / "data"
+# the data files per-plan results depend on (named here so a no-change rebuild can hash them without
+# importing the modules that read them)
+CODEBOOK_PATH = PACKAGE_DIR / "topics" / "codebook.yaml"
+DEFAULT_CATALOGUE = DATA_DIR / "families.yaml"
 # Templates live beside the package in the repository (design card layout).
 TEMPLATES_DIR = PACKAGE_DIR.parent / "templates"
 

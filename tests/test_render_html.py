@@ -323,6 +323,22 @@ def _json(view: dict[str, Any]) -> str:
     return json.dumps(view, sort_keys=True, default=listed)
 
 
+def test_pages_are_built_each_time_they_are_read_and_never_kept() -> None:
+    built: list[int] = []
+
+    def make(i: int) -> dict[str, Any]:
+        built.append(i)
+        return {"page": i}
+
+    pages = Pages(3, make)
+    assert len(pages) == 3 and not built  # nothing is built up front
+    assert [p["page"] for p in pages] == [0, 1, 2]
+    assert pages[-1] == {"page": 2} and pages[1:] == [{"page": 1}, {"page": 2}]
+    assert built == [0, 1, 2, 2, 1, 2]  # read again, built again: no page is held
+    with pytest.raises(IndexError):
+        pages[3]
+
+
 def test_view_is_plain_json_and_rebuilding_gives_the_same_site(
     view: dict[str, Any], comparison: Any, tmp_path: Path, site: Path
 ) -> None:

@@ -17,12 +17,11 @@ from typing import Any
 
 import yaml
 
+from compare.config import CODEBOOK_PATH
 from compare.errors import DataError
 from compare.model import MANDATORY_TOPICS, TOPIC_IDS
 from compare.segment import normalise_chars
 from compare.topics.index import CueIndex
-
-CODEBOOK_PATH = Path(__file__).resolve().parent / "codebook.yaml"
 
 MANDATORY = MANDATORY_TOPICS
 

@@ -188,7 +188,7 @@ def child(spec: dict[str, Any]) -> dict[str, Any]:
     for stage, seconds in meter.times.items():
         timings.setdefault(stage, seconds)  # the build's own figure wins; ours fills the gaps
     maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    from compare.cache import code_version
+    from compare.config import code_version
 
     return {
         "code_version": code_version(),

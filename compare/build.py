@@ -162,11 +162,11 @@ def _sha256(path: Path) -> str:
 
 def load_plan_catalogue(input_dir: Path) -> dict[str, dict[str, Any]]:
     """Optional docs_in/catalogue.yaml: per file a short display name (and order)."""
-    import yaml
-
     for name in PLAN_CATALOGUE_NAMES:
         path = input_dir / name
         if path.exists():
+            import yaml  # here: most builds have no catalogue, and a no-change rebuild imports little
+
             try:
                 data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
             except yaml.YAMLError as exc:
@@ -454,8 +454,7 @@ def apply_names(plans: list[PlanAnalysis], names: dict[str, dict[str, Any]]) -> 
 
 def analysis_versions() -> dict[str, str]:
     """What per-plan results depend on besides the file: the code and its data files."""
-    from compare.cache import code_version
-    from compare.config import CODEBOOK_PATH, DEFAULT_CATALOGUE
+    from compare.config import CODEBOOK_PATH, DEFAULT_CATALOGUE, code_version
 
     return {
         "code": code_version(),

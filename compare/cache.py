@@ -13,7 +13,6 @@ read while one writes; every write is one transaction, so a crash leaves the las
 from __future__ import annotations
 
 import contextlib
-import functools
 import hashlib
 import json
 import logging
@@ -55,23 +54,6 @@ CREATE TABLE IF NOT EXISTS analyses (
     PRIMARY KEY (sha256, versions)
 );
 """
-
-# Files whose content shapes an analysis: code and the data it reads (codebook, catalogue, patterns).
-_CODE_SUFFIXES = frozenset({".py", ".yaml", ".yml", ".txt", ".json", ".csv", ".tsv", ".toml"})
-
-
-@functools.lru_cache(maxsize=1)
-def code_version() -> str:
-    """Hash of the package's source and data files (computed once per process: a few ms)."""
-    package_dir = Path(__file__).resolve().parent
-    digest = hashlib.sha256()
-    for path in sorted(package_dir.rglob("*")):
-        if not path.is_file() or path.suffix not in _CODE_SUFFIXES or "__pycache__" in path.parts:
-            continue
-        digest.update(path.relative_to(package_dir).as_posix().encode("utf-8"))
-        digest.update(b"\0")
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()[:16]
 
 
 def versions_key(versions: Mapping[str, str]) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +19,24 @@ TEMPLATES_DIR = PACKAGE_DIR.parent / "templates"
 ALL_FORMATS = ("html", "pdf", "data")
 SUPPORTED_SUFFIXES = (".txt", ".html", ".htm", ".docx", ".pdf")
 PLAN_CATALOGUE_NAMES = ("catalogue.yaml", "catalogue.yml")  # optional short names per plan in docs_in/
+
+
+# Files whose content shapes an analysis: code and the data it reads (codebook, catalogue, patterns).
+_CODE_SUFFIXES = frozenset({".py", ".yaml", ".yml", ".txt", ".json", ".csv", ".tsv", ".toml"})
+
+
+@functools.lru_cache(maxsize=1)
+def code_version() -> str:
+    """Hash of the package's source and data files (computed once per process: a few ms)."""
+    package_dir = PACKAGE_DIR
+    digest = hashlib.sha256()
+    for path in sorted(package_dir.rglob("*")):
+        if not path.is_file() or path.suffix not in _CODE_SUFFIXES or "__pycache__" in path.parts:
+            continue
+        digest.update(path.relative_to(package_dir).as_posix().encode("utf-8"))
+        digest.update(b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()[:16]
 
 
 @dataclass

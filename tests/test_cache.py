@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from compare.cache import DB_NAME, AnalysisCache, code_version
+from compare.cache import DB_NAME, AnalysisCache
+from compare.config import code_version
 from compare.model import CleanText, Document, Measure, Metadata, PlanAnalysis, Section, Target, TopicTag
 
 from .conftest import DOCS_IN, SEED_FILES

@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 import re
 from array import array
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -31,24 +32,36 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from compare.catalogue import SettingsSection
+from compare.literals import Requirement, required_literals
 from compare.model import Document, Reuse
 
 _HASH_BASE = 1_000_003  # an odd multiplier: k-grams hash apart whatever their characters
-_KEEP = re.compile(r"[0-9A-Za-z\u3400-\u9fff\uf900-\ufaff]")
 _OPEN, _CLOSE = "(（[【〔", ")）]】〕"
+_TITLE_OPEN = ord("《")
 _JURISDICTION_SPLIT = re.compile(r"(?:省|市|自治区|自治州|特别行政区|地区|盟|州|县|区|旗)")
 
 
 @lru_cache(maxsize=4)
-def _units(max_insertion: int) -> re.Pattern[str]:
-    """What step 1 of ``normalise`` looks at, left to right: a short bracketed insertion on one line
-    (an opening bracket, at most ``max_insertion`` characters, the first closing bracket of its kind:
-    skipped), a run of characters kept, or the opening of a cited title (recorded, not kept)."""
-    skips = "|".join(
-        f"{re.escape(o)}[^{re.escape(c)}\n]{{0,{max_insertion}}}{re.escape(c)}"
-        for o, c in zip(_OPEN, _CLOSE, strict=True)
+def _insertions(max_insertion: int) -> re.Pattern[str]:
+    """A short bracketed insertion on one line: an opening bracket, at most ``max_insertion``
+    characters, the first closing bracket of its kind (``联动创新区(经开区)``)."""
+    return re.compile(
+        "|".join(
+            f"{re.escape(o)}[^{re.escape(c)}\n]{{0,{max_insertion}}}{re.escape(c)}"
+            for o, c in zip(_OPEN, _CLOSE, strict=True)
+        )
     )
-    return re.compile(f"(?P<skip>{skips})|(?P<keep>{_KEEP.pattern}+)|(?P<title>《)")
+
+
+def _kept(codes: np.ndarray) -> np.ndarray:
+    """Which code points are ASCII letters or digits or CJK characters (U+3400–9FFF, U+F900–FAFF)."""
+    return (
+        ((codes >= 0x30) & (codes <= 0x39))
+        | ((codes >= 0x41) & (codes <= 0x5A))
+        | ((codes >= 0x61) & (codes <= 0x7A))
+        | ((codes >= 0x3400) & (codes <= 0x9FFF))
+        | ((codes >= 0xF900) & (codes <= 0xFAFF))
+    )
 
 
 @dataclass(frozen=True)
@@ -125,6 +138,11 @@ def find_reuse(
 # ---------------------------------------------------------------- normalisation
 
 
+@lru_cache(maxsize=256)
+def _required(phrase: re.Pattern[str]) -> Requirement:
+    return required_literals(phrase)
+
+
 def _places(doc: Document, settings: ReuseSettings) -> list[str]:
     names = set(settings.places)
     if doc.metadata.jurisdiction:
@@ -137,23 +155,22 @@ def normalise(doc: Document, settings: ReuseSettings | None = None) -> Normalise
     settings = settings or default_settings()
     clean = doc.clean.text
     match = doc.clean.match if len(doc.clean.match) == len(clean) else clean
-    # 1. drop short bracketed insertions and everything that is not a letter, digit or CJK character
-    titles: list[tuple[int, int]] = []  # 《…》: the same cited document is a citation, not reuse
-    chars: list[str] = []
-    run_starts: list[int] = []
-    for m in _units(settings.max_insertion).finditer(match):
-        if m.lastgroup == "keep":
-            chars.append(m.group())
-            run_starts.append(m.start())
-        elif m.lastgroup == "title":
-            j = match.find("》", m.start() + 1)
-            if j > 0:
-                titles.append((m.start(), j + 1))
-    text = "".join(chars)
-    # the clean-text span of every kept character, as two arrays (a plan has tens of thousands)
-    lengths = np.fromiter((len(c) for c in chars), dtype=np.int64, count=len(chars))
-    shift = np.asarray(run_starts, dtype=np.int64) - (np.cumsum(lengths) - lengths)
-    s0 = np.repeat(shift, lengths) + np.arange(len(text), dtype=np.int64)
+    # 1. drop short bracketed insertions and everything that is not a letter, digit or CJK character.
+    # Vectorised over code points: a plan has tens of thousands of characters, thousands of plans.
+    codes = np.frombuffer(match.encode("utf-32-le"), dtype=np.uint32)
+    keep = _kept(codes)
+    outside = np.ones(len(codes), dtype=bool)  # not inside an insertion (insertions never overlap)
+    for m in _insertions(settings.max_insertion).finditer(match):
+        outside[m.start() : m.end()] = False
+    keep &= outside
+    # 《…》: the same cited document is a citation, not reuse (a 《 inside an insertion is skipped)
+    titles: list[tuple[int, int]] = []
+    for start in np.flatnonzero((codes == _TITLE_OPEN) & outside).tolist():
+        j = match.find("》", start + 1)
+        if j > 0:
+            titles.append((start, j + 1))
+    s0 = np.flatnonzero(keep).astype(np.int64)  # the clean-text span of every kept character
+    text = codes[keep].tobytes().decode("utf-32-le")
     s1 = s0 + 1
     # 2. replace long forms by short forms and delete place names (both change the length)
     replacements = [*settings.abbreviations, *((p, "") for p in _places(doc, settings))]
@@ -188,6 +205,8 @@ def normalise(doc: Document, settings: ReuseSettings | None = None) -> Normalise
     for t0, t1 in titles:
         masked.update(range(*np.searchsorted(s0, (t0, t1), side="left").tolist()))
     for phrase in settings.stop_phrases:
+        if not all(any(w in text for w in group) for group in _required(phrase)):
+            continue  # a word every match needs is missing: the (slow) scan would find nothing
         for m in phrase.finditer(text):
             masked.update(range(m.start(), m.end()))
     return NormalisedText(text, np.stack((s0, s1), axis=1).astype(np.int32), frozenset(masked))
@@ -207,8 +226,9 @@ def _kgram_hashes(text: str, k: int) -> np.ndarray:
         return (sliding_window_view(codes, k) * powers).sum(axis=1, dtype=np.uint64)
 
 
-def _fingerprints(text: str, mask: bytearray, k: int, w: int) -> list[tuple[int, int]]:
-    """Winnowed (hash, position) pairs: the smallest k-gram hash of every window of w k-grams.
+def _fingerprints(text: str, mask: bytearray, k: int, w: int) -> tuple[np.ndarray, np.ndarray]:
+    """Winnowed fingerprints as two arrays, hashes and positions: the smallest k-gram hash of every
+    window of w k-grams, positions ascending.
 
     Any passage of at least w + k - 1 characters that two texts share holds a fingerprint selected
     in both (Schleimer et al., 2003), so a fraction ~2/(w+1) of the k-grams is indexed. K-grams
@@ -216,22 +236,57 @@ def _fingerprints(text: str, mask: bytearray, k: int, w: int) -> list[tuple[int,
     numpy views: the text of thousands of plans passes through here.
     """
     n = len(text) - k + 1
-    if n < w:
-        return []
-    hashes = _kgram_hashes(text, k)
-    free = ~sliding_window_view(np.frombuffer(bytes(mask), dtype=np.uint8), k)[:n].any(axis=1)
-    # runs of consecutive k-grams free of masked characters: [start, end)
-    edges = np.flatnonzero(np.diff(np.concatenate(([0], free.astype(np.int8), [0]))))
-    out: list[tuple[int, int]] = []
-    for r0, r1 in zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True):
-        if r1 - r0 < w:
-            continue
-        h = hashes[r0:r1]
-        # the rightmost smallest hash of each window; consecutive windows often pick the same k-gram
-        picked = np.arange(r1 - r0 - w + 1) + (w - 1 - np.argmin(sliding_window_view(h, w)[:, ::-1], axis=1))
-        picked = picked[np.concatenate(([True], picked[1:] != picked[:-1]))]
-        out.extend(zip(h[picked].tolist(), (picked + r0).tolist(), strict=True))
-    return out
+    hashes_out: list[np.ndarray] = []
+    positions_out: list[np.ndarray] = []
+    if n >= w:
+        hashes = _kgram_hashes(text, k)
+        free = ~sliding_window_view(np.frombuffer(bytes(mask), dtype=np.uint8), k)[:n].any(axis=1)
+        # runs of consecutive k-grams free of masked characters: [start, end)
+        edges = np.flatnonzero(np.diff(np.concatenate(([0], free.astype(np.int8), [0]))))
+        for r0, r1 in zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True):
+            if r1 - r0 < w:
+                continue
+            h = hashes[r0:r1]
+            # the rightmost smallest hash of each window; consecutive windows often pick the same k-gram
+            picked = np.arange(r1 - r0 - w + 1) + (
+                w - 1 - np.argmin(sliding_window_view(h, w)[:, ::-1], axis=1)
+            )
+            picked = picked[np.concatenate(([True], picked[1:] != picked[:-1]))]
+            hashes_out.append(h[picked])
+            positions_out.append(picked + r0)
+    if not hashes_out:
+        return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
+    return np.concatenate(hashes_out), np.concatenate(positions_out)
+
+
+def _postings(norms: list[NormalisedText], masks: list[bytearray], gram: int, window: int) -> _Postings:
+    """Every plan's fingerprints as (hash, plan, position), sorted by hash, then plan, then position,
+    with where each hash's postings start and end: one sort of arrays, no dict of millions of lists."""
+    found = [_fingerprints(nt.text, mask, gram, window) for nt, mask in zip(norms, masks, strict=True)]
+    hashes = np.concatenate([np.zeros(0, dtype=np.uint64), *(h for h, _ in found)])
+    plans = np.concatenate(
+        [np.zeros(0, dtype=np.int64), *(np.full(len(h), d) for d, (h, _) in enumerate(found))]
+    )
+    positions = np.concatenate([np.zeros(0, dtype=np.int64), *(p for _, p in found)])
+    order = np.lexsort((positions, plans, hashes))
+    hashes, plans, positions = hashes[order], plans[order], positions[order]
+    new_hash = np.concatenate(([True], hashes[1:] != hashes[:-1])) if len(hashes) else np.zeros(0, dtype=bool)
+    new_plan = new_hash.copy()
+    if len(plans):
+        new_plan[1:] |= plans[1:] != plans[:-1]
+    starts = np.flatnonzero(new_hash)
+    ends = np.append(starts[1:], len(hashes))
+    n_plans = np.add.reduceat(new_plan.astype(np.int64), starts) if len(starts) else np.zeros(0, np.int64)
+    return _Postings(plans, positions, starts, ends, n_plans)
+
+
+@dataclass(frozen=True)
+class _Postings:
+    plans: np.ndarray  # per posting, sorted by (hash, plan, position)
+    positions: np.ndarray
+    starts: np.ndarray  # per distinct hash, ascending: its postings are [start, end)
+    ends: np.ndarray
+    n_plans: np.ndarray  # per distinct hash: how many plans it occurs in
 
 
 def _shared_runs(
@@ -242,41 +297,45 @@ def _shared_runs(
     window = k - gram + 1
     masks = [_mask(nt) for nt in norms]
     texts = [_Text.of(nt.text, mask) for nt, mask in zip(norms, masks, strict=True)]
-    index: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for d, nt in enumerate(norms):
-        for h, p in _fingerprints(nt.text, masks[d], gram, window):
-            index[h].append((d, p))
+    postings = _postings(norms, masks, gram, window)
     n_plans = len(norms)
     max_plans = n_plans
     if n_plans >= settings.boilerplate_min_plans:
         max_plans = max(2, math.ceil(settings.boilerplate_share * n_plans) - 1)
     # A passage in more plans than this is a template; pairing it would make the work quadratic.
     max_plans = min(max_plans, settings.boilerplate_max_plans)
-    found: dict[tuple[int, int], dict[int, list[tuple[int, int]]]] = defaultdict(lambda: defaultdict(list))
-    for h in sorted(index):  # sorted: the same output whatever the dict order
-        postings = index[h]
-        if len(postings) < 2 or len(postings) > settings.max_postings:
-            continue
+    counts = postings.ends - postings.starts
+    usable = (
+        (counts >= 2)
+        & (counts <= settings.max_postings)
+        & (postings.n_plans >= 2)
+        & (postings.n_plans <= max_plans)
+    )
+    # per pair of plans and diagonal (pa - pb): the passages found, disjoint (each is the maximal run
+    # of equal, unmasked characters around a shared k-gram), as sorted starts and their ends
+    found: dict[tuple[int, int], dict[int, tuple[list[int], list[int]]]] = defaultdict(dict)
+    for g0, g1 in zip(postings.starts[usable].tolist(), postings.ends[usable].tolist(), strict=True):
         by_plan: dict[int, list[int]] = defaultdict(list)
-        for d, p in postings:
+        for d, p in zip(postings.plans[g0:g1].tolist(), postings.positions[g0:g1].tolist(), strict=True):
             by_plan[d].append(p)
-        if len(by_plan) < 2 or len(by_plan) > max_plans:
-            continue
-        plans = sorted(by_plan)
+        plans = list(by_plan)  # ascending: the postings are sorted by plan
         for x, a in enumerate(plans):
             for b in plans[x + 1 :]:
+                diagonals = found[(a, b)]
                 for pa in by_plan[a]:
                     for pb in by_plan[b]:
-                        covered = found[(a, b)][pa - pb]
-                        if any(s <= pa < e for s, e in covered):
+                        starts, ends = diagonals.setdefault(pa - pb, ([], []))
+                        i = bisect_right(starts, pa)
+                        if i and pa < ends[i - 1]:
                             continue  # inside a passage already extended on this diagonal
                         span = _extend(texts[a], pa, texts[b], pb, gram)
                         if span is not None:
-                            covered.append(span)
+                            starts.insert(i, span[0])
+                            ends.insert(i, span[1])
     pairs: dict[tuple[int, int], list[Hit]] = defaultdict(list)
     for (a, b), diagonals in found.items():
-        for diag, spans in diagonals.items():
-            for s, e in spans:
+        for diag, (starts, ends) in diagonals.items():
+            for s, e in zip(starts, ends, strict=True):
                 if e - s >= k:
                     pairs[(a, b)].append((s, e, s - diag, e - diag))
     return pairs
@@ -307,7 +366,14 @@ class _Text:
         following = np.searchsorted(masked, at)  # index in `masked` of the first masked position >= i
         next_masked = np.append(masked, n)[following]
         previous = np.concatenate(([-1], masked))[following]  # the last masked position < i
-        return cls(text, array("i", (next_masked - at).tolist()), array("i", (at - previous - 1).tolist()))
+        return cls(text, _int_array(next_masked - at), _int_array(at - previous - 1))
+
+
+def _int_array(values: np.ndarray) -> array[int]:
+    """A compact array of ints (indexing it gives Python ints, cheaply), copied as bytes."""
+    out = array("i")
+    out.frombytes(values.astype(np.int32).tobytes())
+    return out
 
 
 def _extend(a: _Text, pa: int, b: _Text, pb: int, k: int) -> tuple[int, int] | None:

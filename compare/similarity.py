@@ -101,13 +101,19 @@ def propose_families(
     """
     settings = settings or default_settings()
     stop = _stop_pattern(settings.stop_terms)
-    usable = [c for c in candidates if len(_strip(c.text, stop)) >= settings.min_chars]
-    if len(usable) < 2:
+    stripped = [(c, _strip(c.text, stop)) for c in candidates]
+    kept = [(c, t) for c, t in stripped if len(t) >= settings.min_chars]
+    if len(kept) < 2:
         return []
-    texts = [_strip(c.text, stop) for c in usable]
-    # one segmentation per text: jieba is the slowest step, and vectors and names want the same words
+    usable = [c for c, _ in kept]
+    texts = [t for _, t in kept]
+    # one segmentation per distinct text (plans copy each other): jieba is the slowest step, and
+    # vectors and names want the same words
     tokenize = _tokenizer()
-    words = [tokenize(t) for t in texts] if tokenize is not None else None
+    words = None
+    if tokenize is not None:
+        cut = {t: tokenize(t) for t in dict.fromkeys(texts)}
+        words = [cut[t] for t in texts]
     vectors = _vectorise(texts, words, settings)
     blocks: dict[str, list[int]] = defaultdict(list)
     for i, c in enumerate(usable):

@@ -253,8 +253,23 @@ def _is_front_line(match_line: str) -> bool:
 # --- layout -----------------------------------------------------------------------------------------
 
 
+# The last text laid out and its layout: the metadata reader and the outline both need the layout
+# of the same document, one after the other (a strong reference: the id cannot be reused meanwhile).
+_last_layout: list[tuple[CleanText, str, Layout]] = []
+
+
 def layout(clean: CleanText) -> Layout:
-    """Cut a clean text into parts: front, title, preamble, numbered items (or one body), back."""
+    """Cut a clean text into parts: front, title, preamble, numbered items (or one body), back.
+
+    The layout is read-only to its callers: asking again for the same text returns the same one."""
+    if _last_layout and _last_layout[0][0] is clean and _last_layout[0][1] is clean.text:
+        return _last_layout[0][2]
+    lay = _layout(clean)
+    _last_layout[:] = [(clean, clean.text, lay)]
+    return lay
+
+
+def _layout(clean: CleanText) -> Layout:
     lines = split_lines(clean)
     n = len(lines)
     if n == 0:

@@ -26,10 +26,31 @@ def _always_escape(_name: str | None) -> bool:
     return True
 
 
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
+class _Environment(jinja2.Environment):
+    """``m.text`` on a view dict reads the key without first trying an attribute.
+
+    Jinja's own ``getattr`` tries ``getattr(obj, name)`` first and pays a raised AttributeError for
+    every key of a plain dict: millions of lookups on a site of thousands of plans. A name that is
+    an attribute of dict (``items``, ``keys`` …) still means the attribute, so every template reads
+    exactly what it read before.
+    """
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                pass
+        return super().getattr(obj, attribute)
+
+
 def make_environment(lang: str = "zh", templates_dir: Path = TEMPLATES_DIR) -> jinja2.Environment:
     """A fresh environment for one edition (``zh`` or ``en``)."""
     code = normalise_lang(lang)
-    env = jinja2.Environment(
+    env = _Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir)),
         autoescape=_always_escape,
         undefined=jinja2.StrictUndefined,  # a typo in a template fails the build, not the reader

@@ -403,12 +403,14 @@ class _ViewBuilder:
         self.plan_ids = [p.document.plan_id for p in self.plans]
         self.names = {p.document.plan_id: p.document.display_name or p.document.plan_id for p in self.plans}
         self.measures: dict[str, Measure] = {m.measure_id: m for p in self.plans for m in p.measures}
-        self.measure_rows = self._rows_by("measures", "measure_id")
+        # what a measure item reads from the table (the whole table is hundreds of MB at thousands of plans)
+        self.measure_rows = self._rows_by("measures", "measure_id", ("targets", "bindingness"))
 
         self.topic_ids = self._topic_order(topics)
         self.coverage = {(str(r["topic"]), str(r["plan_id"])): r for r in self._records("coverage")}
-        self.families = [f for f in self._records("families") if str(f["topic"]) in self.topic_ids]
-        self.family_by_id = {str(f["family_id"]): f for f in self._records("families")}
+        all_families = self._records("families")
+        self.families = [f for f in all_families if str(f["topic"]) in self.topic_ids]
+        self.family_by_id = {str(f["family_id"]): f for f in all_families}
         # family -> plan -> its family_matrix row: a matrix page reads only the plans it shows
         self.cells: dict[str, dict[str, dict[str, Any]]] = {}
         for r in self._records("family_matrix", held_only=True):
@@ -435,26 +437,34 @@ class _ViewBuilder:
         # (what, key) -> rows: topic pages, plan pages, summary and PDF ask for the same rows again
         self._memo: dict[tuple[str, str], Any] = {}
         self.member_of: dict[str, list[str]] = {}
-        for r in self._records("family_members"):
+        for r in self._records("family_members", columns=("measure_id", "family_id")):
             self.member_of.setdefault(str(r["measure_id"]), []).append(str(r["family_id"]))
 
     # -- table access -------------------------------------------------------------------
 
-    def _records(self, name: str, held_only: bool = False) -> list[dict[str, Any]]:
+    def _records(
+        self, name: str, held_only: bool = False, columns: Sequence[str] | None = None
+    ) -> list[dict[str, Any]]:
         """A table's rows as dicts of Python values (NaN/NA -> None), converted column by column;
         ``held_only``: only rows that count measures (the family matrix is the full grid, at
-        thousands of plans millions of rows, almost all empty)."""
+        thousands of plans millions of rows, almost all empty); ``columns``: only these (if present)."""
         frame = self.tables.get(name)
         if frame is not None and held_only and "n_measures" in frame.columns:
             frame = frame[frame["n_measures"].fillna(0) > 0]
         if frame is None or frame.empty:
             return []
+        if columns is not None:
+            frame = frame[[c for c in frame.columns if c in columns]]
         columns = [str(c) for c in frame.columns]
         values = [_plain_column(frame[c]) for c in frame.columns]
         return [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)]
 
-    def _rows_by(self, name: str, key: str) -> dict[str, dict[str, Any]]:
-        return {str(r[key]): r for r in self._records(name)}
+    def _rows_by(
+        self, name: str, key: str, columns: Sequence[str] | None = None
+    ) -> dict[str, dict[str, Any]]:
+        return {
+            str(r[key]): r for r in self._records(name, columns=None if columns is None else [key, *columns])
+        }
 
     # -- names --------------------------------------------------------------------------
 

@@ -245,8 +245,12 @@ def _frame(rows: list[dict[str, Any]] | pd.DataFrame, table: str, extra: Sequenc
     return pd.DataFrame(rows, columns=cols).reset_index(drop=True)
 
 
+# json.dumps with an option builds a new encoder per call: one encoder serves hundreds of thousands
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
+
+
 def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
+    return _ENCODE(value)
 
 
 def _join(values: Iterable[Any], sep: str = ";") -> str:
@@ -559,21 +563,26 @@ def _family_matrix(
         else:
             given = given.drop_duplicates(keys).astype({k: str for k in keys})
             grid = grid.merge(given, how="left", on=keys, sort=False)  # a left merge keeps the grid's order
-    position = {key: i for i, key in enumerate(zip(*_columns(grid, "family_id", "plan_id"), strict=True))}
+    # The grid is family-major, plan-minor (a left merge keeps its order): a cell's row is computed.
+    family_rank, plan_rank = _rank(f.family_id for f in families), _rank(plan_ids)
     derived_ids: dict[int, list[str]] = {}  # grid row -> the members' measure ids, members' order
     for fid, pid, mid in zip(*_columns(members, "family_id", "plan_id", "measure_id"), strict=True):
-        if (fid, pid) in position:
-            derived_ids.setdefault(position[(fid, pid)], []).append(mid)
+        if fid in family_rank and pid in plan_rank:
+            derived_ids.setdefault(family_rank[fid] * len(plan_ids) + plan_rank[pid], []).append(mid)
 
-    def given_or(column: str, derive: Callable[[int], Any]) -> list[Any]:
+    def given_or(column: str, derive: Callable[[int], Any], silent: Any) -> list[Any]:
+        """The given column, a missing value derived from the members (``silent``: a cell without)."""
         if column not in grid.columns:
-            return [derive(i) for i in range(len(grid))]
+            return [derive(i) if i in derived_ids else silent for i in range(len(grid))]
         values = grid[column]
         if values.dtype.kind in "iub":  # no missing values possible
             return list(values.tolist())
-        missing = values.isna().tolist()
-        items = zip(values.tolist(), missing, strict=True)
-        return [derive(i) if gap else _plain(v) for i, (v, gap) in enumerate(items)]
+        out = values.tolist()
+        if any(issubclass(t, np.generic) for t in set(map(type, out))):
+            out = [_plain(v) for v in out]
+        for i in np.flatnonzero(values.isna().to_numpy()).tolist():
+            out[i] = derive(i) if i in derived_ids else silent
+        return out
 
     def mids(i: int) -> list[str]:
         return derived_ids.get(i, [])
@@ -582,13 +591,17 @@ def _family_matrix(
         {
             "family_id": grid["family_id"],
             "plan_id": grid["plan_id"],
-            "n_measures": [int(v) for v in given_or("n_measures", lambda i: len(mids(i)))],
+            "n_measures": [int(v) for v in given_or("n_measures", lambda i: len(mids(i)), 0)],
             "max_bindingness": given_or(
                 "max_bindingness",
                 lambda i: _strongest(measures[m].bindingness for m in mids(i) if m in measures),
+                None,
             ),
-            "measure_ids": [_ids_cell(v) for v in given_or("measure_ids", mids)],
-            **{c: given_or(c, lambda i: None) for c in extras},
+            "measure_ids": [
+                "" if type(v) is list and not v else _ids_cell(v)  # most cells: no call
+                for v in given_or("measure_ids", mids, [])
+            ],
+            **{c: given_or(c, lambda i: None, None) for c in extras},
         }
     )
     return _frame(out, "family_matrix", extras)

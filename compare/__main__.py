@@ -1,3 +1,3 @@
-from compare.cli import main
+from compare.cli import run
 
-raise SystemExit(main())
+run()

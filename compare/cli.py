@@ -270,3 +270,18 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:
         return int(exc.code or 0) if not isinstance(exc.code, str) else EXIT_USAGE
     return EXIT_OK
+
+
+def run() -> None:
+    """The entry point of ``policy-compare`` and ``python -m compare``: ``main()``, then exit at once.
+
+    Tearing the heap down at interpreter exit (jieba's dictionary, every plan's analysis: millions
+    of objects freed one by one) took 0.2-0.3 s, a tenth of a five-plan build. By the time ``main``
+    returns, every file, database, lock and worker pool has been closed by its context manager;
+    what is left to do is flush the log and the standard streams.
+    """
+    code = main()
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

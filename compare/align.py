@@ -87,9 +87,14 @@ class CatalogueMatch:
 
 
 def align(
-    plans: Sequence[PlanAnalysis], catalogue: Catalogue, settings: AlignSettings | None = None
+    plans: Sequence[PlanAnalysis],
+    catalogue: Catalogue,
+    settings: AlignSettings | None = None,
+    threads: int = 1,
 ) -> Alignment:
-    """Families (catalogue, then proposed) over all plans' measures, and verbatim reuse between plans."""
+    """Families (catalogue, then proposed) over all plans' measures, and verbatim reuse between plans.
+
+    ``threads``: how many threads the similarity search may use (the result does not depend on it)."""
     settings = settings or default_settings()
     members: dict[str, list[FamilyMember]] = {}
     untaken: list[Candidate] = []
@@ -114,7 +119,7 @@ def align(
         if f.id in members
     ]
     if settings.propose:
-        families.extend(propose_families(untaken, settings.similarity))
+        families.extend(propose_families(untaken, settings.similarity, threads))
     families.sort(key=_family_order)
     reuse = []
     if settings.detect_reuse:

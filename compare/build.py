@@ -227,6 +227,7 @@ def build(settings: Settings, progress: Callable[[str, int, int], None] | None =
         from compare.align import align
         from compare.cache import AnalysisCache
         from compare.catalogue import load_catalogue
+        from compare.executor import effective_jobs
         from compare.gaps import compare_plans
         from compare.publish import open_release
         from compare.tables import comparison_tables
@@ -245,7 +246,7 @@ def build(settings: Settings, progress: Callable[[str, int, int], None] | None =
 
         topic_ids = [t.id for t in codebook.topics]
         with timer.stage("align"):
-            alignment = align(plans, catalogue)
+            alignment = align(plans, catalogue, threads=effective_jobs(settings.jobs, len(plans)))
         with timer.stage("gaps"):
             comparison = compare_plans(
                 plans,

@@ -91,9 +91,11 @@ class Candidate:
 
 
 def propose_families(
-    candidates: Sequence[Candidate], settings: SimilaritySettings | None = None
+    candidates: Sequence[Candidate], settings: SimilaritySettings | None = None, threads: int = 1
 ) -> list[Family]:
     """Families of similar measures from different plans (``source="proposed"``), deterministic.
+
+    ``threads``: threads of the neighbour search (the result is the same whatever the number).
 
     Ids are ``proposed.<topic>.<hash>``, the hash of the members' sorted key terms; names are the
     key terms most members share (the rarest in the topic first). Member similarity is the best
@@ -123,7 +125,7 @@ def propose_families(
         idx = blocks[topic]
         if len({usable[i].plan_id for i in idx}) < settings.min_plans:
             continue
-        components = _components(idx, usable, vectors, settings, settings.threshold)
+        components = _components(idx, usable, vectors, settings, settings.threshold, threads)
         if not components:
             continue
         # key terms of the whole block: a name prefers terms that are rare in the block
@@ -257,7 +259,7 @@ def l2_rows(matrix: csr_matrix) -> csr_matrix:
 
 
 def nearest_other_plans(
-    vectors: csr_matrix, plans: Sequence[str], k: int, threshold: float
+    vectors: csr_matrix, plans: Sequence[str], k: int, threshold: float, threads: int = 1
 ) -> list[dict[int, float]]:
     """Per row, up to ``k`` rows of *other* plans with cosine >= ``threshold``: {row: cosine}, best first.
 
@@ -286,9 +288,9 @@ def nearest_other_plans(
         # rows x top_n bounds the result's memory: a chunk never holds more than _PRODUCT_CELLS
         step = max(1, _PRODUCT_CELLS // top_n)
         for chunk in (pending[i : i + step] for i in range(0, len(pending), step)):
-            # n_threads=None: one thread (the machine is shared); a row's result never depends on it
+            # a row's result never depends on the number of threads
             product = sp_matmul_topn(
-                vectors[chunk], columns, top_n=top_n, threshold=floor, sort=False, n_threads=None
+                vectors[chunk], columns, top_n=top_n, threshold=floor, sort=False, n_threads=threads
             )
             for r, a in enumerate(chunk):
                 lo, hi = product.indptr[r], product.indptr[r + 1]
@@ -351,11 +353,12 @@ def _components(
     vectors: csr_matrix,
     settings: SimilaritySettings,
     threshold: float,
+    threads: int = 1,
 ) -> list[tuple[list[int], dict[int, float]]]:
     """Connected components (global indices) of the mutual-kNN graph over ``idx``, with best sims."""
     plans = [usable[i].plan_id for i in idx]
     n = len(idx)
-    near = nearest_other_plans(vectors[idx], plans, settings.k, threshold)
+    near = nearest_other_plans(vectors[idx], plans, settings.k, threshold, threads)
     rows, cols = [], []
     for a in range(n):
         for b in near[a]:
@@ -365,15 +368,23 @@ def _components(
     if not rows:
         return []
     labels = np.array(components(n, rows, cols))
+    members: dict[int, list[int]] = defaultdict(list)  # label -> its rows, ascending
+    for a, label in enumerate(labels.tolist()):
+        members[label].append(a)
     out: list[tuple[list[int], dict[int, float]]] = []
-    for label in sorted(set(labels[rows])):
-        local = [a for a in range(n) if labels[a] == label]
+    for label in sorted(set(labels[rows].tolist())):
+        local = members[label]
         if len({plans[a] for a in local}) < settings.min_plans:
             continue
         if len(local) > settings.max_members and threshold + settings.threshold_step < 1.0:
             out.extend(
                 _components(
-                    [idx[a] for a in local], usable, vectors, settings, threshold + settings.threshold_step
+                    [idx[a] for a in local],
+                    usable,
+                    vectors,
+                    settings,
+                    threshold + settings.threshold_step,
+                    threads,
                 )
             )
             continue

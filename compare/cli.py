@@ -23,11 +23,29 @@ log = logging.getLogger("compare")
 EXIT_OK, EXIT_FAILED_DOCS, EXIT_USAGE = 0, 1, 2
 
 
-def _setup_logging(verbose: bool, quiet: bool) -> None:
-    from rich.logging import RichHandler
+class _RichOnFirstRecord(logging.Handler):
+    """A rich handler built when the first record arrives: a quiet build that logs nothing (a no-change
+    rebuild) does not pay rich's import."""
 
+    def __init__(self, verbose: bool) -> None:
+        super().__init__()
+        self.verbose = verbose
+        self.inner: logging.Handler | None = None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self.inner is None:
+            from rich.logging import RichHandler
+
+            self.inner = RichHandler(
+                show_path=False, show_time=self.verbose, markup=False, rich_tracebacks=self.verbose
+            )
+            self.inner.setFormatter(self.formatter)
+        self.inner.emit(record)
+
+
+def _setup_logging(verbose: bool, quiet: bool) -> None:
     level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
-    handler = RichHandler(show_path=False, show_time=verbose, markup=False, rich_tracebacks=verbose)
+    handler = _RichOnFirstRecord(verbose)
     logging.basicConfig(level=level, format="%(message)s", handlers=[handler], force=True)
     # Third-party chatter (jieba prints its dictionary loading at DEBUG, fontTools/weasyprint warn a lot).
     for noisy in ("jieba", "fontTools", "weasyprint", "distributed", "watchdog", "asyncio", "markdown_it"):

@@ -14,10 +14,12 @@ the text are looked up.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.util
 import io
 import logging
+import marshal
 import math
 import os
 import re
@@ -58,10 +60,60 @@ def _tokenizer() -> Any:
                 logging.getLogger("jieba").setLevel(logging.WARNING)
                 new = jieba.Tokenizer()
                 new.tmp_dir = str(cache_dir())
-                new.initialize()
-                new.load_userdict(io.StringIO("\n".join(user_terms())))
+                if not _restore(new):
+                    new.initialize()
+                    new.load_userdict(io.StringIO("\n".join(user_terms())))
+                    _save(new)
                 _TOKENIZER = new
     return _TOKENIZER
+
+
+def _restore(tokenizer: Any) -> bool:
+    """Load the final dictionary (jieba's plus the user terms) saved by ``_save``, if there is one.
+
+    jieba's own ``initialize`` unmarshals its cache from the open file, which reads it in small
+    pieces: three times slower than unmarshalling the bytes (0.9 s against 0.3 s), and the user
+    terms are then added one by one. The saved state is what both leave behind."""
+    path = _dictionary_path("tokenizer", ".marshal")
+    if path is None or not path.exists():
+        return False
+    try:
+        freq, total = marshal.loads(path.read_bytes())
+    except (OSError, EOFError, ValueError, TypeError):
+        return False
+    if not isinstance(freq, dict) or not isinstance(total, int):
+        return False
+    tokenizer.FREQ, tokenizer.total, tokenizer.initialized = freq, total, True
+    return True
+
+
+def _save(tokenizer: Any) -> None:
+    """Keep the initialised tokenizer's dictionary for ``_restore`` (atomically; best effort)."""
+    path = _dictionary_path("tokenizer", ".marshal")
+    if path is None:
+        return
+    with contextlib.suppress(OSError):
+        _write_atomic(path, marshal.dumps((tokenizer.FREQ, tokenizer.total)))
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.replace(tmp, path)  # a parallel process writing the same file is harmless
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    _drop_older(path)
+
+
+def _drop_older(path: Path) -> None:
+    """Delete the copies of the same kind built from an older dictionary."""
+    kind = path.name.split("-")[0]
+    for old in path.parent.glob(f"{kind}-*{path.suffix}"):
+        if old != path:
+            old.unlink(missing_ok=True)
 
 
 # --- jieba's dictionary route without loading jieba (HMM off) ---------------------------------------
@@ -75,8 +127,8 @@ _LEXICON: Any = None  # (process id, sqlite3 connection, total, longest word), o
 _LEXICON_LOCK = threading.Lock()  # not _LOCK: building the lexicon loads the tokenizer under _LOCK
 
 
-def _lexicon_path() -> Path | None:
-    """Where the SQLite copy of jieba's dictionary lives; its name changes with what it is built from
+def _dictionary_path(kind: str, suffix: str) -> Path | None:
+    """Where a copy of jieba's final dictionary lives; its name changes with what it is built from
     (jieba's dictionary and code as installed, the user terms), so a stale copy is never read."""
     spec = importlib.util.find_spec("jieba")
     if spec is None or not spec.submodule_search_locations:
@@ -88,7 +140,12 @@ def _lexicon_path() -> Path | None:
         return None
     parts = [_LEXICON_FORMAT, *(f"{st.st_size}:{st.st_mtime_ns}" for st in stats), *user_terms()]
     key = hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
-    return cache_dir() / f"lexicon-{key}.sqlite"
+    return cache_dir() / f"{kind}-{key}{suffix}"
+
+
+def _lexicon_path() -> Path | None:
+    """The SQLite copy of the dictionary that ``dictionary_words`` reads."""
+    return _dictionary_path("lexicon", ".sqlite")
 
 
 def _build_lexicon(path: Path) -> None:
@@ -108,9 +165,7 @@ def _build_lexicon(path: Path) -> None:
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
-    for old in path.parent.glob("lexicon-*.sqlite"):  # copies built from an older dictionary
-        if old != path:
-            old.unlink(missing_ok=True)
+    _drop_older(path)
 
 
 def _lexicon() -> Any:

@@ -4,17 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import cache
 from typing import TYPE_CHECKING
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
-from rich.table import Table
-
 if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import TaskID
+
     from compare.build import BuildResult
     from compare.config import Settings
 
-console = Console(stderr=True)
+
+@cache
+def console() -> Console:
+    """The console on stderr; rich is imported when something is shown (a quiet no-change rebuild
+    shows nothing, and rich's import is a quarter of its time)."""
+    from rich.console import Console
+
+    return Console(stderr=True)
 
 
 @contextmanager
@@ -23,12 +30,14 @@ def progress_reporter(enabled: bool) -> Iterator[Callable[[str, int, int], None]
     if not enabled:
         yield None
         return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
-        console=console,
+        console=console(),
         transient=True,
     ) as bar:
         tasks: dict[str, TaskID] = {}
@@ -46,31 +55,33 @@ def print_summary(result: BuildResult, settings: Settings) -> None:
     out = settings.output_dir
     if settings.quiet:  # only what went wrong
         for f in result.failed:
-            console.print(f"[red]not used[/] {f.source_file}: {f.reason}")
+            console().print(f"[red]not used[/] {f.source_file}: {f.reason}")
         return
     if not result.changed:
-        console.print(
+        console().print(
             f"[green]Nothing changed[/] since build {result.build_id}: reports in {out}/ kept as they are."
         )
     else:
         c = result.counts
-        console.print(
+        console().print(
             f"[bold]Build {result.build_id}[/]: {c.get('plans', 0)} plans compared, "
             f"{c.get('sections', 0)} sections, {c.get('measures', 0)} measures, "
             f"{c.get('families', 0)} families, {c.get('gaps', 0)} gaps, {c.get('reuse', 0)} reused passages "
             f"({result.cache_hits} plans from cache)."
         )
         if result.timings:
+            from rich.table import Table
+
             table = Table(title="time per stage (s)", show_header=True, header_style="bold")
             for name in result.timings:
                 table.add_column(name, justify="right")
             table.add_row(*(f"{v:.2f}" for v in result.timings.values()))
-            console.print(table)
+            console().print(table)
         written = [
             o for o in ("site/index.html", "briefing.pdf", "data/comparison.xlsx") if o in result.outputs
         ]
-        console.print(f"Outputs in {out}/: " + ", ".join([*written, f"{len(result.outputs)} files in all"]))
+        console().print(f"Outputs in {out}/: " + ", ".join([*written, f"{len(result.outputs)} files in all"]))
     for w in result.warnings:
-        console.print(f"[yellow]warning[/] {w}")
+        console().print(f"[yellow]warning[/] {w}")
     for f in result.failed:
-        console.print(f"[red]not used[/] {f.source_file}: {f.reason}")
+        console().print(f"[red]not used[/] {f.source_file}: {f.reason}")

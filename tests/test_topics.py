@@ -8,6 +8,7 @@ delegating economic-management powers is `delegation`, a subsidy named in passin
 from __future__ import annotations
 
 import hashlib
+import io
 import re
 import unicodedata
 from collections import Counter
@@ -299,6 +300,29 @@ def test_only_segment_imports_jieba() -> None:
         if re.search(r"^\s*(?:import jieba|from jieba)", p.read_text(encoding="utf-8"), re.M)
     ]
     assert importers == ["segment.py"]
+
+
+def test_a_restored_tokenizer_has_the_dictionary_jieba_builds(tmp_path: Path, monkeypatch) -> None:
+    # the saved final dictionary (jieba's plus the user terms) is the one initialize + user terms build
+    import jieba
+
+    from compare import segment
+
+    monkeypatch.setenv("COMPARE_CACHE_DIR", str(tmp_path))
+    built = jieba.Tokenizer()
+    built.tmp_dir = str(segment.cache_dir())
+    assert not segment._restore(built)  # nothing saved in a fresh cache directory
+    built.initialize()
+    built.load_userdict(io.StringIO("\n".join(user_terms())))
+    segment._save(built)
+    restored = jieba.Tokenizer()
+    assert segment._restore(restored) and restored.initialized
+    assert restored.FREQ == built.FREQ and restored.total == built.total
+    text = "深化放管服改革，实施证照分离、容缺受理，推动中国（云南）自由贸易试验区昆明片区联动发展。"
+    assert restored.lcut(text) == built.lcut(text) == tokenize(text)
+    # a damaged copy is never trusted: jieba builds the dictionary again
+    next(tmp_path.glob("jieba/tokenizer-*.marshal")).write_bytes(b"\x00garbage")
+    assert not segment._restore(jieba.Tokenizer())
 
 
 def test_dictionary_words_cut_like_jieba_without_hmm(corpus_paths: list[Path]) -> None:

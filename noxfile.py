@@ -1,4 +1,4 @@
-"""Task sessions: `nox -s report`, `nox -s tests`, `nox -s lint`, `nox -s bench`.
+"""Task sessions: `nox -s report`, `nox -s tests`, `nox -s lint`, `nox -s bench`, `nox -s golden`.
 
 Run through ./bootstrap.sh on a fresh machine: it installs the system packages and nox first.
 """
@@ -40,3 +40,11 @@ def bench(session: nox.Session) -> None:
     """Benchmarks: time and peak memory per stage, against corpus size."""
     session.install("-e", ".[dask,bench]")
     session.run("python", "benchmarks/run.py", *session.posargs)
+
+
+@nox.session(python="3.11")
+def golden(session: nox.Session) -> None:
+    """Golden-output check: the five plans and a 50-plan corpus built and hashed (id masked) against
+    benchmarks/golden.json; `-- --record` after an intended change of the output."""
+    session.install("-e", ".[bench]")
+    session.run("python", "benchmarks/golden.py", *session.posargs)

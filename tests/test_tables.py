@@ -1,7 +1,6 @@
 """The comparison's tables: every figure an output shows, with documented columns, ids and ordering.
 
-Built from the seed plans in docs_in/ through tests/render_fixture.py (the real pipeline when it runs,
-else the gold fallback).
+Built from the seed plans in docs_in/ through the real pipeline (tests/render_fixture.py).
 """
 
 from __future__ import annotations

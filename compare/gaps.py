@@ -4,8 +4,12 @@ Pure functions over the plans and their alignment (no I/O); the frames are panda
 the columns below, one row per key. Context (preambles, guiding ideology, targets …) never counts:
 only units of ``kind == "measure"`` do.
 
-``coverage`` — one row per (topic, plan_id), every topic of the codebook and every plan; the four
-mandatory topics (delegation, talent, land, finance) come first, then the codebook's order:
+This is the one place these facts are decided: the order of topics (the four mandatory topics first,
+then the codebook's order) and of families (by topic, then the alignment's order), coverage, the
+matrix, gaps with their peers, ranks and best peer measures, and unique families. ``compare.tables``
+only projects them.
+
+``coverage`` — one row per (topic, plan_id), every topic of the codebook and every plan, in topic order:
     topic, plan_id,
     n_measures       measures carrying the topic, as primary *or* secondary topic,
     n_families       families of the topic in which the plan has at least one measure,
@@ -27,7 +31,8 @@ mandatory topics (delegation, talent, land, finance) come first, then the codebo
     best_peer_measure_id (the peers' strongest measure: bindingness, then one with a target, then the
     shortest text), peer_bindingness (of that measure), rank (1 = most important gap of the plan).
     Ordered by plan (input order), then peers_with descending, then peer bindingness strongest first.
-``unique`` — families only one plan has: plan_id, family_id, topic, name, measure_ids (list).
+``unique`` — families only one plan has: plan_id, family_id, topic, name, measure_ids (list); by plan,
+    then family order.
 """
 
 from __future__ import annotations
@@ -45,6 +50,8 @@ import pandas as pd
 from compare.catalogue import SettingsSection
 from compare.model import (
     BINDINGNESS_ORDER,
+    MANDATORY_TOPICS,
+    UNCLASSIFIED,
     Alignment,
     Comparison,
     FailedInput,
@@ -52,8 +59,6 @@ from compare.model import (
     Measure,
     PlanAnalysis,
 )
-
-MANDATORY_TOPICS: tuple[str, ...] = ("delegation", "talent", "land", "finance")
 
 COVERAGE_COLUMNS = ("topic", "plan_id", "n_measures", "n_families", "max_bindingness", "quantified", "score")
 FAMILY_MATRIX_COLUMNS = (
@@ -138,23 +143,33 @@ def compare_plans(
     if min_peer_share is not None:
         settings = replace(settings, min_peer_share=min_peer_share)
     plan_ids = [p.document.plan_id for p in plans]
+    topics = topic_order(codebook_topic_ids)
+    families = ordered_families(alignment.families, topics)
     measures = {m.measure_id: m for p in plans for m in p.measures if m.kind == "measure"}
-    cells = family_cells(alignment.families, measures)
+    cells = family_cells(families, measures)
     return Comparison(
         plans=list(plans),
         alignment=alignment,
         failed=list(failed),
-        coverage=coverage_frame(plans, alignment.families, cells, topic_order(codebook_topic_ids), settings),
-        family_matrix=family_matrix_frame(alignment.families, plan_ids, cells),
-        gaps=gaps_frame(alignment.families, plan_ids, cells, min_peers, settings),
-        unique=unique_frame(alignment.families, cells),
+        coverage=coverage_frame(plans, families, cells, topics, settings),
+        family_matrix=family_matrix_frame(families, plan_ids, cells),
+        gaps=gaps_frame(families, plan_ids, cells, min_peers, settings),
+        unique=unique_frame(families, plan_ids, cells),
+        topics=topics,
+        families=families,
     )
 
 
 def topic_order(codebook_topic_ids: Sequence[str]) -> list[str]:
     """The mandatory topics first, then the codebook's other topics in its order."""
-    rest = [t for t in codebook_topic_ids if t not in MANDATORY_TOPICS and t != "unclassified"]
+    rest = [t for t in codebook_topic_ids if t not in MANDATORY_TOPICS and t != UNCLASSIFIED]
     return [*MANDATORY_TOPICS, *dict.fromkeys(rest)]
+
+
+def ordered_families(families: Sequence[Family], topics: Sequence[str]) -> list[Family]:
+    """Families by topic order (a topic not in it last), the alignment's order within a topic."""
+    rank = {t: i for i, t in enumerate(topics)}
+    return sorted(families, key=lambda f: rank.get(f.topic, len(rank)))  # stable
 
 
 Cells = dict[tuple[str, str], list[Measure]]  # (family_id, plan_id) -> the plan's measures in the family
@@ -331,22 +346,29 @@ def gaps_frame(
     return pd.DataFrame(columns, columns=list(GAP_COLUMNS))
 
 
-def unique_frame(families: Sequence[Family], cells: Cells) -> pd.DataFrame:
-    """Families exactly one plan has, with that plan's measures."""
+def unique_frame(families: Sequence[Family], plan_ids: Sequence[str], cells: Cells) -> pd.DataFrame:
+    """Families exactly one plan has, with that plan's measures: by plan, then family order."""
     holders: dict[str, set[str]] = defaultdict(set)
     for fid, pid in cells:
         holders[fid].add(pid)
-    rows = []
+    plan_rank = {p: i for i, p in enumerate(plan_ids)}
+    rows: list[tuple[int, dict[str, object]]] = []
     for f in families:
         if len(holders[f.family_id]) == 1:
             (pid,) = holders[f.family_id]
+            if pid not in plan_rank:
+                continue
             rows.append(
-                {
-                    "plan_id": pid,
-                    "family_id": f.family_id,
-                    "topic": f.topic,
-                    "name": f.name,
-                    "measure_ids": [m.measure_id for m in cells[(f.family_id, pid)]],
-                }
+                (
+                    plan_rank[pid],
+                    {
+                        "plan_id": pid,
+                        "family_id": f.family_id,
+                        "topic": f.topic,
+                        "name": f.name,
+                        "measure_ids": [m.measure_id for m in cells[(f.family_id, pid)]],
+                    },
+                )
             )
-    return pd.DataFrame(rows, columns=list(UNIQUE_COLUMNS))
+    rows.sort(key=lambda r: r[0])  # stable: family order within a plan
+    return pd.DataFrame([r for _, r in rows], columns=list(UNIQUE_COLUMNS))

@@ -304,12 +304,15 @@ _FIELD_NAMES: dict[type, tuple[str, ...] | None] = {}
 
 @dataclass
 class Comparison:
-    """The cross-plan result: what every output (HTML, PDF, data) is rendered from.
+    """The cross-plan result, decided once by ``compare.gaps``: what every output (HTML, PDF, data)
+    is projected from.
 
-    Frames (pandas), one row per:
+    ``topics`` is the order topics are shown in everywhere (mandatory first); ``families`` the
+    alignment's families in that topic order. Frames (pandas), one row per:
     - coverage: (topic, plan_id) with n_measures, n_families, max_bindingness, quantified, score
     - family_matrix: (family_id, plan_id) with n_measures, max_bindingness, measure_ids
-    - gaps: (plan_id, family_id) a family >= min_peers peers have and the plan lacks
+    - gaps: (plan_id, family_id) a family >= min_peers peers have and the plan lacks, ranked, with
+      the peers and the best peer measure
     - unique: (plan_id, family_id) families only one plan has
     """
 
@@ -320,3 +323,5 @@ class Comparison:
     family_matrix: pd.DataFrame
     gaps: pd.DataFrame
     unique: pd.DataFrame
+    topics: list[str] = field(default_factory=list)
+    families: list[Family] = field(default_factory=list)

@@ -4,9 +4,10 @@
 DataFrames. The HTML site, the PDF briefing and the data exports (CSV, JSON, XLSX, SQLite) all read
 these tables, so a figure is computed once and is the same everywhere. Ids are the ones the HTML uses.
 
-Ordering is stable so outputs are byte-reproducible: plans in the comparison's order, sections and
-measures in document order, topics in codebook order (the order of ``topic_names``; without it,
-alphabetical, ``unclassified`` last), families by topic and then in the alignment's order.
+A pure projection: every fact (topic and family order, coverage, the matrix, gaps with their peers,
+ranks and best peer measures, unique families) is decided by ``compare.gaps`` and only laid out here as
+rows. Ordering is stable so outputs are byte-reproducible: plans in the comparison's order, sections
+and measures in document order, topics and families in the comparison's order.
 Lists are joined with ``;`` (cited documents with ``；``); structured cells are JSON strings.
 
 Tables and columns (the leading columns are fixed; the ones after ``+`` are extras):
@@ -27,14 +28,13 @@ Tables and columns (the leading columns are fixed; the ones after ``+`` are extr
   (one row per (family_id, measure_id); a duplicate keeps the higher similarity)
 - ``coverage``: topic, plan_id, n_measures, n_families, max_bindingness, score
   + quantified, topic_name, topic_name_en, then any other column of ``Comparison.coverage``.
-  A full topic x plan grid: a cell the comparison does not list has 0 measures, 0 families, score 0.
+  The full topic x plan grid.
 - ``family_matrix``: family_id, plan_id, n_measures, max_bindingness, measure_ids
-  + any other column of ``Comparison.family_matrix``. A full family x plan grid; a cell the comparison
-  does not list is filled from the family's members (0 measures when the plan is silent).
+  + any other column of ``Comparison.family_matrix``. The full family x plan grid (0 measures: silent).
 - ``gaps``: plan_id, family_id, topic, peers_with (number of plans that have the family), best_peer_measure_id
-  (the peers' member with the highest similarity; ties go to the earlier plan and measure)
-  + rank (within the plan, 1 = the gap shared by most peers; kept if the comparison gives one),
-  peer_plan_ids, then any other column of ``Comparison.gaps``.
+  (the peers' strongest measure, see ``compare.gaps``)
+  + rank (within the plan, 1 = the most important gap), peer_plan_ids, then any other column of
+  ``Comparison.gaps``.
 - ``unique``: plan_id, family_id, measure_ids + any other column of ``Comparison.unique``
 - ``reuse``: plan_a, start_a, end_a, plan_b, start_b, end_b, length, text + reuse_id
 - ``failed``: source_file, reason
@@ -43,14 +43,12 @@ Tables and columns (the leading columns are fixed; the ones after ``+`` are extr
 from __future__ import annotations
 
 import json
-import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from compare.model import BINDINGNESS_ORDER, Comparison, Family, Measure
+from compare.model import Comparison, Family, Measure
 
 UNCLASSIFIED = "unclassified"
 
@@ -203,12 +201,10 @@ def comparison_tables(
     """All named tables of ``comparison`` (see the module docstring), in a fixed order."""
     names = dict(topic_names or {})
     plan_ids = [p.document.plan_id for p in comparison.plans]
-    topic_order = _topic_order(comparison, names)
-    families = _ordered_families(comparison.alignment.families, topic_order)
+    families = comparison.families
     measure_index = {
         m.measure_id: (pi, mi) for pi, p in enumerate(comparison.plans) for mi, m in enumerate(p.measures)
     }
-    measures = {m.measure_id: m for p in comparison.plans for m in p.measures}
     members = _members_frame(families, plan_ids, measure_index)
     return {
         "documents": _documents(comparison),
@@ -216,10 +212,10 @@ def comparison_tables(
         "measures": _measures(comparison, members),
         "families": _families(families, members, names),
         "family_members": members,
-        "coverage": _coverage(comparison, topic_order, plan_ids, names),
-        "family_matrix": _family_matrix(comparison, families, plan_ids, members, measures),
-        "gaps": _gaps(comparison, families, plan_ids, members),
-        "unique": _unique(comparison, families, plan_ids, members),
+        "coverage": _coverage(comparison.coverage, names),
+        "family_matrix": _family_matrix(comparison.family_matrix),
+        "gaps": _projected(comparison.gaps, "gaps", ids=("peer_plan_ids",)),
+        "unique": _projected(comparison.unique, "unique", ids=("measure_ids",)),
         "reuse": _reuse(comparison, plan_ids),
         "failed": _frame(
             [
@@ -257,67 +253,15 @@ def _join(values: Iterable[Any], sep: str = ";") -> str:
     return sep.join(str(v) for v in values if v is not None and str(v) != "")
 
 
-def _is_missing(value: Any) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, float) and math.isnan(value):
-        return True
-    return value is pd.NA or value is pd.NaT
-
-
 def _ids_cell(value: Any) -> str:
-    """A list-ish cell (list, tuple, set, ';'-string, missing) as a ';'-joined string."""
+    """A list of ids as a ';'-joined string ("" for none)."""
     if type(value) is list and not value:  # most cells of the family matrix
         return ""
-    if _is_missing(value):
-        return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, Iterable):
-        return _join(value)
-    return str(value)
-
-
-def _strongest(levels: Iterable[Any]) -> str | None:
-    ranked = [lv for lv in levels if isinstance(lv, str) and lv in BINDINGNESS_ORDER]
-    return min(ranked, key=BINDINGNESS_ORDER.index) if ranked else None
-
-
-def _topic_order(comparison: Comparison, names: Mapping[str, tuple[str, str]]) -> list[str]:
-    seen: set[str] = set()
-    for p in comparison.plans:
-        for m in p.measures:
-            seen.update(t.topic for t in m.topics)
-            if m.kind == "measure" and not m.topics:
-                seen.add(UNCLASSIFIED)
-    seen.update(f.topic for f in comparison.alignment.families)
-    if "topic" in comparison.coverage.columns:
-        seen.update(str(t) for t in comparison.coverage["topic"].dropna())
-    known = list(names)
-    rest = sorted(t for t in seen if t not in names and t != UNCLASSIFIED)
-    tail = [UNCLASSIFIED] if UNCLASSIFIED in seen and UNCLASSIFIED not in names else []
-    return known + rest + tail
-
-
-def _ordered_families(families: list[Family], topic_order: list[str]) -> list[Family]:
-    rank = {t: i for i, t in enumerate(topic_order)}
-    # sorted() is stable: within a topic the alignment's own order is kept.
-    return sorted(families, key=lambda f: rank.get(f.topic, len(rank)))
+    return _join(value)
 
 
 def _extras(frame: pd.DataFrame, table: str) -> list[str]:
     return [c for c in frame.columns if c not in TABLE_COLUMNS[table]]
-
-
-def _frame_rows(frame: pd.DataFrame, keys: tuple[str, str]) -> dict[tuple[str, str], dict[str, Any]]:
-    """Rows of an input frame by key (first wins), as plain dicts; {} if the key columns are missing."""
-    if frame is None or frame.empty or not all(k in frame.columns for k in keys):
-        return {}
-    out: dict[tuple[str, str], dict[str, Any]] = {}
-    for row in frame.to_dict(orient="records"):
-        key = (str(row[keys[0]]), str(row[keys[1]]))
-        out.setdefault(key, row)
-    return out
 
 
 def _rank(ids: Iterable[str]) -> dict[str, int]:
@@ -330,15 +274,15 @@ def _columns(frame: pd.DataFrame, *names: str) -> list[list[Any]]:
     return [frame[name].tolist() for name in names]
 
 
-def _value(row: Mapping[str, Any] | None, column: str, default: Any) -> Any:
-    if row is None or column not in row or _is_missing(row[column]):
-        return default
-    return _plain(row[column])
-
-
-def _plain(value: Any) -> Any:
-    """A numpy scalar as the Python value (frames hand out numpy scalars)."""
-    return value.item() if isinstance(value, np.generic) else value
+def _projected(frame: pd.DataFrame, table: str, ids: Sequence[str] = ()) -> pd.DataFrame:
+    """The comparison's frame as the table: documented columns first, id lists ';'-joined."""
+    extras = _extras(frame, table)
+    columns = [*TABLE_COLUMNS[table], *extras]
+    values = {c: frame[c].tolist() for c in columns}
+    for c in ids:
+        values[c] = [_ids_cell(v) for v in values[c]]
+    rows = [dict(zip(columns, row, strict=True)) for row in zip(*values.values(), strict=True)]
+    return _frame(rows, table, extras)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -507,208 +451,36 @@ def _families(
     return _frame(rows, "families")
 
 
-def _coverage(
-    comparison: Comparison,
-    topic_order: list[str],
-    plan_ids: list[str],
-    names: Mapping[str, tuple[str, str]],
-) -> pd.DataFrame:
-    given = _frame_rows(comparison.coverage, ("topic", "plan_id"))
-    extras = _extras(comparison.coverage, "coverage")
-    has_unclassified = any(t == UNCLASSIFIED for t, _ in given)
+def _coverage(coverage: pd.DataFrame, names: Mapping[str, tuple[str, str]]) -> pd.DataFrame:
+    extras = _extras(coverage, "coverage")
     rows = []
-    for topic in topic_order:
-        for pid in plan_ids:
-            row = given.get((topic, pid))
-            if row is None and topic == UNCLASSIFIED and not has_unclassified:
-                continue  # 'unclassified' is a row only where the comparison counts it
-            out = {
-                "topic": topic,
-                "plan_id": pid,
-                "n_measures": int(_value(row, "n_measures", 0)),
-                "n_families": int(_value(row, "n_families", 0)),
-                "max_bindingness": _value(row, "max_bindingness", None),
-                "score": float(_value(row, "score", 0.0)),
-                "quantified": _value(row, "quantified", 0),
+    for row in coverage.to_dict(orient="records"):
+        topic = row["topic"]
+        rows.append(
+            {
+                **row,
                 "topic_name": names.get(topic, ("", ""))[0],
                 "topic_name_en": names.get(topic, ("", ""))[1],
             }
-            for c in extras:
-                out[c] = _value(row, c, None)
-            rows.append(out)
+        )
     return _frame(rows, "coverage", extras)
 
 
-def _family_matrix(
-    comparison: Comparison,
-    families: list[Family],
-    plan_ids: list[str],
-    members: pd.DataFrame,
-    measures: Mapping[str, Measure],
-) -> pd.DataFrame:
+def _family_matrix(grid: pd.DataFrame) -> pd.DataFrame:
     """The full family x plan grid, column by column: at thousands of plans it has millions of rows,
-    almost all silent, so per-row Python work is kept to the cells that hold measures."""
-    keys = ["family_id", "plan_id"]
-    extras = _extras(comparison.family_matrix, "family_matrix")
-    grid = pd.DataFrame(
-        {
-            "family_id": np.repeat(np.array([f.family_id for f in families], dtype=object), len(plan_ids)),
-            "plan_id": np.tile(np.array(plan_ids, dtype=object), len(families)),
-        }
-    )
-    given = comparison.family_matrix
-    if given is not None and not given.empty and all(k in given.columns for k in keys):
-        if _same_keys(given, grid, keys):  # the comparison's own grid (the usual case): no merge needed
-            grid = given.reset_index(drop=True)
-        else:
-            given = given.drop_duplicates(keys).astype({k: str for k in keys})
-            grid = grid.merge(given, how="left", on=keys, sort=False)  # a left merge keeps the grid's order
-    # The grid is family-major, plan-minor (a left merge keeps its order): a cell's row is computed.
-    family_rank, plan_rank = _rank(f.family_id for f in families), _rank(plan_ids)
-    derived_ids: dict[int, list[str]] = {}  # grid row -> the members' measure ids, members' order
-    for fid, pid, mid in zip(*_columns(members, "family_id", "plan_id", "measure_id"), strict=True):
-        if fid in family_rank and pid in plan_rank:
-            derived_ids.setdefault(family_rank[fid] * len(plan_ids) + plan_rank[pid], []).append(mid)
-
-    def given_or(column: str, derive: Callable[[int], Any], silent: Any) -> list[Any]:
-        """The given column, a missing value derived from the members (``silent``: a cell without)."""
-        if column not in grid.columns:
-            return [derive(i) if i in derived_ids else silent for i in range(len(grid))]
-        values = grid[column]
-        if values.dtype.kind in "iub":  # no missing values possible
-            return list(values.tolist())
-        out = values.tolist()
-        if any(issubclass(t, np.generic) for t in set(map(type, out))):
-            out = [_plain(v) for v in out]
-        for i in np.flatnonzero(values.isna().to_numpy()).tolist():
-            out[i] = derive(i) if i in derived_ids else silent
-        return out
-
-    def mids(i: int) -> list[str]:
-        return derived_ids.get(i, [])
-
+    almost all silent."""
+    extras = _extras(grid, "family_matrix")
     out = pd.DataFrame(
         {
             "family_id": grid["family_id"],
             "plan_id": grid["plan_id"],
-            "n_measures": [int(v) for v in given_or("n_measures", lambda i: len(mids(i)), 0)],
-            "max_bindingness": given_or(
-                "max_bindingness",
-                lambda i: _strongest(measures[m].bindingness for m in mids(i) if m in measures),
-                None,
-            ),
-            "measure_ids": [
-                "" if type(v) is list and not v else _ids_cell(v)  # most cells: no call
-                for v in given_or("measure_ids", mids, [])
-            ],
-            **{c: given_or(c, lambda i: None, None) for c in extras},
+            "n_measures": grid["n_measures"].astype("int64"),
+            "max_bindingness": grid["max_bindingness"],
+            "measure_ids": [_ids_cell(v) for v in grid["measure_ids"].tolist()],
+            **{c: grid[c] for c in extras},
         }
     )
     return _frame(out, "family_matrix", extras)
-
-
-def _same_keys(given: pd.DataFrame, grid: pd.DataFrame, keys: Sequence[str]) -> bool:
-    """``given`` has exactly the grid's key rows, in the grid's order."""
-    return len(given) == len(grid) and all(
-        np.array_equal(given[k].to_numpy(dtype=object), grid[k].to_numpy(dtype=object)) for k in keys
-    )
-
-
-def _gaps(
-    comparison: Comparison, families: list[Family], plan_ids: list[str], members: pd.DataFrame
-) -> pd.DataFrame:
-    given = _frame_rows(comparison.gaps, ("plan_id", "family_id"))
-    extras = _extras(comparison.gaps, "gaps")
-    fam_by_id = {f.family_id: f for f in families}
-    fam_rank = _rank(f.family_id for f in families)
-    plan_rank = _rank(plan_ids)
-    # members are already ordered by family, plan, document order: the first best similarity wins ties
-    peer_members: dict[str, list[tuple[str, str, float]]] = {}
-    for fid, pid, mid, sim in zip(
-        *_columns(members, "family_id", "plan_id", "measure_id", "similarity"), strict=True
-    ):
-        peer_members.setdefault(fid, []).append((pid, mid, float(sim)))
-    # a plan lacking the family (the usual gap) has every holder as a peer: worked out once per family
-    holders = {fid: list(dict.fromkeys(x[0] for x in ms)) for fid, ms in peer_members.items()}
-    holder_sets = {fid: set(plans) for fid, plans in holders.items()}
-    best_of = {fid: max(ms, key=lambda x: x[2]) for fid, ms in peer_members.items()}  # first of equals
-    rows = []
-    for (pid, fid), row in given.items():
-        fam = fam_by_id.get(fid)
-        if fam is None or pid not in plan_rank:
-            continue  # a gap must name a plan and a family of this comparison (foreign keys)
-        peer_plans = holders.get(fid, [])
-        best = best_of.get(fid)
-        # a given "gap" of a plan that has the family: its own members are no peers
-        if pid in holder_sets.get(fid, ()):
-            peers = [x for x in peer_members[fid] if x[0] != pid]
-            peer_plans = list(dict.fromkeys(x[0] for x in peers))
-            best = max(peers, key=lambda x: x[2], default=None)
-        given_peers = _value(row, "peers_with", None)
-        if given_peers is not None and not isinstance(given_peers, int | float):
-            # a stage may hand the peers themselves (a list or ';'-string): count them, keep them
-            listed = [p for p in _ids_cell(given_peers).split(";") if p]
-            given_peers = len(listed)
-            peer_plans = peer_plans if "peer_plan_ids" in row else listed
-        out = {
-            "plan_id": pid,
-            "family_id": fid,
-            "topic": _value(row, "topic", fam.topic),
-            "peers_with": int(given_peers if given_peers is not None else len(peer_plans)),
-            "best_peer_measure_id": _value(row, "best_peer_measure_id", best[1] if best else None),
-            "rank": _value(row, "rank", None),
-            "peer_plan_ids": _ids_cell(_value(row, "peer_plan_ids", peer_plans)),
-        }
-        for c in extras:
-            out[c] = _value(row, c, None)
-        rows.append(out)
-    rows.sort(
-        key=lambda r: (
-            plan_rank.get(r["plan_id"], len(plan_rank)),
-            -r["peers_with"],
-            fam_rank.get(r["family_id"], 0),
-        )
-    )
-    counter: dict[str, int] = {}
-    for r in rows:
-        counter[r["plan_id"]] = counter.get(r["plan_id"], 0) + 1
-        if r["rank"] is None:
-            r["rank"] = counter[r["plan_id"]]
-        r["rank"] = int(r["rank"])
-    rows.sort(
-        key=lambda r: (
-            plan_rank.get(r["plan_id"], len(plan_rank)),
-            r["rank"],
-            fam_rank.get(r["family_id"], 0),
-        )
-    )
-    return _frame(rows, "gaps", extras)
-
-
-def _unique(
-    comparison: Comparison, families: list[Family], plan_ids: list[str], members: pd.DataFrame
-) -> pd.DataFrame:
-    given = _frame_rows(comparison.unique, ("plan_id", "family_id"))
-    extras = _extras(comparison.unique, "unique")
-    fam_rank = _rank(f.family_id for f in families)
-    plan_rank = _rank(plan_ids)
-    cell_members: dict[tuple[str, str], list[str]] = {}
-    for fid, pid, mid in zip(*_columns(members, "family_id", "plan_id", "measure_id"), strict=True):
-        cell_members.setdefault((pid, fid), []).append(mid)
-    rows = []
-    for key, row in given.items():
-        if key[0] not in plan_rank or key[1] not in fam_rank:
-            continue  # must name a plan and a family of this comparison (foreign keys)
-        out = {
-            "plan_id": key[0],
-            "family_id": key[1],
-            "measure_ids": _ids_cell(_value(row, "measure_ids", cell_members.get(key, []))),
-        }
-        for c in extras:
-            out[c] = _value(row, c, None)
-        rows.append(out)
-    rows.sort(key=lambda r: (plan_rank.get(r["plan_id"], len(plan_rank)), fam_rank.get(r["family_id"], 0)))
-    return _frame(rows, "unique", extras)
 
 
 def _reuse(comparison: Comparison, plan_ids: list[str]) -> pd.DataFrame:

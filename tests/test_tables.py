@@ -12,7 +12,8 @@ import re
 import pandas as pd
 import pytest
 
-from compare.model import Alignment, Comparison, Document, FailedInput
+from compare.gaps import compare_plans
+from compare.model import MANDATORY_TOPICS, TOPIC_IDS, Alignment, Comparison, Document, FailedInput
 from compare.tables import PRIMARY_KEYS, comparison_tables
 from tests.render_fixture import build_fixture_comparison, fixture_topic_names
 
@@ -137,30 +138,55 @@ def test_measure_rows_carry_topics_evidence_and_targets_as_readable_cells(
     assert (tables["measures"]["kind"] == "context").any()
 
 
-def test_coverage_is_the_full_topic_by_plan_grid_in_codebook_order(
+def test_coverage_is_the_full_topic_by_plan_grid_mandatory_topics_first(
     tables: dict[str, pd.DataFrame], comparison: Comparison, topic_names: dict[str, tuple[str, str]]
 ) -> None:
     coverage = tables["coverage"]
     plans = [p.document.plan_id for p in comparison.plans]
-    topics = [t for t in dict.fromkeys(coverage["topic"]) if t != "unclassified"]
-    assert topics[: len(topic_names)] == list(topic_names)
-    assert len(coverage[coverage["topic"].isin(topic_names)]) == len(topic_names) * len(plans)
+    topics = list(dict.fromkeys(coverage["topic"]))
+    assert topics[:4] == list(MANDATORY_TOPICS)
+    rest = [t for t in topic_names if t not in MANDATORY_TOPICS]
+    assert topics[4:] == rest  # then the codebook's order
+    assert topics == comparison.topics
+    assert len(coverage) == len(topic_names) * len(plans)
     assert (coverage["score"] >= 0).all()
     assert (coverage["n_measures"] >= 0).all()
     delegation = coverage[coverage["topic"] == "delegation"]
     assert set(delegation["topic_name"]) == {topic_names["delegation"][0]}
 
 
-def test_missing_coverage_cells_are_filled_with_zero(comparison: Comparison) -> None:
-    sparse = copy.deepcopy(comparison)
-    sparse.coverage = sparse.coverage[sparse.coverage["n_measures"] > 0].reset_index(drop=True)
-    names = fixture_topic_names()
-    coverage = comparison_tables(sparse, names)["coverage"]
-    assert len(coverage) >= len(names) * len(comparison.plans)
-    filled = coverage.merge(sparse.coverage[["topic", "plan_id"]], how="left", indicator=True)
-    new = filled[filled["_merge"] == "left_only"]
-    assert len(new) > 0
-    assert (new["n_measures"] == 0).all() and (new["score"] == 0).all()
+def test_families_follow_the_comparison_topic_order(
+    tables: dict[str, pd.DataFrame], comparison: Comparison
+) -> None:
+    order = {t: i for i, t in enumerate(comparison.topics)}
+    ranks = [order[t] for t in tables["families"]["topic"]]
+    assert ranks == sorted(ranks)
+    assert list(tables["families"]["family_id"]) == [f.family_id for f in comparison.families]
+    per_family = list(dict.fromkeys(tables["family_matrix"]["family_id"]))
+    assert per_family == list(tables["families"]["family_id"])
+
+
+def test_every_table_cell_equals_the_comparison_value_it_projects(
+    tables: dict[str, pd.DataFrame], comparison: Comparison
+) -> None:
+    """Tables decide nothing: each row of coverage, family_matrix, gaps and unique is the comparison's
+    row, in the comparison's order, with lists of ids joined by ';'."""
+
+    def cell(value: object) -> object:
+        return ";".join(value) if isinstance(value, list) else value
+
+    for name, frame in (
+        ("coverage", comparison.coverage),
+        ("family_matrix", comparison.family_matrix),
+        ("gaps", comparison.gaps),
+        ("unique", comparison.unique),
+    ):
+        table = tables[name]
+        assert len(table) == len(frame), name
+        for column in frame.columns:
+            want = [cell(v) for v in frame[column].tolist()]
+            got = table[column].tolist()
+            assert got == want, f"{name}.{column}"
 
 
 def test_family_matrix_counts_agree_with_members_and_gaps_are_silent_cells(
@@ -196,16 +222,6 @@ def test_gaps_point_at_the_best_peer_measure_and_rank_within_each_plan(
         assert len(peer) == 1 and peer.iloc[0]["plan_id"] != gap.plan_id
         assert peer.iloc[0]["plan_id"] in gap.peer_plan_ids.split(";")
     assert (tables["gaps"]["rank"] >= 1).all()
-
-
-def test_without_a_given_rank_gaps_rank_by_peers_within_each_plan(comparison: Comparison) -> None:
-    unranked = copy.deepcopy(comparison)
-    unranked.gaps = unranked.gaps.drop(columns=["rank"], errors="ignore")
-    gaps = comparison_tables(unranked, fixture_topic_names())["gaps"]
-    assert len(gaps) == len(unranked.gaps)
-    for _, group in gaps.groupby("plan_id", sort=False):
-        assert list(group["rank"]) == list(range(1, len(group) + 1))
-        assert group["peers_with"].is_monotonic_decreasing
 
 
 def test_families_and_unique_rows(tables: dict[str, pd.DataFrame]) -> None:
@@ -245,23 +261,15 @@ def test_tables_are_a_pure_reproducible_function(comparison: Comparison) -> None
     ]
 
 
-def test_without_topic_names_topics_sort_alphabetically(comparison: Comparison) -> None:
+def test_without_topic_names_the_order_stays_and_names_are_empty(comparison: Comparison) -> None:
     coverage = comparison_tables(comparison)["coverage"]
-    topics = list(dict.fromkeys(coverage["topic"]))
-    named = [t for t in topics if t != "unclassified"]
-    assert named == sorted(named)
+    assert list(dict.fromkeys(coverage["topic"])) == comparison.topics
     assert set(coverage["topic_name"]) == {""}
 
 
 def test_an_empty_comparison_gives_empty_tables_with_their_columns() -> None:
-    empty = Comparison(
-        plans=[],
-        alignment=Alignment(families=[], reuse=[]),
-        failed=[FailedInput("bad.docx", "not a zip file")],
-        coverage=pd.DataFrame(),
-        family_matrix=pd.DataFrame(),
-        gaps=pd.DataFrame(),
-        unique=pd.DataFrame(),
+    empty = compare_plans(
+        [], Alignment(families=[], reuse=[]), [FailedInput("bad.docx", "not a zip file")], TOPIC_IDS
     )
     tables = comparison_tables(empty)
     for name, columns in DOCUMENTED.items():

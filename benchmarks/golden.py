@@ -37,7 +37,7 @@ CORPUS_SEED = 0
 
 
 def build(inp: Path, out: Path, formats: str) -> None:
-    env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH, "COMPARE_NO_FAST_EXIT": "1"}
+    env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH}
     cmd = [sys.executable, "-m", "compare", "build", "--input", str(inp), "--output", str(out)]
     cmd += ["--format", formats, "--jobs", "1", "--quiet"]
     done = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True)
@@ -144,7 +144,9 @@ def compare(expected: dict[str, dict[str, str]], actual: dict[str, dict[str, str
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--record", action="store_true", help="write benchmarks/golden.json")
     parser.add_argument("--show", type=Path, help="build into this directory and keep it")
     args = parser.parse_args(argv)

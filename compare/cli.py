@@ -17,39 +17,12 @@ from typing import Any
 import click
 
 from compare.config import ALL_FORMATS, Settings
+from compare.console import setup_logging
+from compare.heap import exit_now
 
 log = logging.getLogger("compare")
 
 EXIT_OK, EXIT_FAILED_DOCS, EXIT_USAGE = 0, 1, 2
-
-
-class _RichOnFirstRecord(logging.Handler):
-    """A rich handler built when the first record arrives: a quiet build that logs nothing (a no-change
-    rebuild) does not pay rich's import."""
-
-    def __init__(self, verbose: bool) -> None:
-        super().__init__()
-        self.verbose = verbose
-        self.inner: logging.Handler | None = None
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if self.inner is None:
-            from rich.logging import RichHandler
-
-            self.inner = RichHandler(
-                show_path=False, show_time=self.verbose, markup=False, rich_tracebacks=self.verbose
-            )
-            self.inner.setFormatter(self.formatter)
-        self.inner.emit(record)
-
-
-def _setup_logging(verbose: bool, quiet: bool) -> None:
-    level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
-    handler = _RichOnFirstRecord(verbose)
-    logging.basicConfig(level=level, format="%(message)s", handlers=[handler], force=True)
-    # Third-party chatter (jieba prints its dictionary loading at DEBUG, fontTools/weasyprint warn a lot).
-    for noisy in ("jieba", "fontTools", "weasyprint", "distributed", "watchdog", "asyncio", "markdown_it"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def _formats(value: str) -> tuple[str, ...]:
@@ -188,9 +161,9 @@ def _settings(**kw: Any) -> Settings:
 def run_build(settings: Settings) -> int:
     """One build with progress and a summary; returns the exit code."""
     from compare.build import build
+    from compare.console import print_summary, progress_reporter
     from compare.errors import DataError
     from compare.lock import BuildLocked
-    from compare.summary import print_summary, progress_reporter
 
     try:
         with progress_reporter(_show_progress(settings.progress)) as progress:
@@ -206,7 +179,7 @@ def run_build(settings: Settings) -> int:
 @_common_build_options
 def build(**kw: Any) -> None:
     """Build the reports from the input directory (default docs_in/ → reports/)."""
-    _setup_logging(kw["verbose"], kw["quiet"])
+    setup_logging(kw["verbose"], kw["quiet"])
     try:
         settings = _settings(**kw)
     except click.BadParameter as exc:
@@ -226,7 +199,7 @@ def build(**kw: Any) -> None:
 @click.option("--polling", is_flag=True, help="Poll the directory (for file systems without inotify).")
 def watch(debounce: float, polling: bool, **kw: Any) -> None:
     """Rebuild whenever plans in the input directory are added, changed, moved or deleted."""
-    _setup_logging(kw["verbose"], kw["quiet"])
+    setup_logging(kw["verbose"], kw["quiet"])
     from compare.watch import watch as watch_dir
 
     settings = _settings(**kw)
@@ -244,8 +217,8 @@ def watch(debounce: float, polling: bool, **kw: Any) -> None:
 @click.option("--measures/--no-measures", default=True, show_default=True, help="List the measures.")
 def inspect(file: Path, as_json: bool, noise: bool, measures: bool) -> None:
     """Show what the tool reads in one plan: metadata, noise, outline (大纲) with offsets, measures."""
-    _setup_logging(False, True)
-    from compare.build import analyse_file
+    setup_logging(False, True)
+    from compare.analyse import analyse_file
     from compare.ingest import IngestError
     from compare.inspect import format_inspection
 
@@ -269,7 +242,7 @@ def inspect(file: Path, as_json: bool, noise: bool, measures: bool) -> None:
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
 def topics(lang: str) -> None:
     """Print the topic codebook (议题编码表): ids, names, keywords and weights."""
-    _setup_logging(False, True)
+    setup_logging(False, True)
     from compare.errors import DataError
     from compare.topics import load_codebook
     from compare.topics.codebook import format_codebook
@@ -291,16 +264,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run() -> None:
-    """The entry point of ``policy-compare`` and ``python -m compare``: ``main()``, then exit at once.
-
-    Tearing the heap down at interpreter exit (jieba's dictionary, every plan's analysis: millions
-    of objects freed one by one) took 0.2-0.3 s, a tenth of a five-plan build. By the time ``main``
-    returns, every file, database, lock and worker pool has been closed by its context manager;
-    what is left to do is flush the log and the standard streams.
-    """
-    code = main()
-    logging.shutdown()
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(OSError, ValueError):  # a closed pipe (| head) is not an error here
-            stream.flush()
-    os._exit(code)
+    """The entry point of ``policy-compare`` and ``python -m compare``: ``main()``, then exit at once
+    (``compare.heap.exit_now``: every file, database, lock and pool is closed by then)."""
+    exit_now(main())

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from compare.build import analyse_file
+from compare.analyse import analyse_file
 from compare.model import Alignment, PlanAnalysis
 
 from .seeds import CORPUS_DIR, DOCS_IN, GOLD_DIR, ROOT, SEED_FILES

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from compare.align import align
-from compare.build import analyse_file
+from compare.analyse import analyse_file
 from compare.catalogue import load_catalogue
 from compare.gaps import compare_plans
 from compare.model import Comparison

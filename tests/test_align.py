@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from compare.align import align, catalogue_matches, match_text
-from compare.build import analyse_file
+from compare.analyse import analyse_file
 from compare.catalogue import TOPIC_IDS, CatalogueError, load_catalogue
 from compare.model import PlanAnalysis
 

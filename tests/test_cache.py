@@ -24,7 +24,7 @@ CHAPTER = re.compile(r"^[一二三四五六七八九十]+、.*$", re.M)
 def analysis_of(path: Path) -> PlanAnalysis:
     """A PlanAnalysis of a real plan: by the pipeline when it exists, else built by hand from its chapters."""
     try:
-        from compare.build import analyse_file
+        from compare.analyse import analyse_file
 
         return analyse_file(path, path.parent)
     except ImportError:

@@ -77,7 +77,7 @@ def test_a_lambda_cannot_go_to_a_pool_and_says_why(always_pool: None) -> None:
 
 
 def analyse(path: Path) -> dict:
-    from compare.build import analyse_file
+    from compare.analyse import analyse_file
     from compare.model import to_dict
 
     result: dict = to_dict(analyse_file(path, path.parent))

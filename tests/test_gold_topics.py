@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from compare.build import analyse_file
+from compare.analyse import analyse_file
 from compare.model import Document, Measure, Section
 from compare.topics import MANDATORY, TOPIC_IDS, aggregate, load_codebook
 

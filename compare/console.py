@@ -1,7 +1,8 @@
-"""What a build tells its user: progress bars while it runs and a summary at the end."""
+"""What a build tells its user: log lines, progress bars while it runs and a summary at the end."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -13,6 +14,35 @@ if TYPE_CHECKING:
 
     from compare.build import BuildResult
     from compare.config import Settings
+
+
+class _RichOnFirstRecord(logging.Handler):
+    """A rich handler built when the first record arrives: a quiet build that logs nothing (a no-change
+    rebuild) does not pay rich's import."""
+
+    def __init__(self, verbose: bool) -> None:
+        super().__init__()
+        self.verbose = verbose
+        self.inner: logging.Handler | None = None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self.inner is None:
+            from rich.logging import RichHandler
+
+            self.inner = RichHandler(
+                show_path=False, show_time=self.verbose, markup=False, rich_tracebacks=self.verbose
+            )
+            self.inner.setFormatter(self.formatter)
+        self.inner.emit(record)
+
+
+def setup_logging(verbose: bool, quiet: bool) -> None:
+    level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
+    handler = _RichOnFirstRecord(verbose)
+    logging.basicConfig(level=level, format="%(message)s", handlers=[handler], force=True)
+    # Third-party chatter (jieba prints its dictionary loading at DEBUG, fontTools/weasyprint warn a lot).
+    for noisy in ("jieba", "fontTools", "weasyprint", "distributed", "watchdog", "asyncio", "markdown_it"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 @cache

@@ -1,0 +1,55 @@
+"""Two measured shortcuts around Python's memory management, kept here so the build reads without them.
+
+- ``long_lived()``: a build's analyses live to its end; ``gc.freeze()`` moves them out of the cyclic
+  collector's sight, which otherwise walks their millions of objects at every full collection (the
+  gaps stage of 2,000 plans took 40% longer). Unfrozen on the way out, so a long-running ``watch``
+  process still collects them.
+- ``exit_now(code)``: once every file, database, lock and worker pool is closed, the command exits
+  without tearing the heap down object by object (jieba's dictionary and the analyses: 0.2–0.3 s, a
+  tenth of a five-plan build).
+
+Either is switched off by setting ``COMPARE_PLAIN_HEAP=1`` (for debugging, leak hunting or profilers
+that want a normal interpreter exit).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import logging
+import os
+import sys
+from collections.abc import Iterator
+
+OPT_OUT = "COMPARE_PLAIN_HEAP"
+
+
+def _enabled() -> bool:
+    return not os.environ.get(OPT_OUT)
+
+
+class LongLived:
+    """The build's handle on frozen objects: ``freeze()`` once the long-lived objects exist."""
+
+    def freeze(self) -> None:
+        if _enabled():
+            gc.freeze()
+
+
+@contextlib.contextmanager
+def long_lived() -> Iterator[LongLived]:
+    try:
+        yield LongLived()
+    finally:
+        gc.unfreeze()
+
+
+def exit_now(code: int) -> None:
+    """Flush the log and the standard streams, then end the process with ``code``."""
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe (| head) is not an error here
+            stream.flush()
+    if _enabled():
+        os._exit(code)
+    sys.exit(code)

@@ -1,0 +1,89 @@
+"""The plans a build compares: each content once, with its display name and in the user's order.
+
+``docs_in/catalogue.yaml`` (optional) gives a file a short display name and fixes the column order;
+the same plan twice (same bytes, or the same text in another encoding or format) is compared once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from compare.config import PLAN_CATALOGUE_NAMES
+from compare.errors import DataError
+from compare.model import FailedInput, PlanAnalysis
+
+
+class ConfigError(DataError):
+    """docs_in/catalogue.yaml is unusable: the build refuses to start."""
+
+
+def load_plan_catalogue(input_dir: Path) -> dict[str, dict[str, Any]]:
+    """Optional docs_in/catalogue.yaml: per file a short display name (and order)."""
+    for name in PLAN_CATALOGUE_NAMES:
+        path = input_dir / name
+        if path.exists():
+            import yaml  # here: most builds have no catalogue, and a no-change rebuild imports little
+
+            try:
+                data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            except yaml.YAMLError as exc:
+                mark = getattr(exc, "problem_mark", None)
+                where = f" line {mark.line + 1}" if mark is not None else ""
+                raise ConfigError(f"{path}{where}: YAML syntax error: {exc}") from exc
+            plans = data.get("plans", {}) if isinstance(data, dict) else None
+            if not isinstance(plans, dict):
+                raise ConfigError(f"{path}: expected a mapping 'plans: {{file name: {{name: …}}}}'")
+            return {str(k): (v if isinstance(v, dict) else {"name": str(v)}) for k, v in plans.items()}
+    return {}
+
+
+def drop_duplicates(plans: list[PlanAnalysis]) -> tuple[list[PlanAnalysis], list[FailedInput]]:
+    """The same plan twice (same bytes, or the same text in another encoding/format) is compared once."""
+    seen: dict[str, str] = {}
+    kept: list[PlanAnalysis] = []
+    dups: list[FailedInput] = []
+    for p in plans:
+        key = hashlib.sha256("".join(p.document.clean.match.split()).encode("utf-8")).hexdigest()
+        if key in seen:
+            dups.append(
+                FailedInput(p.document.source_file, f"duplicate of {seen[key]} (same text): compared once")
+            )
+            continue
+        seen[key] = p.document.source_file
+        kept.append(p)
+    return kept, dups
+
+
+def apply_names(plans: list[PlanAnalysis], names: dict[str, dict[str, Any]]) -> list[PlanAnalysis]:
+    """Display names from docs_in/catalogue.yaml where given, equal names made distinct; catalogue order."""
+    named = [_with_name(p, _display_name(p, names)) for p in plans]
+    counts: dict[str, int] = {}
+    for p in named:
+        counts[p.document.display_name] = counts.get(p.document.display_name, 0) + 1
+    distinct = []
+    for p in named:
+        name = p.document.display_name
+        if counts[name] > 1:
+            year = (p.document.metadata.date or p.document.metadata.published or "")[:4]
+            p = _with_name(p, f"{name}({year or p.document.plan_id})")
+        distinct.append(p)
+    order = {name: i for i, name in enumerate(names)}
+    return sorted(
+        distinct, key=lambda p: (order.get(p.document.source_file, len(order)), p.document.source_file)
+    )
+
+
+def _display_name(plan: PlanAnalysis, names: dict[str, dict[str, Any]]) -> str:
+    entry = names.get(plan.document.source_file)
+    if entry and entry.get("name"):
+        return str(entry["name"])
+    return plan.document.display_name or Path(plan.document.source_file).stem
+
+
+def _with_name(plan: PlanAnalysis, name: str) -> PlanAnalysis:
+    if plan.document.display_name == name:
+        return plan
+    return replace(plan, document=replace(plan.document, display_name=name))

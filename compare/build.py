@@ -269,10 +269,9 @@ def build(settings: Settings, progress: Callable[[str, int, int], None] | None =
                 with timer.stage("data"):
                     write_data(tables, release.path / "data", manifest)
             else:  # the manifest is what tells the next build what is published
-                (release.path / "data").mkdir(parents=True, exist_ok=True)
-                (release.path / "data" / "manifest.json").write_text(
-                    json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8"
-                )
+                from compare.render.exports import write_manifest
+
+                write_manifest(manifest, release.path / "data")
             if "html" in settings.formats or "pdf" in settings.formats:
                 from compare.render.view import BuildInfo, build_view
 

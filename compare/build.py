@@ -9,7 +9,6 @@ is written into a new release that is swapped in atomically.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import time
@@ -20,7 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from compare import __version__
-from compare.config import Settings
+from compare.config import BRIEFING_NAME, DATA_DIR_NAME, SITE_DIR_NAME, Settings
 from compare.fingerprint import (
     InputFile,
     analysis_versions,
@@ -150,12 +149,9 @@ def _build(
     with open_release(settings.output_dir, this_id) as release:
         if "data" in settings.formats:
             with timer.stage("data"):
-                exports.write_data(data, release.path / "data", manifest)
+                exports.write_data(data, release.path / DATA_DIR_NAME, manifest)
         else:  # the manifest is what tells the next build what is published
-            (release.path / "data").mkdir(parents=True, exist_ok=True)
-            (release.path / "data" / "manifest.json").write_text(
-                json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8"
-            )
+            exports.write_manifest(manifest, release.path / DATA_DIR_NAME)
         if "html" in settings.formats or "pdf" in settings.formats:
             info = view.BuildInfo(
                 build_id=this_id,
@@ -174,10 +170,10 @@ def _build(
             )
             if "html" in settings.formats:
                 with timer.stage("html"):
-                    html.write_site(model, release.path / "site", lang=settings.lang)
+                    html.write_site(model, release.path / SITE_DIR_NAME, lang=settings.lang)
             if "pdf" in settings.formats:
                 with timer.stage("pdf"):
-                    pdf.write_briefing(model, release.path / "briefing.pdf", lang=settings.lang)
+                    pdf.write_briefing(model, release.path / BRIEFING_NAME, lang=settings.lang)
         with timer.stage("publish"):
             release.commit()
         outputs = sorted(

@@ -20,6 +20,18 @@ ALL_FORMATS = ("html", "pdf", "data")
 SUPPORTED_SUFFIXES = (".txt", ".html", ".htm", ".docx", ".pdf")
 PLAN_CATALOGUE_NAMES = ("catalogue.yaml", "catalogue.yml")  # optional short names per plan in docs_in/
 
+# Output names: what a release holds, named once. ``publish`` links the entry points into the output
+# directory; the data exports and the manifest (which tells the next build what is published) are files
+# of the data folder.
+SITE_DIR_NAME = "site"
+DATA_DIR_NAME = "data"
+BRIEFING_NAME = "briefing.pdf"
+ENTRY_POINTS = (SITE_DIR_NAME, DATA_DIR_NAME, BRIEFING_NAME)
+JSON_NAME = "comparison.json"
+XLSX_NAME = "comparison.xlsx"
+SQLITE_NAME = "comparison.sqlite"
+MANIFEST_NAME = "manifest.json"
+
 
 # Files whose content shapes an analysis: code and the data it reads (codebook, catalogue, patterns).
 _CODE_SUFFIXES = frozenset({".py", ".yaml", ".yml", ".txt", ".json", ".csv", ".tsv", ".toml"})

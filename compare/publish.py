@@ -28,14 +28,15 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+# ENTRY_POINTS: the symlinks readers use, each into ``current`` (the output names live in config)
+from compare.config import DATA_DIR_NAME, ENTRY_POINTS, MANIFEST_NAME
+
 RELEASES = "releases"
 CURRENT = "current"
 PARTIAL_SUFFIX = ".partial"
 OWNER_FILE = ".owner"
 RELEASE_FILE = ".release.json"
-# Entry points readers use, each a symlink into ``current``.
-ENTRY_POINTS = ("site", "data", "briefing.pdf")
-MANIFEST = Path("data") / "manifest.json"
+MANIFEST = Path(DATA_DIR_NAME) / MANIFEST_NAME
 # Two finished releases behind the current one: a reader that resolved the previous ``current`` an
 # instant before a swap still finds its files, and the last good report is one step back.
 DEFAULT_KEEP = 3

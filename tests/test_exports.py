@@ -7,8 +7,10 @@ measure texts to check that spreadsheets never run them as formulas.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import re
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -16,8 +18,21 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from compare.render import exports
-from compare.render.exports import FAMILY_MATRIX_SHEET, TOPIC_MATRIX_SHEET, write_data
+from compare import fingerprint
+from compare.fingerprint import templates_version
+from compare.config import PACKAGE_DIR, TEMPLATES_DIR
+from compare.errors import DataError
+from compare.render.exports import (
+    EXPORT_LIMITS,
+    FAMILY_MATRIX_SHEET,
+    TOPIC_MATRIX_SHEET,
+    ExportLimitsError,
+    load_export_limits,
+    write_data,
+    write_manifest,
+    xlsx_book,
+    xlsx_sheets,
+)
 from compare.tables import FOREIGN_KEYS, PRIMARY_KEYS, TABLE_COLUMNS, comparison_tables
 from tests.render_fixture import build_fixture_comparison, fixture_manifest, fixture_topic_names
 
@@ -255,9 +270,9 @@ def _sqlite_rows(path: Path, table: str) -> int:
 def test_a_sheet_over_excel_limits_is_cut_with_a_note(
     tables: dict[str, pd.DataFrame], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.setattr(exports, "EXCEL_MAX_ROWS", 30)  # the README's 14 rows still fit
-    monkeypatch.setattr(exports, "EXCEL_MAX_COLS", 7)  # as do its 7 columns
-    monkeypatch.setattr(exports, "EXCEL_MAX_CELL", 40)
+    monkeypatch.setattr(xlsx_sheets, "EXCEL_MAX_ROWS", 30)  # the README's 14 rows still fit
+    monkeypatch.setattr(xlsx_sheets, "EXCEL_MAX_COLS", 7)  # as do its 7 columns
+    monkeypatch.setattr(xlsx_sheets, "EXCEL_MAX_CELL", 40)
     write_data(tables, tmp_path, {"created": "2024-01-01T00:00:00Z", "lang": "zh"})
     wb = openpyxl.load_workbook(tmp_path / "comparison.xlsx")
     n_measures = len(tables["measures"])
@@ -290,10 +305,10 @@ def test_a_sheet_over_excel_limits_is_cut_with_a_note(
 
 
 def test_tables_over_the_workbook_cap_get_a_preview_and_a_note(
-    tables: dict[str, pd.DataFrame], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    tables: dict[str, pd.DataFrame], tmp_path: Path
 ) -> None:
-    monkeypatch.setattr(exports, "xlsx_caps", lambda: exports.XlsxCaps(max_table_cells=1000, preview_rows=10))
-    write_data(tables, tmp_path, {"created": "2024-01-01T00:00:00Z", "lang": "en"})
+    limits = dataclasses.replace(load_export_limits(), xlsx_max_table_cells=1000, xlsx_preview_rows=10)
+    write_data(tables, tmp_path, {"created": "2024-01-01T00:00:00Z", "lang": "en"}, limits=limits)
     wb = openpyxl.load_workbook(tmp_path / "comparison.xlsx")
     ws = wb["measures"]
     assert ws.max_row == 12 and "first 10 rows" in ws["A1"].value and "measures.csv" in ws["A1"].value
@@ -303,6 +318,8 @@ def test_tables_over_the_workbook_cap_get_a_preview_and_a_note(
     assert documents["A1"].value == "plan_id" and documents.max_row == len(tables["documents"]) + 1
     family = wb[FAMILY_MATRIX_SHEET]  # the matrices are not capped
     assert family["A1"].value == "family_id" and family.max_row == len(tables["families"]) + 1
+    formats = {c.number_format for row in family.iter_rows(min_row=2, min_col=4) for c in row}
+    assert '0;-0;"gap"' in formats  # the English edition's word in a gap cell
     readme = _readme(wb)
     assert readme["measures"]["rows_in_workbook"] == 10 and readme["measures"]["note"] == ws["A1"].value
     assert readme["documents"]["note"] is None
@@ -311,10 +328,10 @@ def test_tables_over_the_workbook_cap_get_a_preview_and_a_note(
 
 
 def test_json_leaves_out_tables_over_its_cap_and_says_so(
-    tables: dict[str, pd.DataFrame], manifest: dict, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    tables: dict[str, pd.DataFrame], manifest: dict, tmp_path: Path
 ) -> None:
-    monkeypatch.setattr(exports, "json_max_table_rows", lambda: 100)
-    write_data(tables, tmp_path, manifest)
+    limits = dataclasses.replace(load_export_limits(), json_max_table_rows=100)
+    write_data(tables, tmp_path, manifest, limits=limits)
     data = json.loads((tmp_path / "comparison.json").read_text(encoding="utf-8"))
     assert data["manifest"] == manifest
     big = {name for name, frame in tables.items() if len(frame) > 100}
@@ -382,7 +399,7 @@ def _synthetic_tables(n_plans: int, n_families: int) -> dict[str, pd.DataFrame]:
 def test_many_plans_keep_every_row_in_csv_and_sqlite_and_the_matrices_whole(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.setattr(exports, "_IN_MEMORY_CELLS", 0)  # write as a big workbook: rows streamed to disk
+    monkeypatch.setattr(xlsx_book, "_IN_MEMORY_CELLS", 0)  # write as a big workbook: rows streamed to disk
     big = _synthetic_tables(n_plans=250, n_families=200)  # 50,000-row family x plan grid
     manifest = {"created": "2024-01-01T00:00:00Z"}
     write_data(big, tmp_path / "a", manifest)
@@ -393,11 +410,11 @@ def test_many_plans_keep_every_row_in_csv_and_sqlite_and_the_matrices_whole(
     data = json.loads((out / "comparison.json").read_text(encoding="utf-8"))
     assert len(data["gaps"]) == len(big["gaps"]) and "omitted" not in data
     wb = openpyxl.load_workbook(out / "comparison.xlsx")
-    caps = exports.xlsx_caps()
+    caps = load_export_limits()
     for name in ("family_matrix", "gaps"):  # over the cap: the first rows and a note
         ws = wb[name]
-        assert len(big[name]) * len(big[name].columns) > caps.max_table_cells
-        assert f"{name}.csv" in ws["A1"].value and ws.max_row == caps.preview_rows + 2
+        assert len(big[name]) * len(big[name].columns) > caps.xlsx_max_table_cells
+        assert f"{name}.csv" in ws["A1"].value and ws.max_row == caps.xlsx_preview_rows + 2
     family = wb[FAMILY_MATRIX_SHEET]  # the matrix is whole, every gap marked
     assert family.max_row == 201 and family.max_column == 3 + 250
     marked = sum(c.fill.fill_type == "solid" for row in family.iter_rows(min_row=2, min_col=4) for c in row)
@@ -405,3 +422,61 @@ def test_many_plans_keep_every_row_in_csv_and_sqlite_and_the_matrices_whole(
     # streamed through temp files, the workbook is byte-reproducible all the same
     write_data(big, tmp_path / "b", manifest)
     assert (tmp_path / "b" / "comparison.xlsx").read_bytes() == (out / "comparison.xlsx").read_bytes()
+
+
+# ---------------------------------------------------------------------------------------------
+# the caps are presentation, and the manifest is written one way
+
+
+def test_editing_the_export_caps_re_renders_but_keeps_every_cached_analysis(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # code_version() (the analysis cache key) hashes every file under compare/: the caps are not one
+    assert EXPORT_LIMITS.is_file() and EXPORT_LIMITS.parent == TEMPLATES_DIR
+    assert not EXPORT_LIMITS.resolve().is_relative_to(PACKAGE_DIR.resolve())
+    assert not [p for p in PACKAGE_DIR.rglob("*.yaml") if p.name == EXPORT_LIMITS.name]
+    # …and the build id (templates_version) sees an edit of them, so the outputs are written again
+    copy_dir = tmp_path / "templates"
+    shutil.copytree(TEMPLATES_DIR, copy_dir)
+    monkeypatch.setattr(fingerprint, "TEMPLATES_DIR", copy_dir)
+    before = templates_version()
+    caps = copy_dir / EXPORT_LIMITS.name
+    caps.write_text(caps.read_text(encoding="utf-8").replace("preview_rows: 1000", "preview_rows: 999"))
+    assert templates_version() != before
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        (
+            "xlsx: {max_table_cells: lots, preview_rows: 10}\njson: {max_table_rows: 5}",
+            "xlsx.max_table_cells",
+        ),
+        ("xlsx: {max_table_cells: 100}\njson: {max_table_rows: 5}", "xlsx.preview_rows"),
+        ("xlsx: {max_table_cells: 100, preview_rows: -1}\njson: {max_table_rows: 5}", "xlsx.preview_rows"),
+        ("xlsx: {max_table_cells: 100, preview_rows: 10}\njson: 5", "json.max_table_rows"),
+        ("xlsx: [1000", "YAML"),
+    ],
+)
+def test_a_bad_exports_yaml_names_the_file_and_the_key(tmp_path: Path, text: str, key: str) -> None:
+    path = tmp_path / "exports.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ExportLimitsError) as caught:
+        load_export_limits(path)
+    assert isinstance(caught.value, DataError)
+    assert str(path) in str(caught.value) and key in str(caught.value)
+
+
+def test_the_shipped_caps_are_read() -> None:
+    limits = load_export_limits()
+    assert limits.xlsx_preview_rows < limits.xlsx_max_table_cells
+    assert limits.json_max_table_rows > 0
+
+
+def test_the_manifest_is_the_same_file_with_or_without_the_data_exports(
+    out: Path, manifest: dict, tmp_path: Path
+) -> None:
+    alone = write_manifest(manifest, tmp_path / "data")  # what a build without the data format writes
+    assert alone == tmp_path / "data" / "manifest.json"
+    assert alone.read_bytes() == (out / "manifest.json").read_bytes()
+    assert not [p for p in alone.parent.iterdir() if p.name.startswith(".")]

@@ -89,7 +89,7 @@ def gettext_for(lang: str) -> gettext.NullTranslations:
 
 # --- catalogue upkeep (developer tool, not used when rendering) -------------------------
 
-_KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
+_KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None, "pgettext": ((1, "c"), 2)}
 _METHODS = [
     ("**.j2", "jinja2.ext:babel_extract"),
     ("**.html", "jinja2.ext:babel_extract"),
@@ -108,9 +108,12 @@ def extract_messages() -> Catalog:
             source_dir, method_map=methods, options_map=options, keywords=_KEYWORDS
         ):
             catalogue.add(
-                message, None, [(str(source_dir.name + "/" + filename), lineno)], auto_comments=comments
+                message,
+                None,
+                [(str(source_dir.name + "/" + filename), lineno)],
+                auto_comments=comments,
+                context=context,  # pgettext: the same words, translated apart (the workbook's "缺口")
             )
-            del context
     return catalogue
 
 
@@ -123,7 +126,7 @@ def untranslated(lang: str) -> list[str]:
     for message in extract_messages():
         if not message.id:
             continue
-        got = have.get(message.id)
+        got = have.get(message.id, message.context)
         if got is None or not got.string or (isinstance(got.string, tuple) and not all(got.string)):
             missing.append(message.id if isinstance(message.id, str) else message.id[0])
     return missing

@@ -1,0 +1,87 @@
+"""The comparison tables as data files: CSV, JSON, XLSX, SQLite, and the build manifest.
+
+``write_data(tables, out_dir, manifest, limits=...)`` writes into ``out_dir`` (the ``data/`` folder of
+a release), one module per format:
+
+- ``csv_files``: ``<table>.csv`` per table, always every row, formula-looking text neutralised;
+- ``json_file``: ``comparison.json``, the manifest and the tables (a table over the JSON cap is listed
+  under ``"omitted"`` instead);
+- ``xlsx_book`` (with ``xlsx_sheets`` and ``xlsx_matrices``): ``comparison.xlsx``, the topic×plan and
+  family×plan matrices, a sheet per table (capped), a ``README`` sheet;
+- ``sqlite_db``: ``comparison.sqlite``, every row of every table with primary and foreign keys;
+- ``manifest``: ``manifest.json``, the one writer of the manifest (also used when the data format is
+  off).
+
+The caps of the XLSX and JSON files (``ExportLimits``) come from ``templates/exports.yaml``, read once
+by ``limits.load_export_limits`` and passed in. Each file is written to a temporary name and renamed
+(``atomic``), so a reader never sees half a file; tables are read column-wise in chunks (``columns``),
+never as one Python dict per row. File names are ``compare.config``'s output names.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from compare.config import JSON_NAME, SQLITE_NAME, XLSX_NAME
+from compare.render.exports.atomic import write_atomic
+from compare.render.exports.csv_files import CSV_FORMULA_PREFIXES, neutralise, write_csv
+from compare.render.exports.json_file import write_json
+from compare.render.exports.limits import EXPORT_LIMITS, ExportLimits, ExportLimitsError, load_export_limits
+from compare.render.exports.manifest import write_manifest
+from compare.render.exports.sqlite_db import write_sqlite
+from compare.render.exports.xlsx_book import README_SHEET, build_time, write_xlsx
+from compare.render.exports.xlsx_matrices import FAMILY_MATRIX_SHEET, TOPIC_MATRIX_SHEET
+
+__all__ = [
+    "CSV_FORMULA_PREFIXES",
+    "EXPORT_LIMITS",
+    "FAMILY_MATRIX_SHEET",
+    "README_SHEET",
+    "TOPIC_MATRIX_SHEET",
+    "ExportLimits",
+    "ExportLimitsError",
+    "build_time",
+    "load_export_limits",
+    "neutralise",
+    "write_csv",
+    "write_data",
+    "write_json",
+    "write_manifest",
+    "write_sqlite",
+    "write_xlsx",
+]
+
+
+def write_data(
+    tables: Mapping[str, pd.DataFrame],
+    out_dir: Path,
+    manifest: Mapping[str, Any],
+    limits: ExportLimits | None = None,
+) -> list[Path]:
+    """Write the tables as CSV, JSON, XLSX, SQLite and manifest.json into ``out_dir``; return the paths.
+
+    ``limits``: the caps of the workbook and the JSON file; ``templates/exports.yaml``'s when None.
+    """
+    limits = load_export_limits() if limits is None else limits
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    for name, frame in tables.items():
+        path = out_dir / f"{name}.csv"
+        write_atomic(path, functools.partial(write_csv, frame))
+        written.append(path)
+    for file_name, writer in (
+        (JSON_NAME, lambda tmp: write_json(tables, manifest, tmp, limits)),
+        (XLSX_NAME, lambda tmp: write_xlsx(tables, manifest, tmp, limits)),
+        (SQLITE_NAME, lambda tmp: write_sqlite(tables, manifest, tmp)),
+    ):
+        path = out_dir / file_name
+        write_atomic(path, writer)
+        written.append(path)
+    written.append(write_manifest(manifest, out_dir))
+    return written

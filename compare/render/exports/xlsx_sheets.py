@@ -1,0 +1,277 @@
+"""What goes on a worksheet of ``comparison.xlsx``: the cells that fit, and the note of a cut sheet.
+
+A table with more cells than ``ExportLimits.xlsx_max_table_cells`` keeps only its first
+``xlsx_preview_rows`` rows (the matrices are not capped); a sheet over one of Excel's limits
+(``EXCEL_MAX_ROWS``, ``EXCEL_MAX_COLS``, ``EXCEL_MAX_CELL`` characters per cell) is cut there. A cut sheet
+starts with a note row naming the files that have everything, in the workbook's language (through the
+message catalogue, ``compare.render.i18n``). The ``README`` sheet lists every sheet with its table's
+size, how much of it the workbook holds and why fewer.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from compare.config import SQLITE_NAME
+from compare.render.exports.columns import Column, column
+from compare.render.exports.limits import ExportLimits
+from compare.render.i18n import translations
+
+# Excel's hard limits (module constants so tests can lower them): rows and columns per sheet including
+# the header, characters per cell.
+EXCEL_MAX_ROWS = 1_048_576
+EXCEL_MAX_COLS = 16_384
+EXCEL_MAX_CELL = 32_767
+
+_XLSX_MAX_SHEET = 31
+_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # characters XML 1.0 (and so XLSX) cannot hold
+
+
+@dataclass
+class Sheet:
+    """One worksheet's content: label/table columns, then (matrices) a numeric grid.
+
+    ``total_rows``/``total_cols`` are the source's size; ``headers``, ``values`` and ``grid`` hold only
+    what fits. ``marks`` flags grid cells shown as gaps.
+    """
+
+    title: str
+    source: str  # the table (or tables) the sheet shows, for the README
+    files: list[str]  # the files that hold everything
+    headers: list[str]
+    values: list[Column]
+    total_rows: int
+    total_cols: int
+    freeze_cols: int = 0
+    grid: np.ndarray | None = None
+    marks: np.ndarray | None = None
+    grid_format: str | None = None
+    scale_cols: tuple[int, ...] = ()  # columns (0-based) with a colour scale
+    note: str = ""
+
+    @property
+    def n_rows(self) -> int:
+        if self.values:
+            return len(self.values[0].values)
+        return 0 if self.grid is None else int(self.grid.shape[0])
+
+
+def sheet_names(names: Sequence[str]) -> dict[str, str]:
+    """Excel-safe, unique sheet names (<= 31 chars, no []:*?/\\)."""
+    out: dict[str, str] = {}
+    used: set[str] = set()
+    for name in names:
+        base = re.sub(r"[\[\]:*?/\\]", "_", name)[:_XLSX_MAX_SHEET] or "sheet"
+        candidate, k = base, 2
+        while candidate.lower() in used:
+            suffix = f"~{k}"
+            candidate, k = base[: _XLSX_MAX_SHEET - len(suffix)] + suffix, k + 1
+        used.add(candidate.lower())
+        out[name] = candidate
+    return out
+
+
+def _utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def xlsx_text(value: str) -> tuple[str, bool]:
+    """Text an XLSX cell can hold (no XML-illegal characters, within EXCEL_MAX_CELL), and whether cut."""
+    if _ILLEGAL_XML.search(value):
+        value = _ILLEGAL_XML.sub("", value)
+    limit = EXCEL_MAX_CELL
+    if len(value) <= limit // 2 or _utf16_len(value) <= limit:  # Excel counts UTF-16 units
+        return value, False
+    cut = value[: limit - 1]
+    excess = _utf16_len(cut) - (limit - 1)
+    if excess > 0:  # characters beyond the BMP take two units each
+        cut = cut[: len(cut) - excess]
+    return cut + "…", True
+
+
+def _xlsx_cell(value: Any) -> tuple[Any, bool]:
+    if isinstance(value, str):
+        return xlsx_text(value)
+    if value is None or isinstance(value, bool | int | float):
+        return value, False
+    return xlsx_text(json.dumps(value, ensure_ascii=False, sort_keys=True))
+
+
+def _xlsx_column(col: Column) -> tuple[Column, int]:
+    """The column ready for a sheet, and how many of its cells were cut to Excel's cell limit."""
+    if col.kind not in ("text", "any"):
+        return col, 0
+    if col.kind == "text":  # the common case, checked for the whole column at C speed
+        texts = [v for v in col.values if v is not None]
+        if max(map(len, texts), default=0) <= EXCEL_MAX_CELL // 2 and not _ILLEGAL_XML.search(
+            "\n".join(texts)
+        ):
+            return col, 0
+    cells = [_xlsx_cell(v) for v in col.values]
+    return Column(col.kind, [v for v, _ in cells]), sum(cut for _, cut in cells)
+
+
+def kept_rows(n_rows: int, n_cols: int, limits: ExportLimits | None) -> tuple[int, str]:
+    """How many data rows fit, and why fewer ("cap", "rows" for Excel's limit, or "").
+
+    ``limits``: the workbook's caps, or None for a sheet that is not capped (the matrices, the README).
+    """
+    if (
+        limits is not None
+        and n_rows * max(n_cols, 1) > limits.xlsx_max_table_cells
+        and n_rows > limits.xlsx_preview_rows
+    ):
+        return limits.xlsx_preview_rows, "cap"
+    if n_rows > EXCEL_MAX_ROWS - 1:
+        return EXCEL_MAX_ROWS - 2, "rows"  # header and note rows
+    return n_rows, ""
+
+
+def _note_texts(lang: str) -> dict[str, str]:
+    """The sentences of a cut sheet's note in the workbook's language."""
+    _ = translations(lang).gettext
+    return {
+        "cap": _(
+            "此表共 %(total)s 行（%(cells)s 个单元格），超过工作簿每表 %(cap)s 个单元格的上限，"
+            "这里只列前 %(kept)s 行。"
+        ),
+        "rows": _("此表共 %(total)s 行，超过 Excel 每表 %(limit)s 行的上限，这里只列前 %(kept)s 行。"),
+        "cols": _("此表共 %(total)s 列，超过 Excel 每表 %(limit)s 列的上限，这里只列前 %(kept)s 列。"),
+        "cells": _("%(n)s 个单元格超过 Excel 每格 %(limit)s 个字符的上限，已截断（以“…”结尾）。"),
+        "full": _("完整数据见 %(files)s。"),
+        "sep": _("、"),
+    }
+
+
+def _note(lang: str, files: Sequence[str], **parts: dict[str, int]) -> str:
+    """The sentence(s) a cut sheet starts with; '' when nothing was cut."""
+    texts = _note_texts(lang)
+    said = "".join(
+        texts[key] % {name: f"{number:,}" for name, number in numbers.items()}
+        for key, numbers in parts.items()
+        if numbers
+    )
+    if not said or not files:
+        return said.strip()
+    return said + texts["full"] % {"files": texts["sep"].join(files)}
+
+
+def fit(sheet: Sheet, lang: str, reason: str, limits: ExportLimits | None = None) -> Sheet:
+    """Cut long cells, then make room for the note row the sheet needs now; set the note.
+
+    ``reason`` is why ``kept_rows`` kept fewer rows; ``limits`` (the caps) is needed when it is "cap".
+    """
+    fitted = [_xlsx_column(c) for c in sheet.values]
+    sheet.values = [c for c, _ in fitted]
+    n_cut = sum(n for _, n in fitted)
+    kept_cols = len(sheet.headers)
+    parts: dict[str, dict[str, int]] = {"cap": {}, "rows": {}, "cols": {}, "cells": {}}
+    if (reason or n_cut or kept_cols < sheet.total_cols) and sheet.n_rows > EXCEL_MAX_ROWS - 2:
+        _keep_rows(sheet, EXCEL_MAX_ROWS - 2)
+        reason = reason or "rows"
+    if reason == "cap":
+        assert limits is not None, "a sheet cut to the cap needs the caps for its note"
+        cap = limits.xlsx_max_table_cells
+        cells = sheet.total_rows * sheet.total_cols
+        parts["cap"] = {"total": sheet.total_rows, "cells": cells, "cap": cap, "kept": sheet.n_rows}
+    elif reason == "rows":
+        parts["rows"] = {"total": sheet.total_rows, "limit": EXCEL_MAX_ROWS, "kept": sheet.n_rows}
+    if kept_cols < sheet.total_cols:
+        parts["cols"] = {"total": sheet.total_cols, "limit": EXCEL_MAX_COLS, "kept": kept_cols}
+    if n_cut:
+        parts["cells"] = {"n": n_cut, "limit": EXCEL_MAX_CELL}
+    sheet.note = _note(lang, sheet.files, **parts)
+    return sheet
+
+
+def _keep_rows(sheet: Sheet, n: int) -> None:
+    sheet.values = [Column(c.kind, c.values[:n]) for c in sheet.values]
+    if sheet.grid is not None:
+        sheet.grid = sheet.grid[:n]
+    if sheet.marks is not None:
+        sheet.marks = sheet.marks[:n]
+
+
+def table_sheet(name: str, title: str, frame: pd.DataFrame, lang: str, limits: ExportLimits) -> Sheet:
+    """A table's sheet: every row, or the first few when the table is over the cap or Excel's limits."""
+    n_rows, n_cols = frame.shape
+    rows, reason = kept_rows(n_rows, n_cols, limits)
+    cols = min(n_cols, EXCEL_MAX_COLS)
+    part = frame.iloc[:rows, :cols]
+    headers = [str(c) for c in part.columns]
+    values = [column(part.iloc[:, i]) for i in range(cols)]
+    scale = tuple(
+        i
+        for i, c in enumerate(headers)
+        if (name, c) in {("coverage", "score"), ("family_matrix", "n_measures")}
+    )
+    sheet = Sheet(title, name, [f"{name}.csv", SQLITE_NAME], headers, values, n_rows, n_cols)
+    sheet.scale_cols = scale
+    return fit(sheet, lang, reason, limits)
+
+
+def matrix_sheet(
+    title: str,
+    source: str,
+    files: list[str],
+    labels: dict[str, list[Any]],
+    plans: list[str],
+    grid: np.ndarray,
+) -> Sheet:
+    """A label columns + plan columns sheet, plan columns cut at Excel's column limit (not capped)."""
+    room = max(EXCEL_MAX_COLS - len(labels), 0)
+    kept = min(len(plans), room)
+    n_rows = len(grid)
+    rows, _ = kept_rows(n_rows, 0, None)
+    values = [Column("any", list(v)[:rows]) for v in labels.values()]
+    sheet = Sheet(
+        title, source, files, [*labels, *plans[:kept]], values, n_rows, len(labels) + len(plans), len(labels)
+    )
+    sheet.grid = grid[:rows, :kept]
+    return sheet
+
+
+@dataclass(frozen=True)
+class Written:
+    """What the README says about a sheet."""
+
+    sheet: str
+    source: str
+    rows: int
+    rows_in_workbook: int
+    columns: int
+    columns_in_workbook: int
+    note: str
+
+
+def written(sheet: Sheet) -> Written:
+    return Written(
+        sheet.title,
+        sheet.source,
+        sheet.total_rows,
+        sheet.n_rows,
+        sheet.total_cols,
+        len(sheet.headers),
+        sheet.note,
+    )
+
+
+def readme_sheet(sheets: list[Written], title: str, lang: str) -> Sheet:
+    """One line per sheet: its table, how much of it the workbook holds, and the note of a cut sheet."""
+    fields = ["sheet", "table", "rows", "rows_in_workbook", "columns", "columns_in_workbook", "note"]
+    kinds = ["text", "text", "int", "int", "int", "int", "text"]
+    rows = [
+        (w.sheet, w.source, w.rows, w.rows_in_workbook, w.columns, w.columns_in_workbook, w.note or None)
+        for w in sheets
+    ]
+    kept, reason = kept_rows(len(rows), len(fields), None)
+    cols = min(len(fields), EXCEL_MAX_COLS)
+    values = [Column(kind, [row[i] for row in rows[:kept]]) for i, kind in enumerate(kinds[:cols])]
+    return fit(Sheet(title, "", [], fields[:cols], values, len(rows), len(fields)), lang, reason)

@@ -23,7 +23,8 @@ from functools import lru_cache
 from operator import attrgetter
 from pathlib import Path
 
-from compare.catalogue import TOPIC_IDS, Catalogue, FamilySpec, Hit, SettingsSection
+from compare.catalogue import TOPIC_IDS, Catalogue, FamilySpec, Hit
+from compare.datafiles import align_section
 from compare.model import Alignment, Family, FamilyMember, Measure, PlanAnalysis
 from compare.reuse import ReuseSettings, find_reuse
 from compare.similarity import Candidate, SimilaritySettings, propose_families
@@ -42,7 +43,7 @@ class MatchingSettings:
 
     @classmethod
     def load(cls, path: Path | None = None) -> MatchingSettings:
-        s = SettingsSection("matching", path)
+        s = align_section("matching", path)
         return cls(ignore=s.regexes("ignore"), enumeration=s.regexes("enumeration"))
 
     def enumerations(self, text: str) -> list[tuple[int, int]]:

@@ -16,16 +16,13 @@ from pathlib import Path
 from typing import Any, cast
 
 from compare.config import DATA_DIR
+from compare.datafiles import kind_of, line_of, parse_yaml, read_bytes
+from compare.errors import RulesError
 from compare.literals import LiteralFinder, RegexFilter, required_literals
 from compare.model import BINDINGNESS_ORDER, Bindingness, Instrument
 from compare.segment import normalise_chars
-from compare.topics.codebook import YamlDataError, line_of, read_bytes, read_yaml
 
 RULES_PATH = DATA_DIR / "attributes.yaml"
-
-
-class RulesError(YamlDataError):
-    """attributes.yaml cannot be used: names the file, the line and what is wrong."""
 
 
 @dataclass(frozen=True)
@@ -110,47 +107,50 @@ class _Reader:
         self.path = path
         self.data = data
 
-    def fail(self, container: Any, key: Any, message: str) -> RulesError:
-        return RulesError(self.path, line_of(container, key), message)
+    def fail(self, container: Any, key: Any, where: str, message: str) -> RulesError:
+        return RulesError(self.path, where, message, line_of(container, key))
 
     def section(self, name: str) -> dict[str, Any]:
         value = self.data.get(name)
         if not isinstance(value, dict):
-            raise self.fail(self.data, name, f"section {name!r} missing or not a mapping")
+            raise self.fail(self.data, name, name, "section missing or not a mapping")
         return value
 
     def get(self, container: dict[str, Any], key: str, kind: type | tuple[type, ...], what: str) -> Any:
+        """``container[key]`` of type ``kind``; ``what`` is the container's key path."""
         if key not in container:
-            raise self.fail(container, None, f"{what}: missing key {key!r}")
+            raise self.fail(container, None, f"{what}.{key}", "missing")
         value = container[key]
         if not isinstance(value, kind):
-            raise self.fail(container, key, f"{what}.{key} has the wrong type ({type(value).__name__})")
+            raise self.fail(container, key, f"{what}.{key}", f"has the wrong type ({kind_of(value)})")
         return value
 
-    def compile(self, container: Any, key: Any, pattern: Any, what: str, flags: int = 0) -> re.Pattern[str]:
+    def compile(self, container: Any, key: Any, pattern: Any, where: str, flags: int = 0) -> re.Pattern[str]:
+        """The pattern at ``container[key]``, whose key path is ``where``."""
         if not isinstance(pattern, str) or not pattern:
-            raise self.fail(container, key, f"{what}: a pattern must be a non-empty string, got {pattern!r}")
+            raise self.fail(container, key, where, f"a pattern must be a non-empty string, got {pattern!r}")
         try:
             return re.compile(pattern, flags)
         except re.error as e:
-            raise self.fail(container, key, f"{what}: bad regular expression {pattern!r}: {e}") from None
+            raise self.fail(container, key, where, f"bad regular expression {pattern!r}: {e}") from None
 
     def words(self, container: Any, key: str, what: str) -> tuple[str, ...]:
         value = self.get(container, key, list, what)
         for i, w in enumerate(value):
             if not isinstance(w, str) or not w:
-                raise self.fail(value, i, f"{what}.{key}[{i}] must be a non-empty string")
-        return tuple(value)
+                raise self.fail(value, i, f"{what}.{key}[{i}]", "must be a non-empty string")
+        return tuple(str(w) for w in value)
 
     def cues(self, container: dict[str, Any], key: str, what: str) -> tuple[ContextCue, ...]:
         items = self.get(container, key, list, what)
         out = []
         for i, item in enumerate(items):
+            at = f"{what}.{key}[{i}]"
             if not isinstance(item, dict) or set(item) != {"pattern", "reason"}:
-                raise self.fail(items, i, f"{what}.{key}[{i}] must have exactly the keys pattern and reason")
+                raise self.fail(items, i, at, "must have exactly the keys pattern and reason")
             out.append(
                 ContextCue(
-                    self.compile(item, "pattern", item["pattern"], f"{what}.{key}[{i}]"), item["reason"]
+                    self.compile(item, "pattern", item["pattern"], f"{at}.pattern"), str(item["reason"])
                 )
             )
         return tuple(out)
@@ -160,12 +160,14 @@ class _Reader:
         if set(value) != {"preamble", "target", "validity"} or not all(
             isinstance(v, str) for v in value.values()
         ):
-            raise self.fail(ctx, "reasons", "context.reasons must map preamble, target, validity to labels")
+            raise self.fail(
+                ctx, "reasons", "context.reasons", "must map preamble, target, validity to labels"
+            )
         return {str(k): str(v) for k, v in value.items()}
 
     def read(self, version: str) -> Rules:
         if not isinstance(self.data, dict):
-            raise RulesError(self.path, 1, "attributes.yaml must be a mapping of sections")
+            raise RulesError(self.path, "", "attributes.yaml must be a mapping of sections", 1)
         seg = self.section("segmentation")
         verbs = sorted(self.words(seg, "action_verbs", "segmentation"), key=len, reverse=True)
         adverbs = sorted(self.words(seg, "adverbs", "segmentation"), key=len, reverse=True)
@@ -181,18 +183,18 @@ class _Reader:
         levels = self.get(bind, "levels", dict, "bindingness")
         if set(levels) != set(BINDINGNESS_ORDER):
             raise self.fail(
-                bind, "levels", f"bindingness.levels must name exactly {', '.join(BINDINGNESS_ORDER)}"
+                bind, "levels", "bindingness.levels", f"must name exactly {', '.join(BINDINGNESS_ORDER)}"
             )
         default = self.get(bind, "default", str, "bindingness")
         if default not in BINDINGNESS_ORDER:
             raise self.fail(
-                bind, "default", f"bindingness.default must be one of {', '.join(BINDINGNESS_ORDER)}"
+                bind, "default", "bindingness.default", f"must be one of {', '.join(BINDINGNESS_ORDER)}"
             )
         false = self.get(bind, "false_hits", dict, "bindingness")
         instruments = []
         items = self.data.get("instruments")
         if not isinstance(items, list):
-            raise self.fail(self.data, "instruments", "instruments must be a list")
+            raise self.fail(self.data, "instruments", "instruments", "must be a list")
         for i, item in enumerate(items):
             if not isinstance(item, dict) or not {"type", "instrument", "pattern"} <= set(item) <= {
                 "type",
@@ -201,18 +203,18 @@ class _Reader:
                 "tier",
             }:
                 raise self.fail(
-                    items, i, f"instruments[{i}] must have the keys type, instrument, pattern (and tier)"
+                    items, i, f"instruments[{i}]", "must have the keys type, instrument, pattern (and tier)"
                 )
             tier = item.get("tier", 2)
             if tier not in (1, 2, 3):
-                raise self.fail(item, "tier", f"instruments[{i}]: tier must be 1, 2 or 3")
+                raise self.fail(item, "tier", f"instruments[{i}].tier", "must be 1, 2 or 3")
             if item["instrument"] not in ("supply", "environment", "demand"):
                 raise self.fail(
-                    item, "instrument", f"instruments[{i}]: instrument must be supply|environment|demand"
+                    item, "instrument", f"instruments[{i}].instrument", "must be supply|environment|demand"
                 )
-            rx = self.compile(item, "pattern", item["pattern"], f"instruments[{i}]")
+            rx = self.compile(item, "pattern", item["pattern"], f"instruments[{i}].pattern")
             instruments.append(
-                InstrumentRule(str(item["type"]), cast(Instrument, item["instrument"]), rx, tier)
+                InstrumentRule(str(item["type"]), cast(Instrument, str(item["instrument"])), rx, tier)
             )
         targets = self.section("targets")
         deadline = self.section("deadline")
@@ -220,26 +222,36 @@ class _Reader:
             version=version,
             unit_lead=unit_lead,
             lead_patterns=lead_patterns,
-            sentence_end=self.compile(seg, "sentence_end", seg.get("sentence_end"), "segmentation"),
+            sentence_end=self.compile(
+                seg, "sentence_end", seg.get("sentence_end"), "segmentation.sentence_end"
+            ),
             min_unit_chars=self.get(seg, "min_unit_chars", int, "segmentation"),
             heading_cues=self.cues(ctx, "heading", "context"),
             enclosing_cues=self.cues(ctx, "enclosing", "context"),
             unit_cues=self.cues(ctx, "unit", "context"),
-            target_unit=self.compile(ctx, "target_unit", ctx.get("target_unit"), "context"),
-            target_instrument=self.compile(ctx, "target_instrument", ctx.get("target_instrument"), "context"),
-            target_intro=self.compile(ctx, "target_intro", ctx.get("target_intro"), "context", re.M),
-            validity=self.compile(ctx, "validity", ctx.get("validity"), "context"),
+            target_unit=self.compile(ctx, "target_unit", ctx.get("target_unit"), "context.target_unit"),
+            target_instrument=self.compile(
+                ctx, "target_instrument", ctx.get("target_instrument"), "context.target_instrument"
+            ),
+            target_intro=self.compile(
+                ctx, "target_intro", ctx.get("target_intro"), "context.target_intro", re.M
+            ),
+            validity=self.compile(ctx, "validity", ctx.get("validity"), "context.validity"),
             reasons=self.reasons(ctx),
             tails=tuple(
                 self.compile(resp["tails"], i, p, f"responsible.tails[{i}]")
                 for i, p in enumerate(self.get(resp, "tails", list, "responsible"))
             ),
-            unit_separators=self.compile(resp, "separators", resp.get("separators"), "responsible"),
-            lead_words=self.compile(resp, "lead_words", resp.get("lead_words"), "responsible"),
+            unit_separators=self.compile(
+                resp, "separators", resp.get("separators"), "responsible.separators"
+            ),
+            lead_words=self.compile(resp, "lead_words", resp.get("lead_words"), "responsible.lead_words"),
             drop_words=tuple(sorted(self.words(resp, "drop_words", "responsible"), key=len, reverse=True)),
-            cooperate_words=self.compile(resp, "cooperate_words", resp.get("cooperate_words"), "responsible"),
+            cooperate_words=self.compile(
+                resp, "cooperate_words", resp.get("cooperate_words"), "responsible.cooperate_words"
+            ),
             generic_names=frozenset(self.words(resp, "generic_names", "responsible")),
-            binding_default=cast(Bindingness, default),
+            binding_default=cast(Bindingness, str(default)),
             binding_cues={lvl: self.words(levels, lvl, "bindingness.levels") for lvl in BINDINGNESS_ORDER},
             binding_false={str(k): self.words(false, k, "bindingness.false_hits") for k in false},
             instruments=tuple(instruments),
@@ -261,8 +273,7 @@ def load_rules(path: Path | None = None) -> Rules:
     version = hashlib.sha256(raw).hexdigest()
     key = (str(path.resolve()), version)
     if key not in _CACHE:
-        data, _ = read_yaml(path, RulesError, raw)
-        _CACHE[key] = _Reader(path, data).read(version)
+        _CACHE[key] = _Reader(path, parse_yaml(raw, path, RulesError)).read(version)
     return _CACHE[key]
 
 

@@ -41,10 +41,9 @@ from operator import itemgetter, methodcaller
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-
-from compare.config import DATA_DIR, DEFAULT_CATALOGUE
-from compare.errors import DataError
+from compare.config import DEFAULT_CATALOGUE
+from compare.datafiles import line_of, parse_yaml, read_bytes
+from compare.errors import CatalogueError
 from compare.literals import LiteralFinder, RegexFilter, Requirement, required_literals
 from compare.model import TOPIC_IDS
 
@@ -54,80 +53,6 @@ _FAMILY_KEYS = {"id", "topic", "name", "gloss", "synonyms", "patterns", "negativ
 _MAX_COMBINATIONS = 5000
 _SPAN = methodcaller("span")
 _START = itemgetter(0)
-
-
-class AlignDataError(DataError):
-    """A data file of compare/data/ cannot be used; the message names the file and line."""
-
-
-class CatalogueError(AlignDataError):
-    """The family catalogue is malformed (YAML syntax or schema)."""
-
-
-# ---------------------------------------------------------------- YAML with line numbers
-
-
-class _Str(str):
-    line: int = 0
-
-
-class _Map(dict[str, Any]):
-    line: int = 0
-
-
-class _List(list[Any]):
-    line: int = 0
-
-
-# libyaml's parser when available (several times faster); its nodes carry start marks all the same
-_BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class _LineLoader(_BaseLoader):
-    """A safe loader whose strings, mappings and lists remember their 1-based line."""
-
-
-def _construct_str(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> _Str:
-    s = _Str(loader.construct_scalar(node))
-    s.line = node.start_mark.line + 1
-    return s
-
-
-def _construct_map(loader: yaml.SafeLoader, node: yaml.MappingNode) -> _Map:
-    m = _Map()
-    m.line = node.start_mark.line + 1
-    m.update({str(k): v for k, v in loader.construct_mapping(node, deep=True).items()})
-    return m
-
-
-def _construct_list(loader: yaml.SafeLoader, node: yaml.SequenceNode) -> _List:
-    seq = _List(loader.construct_sequence(node, deep=True))
-    seq.line = node.start_mark.line + 1
-    return seq
-
-
-_LineLoader.add_constructor("tag:yaml.org,2002:str", _construct_str)
-_LineLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
-_LineLoader.add_constructor("tag:yaml.org,2002:seq", _construct_list)
-
-
-def line_of(value: Any, default: int = 0) -> int:
-    """1-based line where ``value`` was read by ``read_yaml`` (``default`` if unknown)."""
-    return int(getattr(value, "line", default) or default)
-
-
-def read_yaml(path: Path, error: type[AlignDataError] = AlignDataError) -> Any:
-    """Parse a YAML data file keeping line numbers; ``error`` names file and line on bad syntax."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise error(f"{path}: cannot read: {exc}") from exc
-    try:
-        return yaml.load(text, Loader=_LineLoader)  # a SafeLoader subclass: no arbitrary objects
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
-        raise error(f"{where}: YAML syntax error: {exc}") from exc
 
 
 # ---------------------------------------------------------------- the rule language
@@ -349,251 +274,186 @@ def load_catalogue(path: Path | None = None) -> Catalogue:
     id, a duplicate or malformed family id, a missing name, or a pattern that is not a valid regex.
     """
     path = Path(path) if path is not None else DEFAULT_CATALOGUE
-    try:
-        version = hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError as exc:
-        raise CatalogueError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    raw = read_bytes(path, CatalogueError)
+    version = hashlib.sha256(raw).hexdigest()
     cached = _LOADED.get((str(path), version))
     if cached is None:  # parsed once per file content: the per-plan stage calls this for every plan
-        cached = _LOADED[(str(path), version)] = _parse_catalogue(path, version)
+        cached = _LOADED[(str(path), version)] = _Reader(path).catalogue(
+            parse_yaml(raw, path, CatalogueError), version
+        )
     return cached
 
 
 _LOADED: dict[tuple[str, str], Catalogue] = {}
-
-
-def _parse_catalogue(path: Path, version: str) -> Catalogue:
-    data = read_yaml(path, CatalogueError)
-    if not isinstance(data, dict) or not isinstance(data.get("families"), list):
-        raise CatalogueError(f"{path}:{line_of(data, 1)}: expected a mapping with a 'families' list")
-    families: list[FamilySpec] = []
-    seen: dict[str, int] = {}
-    for entry in data["families"]:
-        fam = _family(entry, path)
-        if fam.id in seen:
-            raise CatalogueError(
-                f"{path}:{fam.line}: duplicate family id {fam.id!r} (first at line {seen[fam.id]})"
-            )
-        seen[fam.id] = fam.line
-        families.append(fam)
-    return Catalogue(families=tuple(families), version=version, path=str(path))
-
-
-def _fail(path: Path, node: Any, message: str, default: int = 0) -> CatalogueError:
-    return CatalogueError(f"{path}:{line_of(node, default)}: {message}")
-
-
-def _family(entry: Any, path: Path) -> FamilySpec:
-    if not isinstance(entry, dict):
-        raise _fail(path, entry, "each family must be a mapping")
-    line = line_of(entry)
-    unknown = set(entry) - _FAMILY_KEYS
-    if unknown:
-        raise _fail(path, entry, f"unknown key(s) {sorted(unknown)} (allowed: {sorted(_FAMILY_KEYS)})")
-    fid = entry.get("id")
-    if not isinstance(fid, str) or not _ID_RE.match(fid):
-        raise _fail(path, entry, f"family id {fid!r} must be an ASCII slug like 'land.property-split'")
-    topic = entry.get("topic")
-    if topic not in TOPIC_IDS:
-        raise _fail(path, entry.get("topic", entry), f"family {fid}: unknown topic id {topic!r}", line)
-    if fid.split(".")[0] != topic:
-        raise _fail(path, entry, f"family {fid}: id must start with its topic, e.g. '{topic}.…'")
-    name = entry.get("name")
-    if not isinstance(name, str) or not name.strip():
-        raise _fail(path, entry, f"family {fid}: 'name' (Chinese) is required")
-    gloss = entry.get("gloss", "")
-    if not isinstance(gloss, str):
-        raise _fail(path, entry, f"family {fid}: 'gloss' must be a string")
-    rules: list[Rule] = []
-    synonyms = entry.get("synonyms") or []
-    if not isinstance(synonyms, list) or not all(isinstance(s, str) and s for s in synonyms):
-        raise _fail(path, entry.get("synonyms", entry), f"family {fid}: 'synonyms' must be a list of words")
-    if synonyms:
-        rules.append(
-            Rule(
-                "any",
-                ((_alternation([re.escape(s) for s in synonyms]),),),
-                0,
-                "synonyms",
-                line_of(entry["synonyms"], line),
-            )
-        )
-    rules.extend(_rules(entry.get("patterns") or [], path, fid, line))
-    if not rules:
-        raise _fail(path, entry, f"family {fid}: needs 'synonyms' or 'patterns'")
-    negative = tuple(_rules(entry.get("negative") or [], path, fid, line))
-    in_lists = entry.get("in_lists", True)
-    if not isinstance(in_lists, bool):
-        raise _fail(path, entry, f"family {fid}: 'in_lists' must be true or false")
-    return FamilySpec(fid, topic, name.strip(), gloss.strip(), tuple(rules), negative, line, in_lists)
-
-
-def _rules(items: Any, path: Path, fid: str, line: int) -> list[Rule]:
-    if not isinstance(items, list):
-        raise _fail(path, items, f"family {fid}: patterns/negative must be a list", line)
-    return [_rule(item, path, fid, line_of(item, line_of(items, line))) for item in items]
-
-
-def _compile(term: Any, path: Path, fid: str, line: int) -> re.Pattern[str]:
-    if not isinstance(term, str) or not term:
-        raise CatalogueError(f"{path}:{line}: family {fid}: a term must be a non-empty string, got {term!r}")
-    try:
-        return re.compile(term)
-    except re.error as exc:
-        raise CatalogueError(
-            f"{path}:{line_of(term, line)}: family {fid}: bad regex {term!r}: {exc}"
-        ) from exc
-
-
 _BRACKETS = re.compile(r"[()\[\]\\]")
 
 
-def _terms(value: Any, path: Path, fid: str, line: int) -> tuple[re.Pattern[str], ...]:
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list) or not value:
-        raise CatalogueError(f"{path}:{line}: family {fid}: expected a term or a non-empty list of terms")
-    try:
-        # Each term must be valid on its own. A term without brackets or backslashes is valid alone
-        # exactly when it is valid inside the alternation: those are left to its one compile.
-        for t in value:
-            if not isinstance(t, str) or not t or _BRACKETS.search(t):
-                _compile(t, path, fid, line_of(t, line))
-        return (_alternation([str(t) for t in value]),)
-    except (CatalogueError, re.error):
-        for t in value:  # the error names the first bad term
-            _compile(t, path, fid, line_of(t, line))
-        raise
+def _line(node: Any, default: int) -> int:
+    """The line ``node`` was read at, else ``default`` (the line of what holds it)."""
+    return line_of(node) or default
+
+
+class _Reader:
+    """Validates families.yaml; every error names the file, the line and the key path."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def fail(self, where: str, line: int | None, message: str) -> CatalogueError:
+        return CatalogueError(self.path, where, message, line)
+
+    def catalogue(self, data: Any, version: str) -> Catalogue:
+        if not isinstance(data, dict) or not isinstance(data.get("families"), list):
+            raise self.fail("families", line_of(data) or 1, "expected a mapping with a 'families' list")
+        families: list[FamilySpec] = []
+        seen: dict[str, int] = {}
+        for i, entry in enumerate(data["families"]):
+            fam = self.family(entry, f"families[{i}]")
+            if fam.id in seen:
+                raise self.fail(
+                    f"families[{i}].id",
+                    fam.line,
+                    f"duplicate family id {fam.id!r} (first at line {seen[fam.id]})",
+                )
+            seen[fam.id] = fam.line
+            families.append(fam)
+        return Catalogue(families=tuple(families), version=version, path=str(self.path))
+
+    def family(self, entry: Any, where: str) -> FamilySpec:
+        if not isinstance(entry, dict):
+            raise self.fail(where, line_of(entry), "each family must be a mapping")
+        line = line_of(entry) or 0
+        unknown = set(entry) - _FAMILY_KEYS
+        if unknown:
+            raise self.fail(
+                where, line, f"unknown key(s) {sorted(map(str, unknown))} (allowed: {sorted(_FAMILY_KEYS)})"
+            )
+        fid = entry.get("id")
+        if not isinstance(fid, str) or not _ID_RE.match(fid):
+            raise self.fail(
+                f"{where}.id", line, f"family id {fid!r} must be an ASCII slug like 'land.property-split'"
+            )
+        topic = entry.get("topic")
+        if topic not in TOPIC_IDS:
+            raise self.fail(
+                f"{where}.topic", _line(entry.get("topic", entry), line), f"unknown topic id {topic!r}"
+            )
+        if fid.split(".")[0] != topic:
+            raise self.fail(
+                f"{where}.id", line, f"family id {fid!r} must start with its topic, e.g. '{topic}.…'"
+            )
+        name = entry.get("name")
+        if not isinstance(name, str) or not name.strip():
+            raise self.fail(f"{where}.name", line, "the Chinese name is required")
+        gloss = entry.get("gloss", "")
+        if not isinstance(gloss, str):
+            raise self.fail(f"{where}.gloss", line, "must be a string")
+        rules: list[Rule] = []
+        synonyms = entry.get("synonyms") or []
+        if not isinstance(synonyms, list) or not all(isinstance(s, str) and s for s in synonyms):
+            raise self.fail(
+                f"{where}.synonyms", _line(entry.get("synonyms", entry), 0), "must be a list of words"
+            )
+        if synonyms:
+            rules.append(
+                Rule(
+                    "any",
+                    ((_alternation([re.escape(s) for s in synonyms]),),),
+                    0,
+                    "synonyms",
+                    _line(entry["synonyms"], line),
+                )
+            )
+        rules.extend(self.rules(entry.get("patterns") or [], f"{where}.patterns", line))
+        if not rules:
+            raise self.fail(where, line, f"family {fid} needs 'synonyms' or 'patterns'")
+        negative = tuple(self.rules(entry.get("negative") or [], f"{where}.negative", line))
+        in_lists = entry.get("in_lists", True)
+        if not isinstance(in_lists, bool):
+            raise self.fail(f"{where}.in_lists", line, "must be true or false")
+        return FamilySpec(
+            str(fid), str(topic), name.strip(), gloss.strip(), tuple(rules), negative, line, in_lists
+        )
+
+    def rules(self, items: Any, where: str, line: int) -> list[Rule]:
+        if not isinstance(items, list):
+            raise self.fail(where, _line(items, line), "patterns and negative must be lists")
+        return [
+            self.rule(item, f"{where}[{j}]", _line(item, _line(items, line))) for j, item in enumerate(items)
+        ]
+
+    def compile(self, term: Any, where: str, line: int) -> re.Pattern[str]:
+        if not isinstance(term, str) or not term:
+            raise self.fail(where, line, f"a term must be a non-empty string, got {term!r}")
+        try:
+            return re.compile(term)
+        except re.error as exc:
+            raise self.fail(where, _line(term, line), f"bad regex {term!r}: {exc}") from exc
+
+    def terms(self, value: Any, where: str, line: int) -> tuple[re.Pattern[str], ...]:
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not value:
+            raise self.fail(where, line, "expected a term or a non-empty list of terms")
+        try:
+            # Each term must be valid on its own. A term without brackets or backslashes is valid alone
+            # exactly when it is valid inside the alternation: those are left to its one compile.
+            for t in value:
+                if not isinstance(t, str) or not t or _BRACKETS.search(t):
+                    self.compile(t, where, _line(t, line))
+            return (_alternation([str(t) for t in value]),)
+        except (CatalogueError, re.error):
+            for t in value:  # the error names the first bad term
+                self.compile(t, where, _line(t, line))
+            raise
+
+    def rule(self, item: Any, where: str, line: int) -> Rule:
+        if isinstance(item, str):
+            return Rule("any", (self.terms(item, where, line),), 0, str(item), line)
+        if not isinstance(item, dict):
+            raise self.fail(where, line, "a rule is a regex string or a mapping")
+        kinds = [k for k in ("any", "all", "near") if k in item]
+        extra = set(item) - {"any", "all", "near", "within", "also"}
+        if len(kinds) != 1 or extra:
+            raise self.fail(
+                where,
+                line,
+                "a rule mapping needs exactly one of any/all/near "
+                f"(plus 'within' for near, optional 'also'), got {sorted(map(str, item))}",
+            )
+        kind = kinds[0]
+        value = item[kind]
+        also: tuple[tuple[re.Pattern[str], ...], ...] = ()
+        if "also" in item:
+            groups = self.as_list(item["also"], f"{where}.also", line)
+            also = tuple(self.terms(g, f"{where}.also", _line(g, line)) for g in groups)
+        at = f"{where}.{kind}"
+        if kind == "any":
+            return Rule("any", (self.terms(value, at, line),), 0, f"any {list(value)}", line, also)
+        if kind == "all":
+            groups_all: tuple[tuple[re.Pattern[str], ...], ...] = tuple(
+                (self.compile(t, at, _line(t, line)),) for t in self.as_list(value, at, line)
+            )
+            if len(groups_all) < 2:
+                raise self.fail(at, line, "'all' needs at least two terms")
+            return Rule("all", groups_all, 0, f"all {list(value)}", line, also)
+        groups_raw = self.as_list(value, at, line)
+        if len(groups_raw) < 2:
+            raise self.fail(at, line, "'near' needs at least two groups of terms")
+        within = item.get("within")
+        if not isinstance(within, int) or isinstance(within, bool) or within < 0:
+            raise self.fail(f"{where}.within", line, "'near' needs 'within: <characters>' (int >= 0)")
+        near_groups = tuple(self.terms(g, at, _line(g, line)) for g in groups_raw)
+        source = f"near {[list(g) if isinstance(g, list) else g for g in value]}"
+        return Rule("near", near_groups, within, source, line, also)
+
+    def as_list(self, value: Any, where: str, line: int) -> list[Any]:
+        if not isinstance(value, list):
+            raise self.fail(where, line, "expected a list")
+        return list(value)
 
 
 def _alternation(terms: Sequence[str]) -> re.Pattern[str]:
     """One pattern for a group of terms, longest first (one regex scan instead of one per term)."""
     ordered = sorted(dict.fromkeys(terms), key=lambda t: (-len(t), t))
     return re.compile("|".join(f"(?:{t})" for t in ordered))
-
-
-def _rule(item: Any, path: Path, fid: str, line: int) -> Rule:
-    if isinstance(item, str):
-        return Rule("any", (_terms(item, path, fid, line),), 0, str(item), line)
-    if not isinstance(item, dict):
-        raise CatalogueError(f"{path}:{line}: family {fid}: a rule is a regex string or a mapping")
-    kinds = [k for k in ("any", "all", "near") if k in item]
-    extra = set(item) - {"any", "all", "near", "within", "also"}
-    if len(kinds) != 1 or extra:
-        raise CatalogueError(
-            f"{path}:{line}: family {fid}: a rule mapping needs exactly one of any/all/near "
-            f"(plus 'within' for near, optional 'also'), got {sorted(item)}"
-        )
-    kind = kinds[0]
-    value = item[kind]
-    also: tuple[tuple[re.Pattern[str], ...], ...] = ()
-    if "also" in item:
-        also = tuple(_terms(g, path, fid, line_of(g, line)) for g in _as_list(item["also"], path, fid, line))
-    if kind == "any":
-        return Rule("any", (_terms(value, path, fid, line),), 0, f"any {list(value)}", line, also)
-    if kind == "all":
-        groups: tuple[tuple[re.Pattern[str], ...], ...] = tuple(
-            (_compile(t, path, fid, line_of(t, line)),) for t in _as_list(value, path, fid, line)
-        )
-        if len(groups) < 2:
-            raise CatalogueError(f"{path}:{line}: family {fid}: 'all' needs at least two terms")
-        return Rule("all", groups, 0, f"all {list(value)}", line, also)
-    groups_raw = _as_list(value, path, fid, line)
-    if len(groups_raw) < 2:
-        raise CatalogueError(f"{path}:{line}: family {fid}: 'near' needs at least two groups of terms")
-    within = item.get("within")
-    if not isinstance(within, int) or isinstance(within, bool) or within < 0:
-        raise CatalogueError(f"{path}:{line}: family {fid}: 'near' needs 'within: <characters>' (int >= 0)")
-    near_groups = tuple(_terms(g, path, fid, line_of(g, line)) for g in groups_raw)
-    source = f"near {[list(g) if isinstance(g, list) else g for g in value]}"
-    return Rule("near", near_groups, within, source, line, also)
-
-
-def _as_list(value: Any, path: Path, fid: str, line: int) -> list[Any]:
-    if not isinstance(value, list):
-        raise CatalogueError(f"{path}:{line}: family {fid}: expected a list")
-    return list(value)
-
-
-# ---------------------------------------------------------------- settings sections of align.yaml
-
-DEFAULT_ALIGN_SETTINGS = DATA_DIR / "align.yaml"
-
-
-class SettingsSection:
-    """One top-level section of ``align.yaml`` with typed getters that name file and line on error."""
-
-    def __init__(self, name: str, path: Path | None = None) -> None:
-        self.path = Path(path) if path is not None else DEFAULT_ALIGN_SETTINGS
-        data = read_yaml(self.path)
-        if not isinstance(data, dict) or not isinstance(data.get(name), dict):
-            raise AlignDataError(f"{self.path}:{line_of(data, 1)}: missing section {name!r}")
-        self.name = name
-        self.data: dict[str, Any] = data[name]
-
-    def _get(self, key: str) -> Any:
-        if key not in self.data:
-            raise AlignDataError(f"{self.path}:{line_of(self.data, 1)}: {self.name}.{key} is missing")
-        return self.data[key]
-
-    def error(self, key: str, what: str) -> AlignDataError:
-        """The error for a bad value of ``key`` (names file and line)."""
-        return AlignDataError(
-            f"{self.path}:{line_of(self.data[key], line_of(self.data, 1))}: {self.name}.{key} must be {what}"
-        )
-
-    def number(self, key: str, lo: float = 0.0, hi: float = float("inf")) -> float:
-        v = self._get(key)
-        if isinstance(v, bool) or not isinstance(v, int | float) or not lo <= v <= hi:
-            raise self.error(key, f"a number in [{lo}, {hi}]")
-        return float(v)
-
-    def integer(self, key: str, lo: int = 0) -> int:
-        v = self._get(key)
-        if isinstance(v, bool) or not isinstance(v, int) or v < lo:
-            raise self.error(key, f"an integer >= {lo}")
-        return v
-
-    def int_pair(self, key: str) -> tuple[int, int]:
-        v = self._get(key)
-        ok = (
-            isinstance(v, list)
-            and len(v) == 2
-            and all(isinstance(x, int) and not isinstance(x, bool) for x in v)
-        )
-        if not ok or not 1 <= v[0] <= v[1]:
-            raise self.error(key, "a pair [low, high] of integers with 1 <= low <= high")
-        return int(v[0]), int(v[1])
-
-    def boolean(self, key: str) -> bool:
-        v = self._get(key)
-        if not isinstance(v, bool):
-            raise self.error(key, "true or false")
-        return v
-
-    def strings(self, key: str) -> tuple[str, ...]:
-        v = self._get(key)
-        if not isinstance(v, list) or not all(isinstance(s, str) and s for s in v):
-            raise self.error(key, "a list of non-empty strings")
-        return tuple(str(s) for s in v)
-
-    def regexes(self, key: str) -> tuple[re.Pattern[str], ...]:
-        out = []
-        for s in self.strings(key):
-            try:
-                out.append(re.compile(s))
-            except re.error as exc:
-                where = f"{self.path}:{line_of(s, line_of(self.data, 1))}"
-                raise AlignDataError(f"{where}: {self.name}.{key}: bad regex {s!r}: {exc}") from exc
-        return tuple(out)
-
-    def mapping(self, key: str, value_type: type = str) -> dict[str, Any]:
-        v = self._get(key)
-        if not isinstance(v, dict) or not all(
-            isinstance(k, str)
-            and not isinstance(x, bool)
-            and (isinstance(x, value_type) or (value_type is float and isinstance(x, int)))
-            for k, x in v.items()
-        ):
-            raise self.error(key, f"a mapping of names to {value_type.__name__}")
-        return {str(k): x for k, x in v.items()}

@@ -47,7 +47,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from compare.catalogue import SettingsSection
+from compare.datafiles import align_section
 from compare.model import (
     BINDINGNESS_ORDER,
     MANDATORY_TOPICS,
@@ -111,7 +111,7 @@ class GapSettings:
 
     @classmethod
     def load(cls, path: Path | None = None) -> GapSettings:
-        s = SettingsSection("gaps", path)
+        s = align_section("gaps", path)
         weights = {k: float(v) for k, v in s.mapping("bindingness_weights", float).items()}
         missing = {*BINDINGNESS_ORDER, "unknown"} - set(weights)
         if missing or not all(0.0 <= w <= 1.0 for w in weights.values()):

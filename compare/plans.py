@@ -12,12 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from compare.config import PLAN_CATALOGUE_NAMES
-from compare.errors import DataError
+from compare.errors import PlanCatalogueError
 from compare.model import FailedInput, PlanAnalysis
-
-
-class ConfigError(DataError):
-    """docs_in/catalogue.yaml is unusable: the build refuses to start."""
 
 
 def load_plan_catalogue(input_dir: Path) -> dict[str, dict[str, Any]]:
@@ -25,18 +21,14 @@ def load_plan_catalogue(input_dir: Path) -> dict[str, dict[str, Any]]:
     for name in PLAN_CATALOGUE_NAMES:
         path = input_dir / name
         if path.exists():
-            import yaml  # here: most builds have no catalogue, and a no-change rebuild imports little
+            # imported here: most builds have no catalogue, and a no-change rebuild imports little
+            from compare.datafiles import Section, plain, read_yaml
 
-            try:
-                data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-            except yaml.YAMLError as exc:
-                mark = getattr(exc, "problem_mark", None)
-                where = f" line {mark.line + 1}" if mark is not None else ""
-                raise ConfigError(f"{path}{where}: YAML syntax error: {exc}") from exc
-            plans = data.get("plans", {}) if isinstance(data, dict) else None
+            top = Section(path, read_yaml(path, PlanCatalogueError) or {}, "", PlanCatalogueError)
+            plans = top.data.get("plans", {})
             if not isinstance(plans, dict):
-                raise ConfigError(f"{path}: expected a mapping 'plans: {{file name: {{name: …}}}}'")
-            return {str(k): (v if isinstance(v, dict) else {"name": str(v)}) for k, v in plans.items()}
+                raise top.error("plans", "a mapping 'plans: {file name: {name: …}}'")
+            return {str(k): (plain(v) if isinstance(v, dict) else {"name": str(v)}) for k, v in plans.items()}
     return {}
 
 

@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from compare.catalogue import SettingsSection
+from compare.datafiles import align_section
 from compare.literals import Requirement, required_literals
 from compare.model import Document, Reuse
 
@@ -81,7 +81,7 @@ class ReuseSettings:
 
     @classmethod
     def load(cls, path: Path | None = None) -> ReuseSettings:
-        s = SettingsSection("reuse", path)
+        s = align_section("reuse", path)
         return cls(
             min_length=s.integer("min_length", 2),
             boilerplate_share=s.number("boilerplate_share", 0.0, 1.0),

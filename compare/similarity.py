@@ -32,7 +32,7 @@ from scipy.sparse import coo_matrix, csr_matrix, hstack
 # (same weighting, same n-grams) and sparse_dot_topn (top-n of a sparse product, in C++).
 from sparse_dot_topn import sp_matmul_topn
 
-from compare.catalogue import SettingsSection
+from compare.datafiles import align_section
 from compare.model import Family, FamilyMember
 
 _CJK_WORD = re.compile(r"^[\u4e00-\u9fffA-Za-z][\u4e00-\u9fffA-Za-z0-9+]*$")
@@ -64,7 +64,7 @@ class SimilaritySettings:
 
     @classmethod
     def load(cls, path: Path | None = None) -> SimilaritySettings:
-        s = SettingsSection("similarity", path)
+        s = align_section("similarity", path)
         lo, hi = s.int_pair("ngram_range")
         return cls(
             ngram_range=(lo, hi),

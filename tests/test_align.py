@@ -17,7 +17,8 @@ import pytest
 
 from compare.align import align, catalogue_matches, match_text
 from compare.analyse import analyse_file
-from compare.catalogue import TOPIC_IDS, CatalogueError, load_catalogue
+from compare.catalogue import TOPIC_IDS, load_catalogue
+from compare.errors import CatalogueError
 from compare.model import PlanAnalysis
 
 from .conftest import DOCS_IN, SEED_FILES, plan_id, seed_alignment, seed_plans

@@ -11,7 +11,6 @@ import pytest
 
 from compare.attributes import (
     RULES_PATH,
-    RulesError,
     binding_evidence,
     bindingness,
     deadline,
@@ -20,6 +19,7 @@ from compare.attributes import (
     responsible_tail,
     split_unit_names,
 )
+from compare.errors import RulesError
 from compare.segment import normalise_chars
 from compare.targets import find_targets
 
@@ -214,7 +214,7 @@ def test_bad_rules_file_names_file_and_line(tmp_path: Path) -> None:
     path.write_text(bad, encoding="utf-8")
     with pytest.raises(RulesError) as err:
         load_rules(path)
-    assert "attributes.yaml, line" in str(err.value) and err.value.line is not None
+    assert err.value.line is not None and str(err.value).startswith(f"{path}:{err.value.line}: ")
     broken = text.replace('instrument: supply, pattern: "补助', 'instrument: supplies, pattern: "补助', 1)
     path.write_text(broken, encoding="utf-8")
     with pytest.raises(RulesError, match=r"supply\|environment\|demand") as err:

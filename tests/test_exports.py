@@ -19,9 +19,9 @@ import pandas as pd
 import pytest
 
 from compare import fingerprint
-from compare.fingerprint import templates_version
 from compare.config import PACKAGE_DIR, TEMPLATES_DIR
 from compare.errors import DataError
+from compare.fingerprint import templates_version
 from compare.render.exports import (
     EXPORT_LIMITS,
     FAMILY_MATRIX_SHEET,
@@ -454,7 +454,7 @@ def test_editing_the_export_caps_re_renders_but_keeps_every_cached_analysis(
         ),
         ("xlsx: {max_table_cells: 100}\njson: {max_table_rows: 5}", "xlsx.preview_rows"),
         ("xlsx: {max_table_cells: 100, preview_rows: -1}\njson: {max_table_rows: 5}", "xlsx.preview_rows"),
-        ("xlsx: {max_table_cells: 100, preview_rows: 10}\njson: 5", "json.max_table_rows"),
+        ("xlsx: {max_table_cells: 100, preview_rows: 10}\njson: 5", ":2: json: must be a mapping"),
         ("xlsx: [1000", "YAML"),
     ],
 )

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from compare.errors import NoiseDataError
 from compare.ingest.clean import WHITESPACE, clean_text
-from compare.ingest.patterns import NOISE_FILE, NoiseDataError, parse_noise_data
+from compare.ingest.patterns import NOISE_FILE, parse_noise_data
 from compare.model import CleanText, NoiseSpan
 
 from .conftest import DOCS_IN, SEED_FILES

@@ -19,14 +19,14 @@ import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 
+from compare.errors import MessageCatalogueError, ReportSettingsError
 from compare.model import MANDATORY_TOPICS as MANDATORY
 from compare.model import Comparison, FamilyMember
 from compare.render.html import write_site
-from compare.render.i18n import CatalogueError, read_catalogue, untranslated
+from compare.render.i18n import read_catalogue, untranslated
 from compare.render.jinja import environment, render_markdown
 from compare.render.view import (
     Pages,
-    ReportSettingsError,
     build_view,
     excerpt,
     heat_level,
@@ -459,7 +459,7 @@ def test_bad_data_files_fail_with_their_name(tmp_path: Path) -> None:
         load_report_settings(bad)
     po = tmp_path / "messages.po"
     po.write_text('msgid "a"\nmsgstr "b"\nmsgid\n', encoding="utf-8")
-    with pytest.raises(CatalogueError, match=r"messages\.po"):
+    with pytest.raises(MessageCatalogueError, match=r"messages\.po:3: "):
         read_catalogue(po)
 
 

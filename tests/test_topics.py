@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from compare.errors import CodebookError
 from compare.ingest.normalize import match_text
 from compare.measures import SKIP_STYLES, extract_measures
 from compare.segment import cache_dir, dictionary_words, normalise_chars, tokenize, user_terms
@@ -25,7 +26,6 @@ from compare.topics import (
     MANDATORY,
     TOPIC_IDS,
     UNCLASSIFIED,
-    CodebookError,
     aggregate,
     classify,
     format_codebook,
@@ -93,7 +93,7 @@ def test_yaml_syntax_error_names_file_and_line(tmp_path: Path) -> None:
         load_codebook(_write(tmp_path, bad))
     assert err.value.path.endswith("codebook.yaml")
     assert err.value.line is not None and abs(err.value.line - _line_of(bad, "下放: [3")) <= 2
-    assert "codebook.yaml, line" in str(err.value) and "YAML" in str(err.value)
+    assert str(err.value).startswith(f"{err.value.path}:{err.value.line}: ") and "YAML" in str(err.value)
 
 
 def test_unknown_topic_id_names_its_line(tmp_path: Path) -> None:

@@ -26,7 +26,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import PoFileError, read_po, write_po
 
 from compare.config import PACKAGE_DIR, TEMPLATES_DIR
-from compare.errors import DataError
+from compare.errors import MessageCatalogueError
 
 LOCALE_DIR = PACKAGE_DIR / "locale"
 DOMAIN = "messages"
@@ -36,10 +36,6 @@ SUPPORTED_LANGS: tuple[str, ...] = ("zh", "en")
 # BCP 47 tags for <html lang>: "zh-CN" makes fontconfig and browsers pick the SC glyph forms.
 HTML_LANG = {"zh": "zh-CN", "en": "en"}
 BABEL_LOCALE = {"zh": "zh_Hans_CN", "en": "en"}
-
-
-class CatalogueError(DataError):
-    """A message catalogue cannot be read; the message names the file and line."""
 
 
 def normalise_lang(lang: str | None) -> str:
@@ -64,9 +60,11 @@ def read_catalogue(path: Path) -> Catalog:
         with path.open("rb") as fh:
             return read_po(fh, abort_invalid=True)
     except PoFileError as exc:
-        raise CatalogueError(f"{path}: {exc}") from exc
+        # babel counts lines from 0 and appends " on <n>" to its message: the line goes in front
+        message = str(exc.args[0] if exc.args else exc).removesuffix(f" on {exc.lineno}")
+        raise MessageCatalogueError(path, "", message, exc.lineno + 1) from exc
     except OSError as exc:
-        raise CatalogueError(f"{path}: cannot read message catalogue ({exc})") from exc
+        raise MessageCatalogueError(path, "", f"cannot read the file: {exc.strerror or exc}") from exc
 
 
 @cache

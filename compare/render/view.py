@@ -28,10 +28,10 @@ from urllib.parse import quote
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from compare.config import TEMPLATES_DIR
-from compare.errors import DataError
+from compare.datafiles import Section, read_yaml
+from compare.errors import ReportSettingsError
 from compare.model import BINDINGNESS_ORDER, Comparison, Measure, PlanAnalysis
 from compare.render.i18n import html_lang, normalise_lang, translations
 
@@ -105,67 +105,51 @@ class ReportSettings:
     pdf_aggregate_above: int
 
 
-class ReportSettingsError(DataError):
-    """templates/report.yaml is unusable; the message names the file and the key."""
-
-
 @lru_cache(maxsize=4)
 def load_report_settings(path: Path = REPORT_SETTINGS) -> ReportSettings:
-    """Read and check the presentation settings (a bad edit fails with the file and key)."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ReportSettingsError(f"{path}: {exc}") from exc
-    if not isinstance(data, dict):
-        raise ReportSettingsError(f"{path}: expected a mapping at the top level")
-
-    def get(key: str, kind: type, low: float = 0) -> Any:
-        node: Any = data
-        for part in key.split("."):
-            if not isinstance(node, dict) or part not in node:
-                raise ReportSettingsError(f"{path}: missing key '{key}'")
-            node = node[part]
-        if kind is int and (not isinstance(node, int) or isinstance(node, bool) or node < low):
-            raise ReportSettingsError(f"{path}: '{key}' must be an integer >= {low}, got {node!r}")
-        if kind is list and not (isinstance(node, list) and node):
-            raise ReportSettingsError(f"{path}: '{key}' must be a non-empty list, got {node!r}")
-        return node
-
-    mandatory = get("mandatory_topics", list)
-    if not all(isinstance(t, str) for t in mandatory):
-        raise ReportSettingsError(f"{path}: 'mandatory_topics' must list topic ids")
-    levels = get("heat_levels", list)
-    if not all(isinstance(x, int | float) for x in levels) or sorted(levels) != levels or levels[-1] < 1:
-        raise ReportSettingsError(f"{path}: 'heat_levels' must be ascending numbers ending at >= 1")
-    scale = data.get("heat_scale", "absolute")
+    """Read and check the presentation settings (a bad edit fails with the file, line and key)."""
+    top = Section.read(path, error=ReportSettingsError)
+    mandatory = top.strings("mandatory_topics")
+    if not mandatory:
+        raise top.error("mandatory_topics", "a non-empty list of topic ids")
+    levels = top.get("heat_levels")
+    if (
+        not isinstance(levels, list)
+        or not levels
+        or not all(isinstance(x, int | float) for x in levels)
+        or sorted(levels) != levels
+        or levels[-1] < 1
+    ):
+        raise top.error("heat_levels", "ascending numbers ending at >= 1")
+    scale = top.data.get("heat_scale", "absolute")
     if scale not in ("absolute", "relative"):
-        raise ReportSettingsError(f"{path}: 'heat_scale' must be 'absolute' or 'relative', got {scale!r}")
+        raise top.error("heat_scale", f"'absolute' or 'relative', got {scale!r}")
+    excerpt, pdf, html = top.section("excerpt"), top.section("pdf"), top.section("html")
     return ReportSettings(
-        mandatory_topics=tuple(mandatory),
-        heat_scale=scale,
+        mandatory_topics=mandatory,
+        heat_scale=str(scale),
         heat_levels=tuple(float(x) for x in levels),
-        pdf_chars=get("excerpt.pdf_chars", int, 10),
-        html_chars=get("excerpt.html_chars", int, 10),
-        summary_items=get("excerpt.summary_items", int, 1),
-        max_plan_columns=get("pdf.max_plan_columns", int, 1),
-        many_plans=get("pdf.many_plans", int, 1),
-        compact_columns=get("pdf.compact_columns", int, 1),
-        top_families=get("pdf.top_families", int, 1),
-        measures_per_cell=get("pdf.measures_per_cell", int, 1),
-        html_plans_per_page=get("html.plans_per_page", int, 1),
-        reuse_names=get("excerpt.reuse_names", int, 1),
-        pdf_aggregate_above=get("pdf.aggregate_above", int, 1),
+        pdf_chars=excerpt.integer("pdf_chars", 10),
+        html_chars=excerpt.integer("html_chars", 10),
+        summary_items=excerpt.integer("summary_items", 1),
+        max_plan_columns=pdf.integer("max_plan_columns", 1),
+        many_plans=pdf.integer("many_plans", 1),
+        compact_columns=pdf.integer("compact_columns", 1),
+        top_families=pdf.integer("top_families", 1),
+        measures_per_cell=pdf.integer("measures_per_cell", 1),
+        html_plans_per_page=html.integer("plans_per_page", 1),
+        reuse_names=excerpt.integer("reuse_names", 1),
+        pdf_aggregate_above=pdf.integer("aggregate_above", 1),
     )
 
 
 def default_topic_descriptions(path: Path = TOPIC_SCOPES) -> dict[str, tuple[str, str]]:
     """id -> (zh scope, en description): zh from ``templates/topic_scopes.yaml``, en from the codebook."""
-    try:
-        zh = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise ReportSettingsError(f"{path}: {exc}") from exc
-    if not isinstance(zh, dict) or not all(isinstance(v, str) for v in zh.values()):
-        raise ReportSettingsError(f"{path}: expected 'topic_id: scope text' lines")
+    scopes = Section(path, read_yaml(path, ReportSettingsError) or {}, "", ReportSettingsError)
+    for key, value in scopes.data.items():
+        if not isinstance(value, str):
+            raise scopes.error(key, "a scope text ('topic_id: scope text' lines)")
+    zh = {str(k): str(v) for k, v in scopes.data.items()}
     en: dict[str, str] = {}
     try:  # the codebook is another stage's data; the report still renders without it
         from compare.topics import load_codebook

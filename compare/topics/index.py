@@ -9,14 +9,13 @@ does with the hits is unchanged (``classifier._topic_hits``).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from compare.literals import LiteralFinder, RegexFilter, Requirement, required_literals
 from compare.segment import normalise_chars
-
-if TYPE_CHECKING:
-    from compare.topics.codebook import Codebook, Cue, TopicDef
+from compare.topics.types import Cue, TopicDef
 
 _SCORE_CACHE_MAX = 8192  # scored headings kept per codebook (a plan has a few hundred)
 
@@ -58,14 +57,24 @@ class TopicIndex:
 
 
 class CueIndex:
-    """Every cue of one codebook, ready to be found in a text in one pass."""
+    """Every cue of one codebook, ready to be found in a text in one pass.
 
-    def __init__(self, codebook: Codebook) -> None:
+    Built from the codebook's parts (``Codebook.index`` passes them): its topics, and the regexes of
+    neutral spans, enumerations and purposes.
+    """
+
+    def __init__(
+        self,
+        topics: Sequence[TopicDef],
+        neutral: Sequence[re.Pattern[str]],
+        enumeration: Sequence[re.Pattern[str]],
+        purpose: Sequence[re.Pattern[str]],
+    ) -> None:
         self.regexes: list[Rx] = []
-        self.neutral = tuple(self._rx(r) for r in codebook.neutral)
-        self.enumeration = tuple(self._rx(r) for r in codebook.enumeration)
-        self.purpose = tuple(self._rx(r) for r in codebook.purpose)
-        self.topics = tuple(self._topic(t) for t in codebook.topics)
+        self.neutral = tuple(self._rx(r) for r in neutral)
+        self.enumeration = tuple(self._rx(r) for r in enumeration)
+        self.purpose = tuple(self._rx(r) for r in purpose)
+        self.topics = tuple(self._topic(t) for t in topics)
         # (topic, cue) positions: keywords by their literal, pattern cues by their regex
         self.by_literal: dict[str, list[tuple[int, int]]] = {}
         self.by_regex: dict[int, tuple[int, int]] = {}

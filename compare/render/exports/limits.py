@@ -9,23 +9,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
-
-import yaml
 
 from compare.config import TEMPLATES_DIR
+from compare.datafiles import Section
 from compare.errors import DataError
 
 EXPORT_LIMITS = TEMPLATES_DIR / "exports.yaml"
 
 
 class ExportLimitsError(DataError):
-    """``templates/exports.yaml`` is unusable; the message names the file and the key."""
-
-    def __init__(self, path: Path, key: str, problem: str) -> None:
-        self.path = path
-        self.key = key
-        super().__init__(f"{path}: {key}: {problem}" if key else f"{path}: {problem}")
+    """``templates/exports.yaml`` is unusable; the message names the file, the line and the key."""
 
 
 @dataclass(frozen=True)
@@ -46,27 +39,10 @@ class ExportLimits:
 @cache
 def load_export_limits(path: Path = EXPORT_LIMITS) -> ExportLimits:
     """Read and check the caps (cached: read once per process; raise ExportLimitsError on a bad file)."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ExportLimitsError(path, "", f"cannot read: {exc}") from exc
-    except yaml.YAMLError as exc:
-        raise ExportLimitsError(path, "", f"not valid YAML: {exc}") from exc
-    if not isinstance(data, dict):
-        raise ExportLimitsError(path, "", "the top level must be a mapping")
-
-    def count(key: str) -> int:
-        node: Any = data
-        for part in key.split("."):
-            if not isinstance(node, dict) or part not in node:
-                raise ExportLimitsError(path, key, "missing")
-            node = node[part]
-        if not isinstance(node, int) or isinstance(node, bool) or node < 0:
-            raise ExportLimitsError(path, key, f"expected a whole number >= 0, got {node!r}")
-        return node
-
+    top = Section.read(path, error=ExportLimitsError)
+    xlsx, json = top.section("xlsx"), top.section("json")
     return ExportLimits(
-        xlsx_max_table_cells=count("xlsx.max_table_cells"),
-        xlsx_preview_rows=count("xlsx.preview_rows"),
-        json_max_table_rows=count("json.max_table_rows"),
+        xlsx_max_table_cells=xlsx.integer("max_table_cells"),
+        xlsx_preview_rows=xlsx.integer("preview_rows"),
+        json_max_table_rows=json.integer("max_table_rows"),
     )

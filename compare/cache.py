@@ -6,7 +6,8 @@ Values are the ``PlanAnalysis`` as JSON (msgspec: it writes and reads the datacl
 ten times faster than building them from dicts, which dominated warm builds of thousands of plans),
 zlib-compressed, with their own sha256 checksum: a row that
 fails any check is deleted and reported as a miss, never trusted. A database file SQLite cannot read is
-moved aside (``<name>.corrupt-<time>``) and recreated with a warning. WAL mode lets several processes
+moved aside (``<name>.corrupt-<time>``) and recreated with a warning, and so is one holding another
+schema, or a cache directory that is not a directory. WAL mode lets several processes
 read while one writes; every write is one transaction, so a crash leaves the last committed state.
 """
 
@@ -54,6 +55,9 @@ CREATE TABLE IF NOT EXISTS analyses (
     PRIMARY KEY (sha256, versions)
 );
 """
+
+
+_COLUMNS = ["sha256", "versions", "schema", "payload", "checksum", "created"]
 
 
 def versions_key(versions: Mapping[str, str]) -> str:
@@ -122,6 +126,9 @@ class AnalysisCache:
         self.versions = dict(versions)
         self.key = versions_key(versions)
         self._lock = threading.RLock()
+        for where in (self.directory, self.db_path):
+            if where.exists() and where.is_dir() != (where == self.directory):
+                self._set_aside(where, "is not a " + ("folder" if where == self.directory else "file"))
         self.directory.mkdir(parents=True, exist_ok=True)
         self._conn = self._open()
 
@@ -137,6 +144,10 @@ class AnalysisCache:
         conn.execute("PRAGMA synchronous=NORMAL")
         with conn:
             conn.executescript(_SCHEMA)
+        columns = [row[1] for row in conn.execute("PRAGMA table_info(analyses)")]
+        if columns != _COLUMNS:
+            conn.close()
+            raise sqlite3.DatabaseError(f"another schema (columns {', '.join(columns)})")
         conn.execute("SELECT count(*) FROM analyses").fetchone()
         return conn
 
@@ -149,16 +160,21 @@ class AnalysisCache:
             self._move_aside(exc)
             return self._connect()
 
-    def _move_aside(self, exc: BaseException) -> None:
+    def _set_aside(self, path: Path, why: str) -> Path:
+        """Rename an unusable cache file or folder out of the way (never deleted: it may be the user's)."""
         stamp = time.strftime("%Y%m%dT%H%M%S")
-        aside = self.db_path.with_name(f"{self.db_path.name}.corrupt-{stamp}-{os.getpid()}")
-        message = (
-            f"cache database {self.db_path} is unreadable ({exc}); moved it to {aside.name}, starting afresh"
-        )
+        aside = path.with_name(f"{path.name}.corrupt-{stamp}-{os.getpid()}")
+        message = f"cache {path} {why}; moved it to {aside.name}, starting afresh"
         warnings.warn(message, RuntimeWarning, stacklevel=3)
         log.warning(message)
+        os.replace(path, aside)
+        return aside
+
+    def _move_aside(self, exc: BaseException) -> None:
         if self.db_path.exists():
-            os.replace(self.db_path, aside)
+            aside = self._set_aside(self.db_path, f"is unreadable ({exc})")
+        else:
+            aside = self.db_path.with_name(f"{self.db_path.name}.corrupt-{os.getpid()}")
         for suffix in ("-wal", "-shm"):
             side = self.db_path.with_name(self.db_path.name + suffix)
             if side.exists():

@@ -1,31 +1,59 @@
-"""Run one function over many documents: in-process, on a local process pool, or on a Dask cluster.
+"""Run one function over many documents: in worker processes with a budget each, or on a Dask cluster.
 
 The per-document stages (ingest → outline → measures) depend on one file each, so they map cleanly.
 Results come back in the order of the items; an exception raised for one item is returned in that
 item's slot instead of being raised, so a build can report the file and go on with the others.
+
+With a ``Budget`` (what a build passes), no file is read in the build process itself: each item runs
+in a worker process under a time limit and a memory limit. A worker that overruns is killed and
+replaced, and its item's slot holds an ``OverBudget`` naming the limit ("took more than 60 s",
+"needed more than 1 GB"). Workers die with their parent (Linux ``PR_SET_PDEATHSIG``), so a build
+killed with SIGKILL leaves no orphans. Few items go to one worker *forked* from the build process:
+it inherits the loaded dictionaries and costs milliseconds, where a fresh interpreter costs a second;
+more items go to ``jobs`` spawned workers. Without a budget, few items run in this process.
 """
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import pickle
+import resource
+import signal
+import time
+from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
 from typing import Any, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
 
-# Below this many items a pool costs more than it saves. A spawned worker needs ~1–2 s before its
-# first plan (interpreter, imports, codebook, jieba's dictionary) while one plan takes ~0.1–0.6 s in a
-# warm process, so two workers break even near 2 × start-up / per-plan ≈ 10–20 plans. Measured on the
-# 2-core machine: the five seed plans took 3.1 s in-process and 7.3 s on a pool of two.
+# Below this many items spawned workers cost more than they save. A spawned worker needs ~1–2 s
+# before its first plan (interpreter, imports, codebook, jieba's dictionary) while one plan takes
+# ~0.1–0.6 s in a warm process, so two workers break even near 2 × start-up / per-plan ≈ 10–20 plans.
 POOL_MIN_ITEMS = 16
-# Futures in flight per worker: enough to keep workers busy, few enough that a 2,000-file corpus
-# does not hold every pending argument and result in the parent at once.
-IN_FLIGHT_PER_WORKER = 4
 DASK_HINT = "pip install 'compare[dask]'"
+_POLL = 0.5  # seconds between looks at the clock while workers are busy
+
+
+@dataclass(frozen=True)
+class Budget:
+    """What reading and analysing one file may take: wall-clock seconds and memory (bytes of address
+    space beyond what the worker held before the item)."""
+
+    seconds: float = 60.0
+    memory: int = 1 << 30
+
+    def memory_text(self) -> str:
+        gib = self.memory / (1 << 30)
+        return f"{gib:g} GB" if gib >= 1 else f"{self.memory / (1 << 20):g} MB"
+
+
+class OverBudget(Exception):
+    """An item went over its budget; the message says which limit ("took more than 60 s to read")."""
 
 
 def effective_jobs(jobs: int | None, n_items: int) -> int:
@@ -41,15 +69,15 @@ def map_per_document(
     jobs: int | None,
     scheduler: str | None = None,
     progress: Callable[[int], None] | None = None,
+    budget: Budget | None = None,
 ) -> list[R | Exception]:
     """``[fn(item) for item in items]``, in parallel where it pays; failures returned in their slot.
 
-    ``jobs``: local worker processes (None = number of cores; 1 = in this process). With fewer
-    than ``POOL_MIN_ITEMS`` items the work runs in this process whatever ``jobs`` says.
-    ``scheduler``: a Dask scheduler address (``tcp://host:8786``); the workers must be able to
-    import ``compare`` and read the items' paths. ``progress(done)`` is called after each item
-    with the number of items finished so far. ``fn`` must be a module-level function (it is sent
-    to other processes by reference).
+    ``jobs``: local worker processes (None = number of cores; 1 = one worker). ``scheduler``: a Dask
+    scheduler address (``tcp://host:8786``); the workers must be able to import ``compare`` and read
+    the items' paths (Dask runs them without a budget). ``progress(done)`` is called after each item
+    with the number of items finished so far. ``fn`` must be a module-level function (it is sent to
+    other processes by reference). ``budget``: see the module docstring.
     """
     items = list(items)
     if not items:
@@ -57,9 +85,13 @@ def map_per_document(
     if scheduler:
         return _map_dask(fn, items, scheduler, progress)
     workers = effective_jobs(jobs, len(items))
-    if workers == 1 or len(items) < POOL_MIN_ITEMS:
+    few = workers == 1 or len(items) < POOL_MIN_ITEMS
+    if budget is None and few:
         return _map_inline(fn, items, progress)
-    return _map_pool(fn, items, workers, progress)
+    if few and "fork" in multiprocessing.get_all_start_methods():
+        return _Pool(fn, items, 1, budget, "fork", progress).run()
+    _check_sendable(fn)
+    return _Pool(fn, items, workers, budget, "spawn", progress).run()
 
 
 def _map_inline(
@@ -86,37 +118,189 @@ def _check_sendable(fn: Callable[..., Any]) -> None:
         ) from exc
 
 
-def _map_pool(
-    fn: Callable[[T], R], items: list[T], workers: int, progress: Callable[[int], None] | None
-) -> list[R | Exception]:
-    _check_sendable(fn)
-    results: list[R | Exception | None] = [None] * len(items)
-    # spawn, not fork: the parent may run threads (watchdog, rich progress, Dask) that fork would copy
-    # in a locked state; spawned workers start clean on every platform.
-    context = multiprocessing.get_context("spawn")
-    done = 0
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        pending: dict[Future[R], int] = {}
-        next_index = 0
-        limit = workers * IN_FLIGHT_PER_WORKER
+# --------------------------------------------------------------------------- workers
+
+
+def _die_with_parent(parent: int) -> None:
+    """Ask Linux to kill this process when its parent dies (no orphans after a SIGKILLed build)."""
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # the parent died before the call above
+        os._exit(1)
+
+
+def _address_space() -> int:
+    """This process's virtual size in bytes (what RLIMIT_AS counts)."""
+    with open(f"/proc/{os.getpid()}/statm", encoding="ascii") as fh:
+        return int(fh.read().split()[0]) * resource.getpagesize()
+
+
+def _limit_memory(extra: int | None) -> None:
+    """Allow ``extra`` bytes of address space beyond the current size (None: no limit)."""
+    with contextlib.suppress(OSError, ValueError):
+        _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        soft = hard if extra is None else _address_space() + extra
+        if hard != resource.RLIM_INFINITY:
+            soft = min(soft, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
+def _worker(conn: Connection, fn: Callable[[Any], Any], memory: int | None, parent: int) -> None:
+    """A worker's life: take (index, item), answer (index, status, value), until told to stop."""
+    _die_with_parent(parent)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    while True:
         try:
-            while next_index < len(items) or pending:
-                while next_index < len(items) and len(pending) < limit:
-                    pending[pool.submit(fn, items[next_index])] = next_index
-                    next_index += 1
-                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    index = pending.pop(future)
-                    exc = future.exception()
-                    # A worker that died (BrokenProcessPool) fails its items here too, one slot each.
-                    results[index] = exc if isinstance(exc, Exception) else future.result()
-                    done += 1
-                    if progress is not None:
-                        progress(done)
+            message = conn.recv()
+        except (EOFError, OSError):
+            break
+        if message is None:
+            break
+        index, item = message
+        _limit_memory(memory)
+        try:
+            answer: tuple[Any, ...] = (index, "ok", fn(item))
+        except MemoryError:
+            answer = (index, "memory", None)
+        except Exception as exc:
+            answer = (index, "error", exc)
+        finally:
+            _limit_memory(None)
+        try:
+            conn.send(answer)
+        except Exception as exc:  # a result or an exception that does not pickle
+            conn.send((index, "error", RuntimeError(f"{type(exc).__name__}: {exc}")))
+    conn.close()
+
+
+class _Slot:
+    """One worker process and the item it is working on."""
+
+    def __init__(self, context: Any, fn: Callable[[Any], Any], budget: Budget | None) -> None:
+        self.conn, child = context.Pipe(duplex=True)
+        memory = budget.memory if budget is not None else None
+        self.process = context.Process(target=_worker, args=(child, fn, memory, os.getpid()), daemon=True)
+        self.process.start()
+        child.close()
+        self.index: int | None = None
+        self.deadline = float("inf")
+
+    def give(self, index: int, item: Any, budget: Budget | None) -> None:
+        self.index = index
+        self.deadline = time.monotonic() + budget.seconds if budget is not None else float("inf")
+        self.conn.send((index, item))
+
+    def kill(self) -> None:
+        with contextlib.suppress(Exception):
+            self.process.kill()
+        with contextlib.suppress(Exception):
+            self.process.join(5)
+        with contextlib.suppress(Exception):
+            self.conn.close()
+
+    def stop(self) -> None:
+        with contextlib.suppress(Exception):
+            self.conn.send(None)
+        self.process.join(5)
+        if self.process.is_alive():
+            self.kill()
+        with contextlib.suppress(Exception):
+            self.conn.close()
+
+
+class _Pool:
+    """Items handed to ``n`` workers one at a time; overrunning or dying workers replaced."""
+
+    def __init__(
+        self,
+        fn: Callable[[Any], Any],
+        items: list[Any],
+        n: int,
+        budget: Budget | None,
+        method: str,
+        progress: Callable[[int], None] | None,
+    ) -> None:
+        self.fn, self.items, self.n, self.budget, self.progress = fn, items, n, budget, progress
+        # spawn for many items: the parent may run threads (watchdog, rich progress, Dask) that fork
+        # would copy in a locked state; one forked worker for few items only runs the analysis.
+        self.context = multiprocessing.get_context(method)
+        self.results: list[Any] = [None] * len(items)
+        self.done = 0
+
+    def run(self) -> list[Any]:
+        queue = deque(range(len(self.items)))
+        slots: list[_Slot] = []
+        try:
+            slots = [_Slot(self.context, self.fn, self.budget) for _ in range(min(self.n, len(queue)))]
+            while True:
+                for i, slot in enumerate(slots):
+                    if slot.index is None and queue:
+                        if not slot.process.is_alive():
+                            slot = slots[i] = self._replace(slot)
+                        k = queue.popleft()
+                        slot.give(k, self.items[k], self.budget)
+                busy = [s for s in slots if s.index is not None]
+                if not busy:
+                    break
+                soonest = min(s.deadline for s in busy) - time.monotonic()
+                waiting = [s.conn for s in busy] + [s.process.sentinel for s in busy]
+                ready = wait(waiting, max(0.0, min(_POLL, soonest)))
+                for i, slot in enumerate(slots):
+                    if slot.index is None:
+                        continue
+                    if slot.conn in ready:
+                        try:
+                            index, status, value = slot.conn.recv()
+                        except (EOFError, OSError):
+                            self._finish(slot.index, self._died(slot))
+                            slots[i] = self._replace(slot)
+                            continue
+                        self._finish(index, self._outcome(status, value))
+                        slot.index = None
+                        if status == "memory":  # what a MemoryError leaves behind is not trusted
+                            slots[i] = self._replace(slot)
+                    elif slot.process.sentinel in ready:
+                        self._finish(slot.index, self._died(slot))
+                        slots[i] = self._replace(slot)
+                    elif time.monotonic() > slot.deadline:
+                        seconds = self.budget.seconds if self.budget else 0
+                        self._finish(slot.index, OverBudget(f"took more than {seconds:g} s to read"))
+                        slots[i] = self._replace(slot)
         except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)
+            for slot in slots:
+                slot.kill()
             raise
-    return results  # type: ignore[return-value]  # every slot is filled by the loop above
+        for slot in slots:
+            slot.stop()
+        return self.results
+
+    def _replace(self, slot: _Slot) -> _Slot:
+        slot.kill()
+        return _Slot(self.context, self.fn, self.budget)
+
+    def _outcome(self, status: str, value: Any) -> Any:
+        if status == "ok":
+            return value
+        if status == "memory":
+            memory = self.budget.memory_text() if self.budget else "the memory available"
+            return OverBudget(f"needed more than {memory}")
+        return value
+
+    def _died(self, slot: _Slot) -> Exception:
+        slot.process.join(1)
+        code = slot.process.exitcode
+        how = f"signal {-code}" if code is not None and code < 0 else f"exit code {code}"
+        return RuntimeError(f"the worker reading it stopped ({how})")
+
+    def _finish(self, index: int, value: Any) -> None:
+        self.results[index] = value
+        self.done += 1
+        if self.progress is not None:
+            self.progress(self.done)
 
 
 def _map_dask(

@@ -150,6 +150,29 @@ def test_a_corrupt_database_file_is_moved_aside_and_recreated(tmp_path: Path, pl
     assert len(aside) == 1 and aside[0].read_bytes().startswith(b"this is not")
 
 
+def test_a_database_of_another_schema_is_moved_aside_and_recreated(tmp_path: Path, plan: PlanAnalysis) -> None:
+    db = tmp_path / DB_NAME
+    con = sqlite3.connect(db)
+    con.execute("CREATE TABLE analyses (id INTEGER PRIMARY KEY, blob BLOB)")
+    con.execute("INSERT INTO analyses (blob) VALUES (x'00')")
+    con.commit()
+    con.close()
+    with pytest.warns(RuntimeWarning, match="another schema"), AnalysisCache(tmp_path, VERSIONS) as cache:
+        cache.put(plan.document.sha256, plan)
+        assert cache.get(plan.document.sha256) == plan
+    assert len(list(tmp_path.glob(DB_NAME + ".corrupt-*"))) == 1
+
+
+def test_a_file_where_the_cache_folder_goes_is_moved_aside(tmp_path: Path, plan: PlanAnalysis) -> None:
+    where = tmp_path / ".cache"
+    where.write_text("a file of the user's", encoding="utf-8")
+    with pytest.warns(RuntimeWarning, match="not a folder"), AnalysisCache(where, VERSIONS) as cache:
+        cache.put(plan.document.sha256, plan)
+        assert cache.get(plan.document.sha256) == plan
+    (aside,) = tmp_path.glob(".cache.corrupt-*")
+    assert aside.read_text(encoding="utf-8") == "a file of the user's"
+
+
 def test_prune_keeps_only_the_plans_still_present(tmp_path: Path, plan: PlanAnalysis) -> None:
     with AnalysisCache(tmp_path, VERSIONS) as cache:
         for sha in ("a" * 64, "b" * 64, plan.document.sha256):

@@ -115,3 +115,63 @@ def test_a_dask_cluster_gives_what_the_local_run_gives(tmp_path: Path) -> None:
     assert remote[:-1] == local[:-1]
     assert isinstance(remote[-1], ValueError) and str(remote[-1]) == str(local[-1])
     assert done == list(range(1, len(items) + 1))
+
+
+def greedy(x: int) -> int:
+    """Item 1 sleeps past any budget, item 2 asks for far more memory than allowed, item 3 dies."""
+    if x == 1:
+        time.sleep(60)
+    if x == 2:
+        block = bytearray(512 << 20)
+        return len(block)
+    if x == 3:
+        os.kill(os.getpid(), 9)
+    return x * x
+
+
+@pytest.mark.parametrize("pooled", [False, True], ids=["forked", "spawned"])
+def test_an_item_over_its_budget_is_named_and_the_others_go_on(
+    pooled: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if pooled:
+        monkeypatch.setattr(executor, "POOL_MIN_ITEMS", 2)
+    budget = executor.Budget(seconds=2.0, memory=128 << 20)
+    t0 = time.monotonic()
+    results = map_per_document(greedy, [0, 1, 2, 3, 4, 5], jobs=2, budget=budget)
+    assert time.monotonic() - t0 < 30
+    assert results[0] == 0 and results[4] == 16 and results[5] == 25
+    assert isinstance(results[1], executor.OverBudget) and "took more than 2 s" in str(results[1])
+    assert isinstance(results[2], executor.OverBudget) and "needed more than 128 MB" in str(results[2])
+    assert isinstance(results[3], RuntimeError) and "stopped (signal 9)" in str(results[3])
+
+
+ORPHANS = """
+import sys, time
+from pathlib import Path
+from compare import executor
+from tests.test_executor import record_and_sleep
+executor.POOL_MIN_ITEMS = 2
+executor.map_per_document(record_and_sleep, [sys.argv[1]] * 4, jobs=2, budget=executor.Budget(600, 1 << 30))
+"""
+
+
+def record_and_sleep(folder: str) -> None:
+    Path(folder, str(os.getpid())).write_text("", encoding="utf-8")
+    time.sleep(600)
+
+
+def test_workers_die_with_a_killed_build(tmp_path: Path) -> None:
+    import subprocess
+
+    proc = subprocess.Popen([sys.executable, "-c", ORPHANS, str(tmp_path)], cwd=Path(__file__).parent.parent)
+    deadline = time.monotonic() + 60
+    while len(list(tmp_path.iterdir())) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    workers = [int(p.name) for p in tmp_path.iterdir()]
+    assert len(workers) == 2
+    proc.kill()
+    proc.wait()
+    deadline = time.monotonic() + 10
+    while any(Path(f"/proc/{pid}").exists() for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()]

@@ -144,7 +144,9 @@ def compare(expected: dict[str, dict[str, str]], actual: dict[str, dict[str, str
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--record", action="store_true", help="write benchmarks/golden.json")
     parser.add_argument("--show", type=Path, help="build into this directory and keep it")
     args = parser.parse_args(argv)

@@ -18,7 +18,7 @@ from typing import Any, cast
 from compare.config import DATA_DIR
 from compare.literals import LiteralFinder, RegexFilter, required_literals
 from compare.model import BINDINGNESS_ORDER, Bindingness, Instrument
-from compare.segment import normalise_chars
+from compare.text import normalise_chars
 from compare.topics.codebook import YamlDataError, line_of, read_bytes, read_yaml
 
 RULES_PATH = DATA_DIR / "attributes.yaml"

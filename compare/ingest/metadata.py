@@ -39,10 +39,10 @@ from compare.frontmatter import (
     rules as part_rules,
 )
 from compare.ingest.citations import find_citations
-from compare.ingest.normalize import match_text
 from compare.ingest.places import Place, find_places, is_national, national_label, place_in, place_in_body
 from compare.model import CleanText, Metadata, NoiseSpan
 from compare.outline import Layout, Signature, layout
+from compare.text import match_text
 
 DATA_FILE = "metadata.yaml"
 

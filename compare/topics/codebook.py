@@ -20,7 +20,7 @@ import yaml
 from compare.config import CODEBOOK_PATH
 from compare.errors import DataError
 from compare.model import MANDATORY_TOPICS, TOPIC_IDS
-from compare.segment import normalise_chars
+from compare.text import normalise_chars
 from compare.topics.index import CueIndex
 
 MANDATORY = MANDATORY_TOPICS

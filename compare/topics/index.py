@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from compare.literals import LiteralFinder, RegexFilter, Requirement, required_literals
-from compare.segment import normalise_chars
+from compare.text import normalise_chars
 
 if TYPE_CHECKING:
     from compare.topics.codebook import Codebook, Cue, TopicDef

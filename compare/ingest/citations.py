@@ -11,7 +11,7 @@ import re
 from functools import lru_cache
 
 from compare.datafiles import alternation, get_str_list, section
-from compare.frontmatter import find_doc_numbers
+from compare.layout.frontmatter import find_doc_numbers
 from compare.model import CitedDocument, CleanText
 from compare.text import match_text
 

@@ -3,7 +3,7 @@
 A plan as published is wrapped in the parts of an official document (公文): its title (often split over
 lines), a document number (文号) alone on a line, the addressees (主送机关, "各…："), for a transmittal
 notice the sentence that hands the plan over ("现将《…》印发给你们"), the issuer's signature above a date,
-此件… and 附件 lines. These predicates classify single clean lines; ``outline.py`` uses them to find
+此件… and 附件 lines. These predicates classify single clean lines; ``parts.py`` uses them to find
 where the plan starts and ends, ``ingest/metadata.py`` to read title, issuer, 文号 and date.
 Functions named ``is_*`` take the MATCH text of a line (simplified, half-width); the cues are data in
 ``compare/data/outline.yaml`` (key ``parts``).

@@ -3,7 +3,7 @@
 A label is the number that opens an outline item — 第一章, 一、, （一）, 1., （1）, ① … — with its
 style, its integer value and a display form for section paths. The styles and their patterns are
 data (``compare/data/outline.yaml``, key ``numbering``); this module only applies them. Deciding
-whether a recognised token really opens an item (sequence, nesting) is ``outline.py``'s job.
+whether a recognised token really opens an item (sequence, nesting) is ``parts.py``'s job.
 
 Display forms (used in ``Section.path``): 第一章, 三 (for 三、), (一), 17 (for 17.), (1), 1), ①.
 """

@@ -46,7 +46,7 @@ QUICK_SIZES = (5, 50)
 PDF_MAX_PLANS = 49
 # Stage function per stage name: timed (and traced) directly when the build does not time a stage.
 STAGE_FUNCTIONS = {
-    "ingest": ("compare.ingest", "read_document"),
+    "ingest": ("compare.ingest", "read_document_and_layout"),
     "outline": ("compare.outline", "parse_outline"),
     "measures": ("compare.measures", "extract_measures"),
     "align": ("compare.align", "align"),

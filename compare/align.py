@@ -16,7 +16,6 @@ The same input always gives the same output.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -28,6 +27,8 @@ from compare.datafiles import align_section
 from compare.model import Alignment, Family, FamilyMember, Measure, PlanAnalysis
 from compare.reuse import ReuseSettings, find_reuse
 from compare.similarity import Candidate, SimilaritySettings, propose_families
+from compare.text import match_text as matching_copy
+from compare.text import to_halfwidth
 
 # Matching ignores layout and quotation marks: 实行“标准地”出让 reads 实行标准地出让.
 _IGNORED = re.compile(r"[\s\u3000“”‘’\"'「」『』〝〞]+")
@@ -162,22 +163,16 @@ def match_text(plan: PlanAnalysis, measure: Measure, matching: MatchingSettings 
     if len(clean.match) == len(clean.text) and span_ok:
         text = clean.match[measure.clean_start : measure.clean_end]
     else:  # no match copy: make one (simplified script, half-width) from the measure's text
-        from compare.ingest.normalize import match_text as simplified
-
-        text = simplified(measure.text)
+        text = matching_copy(measure.text)
     text = normalise_for_matching(text)
     for pattern in matching.ignore:
         text = pattern.sub("", text)
     return text
 
 
-# Full-width ASCII forms and the ideographic space in their NFKC form: one str.translate per text.
-_HALF_WIDTH = {code: unicodedata.normalize("NFKC", chr(code)) for code in [*range(0xFF01, 0xFF5F), 0x3000]}
-
-
 def normalise_for_matching(text: str) -> str:
     """Half-width letters, digits and punctuation; whitespace and quotation marks removed."""
-    return _IGNORED.sub("", text.translate(_HALF_WIDTH))
+    return _IGNORED.sub("", to_halfwidth(text))
 
 
 def catalogue_matches(

@@ -32,15 +32,15 @@ def _analyse(path: Path, root: Path) -> tuple[PlanAnalysis, dict[str, float]]:
     """Ingest, outline, measures and catalogue families of one file, with the time of each."""
     from compare.align import match_plan
     from compare.catalogue import load_catalogue
-    from compare.ingest import read_document
+    from compare.ingest import read_document_and_layout
     from compare.measures import extract_measures
     from compare.outline import outline_warnings, parse_outline
     from compare.topics import load_codebook
 
     t0 = time.perf_counter()
-    doc = read_document(path, root)
+    doc, layout = read_document_and_layout(path, root)  # the layout its metadata was read from
     t1 = time.perf_counter()
-    sections = parse_outline(doc)
+    sections = parse_outline(doc, layout)
     doc = replace(doc, warnings=[*doc.warnings, *outline_warnings(sections)])
     t2 = time.perf_counter()
     measures = extract_measures(doc, sections, load_codebook())

@@ -20,7 +20,7 @@ from compare.datafiles import kind_of, line_of, parse_yaml, read_bytes
 from compare.errors import RulesError
 from compare.literals import LiteralFinder, RegexFilter, required_literals
 from compare.model import BINDINGNESS_ORDER, Bindingness, Instrument
-from compare.segment import normalise_chars
+from compare.text import normalise_chars
 
 RULES_PATH = DATA_DIR / "attributes.yaml"
 

@@ -30,8 +30,8 @@ from compare.attributes import (
     responsible_tail,
 )
 from compare.model import Document, Kind, Measure, Section
-from compare.segment import normalise_chars
 from compare.targets import find_targets
+from compare.text import normalise_chars
 from compare.topics.classifier import classify
 from compare.topics.codebook import Codebook
 

@@ -1,4 +1,4 @@
-"""Chinese text units: word tokens (jieba, kept behind this one module) and matching normalisation.
+"""Chinese word tokens: jieba, kept behind this one module.
 
 jieba is unmaintained, so nothing else imports it. It is loaded once per process, lazily, with the
 policy-term user dictionary ``compare/data/userdict.txt`` (证照分离, 批而未供, 兼职兼薪 … kept whole),
@@ -27,7 +27,6 @@ import re
 import sqlite3
 import tempfile
 import threading
-import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -285,32 +284,3 @@ def tokenize(text: str, *, hmm: bool = True) -> list[str]:
     ``hmm=False`` finds no new words (what a check for a word cut by a line break wants).
     """
     return [t for t in _tokenizer().lcut(text, HMM=hmm) if t.strip()]
-
-
-class _HalfWidth(dict[int, str]):
-    """``str.translate`` table: a character's one-character NFKC form, itself otherwise.
-
-    Filled on first sight of each character, so a text is converted at C speed.
-    """
-
-    def __missing__(self, code: int) -> str:
-        c = chr(code)
-        n = unicodedata.normalize("NFKC", c)
-        out = n if len(n) == 1 else c
-        self[code] = out
-        return out
-
-
-_HALF_WIDTH = _HalfWidth()
-
-
-def normalise_chars(text: str) -> str:
-    """Full-width → half-width (，→ , （→ ( ２→2) character by character, so offsets stay aligned.
-
-    Characters whose NFKC form is longer than one character (…, ㎡) are kept as they are.
-    """
-    # Most callers pass text that is already normalised (the match copy): a C-speed check says so.
-    # Every character this function changes has NFKC_Quick_Check=No, so it is never in such text.
-    if text.isascii() or unicodedata.is_normalized("NFKC", text):
-        return text
-    return text.translate(_HALF_WIDTH)

@@ -12,13 +12,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import cn2an
-
 from compare.attributes import Rules, load_rules
 from compare.model import Target
-from compare.segment import normalise_chars
-
-_CN_DIGITS = "零〇一二两三四五六七八九十百千万亿"
+from compare.text import AMOUNT_NUMERALS, normalise_chars, parse_numeral
 
 
 @dataclass(frozen=True)
@@ -49,7 +45,7 @@ def _build(rules: Rules) -> _Compiled:
     unit_alt = "|".join(re.escape(u) for u in sorted(units, key=len, reverse=True))
     mult_alt = "|".join(re.escape(m) for m in sorted(mult, key=len, reverse=True))
     per_alt = "|".join(map(re.escape, per))
-    num = rf"(?:\d+(?:\.\d+)?|[{_CN_DIGITS}]+)"
+    num = rf"(?:\d+(?:\.\d+)?|[{AMOUNT_NUMERALS}]+)"
     rng = t["range_separators"]
     quantity = re.compile(
         rf"(?P<a>{num})(?:\s*(?P<ma>{mult_alt})?\s*(?:{rng})\s*(?P<b>{num}))?\s*"
@@ -64,15 +60,6 @@ def _build(rules: Rules) -> _Compiled:
         count_units=frozenset(map(str, t["count_units"])),
         chinese_count_min=float(t["chinese_count_min"]),
     )
-
-
-def _number(token: str) -> float | None:
-    if re.fullmatch(r"\d+(?:\.\d+)?", token):
-        return float(token)
-    try:
-        return float(cn2an.cn2an(token, "smart"))
-    except (ValueError, KeyError, TypeError, IndexError):
-        return None
 
 
 def find_targets(
@@ -104,7 +91,7 @@ def find_targets(
             continue
         if s > 0 and norm[s - 1] == "第":
             continue
-        value = _number(a_tok)
+        value = parse_numeral(a_tok, "amount")
         if value is None:
             continue
         chinese = not a_tok[0].isdigit()

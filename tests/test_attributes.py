@@ -20,8 +20,8 @@ from compare.attributes import (
     split_unit_names,
 )
 from compare.errors import RulesError
-from compare.segment import normalise_chars
 from compare.targets import find_targets
+from compare.text import normalise_chars
 
 from .seeds import DOCS_IN
 

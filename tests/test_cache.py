@@ -150,7 +150,9 @@ def test_a_corrupt_database_file_is_moved_aside_and_recreated(tmp_path: Path, pl
     assert len(aside) == 1 and aside[0].read_bytes().startswith(b"this is not")
 
 
-def test_a_database_of_another_schema_is_moved_aside_and_recreated(tmp_path: Path, plan: PlanAnalysis) -> None:
+def test_a_database_of_another_schema_is_moved_aside_and_recreated(
+    tmp_path: Path, plan: PlanAnalysis
+) -> None:
     db = tmp_path / DB_NAME
     con = sqlite3.connect(db)
     con.execute("CREATE TABLE analyses (id INTEGER PRIMARY KEY, blob BLOB)")

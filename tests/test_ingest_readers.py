@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import pickle
 import random
 import struct
 import time
@@ -108,6 +109,21 @@ def test_empty_and_whitespace_only_files(tmp_path: Path) -> None:
     blank = tmp_path / "blank.txt"
     blank.write_bytes(" \n\t\n\u3000\u3000\n\xa0\r\n".encode())
     _raises(blank, EmptyFile)
+
+
+def test_an_error_sent_back_by_a_worker_process_reads_the_same(tmp_path: Path) -> None:
+    # the process pool pickles a failed file's error; the report shows its message as raised
+    junk = tmp_path / "junk.txt"
+    junk.write_bytes(b"\x00\x01binary\x00")
+    err = _raises(junk, NotText)
+    back = pickle.loads(pickle.dumps(err))
+    assert (type(back), str(back), back.source_file, back.reason) == (
+        NotText,
+        str(err),
+        err.source_file,
+        err.reason,
+    )
+    assert str(pickle.loads(pickle.dumps(EmptyFile("a.txt")))) == "a.txt: empty file (空文件): no text at all"
 
 
 def test_binary_junk_named_txt(tmp_path: Path) -> None:

@@ -12,8 +12,8 @@ import pytest
 
 from compare.ingest import read_document
 from compare.ingest.clean import clean_text
-from compare.ingest.normalize import _SEGMENT, _convert_segment, _opencc, match_text, to_simplified
 from compare.model import Document
+from compare.text import _SEGMENT, _convert_segment, _opencc, match_text, to_simplified
 
 from .conftest import DOCS_IN, SEED_FILES
 

@@ -13,7 +13,7 @@ import pytest
 from compare.attributes import load_rules
 from compare.catalogue import load_catalogue
 from compare.literals import LiteralFinder, RegexFilter, possible, required_literals
-from compare.segment import normalise_chars
+from compare.text import normalise_chars
 from compare.topics import load_codebook
 
 from .seeds import CORPUS_DIR, DOCS_IN

@@ -13,12 +13,12 @@ import pytest
 from opencc import OpenCC
 
 from compare.datafiles import DataFileError, compile_pattern
-from compare.frontmatter import normalise_doc_number, parse_date
 from compare.ingest import clean_text, read_document
 from compare.ingest.metadata import derive_display_name, extract_metadata, split_orgs
 from compare.ingest.places import gazetteer, place_in
+from compare.layout.frontmatter import normalise_doc_number, parse_date
+from compare.layout.parts import lay_out
 from compare.model import Document, Metadata
-from compare.outline import layout
 
 from .conftest import CORPUS_DIR, DOCS_IN, SEED_FILES
 
@@ -189,7 +189,7 @@ def test_dates_in_any_writing(text: str, iso: str) -> None:
 
 def test_signature_date_in_chinese_numerals() -> None:
     doc = corpus("guohan-2006-132")
-    (signature,) = layout(doc.clean).signatures
+    (signature,) = lay_out(doc.clean).signatures
     assert (signature.where, signature.date) == ("back", "2006-12-30")  # 二〇〇六年十二月三十日
     assert doc.metadata.date == "2006-12-30"
 

@@ -17,8 +17,8 @@ import pytest
 from opencc import OpenCC
 
 from compare.ingest import clean_text, read_document
+from compare.layout.numbering import parse_label
 from compare.model import Document, Metadata, Section
-from compare.numbering import parse_label
 from compare.outline import NO_OUTLINE, outline_warnings, parse_outline, render_outline
 
 from .conftest import CORPUS_DIR, DOCS_IN, SEED_FILES
@@ -396,3 +396,40 @@ def test_a_plan_attached_after_the_notice_signature_and_a_bare_attachment_label(
     assert [s.style for s in sections] == ["front", "title", "preamble", "cn-dun", "cn-paren"]
     assert sections[0].text.endswith("2022年3月1日\n附件\n")
     assert sections[1].heading == "苏州市开发区高质量发展行动方案"
+
+
+def test_the_outline_uses_the_layout_ingest_read_the_metadata_from() -> None:
+    # one plan is laid out once: ingest hands its layout over, and the outline is the same either way
+    from compare.ingest import read_document_and_layout
+
+    path = DOCS_IN / next(iter(SEED_FILES.values()))
+    doc, layout = read_document_and_layout(path, path.parent)
+    assert parse_outline(doc, layout) == parse_outline(doc) == list(_read(path)[1])
+
+
+def test_ingest_and_outline_meet_only_in_the_layout() -> None:
+    # stages do not import each other; the parts of a document (layer 2) import no stage
+    import ast
+
+    import compare
+
+    root = Path(compare.__file__).parent
+    stages = ("compare.ingest", "compare.outline", "compare.measures", "compare.align", "compare.render")
+
+    def imports(path: Path) -> set[str]:
+        found: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                found.add(node.module)
+            elif isinstance(node, ast.Import):
+                found.update(a.name for a in node.names)
+        return found
+
+    def under(names: set[str], prefix: str) -> set[str]:
+        return {n for n in names if n == prefix or n.startswith(prefix + ".")}
+
+    for path in (root / "ingest").glob("*.py"):
+        assert not under(imports(path), "compare.outline"), path
+    assert not under(imports(root / "outline.py"), "compare.ingest")
+    for path in [*(root / "layout").glob("*.py"), root / "text.py"]:
+        assert not set().union(*(under(imports(path), s) for s in stages)), path

@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 
 from compare.errors import CodebookError
-from compare.ingest.normalize import match_text
 from compare.measures import SKIP_STYLES, extract_measures
-from compare.segment import cache_dir, dictionary_words, normalise_chars, tokenize, user_terms
+from compare.segment import cache_dir, dictionary_words, tokenize, user_terms
+from compare.text import match_text, normalise_chars
 from compare.topics import (
     CODEBOOK_PATH,
     MANDATORY,
@@ -224,9 +224,8 @@ def test_evidence_names_the_words_that_fired(cb) -> None:
 
 
 def test_traditional_script_classifies_through_match_text(cb) -> None:
-    normalize = pytest.importorskip("compare.ingest.normalize")
     traditional = "允許對具備土地獨立分宗條件的工業物業產權進行分割，加大對批而未供和閒置土地的處置力度。"
-    match = normalize.match_text(traditional)
+    match = match_text(traditional)
     assert len(match) == len(traditional)
     assert topics_of(match, cb)[0] == "land"
 

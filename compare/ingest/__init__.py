@@ -1,6 +1,8 @@
 """Ingestion: one file of docs_in/ -> a ``Document`` (raw text, clean text with offsets, noise, metadata).
 
-``read_document`` is the stage's entry point; ``plan_id_for`` names a plan from its file name.
+``read_document`` is the stage's entry point; ``read_document_and_layout`` also returns the layout
+the metadata was read from, for the outline to use the same one. ``plan_id_for`` names a plan from its
+file name.
 Errors are ``IngestError`` subclasses naming the file (see ``compare.ingest.errors``).
 """
 
@@ -16,9 +18,18 @@ from compare.ingest.clean import clean_text
 from compare.ingest.errors import IngestError, TooLarge, UnreadableFile
 from compare.ingest.patterns import noise_data
 from compare.ingest.readers import RawText, read_raw
+from compare.layout.parts import Layout, lay_out
 from compare.model import CleanText, Document, Metadata, NoiseSpan
 
-__all__ = ["IngestError", "RawText", "clean_text", "plan_id_for", "read_document", "read_raw"]
+__all__ = [
+    "IngestError",
+    "RawText",
+    "clean_text",
+    "plan_id_for",
+    "read_document",
+    "read_document_and_layout",
+    "read_raw",
+]
 
 _MAX_ID_CHARS = 80
 # Kept as is in a plan id: ASCII letters/digits, "_", "-", and CJK ideographs.
@@ -55,6 +66,11 @@ def _strip_suffix(name: str) -> str:
 
 def read_document(path: Path, root: Path) -> Document:
     """Read, decode, clean and describe one plan file; ``source_file`` is ``path`` relative to ``root``."""
+    return read_document_and_layout(path, root)[0]
+
+
+def read_document_and_layout(path: Path, root: Path) -> tuple[Document, Layout]:
+    """``read_document``, with the layout of the clean text (laid out once, for the metadata)."""
     try:
         rel = path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
@@ -74,9 +90,10 @@ def read_document(path: Path, root: Path) -> Document:
             rel, f"{len(raw.text):,} characters: too long for one plan (limit {limit:,}, max_plan_chars)"
         )
     clean, noise = clean_text(raw.text)
+    lay = lay_out(clean)
     notes = list(raw.warnings)
-    metadata, display_name = _describe(raw.text, clean, noise, fallback=path.stem, notes=notes)
-    return Document(
+    metadata, display_name = _describe(raw.text, clean, noise, lay, fallback=path.stem, notes=notes)
+    doc = Document(
         plan_id=plan_id_for(rel),
         source_file=rel,
         sha256=hashlib.sha256(data).hexdigest(),
@@ -89,10 +106,11 @@ def read_document(path: Path, root: Path) -> Document:
         display_name=display_name,
         warnings=notes,
     )
+    return doc, lay
 
 
 def _describe(
-    raw_text: str, clean: CleanText, noise: list[NoiseSpan], fallback: str, notes: list[str]
+    raw_text: str, clean: CleanText, noise: list[NoiseSpan], lay: Layout, fallback: str, notes: list[str]
 ) -> tuple[Metadata, str]:
     """Metadata and display name via compare.ingest.metadata (written separately); degrade if absent."""
     try:
@@ -102,5 +120,5 @@ def _describe(
         warnings.warn(msg, RuntimeWarning, stacklevel=3)
         notes.append(msg)
         return Metadata(), fallback
-    md = extract_metadata(raw_text, clean, noise)
+    md = extract_metadata(raw_text, clean, noise, lay)
     return md, derive_display_name(md, fallback)

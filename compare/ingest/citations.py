@@ -11,9 +11,9 @@ import re
 from functools import lru_cache
 
 from compare.datafiles import alternation, get_str_list, section
-from compare.frontmatter import find_doc_numbers
-from compare.ingest.normalize import match_text
+from compare.layout.frontmatter import find_doc_numbers
 from compare.model import CitedDocument, CleanText
+from compare.text import match_text
 
 DATA_FILE = "metadata.yaml"
 _TITLE = re.compile(r"《(?P<title>[^《》]{2,150})》")

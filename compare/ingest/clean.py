@@ -18,9 +18,9 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from compare.ingest.normalize import match_text
 from compare.ingest.patterns import NoiseData, noise_data
 from compare.model import CleanText, NoiseSpan
+from compare.text import match_text
 
 # Edge whitespace of a line: ASCII, NBSP, ideographic space, en/em spaces, zero-width space, BOM.
 WHITESPACE = " \t\r\f\v\xa0\u3000\ufeff" + "".join(chr(c) for c in range(0x2000, 0x200C))

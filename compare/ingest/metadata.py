@@ -2,8 +2,8 @@
 
 ``extract_metadata`` reads the raw text (page chrome that cleaning removed still carries metadata: the
 gov.cn table, a legal-database card, the 发布时间 line, the page title) and the clean text's layout
-(title lines, 文号 line, transmittal notice and signatures, found by ``outline.layout``). Every field
-says in ``Metadata.evidence`` where it was read. Nothing is inferred into a field: a plan that prints
+(title lines, 文号 line, transmittal notice and signatures: ``compare.layout.parts``). Every field says
+in ``Metadata.evidence`` where it was read. Nothing is inferred into a field: a plan that prints
 no issuer gets none. The rules are data in ``compare/data/metadata.yaml``.
 """
 
@@ -23,7 +23,9 @@ from compare.datafiles import (
     load_yaml,
     section,
 )
-from compare.frontmatter import (
+from compare.ingest.citations import find_citations
+from compare.ingest.places import Place, find_places, is_national, national_label, place_in, place_in_body
+from compare.layout.frontmatter import (
     Line,
     TitleGroup,
     date_line,
@@ -35,14 +37,12 @@ from compare.frontmatter import (
     parse_date,
     title_groups,
 )
-from compare.frontmatter import (
+from compare.layout.frontmatter import (
     rules as part_rules,
 )
-from compare.ingest.citations import find_citations
-from compare.ingest.normalize import match_text
-from compare.ingest.places import Place, find_places, is_national, national_label, place_in, place_in_body
+from compare.layout.parts import Layout, Signature, lay_out
 from compare.model import CleanText, Metadata, NoiseSpan
-from compare.outline import Layout, Signature, layout
+from compare.text import match_text
 
 DATA_FILE = "metadata.yaml"
 
@@ -422,10 +422,12 @@ class _Sources:
         return [s for s in self.lay.signatures if s.where == where]
 
 
-def extract_metadata(raw_text: str, clean: CleanText, noise: list[NoiseSpan]) -> Metadata:
-    """Metadata of one plan, with the evidence of each field."""
+def extract_metadata(
+    raw_text: str, clean: CleanText, noise: list[NoiseSpan], layout: Layout | None = None
+) -> Metadata:
+    """Metadata of one plan, with the evidence of each field; ``layout`` is ``clean``'s when known."""
     del noise  # the raw text still carries what cleaning removed; the spans add nothing
-    lay = layout(clean)
+    lay = layout if layout is not None else lay_out(clean)
     raw_lines = _raw_lines(raw_text)
     body_line = lay.lines[lay.body_start] if lay.body_start < len(lay.lines) else None
     head_end = clean.to_raw(body_line.start) if body_line is not None else len(raw_text)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from compare.datafiles import DataFileError, get_str, get_str_list, load_yaml
-from compare.ingest.normalize import match_text
+from compare.text import match_text
 
 DATA_FILE = "jurisdictions.yaml"
 _CITY_SUFFIXES = ("地区", "市", "盟")

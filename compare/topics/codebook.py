@@ -19,7 +19,7 @@ from compare.config import CODEBOOK_PATH
 from compare.datafiles import kind_of, line_of, parse_yaml, read_bytes
 from compare.errors import CodebookError
 from compare.model import MANDATORY_TOPICS, TOPIC_IDS
-from compare.segment import normalise_chars
+from compare.text import normalise_chars
 from compare.topics.index import CueIndex
 from compare.topics.types import Cue, Settings, TopicDef
 

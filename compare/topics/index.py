@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from compare.literals import LiteralFinder, RegexFilter, Requirement, required_literals
-from compare.segment import normalise_chars
+from compare.text import normalise_chars
 from compare.topics.types import Cue, TopicDef
 
 _SCORE_CACHE_MAX = 8192  # scored headings kept per codebook (a plan has a few hundred)

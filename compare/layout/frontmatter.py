@@ -3,7 +3,7 @@
 A plan as published is wrapped in the parts of an official document (公文): its title (often split over
 lines), a document number (文号) alone on a line, the addressees (主送机关, "各…："), for a transmittal
 notice the sentence that hands the plan over ("现将《…》印发给你们"), the issuer's signature above a date,
-此件… and 附件 lines. These predicates classify single clean lines; ``outline.py`` uses them to find
+此件… and 附件 lines. These predicates classify single clean lines; ``parts.py`` uses them to find
 where the plan starts and ends, ``ingest/metadata.py`` to read title, issuer, 文号 and date.
 Functions named ``is_*`` take the MATCH text of a line (simplified, half-width); the cues are data in
 ``compare/data/outline.yaml`` (key ``parts``).
@@ -23,25 +23,10 @@ from compare.datafiles import (
     get_str_list,
     section,
 )
-from compare.ingest.normalize import match_text
 from compare.model import CleanText
-from compare.numbering import halfwidth
+from compare.text import match_text, parse_numeral, to_halfwidth
 
 DATA_FILE = "outline.yaml"
-
-_CN_DIGITS = {
-    "〇": 0,
-    "零": 0,
-    "一": 1,
-    "二": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
 
 
 @dataclass(frozen=True)
@@ -131,22 +116,6 @@ def split_lines(clean: CleanText) -> list[Line]:
 # --- dates and 文号 -------------------------------------------------------------------------------
 
 
-def _cn_small(s: str) -> int | None:
-    """一 … 三十一 (months and days in Chinese numerals)."""
-    if not s:
-        return None
-    if s.isdigit():
-        return int(s)
-    if s == "十":
-        return 10
-    if "十" in s:
-        tens, _, ones = s.partition("十")
-        t = _CN_DIGITS.get(tens, -1) if tens else 1
-        o = _CN_DIGITS.get(ones, -1) if ones else 0
-        return None if t < 0 or o < 0 else t * 10 + o
-    return _CN_DIGITS.get(s) if len(s) == 1 else None
-
-
 _DATE_ANY = re.compile(
     r"(?P<y>\d{4}|[〇零一二三四五六七八九]{4})\s*(?:年|[-./])\s*(?P<m>\d{1,2}|[一二三四五六七八九十]{1,2})\s*(?:月|[-./])"
     r"\s*(?P<d>\d{1,2}|[一二三四五六七八九十]{1,3})(?![0-9])\s*日?"
@@ -155,15 +124,17 @@ _DATE_ANY = re.compile(
 
 def parse_date(text: str) -> str | None:
     """The first date in ``text`` as ISO yyyy-mm-dd (2019年1月26日, 2021-03-30, 二〇〇六年十二月三十日)."""
-    m = _DATE_ANY.search(halfwidth(text))
+    m = _DATE_ANY.search(to_halfwidth(text))
     if m is None:
         return None
-    y = m.group("y")
-    year = int(y) if y.isdigit() else int("".join(str(_CN_DIGITS[c]) for c in y))
-    month, day = _cn_small(m.group("m")), _cn_small(m.group("d"))
-    if month is None or day is None or not (1 <= month <= 12 and 1 <= day <= 31 and 1900 < year < 2200):
+    # a year printed in Chinese is read digit by digit (二〇〇六), months and days as numbers (三十)
+    year = parse_numeral(m.group("y"), "amount")
+    month, day = parse_numeral(m.group("m")), parse_numeral(m.group("d"))
+    if year is None or month is None or day is None:
         return None
-    return f"{year:04d}-{month:02d}-{day:02d}"
+    if not (1 <= month <= 12 and 1 <= day <= 31 and 1900 < year < 2200):
+        return None
+    return f"{int(year):04d}-{month:02d}-{day:02d}"
 
 
 def date_line(match_line: str) -> str | None:

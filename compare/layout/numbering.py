@@ -3,7 +3,7 @@
 A label is the number that opens an outline item — 第一章, 一、, （一）, 1., （1）, ① … — with its
 style, its integer value and a display form for section paths. The styles and their patterns are
 data (``compare/data/outline.yaml``, key ``numbering``); this module only applies them. Deciding
-whether a recognised token really opens an item (sequence, nesting) is ``outline.py``'s job.
+whether a recognised token really opens an item (sequence, nesting) is ``parts.py``'s job.
 
 Display forms (used in ``Section.path``): 第一章, 三 (for 三、), (一), 17 (for 17.), (1), 1), ①.
 """
@@ -11,13 +11,11 @@ Display forms (used in ``Section.path``): 第一章, 三 (for 三、), (一), 17
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-import cn2an
-
 from compare.datafiles import DataFileError, compile_pattern, get_int, get_str, section
+from compare.text import parse_numeral, to_halfwidth
 
 DATA_FILE = "outline.yaml"
 _INDENT = " \t\u3000\xa0"
@@ -82,34 +80,13 @@ def grammar() -> Grammar:
     return Grammar(tuple(styles), max_value)
 
 
-def numeral_value(numeral: str) -> int | None:
-    """Integer value of a numeral as printed in a label: 二十六, 17, １７, ①, ⑴, ⒈; None if not a number."""
-    if not numeral:
-        return None
-    if numeral.isascii() and numeral.isdigit():
-        return int(numeral)
-    if len(numeral) == 1:
-        try:
-            value = unicodedata.numeric(numeral)
-        except (TypeError, ValueError):
-            return None
-        return int(value) if value == int(value) and value > 0 else None
-    if all(c.isdigit() for c in numeral):
-        return int(unicodedata.normalize("NFKC", numeral))
-    try:
-        value = cn2an.cn2an(numeral, "strict")
-    except (ValueError, KeyError, IndexError):
-        return None
-    return int(value) if value == int(value) else None
-
-
 def parse_label(line: str, match_line: str | None = None) -> Label | None:
     """The label opening ``line``, or None.
 
     ``match_line`` is the same line from ``CleanText.match`` (same length, half-width, simplified);
     patterns run on it, the token is reported as printed in ``line``.
     """
-    m_line = match_line if match_line is not None and len(match_line) == len(line) else halfwidth(line)
+    m_line = match_line if match_line is not None and len(match_line) == len(line) else to_halfwidth(line)
     indent = len(m_line) - len(m_line.lstrip(_INDENT))
     g = grammar()
     for style in g.styles:
@@ -120,7 +97,7 @@ def parse_label(line: str, match_line: str | None = None) -> Label | None:
         numeral = m.group("num") or special
         if numeral is None:
             continue
-        value = numeral_value(numeral)
+        value = parse_numeral(numeral)
         if value is None or not 0 < value <= g.max_value:
             continue
         rest = line[m.end() :]
@@ -137,11 +114,3 @@ def parse_label(line: str, match_line: str | None = None) -> Label | None:
             rest=rest,
         )
     return None
-
-
-def halfwidth(text: str) -> str:
-    """Full-width ASCII (（１．）) as half-width, ideographic space as space; same length as ``text``."""
-    return text.translate(_HALFWIDTH)
-
-
-_HALFWIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}

@@ -30,8 +30,7 @@ def analyse_file(path: Path, root: Path) -> PlanAnalysis:
 
 def _analyse(path: Path, root: Path) -> tuple[PlanAnalysis, dict[str, float]]:
     """Ingest, outline, measures and catalogue families of one file, with the time of each."""
-    from compare.align import match_plan
-    from compare.catalogue import load_catalogue
+    from compare.align import load_catalogue, match_plan
     from compare.ingest import read_document_and_layout
     from compare.measures import extract_measures
     from compare.outline import outline_warnings, parse_outline

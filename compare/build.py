@@ -111,12 +111,12 @@ def _build(
 ) -> BuildResult:
     # The stages, imported here and only here: a no-change rebuild stops before this and never pays
     # for pandas, jieba or WeasyPrint. Called through their modules so a profiler can wrap them.
-    from compare import align, analyse, cache, catalogue, executor, gaps, tables, topics
+    from compare import align, analyse, cache, executor, gaps, tables, topics
     from compare.render import exports, html, pdf, view
 
     timer = Timer()
     codebook = topics.load_codebook()  # a bad codebook or catalogue refuses the build before any writing
-    family_catalogue = catalogue.load_catalogue()
+    family_catalogue = align.load_catalogue()
     with cache.AnalysisCache(settings.cache_path / "analysis.sqlite", versions) as store:
         report = (lambda done, total: progress("analyse", done, total)) if progress else None
         analysed = analyse.analyse_all(files, settings, store, report)

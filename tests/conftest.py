@@ -38,7 +38,7 @@ def seed_plans() -> list[PlanAnalysis]:
 @lru_cache(maxsize=1)
 def seed_alignment() -> Alignment:
     from compare.align import align
-    from compare.catalogue import load_catalogue
+    from compare.align.catalogue import load_catalogue
 
     return align(seed_plans(), load_catalogue())
 

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from compare.align import align
+from compare.align.catalogue import load_catalogue
 from compare.analyse import analyse_file
-from compare.catalogue import load_catalogue
 from compare.gaps import compare_plans
 from compare.model import Comparison
 from compare.render.view import BuildInfo

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from compare.align import align, catalogue_matches, match_text
+from compare.align.catalogue import TOPIC_IDS, load_catalogue
 from compare.analyse import analyse_file
-from compare.catalogue import TOPIC_IDS, load_catalogue
 from compare.errors import CatalogueError
 from compare.model import PlanAnalysis
 
@@ -271,8 +271,8 @@ def test_a_plan_in_traditional_script_joins_the_same_families(tmp_path: Path) ->
 
 
 def test_proposed_families_sharing_key_terms_still_get_distinct_ids() -> None:
+    from compare.align.similarity import _unique_ids
     from compare.model import Family, FamilyMember
-    from compare.similarity import _unique_ids
 
     def fam(measure: str) -> Family:
         fid = "proposed.industry.abc"

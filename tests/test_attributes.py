@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from compare.attributes import (
+from compare.errors import RulesError
+from compare.measures.attributes import (
     RULES_PATH,
     binding_evidence,
     bindingness,
@@ -19,8 +20,7 @@ from compare.attributes import (
     responsible_tail,
     split_unit_names,
 )
-from compare.errors import RulesError
-from compare.targets import find_targets
+from compare.measures.targets import find_targets
 from compare.text import normalise_chars
 
 from .seeds import DOCS_IN

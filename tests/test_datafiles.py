@@ -16,9 +16,8 @@ from typing import Any
 import pytest
 
 from compare.align import AlignSettings
-from compare.attributes import RULES_PATH, load_rules
+from compare.align.catalogue import load_catalogue
 from compare.build import load_plan_catalogue
-from compare.catalogue import load_catalogue
 from compare.config import CODEBOOK_PATH, DATA_DIR, DEFAULT_CATALOGUE, TEMPLATES_DIR
 from compare.datafiles import DataFileError, Section, compile_pattern, line_of, read_yaml
 from compare.errors import (
@@ -32,6 +31,7 @@ from compare.errors import (
     SettingsError,
 )
 from compare.ingest.patterns import NOISE_FILE, load_noise_data
+from compare.measures.attributes import RULES_PATH, load_rules
 from compare.render.view import default_topic_descriptions, load_report_settings
 from compare.topics import load_codebook
 

@@ -16,8 +16,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from compare.align import match_text
+from compare.align.reuse import find_reuse
 from compare.model import Alignment, Measure, PlanAnalysis
-from compare.reuse import find_reuse
 
 from .conftest import GOLD_DIR, load_jsonl, plan_id, seed_alignment, seed_plans
 

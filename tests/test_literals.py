@@ -10,9 +10,9 @@ import re
 
 import pytest
 
-from compare.attributes import load_rules
-from compare.catalogue import load_catalogue
+from compare.align.catalogue import load_catalogue
 from compare.literals import LiteralFinder, RegexFilter, possible, required_literals
+from compare.measures.attributes import load_rules
 from compare.text import normalise_chars
 from compare.topics import load_codebook
 

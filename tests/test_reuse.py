@@ -7,8 +7,8 @@ import re
 import time
 from pathlib import Path
 
+from compare.align.reuse import find_reuse, normalise
 from compare.model import CleanText, Document, Metadata
-from compare.reuse import find_reuse, normalise
 
 from .conftest import DOCS_IN, SEED_FILES, plan_id, seed_plans
 

@@ -1,6 +1,6 @@
 """Proposed families' vectors and neighbours: TF-IDF as scikit-learn weighed it, exact top-k with fixed ties.
 
-compare.similarity does its own TF-IDF (scipy) and top-k cosine (sparse_dot_topn) so the build never
+compare.align.similarity does its own TF-IDF (scipy) and top-k cosine (sparse_dot_topn) so the build never
 imports scikit-learn; these tests pin the weights to hand-computed values and the neighbours to a
 dense brute-force reference, ties included.
 """
@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from scipy.sparse import csr_matrix
 
-from compare.similarity import (
+from compare.align.similarity import (
     Candidate,
     SimilaritySettings,
     char_ngrams,
@@ -125,7 +125,7 @@ def test_components_number_groups_like_scipy() -> None:
     from scipy.sparse import csr_matrix
     from scipy.sparse.csgraph import connected_components
 
-    from compare.similarity import components
+    from compare.align.similarity import components
 
     rng = np.random.default_rng(3)
     for n in (1, 2, 7, 50, 300):

@@ -1,38 +1,31 @@
-"""Alignment: every plan's measures gathered into families of the same normalised measure.
+"""Per-plan catalogue matching: which catalogue families each measure of one plan carries.
 
-1. Catalogue families (``compare/data/families.yaml``): a measure (``kind == "measure"``, never
-   context) joins each family whose rules match its match text, with similarity 1.0 and the
-   matched words as evidence. A measure that bundles several actions joins several families, but
-   one stretch of text carries one family: where two families' evidence covers the same characters,
-   only the more specific hit (more characters of evidence; then the family whose topic the measure
-   carries; then catalogue order) keeps it.
-2. Proposed families (``compare.similarity``) over the measures no catalogue family took.
-3. Verbatim reuse between plans (``compare.reuse``).
+A measure (``kind == "measure"``, never context) joins each family whose rules match its match text,
+with similarity 1.0 and the matched words as evidence. A measure that bundles several actions joins
+several families, but one stretch of text carries one family: where two families' evidence covers
+the same characters, only the more specific hit (more characters of evidence; then the family whose
+topic the measure carries; then catalogue order) keeps it. Words inside an enumeration (甲、乙、丙等)
+count only for families that allow it (``in_lists``).
 
-Families are sorted by topic (codebook order), then by number of plans, catalogue before proposed.
-The same input always gives the same output.
+A pure function of one plan and the catalogue, so it runs with the per-plan work and is cached with it.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from operator import attrgetter
 from pathlib import Path
 
-from compare.catalogue import TOPIC_IDS, Catalogue, FamilySpec, Hit
+from compare.align.catalogue import Catalogue, FamilySpec, Hit
 from compare.datafiles import align_section
-from compare.model import Alignment, Family, FamilyMember, Measure, PlanAnalysis
-from compare.reuse import ReuseSettings, find_reuse
-from compare.similarity import Candidate, SimilaritySettings, propose_families
+from compare.model import FamilyMember, Measure, PlanAnalysis
 from compare.text import match_text as matching_copy
 from compare.text import to_halfwidth
 
 # Matching ignores layout and quotation marks: 实行“标准地”出让 reads 实行标准地出让.
 _IGNORED = re.compile(r"[\s\u3000“”‘’\"'「」『』〝〞]+")
-_TOPIC_RANK = {t: i for i, t in enumerate(TOPIC_IDS)}
 
 
 @dataclass(frozen=True)
@@ -52,28 +45,9 @@ class MatchingSettings:
         return [(m.start(), m.end()) for p in self.enumeration for m in p.finditer(text)]
 
 
-@dataclass(frozen=True)
-class AlignSettings:
-    """Settings of the cross-plan stage, read from ``compare/data/align.yaml``."""
-
-    matching: MatchingSettings = field(default_factory=MatchingSettings)
-    similarity: SimilaritySettings = field(default_factory=SimilaritySettings)
-    reuse: ReuseSettings = field(default_factory=ReuseSettings)
-    propose: bool = True  # propose families by similarity for measures the catalogue did not take
-    detect_reuse: bool = True
-
-    @classmethod
-    def load(cls, path: Path | None = None) -> AlignSettings:
-        return cls(
-            matching=MatchingSettings.load(path),
-            similarity=SimilaritySettings.load(path),
-            reuse=ReuseSettings.load(path),
-        )
-
-
 @lru_cache(maxsize=1)
-def default_settings() -> AlignSettings:
-    return AlignSettings.load()
+def default_matching() -> MatchingSettings:
+    return MatchingSettings.load()
 
 
 @dataclass(frozen=True)
@@ -88,76 +62,26 @@ class CatalogueMatch:
         return "; ".join(dict.fromkeys(h.evidence for h in self.hits))
 
 
-def align(
-    plans: Sequence[PlanAnalysis],
-    catalogue: Catalogue,
-    settings: AlignSettings | None = None,
-    threads: int = 1,
-) -> Alignment:
-    """Families (catalogue, then proposed) over all plans' measures, and verbatim reuse between plans.
-
-    ``threads``: how many threads the similarity search may use (the result does not depend on it)."""
-    settings = settings or default_settings()
-    members: dict[str, list[FamilyMember]] = {}
-    untaken: list[Candidate] = []
-    for plan in plans:
-        found = plan.catalogue_members
-        if found is None:
-            found = match_plan(plan, catalogue, settings)
-        for fm in found:
-            members.setdefault(fm.family_id, []).append(fm)
-        taken = {fm.measure_id for fm in found}
-        for m in plan.measures:
-            if m.kind == "measure" and m.measure_id not in taken:
-                untaken.append(
-                    Candidate(
-                        m.plan_id, m.measure_id, m.primary_topic, match_text(plan, m, settings.matching)
-                    )
-                )
-    families = [
-        # members by plan id, then in document order: the same whatever order the plans came in
-        Family(f.id, f.topic, f.name, f.gloss, "catalogue", sorted(members[f.id], key=lambda m: m.plan_id))
-        for f in catalogue.families
-        if f.id in members
-    ]
-    if settings.propose:
-        families.extend(propose_families(untaken, settings.similarity, threads))
-    families.sort(key=_family_order)
-    reuse = []
-    if settings.detect_reuse:
-        reuse = find_reuse([p.document for p in plans], settings.reuse.min_length, settings.reuse)
-    return Alignment(families=families, reuse=reuse)
-
-
 def match_plan(
-    plan: PlanAnalysis, catalogue: Catalogue, settings: AlignSettings | None = None
+    plan: PlanAnalysis, catalogue: Catalogue, matching: MatchingSettings | None = None
 ) -> list[FamilyMember]:
     """The plan's measures (never context) that catalogue families recognise: a per-plan result."""
-    settings = settings or default_settings()
+    matching = matching or default_matching()
     order = {f.id: i for i, f in enumerate(catalogue.families)}
     out: list[FamilyMember] = []
     for m in plan.measures:
         if m.kind != "measure":
             continue
-        text = match_text(plan, m, settings.matching)
-        for cm in catalogue_matches(text, catalogue, m, order, settings.matching):
+        text = match_text(plan, m, matching)
+        for cm in catalogue_matches(text, catalogue, m, order, matching):
             out.append(FamilyMember(cm.family.id, m.plan_id, m.measure_id, 1.0, cm.evidence))
     return out
-
-
-def _family_order(f: Family) -> tuple[int, int, int, str]:
-    return (
-        _TOPIC_RANK.get(f.topic, len(_TOPIC_RANK)),
-        -len(f.plan_ids),
-        f.source != "catalogue",
-        f.family_id,
-    )
 
 
 def match_text(plan: PlanAnalysis, measure: Measure, matching: MatchingSettings | None = None) -> str:
     """The text rules are matched on: the measure's slice of the match copy, layout and quotes removed,
     and what ``matching.ignore`` names (a 〔责任单位：…〕 tail lists bodies, not actions) deleted."""
-    matching = matching or default_settings().matching
+    matching = matching or default_matching()
     clean = plan.document.clean
     span_ok = 0 <= measure.clean_start < measure.clean_end <= len(clean.match)
     if len(clean.match) == len(clean.text) and span_ok:
@@ -183,7 +107,7 @@ def catalogue_matches(
     matching: MatchingSettings | None = None,
 ) -> list[CatalogueMatch]:
     """The catalogue families ``text`` carries, one family per stretch of text (see module docstring)."""
-    matching = matching or default_settings().matching
+    matching = matching or default_matching()
     order = order or {f.id: i for i, f in enumerate(catalogue.families)}
     topics = [t.topic for t in measure.topics] if measure is not None else []
     lists: list[tuple[int, int]] | None = None

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from compare.attributes import Rules, load_rules
+from compare.measures.attributes import Rules, load_rules
 from compare.model import Target
 from compare.text import AMOUNT_NUMERALS, normalise_chars, parse_numeral
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from compare.attributes import (
+from compare.measures.attributes import (
     ContextCue,
     Rules,
     Tail,
@@ -29,8 +29,8 @@ from compare.attributes import (
     load_rules,
     responsible_tail,
 )
+from compare.measures.targets import find_targets
 from compare.model import Document, Kind, Measure, Section
-from compare.targets import find_targets
 from compare.text import normalise_chars
 from compare.topics.classifier import classify
 from compare.topics.codebook import Codebook

@@ -1,0 +1,99 @@
+"""Alignment: every plan's measures gathered into families of the same normalised measure.
+
+1. Catalogue families (``compare/data/families.yaml``), as each plan's matching found them
+   (``compare.align.matching``, run with the per-plan work).
+2. Proposed families (``compare.align.similarity``) over the measures no catalogue family took.
+3. Verbatim reuse between plans (``compare.align.reuse``).
+
+Families are sorted by topic (codebook order), then by number of plans, catalogue before proposed.
+The same input always gives the same output.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from compare.align.catalogue import Catalogue
+from compare.align.matching import MatchingSettings, match_plan, match_text
+from compare.align.reuse import ReuseSettings, find_reuse
+from compare.align.similarity import Candidate, SimilaritySettings, propose_families
+from compare.model import TOPIC_IDS, Alignment, Family, FamilyMember, PlanAnalysis
+
+_TOPIC_RANK = {t: i for i, t in enumerate(TOPIC_IDS)}
+
+
+@dataclass(frozen=True)
+class AlignSettings:
+    """Settings of the cross-plan stage, read from ``compare/data/align.yaml``."""
+
+    matching: MatchingSettings = field(default_factory=MatchingSettings)
+    similarity: SimilaritySettings = field(default_factory=SimilaritySettings)
+    reuse: ReuseSettings = field(default_factory=ReuseSettings)
+    propose: bool = True  # propose families by similarity for measures the catalogue did not take
+    detect_reuse: bool = True
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> AlignSettings:
+        return cls(
+            matching=MatchingSettings.load(path),
+            similarity=SimilaritySettings.load(path),
+            reuse=ReuseSettings.load(path),
+        )
+
+
+@lru_cache(maxsize=1)
+def default_settings() -> AlignSettings:
+    return AlignSettings.load()
+
+
+def align(
+    plans: Sequence[PlanAnalysis],
+    catalogue: Catalogue,
+    settings: AlignSettings | None = None,
+    threads: int = 1,
+) -> Alignment:
+    """Families (catalogue, then proposed) over all plans' measures, and verbatim reuse between plans.
+
+    ``threads``: how many threads the similarity search may use (the result does not depend on it)."""
+    settings = settings or default_settings()
+    members: dict[str, list[FamilyMember]] = {}
+    untaken: list[Candidate] = []
+    for plan in plans:
+        found = plan.catalogue_members
+        if found is None:
+            found = match_plan(plan, catalogue, settings.matching)
+        for fm in found:
+            members.setdefault(fm.family_id, []).append(fm)
+        taken = {fm.measure_id for fm in found}
+        for m in plan.measures:
+            if m.kind == "measure" and m.measure_id not in taken:
+                untaken.append(
+                    Candidate(
+                        m.plan_id, m.measure_id, m.primary_topic, match_text(plan, m, settings.matching)
+                    )
+                )
+    families = [
+        # members by plan id, then in document order: the same whatever order the plans came in
+        Family(f.id, f.topic, f.name, f.gloss, "catalogue", sorted(members[f.id], key=lambda m: m.plan_id))
+        for f in catalogue.families
+        if f.id in members
+    ]
+    if settings.propose:
+        families.extend(propose_families(untaken, settings.similarity, threads))
+    families.sort(key=_family_order)
+    reuse = []
+    if settings.detect_reuse:
+        reuse = find_reuse([p.document for p in plans], settings.reuse.min_length, settings.reuse)
+    return Alignment(families=families, reuse=reuse)
+
+
+def _family_order(f: Family) -> tuple[int, int, int, str]:
+    return (
+        _TOPIC_RANK.get(f.topic, len(_TOPIC_RANK)),
+        -len(f.plan_ids),
+        f.source != "catalogue",
+        f.family_id,
+    )

@@ -120,7 +120,7 @@ class Metadata:
     evidence: dict[str, str] = field(default_factory=dict)  # field -> where it was read
 
 
-@dataclass
+@dataclass(frozen=True)
 class Document:
     """One plan as read from docs_in/: decoded, cleaned, with metadata."""
 
@@ -137,7 +137,7 @@ class Document:
     warnings: list[str] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Section:
     """One numbered unit of the outline (or the unnumbered preamble / lead text).
 
@@ -183,7 +183,7 @@ class Target:
     end: int
 
 
-@dataclass
+@dataclass(frozen=True)
 class Measure:
     measure_id: str  # f"{section_id}/m{k}"
     plan_id: str
@@ -210,7 +210,7 @@ class Measure:
         return self.topics[0].topic if self.topics else "unclassified"
 
 
-@dataclass
+@dataclass(frozen=True)
 class PlanAnalysis:
     """Everything computed from one file alone: the unit of caching and distribution."""
 

@@ -8,6 +8,7 @@ Each call returns a fresh deep copy, so tests may mutate it.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import functools
 import hashlib
 from pathlib import Path
@@ -17,7 +18,7 @@ from compare.align import align
 from compare.align.catalogue import load_catalogue
 from compare.analyse import analyse_file
 from compare.gaps import compare_plans
-from compare.model import Comparison
+from compare.model import Comparison, Measure
 from compare.render.view import BuildInfo
 from compare.topics import load_codebook
 from tests.seeds import DOCS_IN, SEED_FILES
@@ -35,6 +36,19 @@ FIXTURE_BUILD = BuildInfo(
 def build_fixture_comparison() -> Comparison:
     """The seed plans' Comparison through the real stages (a fresh copy per call)."""
     return copy.deepcopy(_pipeline())
+
+
+def replace_measure(comparison: Comparison, measure_id: str, **fields: Any) -> Measure:
+    """Put a changed copy of one measure into the comparison (analyses are frozen: a test that plants
+    text in a measure swaps the plan's analysis for one holding the changed measure)."""
+    for i, plan in enumerate(comparison.plans):
+        for k, m in enumerate(plan.measures):
+            if m.measure_id == measure_id:
+                new = dataclasses.replace(m, **fields)
+                measures = [*plan.measures[:k], new, *plan.measures[k + 1 :]]
+                comparison.plans[i] = dataclasses.replace(plan, measures=measures)
+                return new
+    raise KeyError(measure_id)
 
 
 def fixture_topic_names() -> dict[str, tuple[str, str]]:

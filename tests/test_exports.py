@@ -34,7 +34,12 @@ from compare.render.exports import (
     xlsx_sheets,
 )
 from compare.tables import FOREIGN_KEYS, PRIMARY_KEYS, TABLE_COLUMNS, comparison_tables
-from tests.render_fixture import build_fixture_comparison, fixture_manifest, fixture_topic_names
+from tests.render_fixture import (
+    build_fixture_comparison,
+    fixture_manifest,
+    fixture_topic_names,
+    replace_measure,
+)
 
 DDE = "=cmd|' /C calc'!A0 第一条"
 AT_SUM = "@SUM(1+1)*cmd|' /C calc'!A0"
@@ -44,9 +49,9 @@ AT_SUM = "@SUM(1+1)*cmd|' /C calc'!A0"
 def tables() -> dict[str, pd.DataFrame]:
     comparison = copy.deepcopy(build_fixture_comparison())
     measures = [m for p in comparison.plans for m in p.measures]
-    measures[0].text = DDE
-    measures[1].heading = AT_SUM
-    measures[2].text = "含控制符\x0b的文本"  # converter garbage XLSX cannot hold
+    replace_measure(comparison, measures[0].measure_id, text=DDE)
+    replace_measure(comparison, measures[1].measure_id, heading=AT_SUM)
+    replace_measure(comparison, measures[2].measure_id, text="含控制符\x0b的文本")  # XLSX cannot hold it
     return comparison_tables(comparison, fixture_topic_names())
 
 

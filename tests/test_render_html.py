@@ -33,7 +33,7 @@ from compare.render.view import (
     load_report_settings,
 )
 from compare.tables import comparison_tables
-from tests.render_fixture import FIXTURE_BUILD, build_fixture_comparison, fixture_topic_names
+from tests.render_fixture import FIXTURE_BUILD, build_fixture_comparison, fixture_topic_names, replace_measure
 
 BUILD = FIXTURE_BUILD
 SCRIPT = "<script>alert(1)</script>"
@@ -51,7 +51,7 @@ def inject_script(comparison: Any) -> tuple[str, str]:
     m = next(m for m in plan.measures if m.kind == "measure" and m.clean_end - m.clean_start > 40)
     clean = plan.document.clean
     clean.text = clean.text[: m.clean_start] + SCRIPT + clean.text[m.clean_start + len(SCRIPT) :]
-    m.text = SCRIPT + m.text[len(SCRIPT) :]
+    replace_measure(comparison, m.measure_id, text=SCRIPT + m.text[len(SCRIPT) :])
     return plan.document.plan_id, m.measure_id
 
 
@@ -391,13 +391,26 @@ def replicate(comparison: Comparison, times: int) -> Comparison:
             return ren.get(x, x)
 
         for p in comparison.plans:
-            q = copy.deepcopy(p)
-            q.document.plan_id = rid(p.document.plan_id)
-            q.document.display_name = f"{p.document.display_name}#{k}"
-            for s in q.sections:
-                s.section_id, s.plan_id, s.parent_id = rid(s.section_id), rid(s.plan_id), rid(s.parent_id)
-            for m in q.measures:
-                m.measure_id, m.section_id, m.plan_id = rid(m.measure_id), rid(m.section_id), rid(m.plan_id)
+            q = dataclasses.replace(
+                p,
+                document=dataclasses.replace(
+                    p.document,
+                    plan_id=rid(p.document.plan_id),
+                    display_name=f"{p.document.display_name}#{k}",
+                ),
+                sections=[
+                    dataclasses.replace(
+                        s, section_id=rid(s.section_id), plan_id=rid(s.plan_id), parent_id=rid(s.parent_id)
+                    )
+                    for s in p.sections
+                ],
+                measures=[
+                    dataclasses.replace(
+                        m, measure_id=rid(m.measure_id), section_id=rid(m.section_id), plan_id=rid(m.plan_id)
+                    )
+                    for m in p.measures
+                ],
+            )
             out.plans.append(q)
         for f in out.alignment.families:
             f.members += [

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from compare.measures.attributes import (
     ContextCue,
@@ -273,6 +274,24 @@ def extract_measures(
             kind: Kind = "context" if reason else "measure"
             body = norm[h:tail_start]
             whole = norm[s:tail_start]  # with the heading: instrument and bindingness read it too
+
+            def to_raw(a: int, b: int, base: int = cs) -> tuple[int, int]:
+                return doc.clean.raw_span(base + a, base + b)
+
+            described: dict[str, Any] = {}
+            if kind == "measure":
+                first = k == 1
+                context = anc_headings if first else [item.heading or "", *anc_headings]
+                kind_of_instrument, instrument_type = instrument(whole, rules)
+                described = {
+                    "topics": classify(
+                        body, heading=item.heading if first else None, context=context, codebook=codebook
+                    ),
+                    "instrument": kind_of_instrument,
+                    "instrument_type": instrument_type,
+                    "bindingness": bindingness(whole, rules),
+                    "responsible_units": units,
+                }
             m = Measure(
                 measure_id=f"{sec.section_id}/m{k}",
                 plan_id=sec.plan_id,
@@ -285,22 +304,10 @@ def extract_measures(
                 end=raw_end,
                 clean_start=cs,
                 clean_end=ce,
+                targets=find_targets(text[s:e], rules, match=norm[s:e], to_raw=to_raw),
+                deadline=deadline(body, rules),
                 context_reason=reason,
+                **described,
             )
-
-            def to_raw(a: int, b: int, base: int = cs) -> tuple[int, int]:
-                return doc.clean.raw_span(base + a, base + b)
-
-            m.targets = find_targets(text[s:e], rules, match=norm[s:e], to_raw=to_raw)
-            m.deadline = deadline(body, rules)
-            if kind == "measure":
-                first = k == 1
-                context = anc_headings if first else [item.heading or "", *anc_headings]
-                m.topics = classify(
-                    body, heading=item.heading if first else None, context=context, codebook=codebook
-                )
-                m.instrument, m.instrument_type = instrument(whole, rules)
-                m.bindingness = bindingness(whole, rules)
-                m.responsible_units = units
             out.append(m)
     return out

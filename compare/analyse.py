@@ -105,7 +105,7 @@ def analyse_all(
     files: list[InputFile], settings: Settings, cache: Any, progress: Progress | None = None
 ) -> Analysed:
     """Per-plan analysis: from the cache where the content is known, else through the executor."""
-    from compare.executor import map_per_document
+    from compare.executor import Budget, OverBudget, map_per_document
     from compare.ingest import IngestError, plan_id_for
 
     results: dict[str, PlanAnalysis] = {}
@@ -124,10 +124,11 @@ def analyse_all(
         jobs=settings.jobs,
         scheduler=settings.scheduler,
         progress=(lambda n: progress(n, len(todo))) if progress else None,
+        budget=Budget(settings.file_seconds, settings.file_memory_mb << 20),
     )
     timings: dict[str, float] = {"analyse": time.perf_counter() - t0}
     for f, outcome in zip(todo, done, strict=True):
-        if isinstance(outcome, IngestError):
+        if isinstance(outcome, IngestError | OverBudget):
             failed.append(FailedInput(f.source_file, str(outcome)))
         elif isinstance(outcome, Exception):
             log.debug("analysis of %s failed", f.source_file, exc_info=outcome)
@@ -139,6 +140,6 @@ def analyse_all(
             for name, seconds in stage_times.items():
                 timings[name] = timings.get(name, 0.0) + seconds
             cache.put_encoded(f.sha256, encoded)
-            results[f.source_file] = analysis
+            results[f.source_file] = relabel(analysis, plan_id_for(f.source_file), f.source_file)
     plans = [results[f.source_file] for f in files if f.source_file in results]
     return Analysed(plans, failed, len(files) - len(todo), timings)

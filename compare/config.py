@@ -63,6 +63,8 @@ class Settings:
     min_peers: int = 2  # a gap: a family at least this many peers have
     min_peer_share: float | None = None  # …and this share of the peers; None = align.yaml's
     jobs: int | None = None  # local worker processes; None = number of cores
+    file_seconds: float = 60.0  # reading and analysing one file may take this long …
+    file_memory_mb: int = 1024  # … and this much memory, else it is named and left out
     scheduler: str | None = None  # Dask scheduler address, e.g. tcp://host:8786
     wait: bool = False  # another build holds the lock: wait for it (True) or stop with a message
     verbose: bool = False

@@ -7,9 +7,11 @@ Light on purpose: a no-change rebuild stops after this module, before anything h
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,39 +37,94 @@ class InputFile:
 
 
 def discover(input_dir: Path) -> tuple[list[InputFile], list[FailedInput]]:
-    """Plan files in the input directory (sorted), and files it cannot use at all."""
+    """Plan files in the input directory (sorted), and what in it cannot be used, each with its reason.
+
+    Never blocks and never raises for one entry: only regular files are read (a named pipe or a
+    device would block the build), symbolic links to folders are not followed (a loop would never
+    end), an unreadable folder or file is named, and a name that is not UTF-8 is shown with its bytes
+    escaped (``\\xc1``) and still read.
+    """
     if not input_dir.is_dir():
         raise FileNotFoundError(f"input directory not found: {input_dir}")
     found: list[InputFile] = []
     failed: list[FailedInput] = []
-    for path in sorted(input_dir.rglob("*")):
-        rel = path.relative_to(input_dir).as_posix()
-        if path.is_dir() or any(part.startswith(".") for part in path.relative_to(input_dir).parts):
-            continue
-        if path.name in PLAN_CATALOGUE_NAMES or path.suffix.lower() in (".md", ".yaml", ".yml"):
-            continue
-        if path.is_symlink() and not path.resolve().is_relative_to(input_dir.resolve()):
-            failed.append(FailedInput(rel, "symbolic link pointing outside the input directory: not read"))
-            continue
-        if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-            failed.append(
-                FailedInput(
-                    rel, f"unsupported file type {path.suffix or '(none)'}: use .txt .html .docx .pdf"
+
+    def unreadable(exc: OSError) -> None:
+        where = Path(exc.filename or input_dir)
+        failed.append(
+            FailedInput(_shown(where, input_dir) + "/", f"cannot open the folder: {exc.strerror or exc}")
+        )
+
+    for folder, dirs, names in os.walk(input_dir, onerror=unreadable):
+        here = Path(folder)
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for d in list(dirs):
+            if (here / d).is_symlink():
+                dirs.remove(d)  # not followed: a link to a folder may loop or leave the input
+                failed.append(
+                    FailedInput(_shown(here / d, input_dir) + "/", "symbolic link to a folder: not followed")
                 )
-            )
-            continue
-        try:
-            digest = file_sha256(path)
-        except OSError as exc:
-            failed.append(FailedInput(rel, f"cannot read the file: {exc.strerror or exc}"))
-            continue
-        found.append(InputFile(path, rel, digest))
+        for name in sorted(names):
+            if name.startswith("."):
+                continue
+            path = here / name
+            rel = _shown(path, input_dir)
+            suffix = path.suffix.lower()
+            if name in PLAN_CATALOGUE_NAMES or suffix in (".md", ".yaml", ".yml"):
+                continue
+            reason = _unusable(path, input_dir)
+            if reason is None and suffix not in SUPPORTED_SUFFIXES:
+                reason = f"unsupported file type {path.suffix or '(none)'}: use .txt .html .docx .pdf"
+            if reason is None:
+                try:
+                    found.append(InputFile(path, rel, file_sha256(path)))
+                    continue
+                except OSError as exc:
+                    reason = f"cannot read the file: {exc.strerror or exc}"
+            failed.append(FailedInput(rel, reason))
+    found.sort(key=lambda f: f.source_file.split("/"))  # folder by folder, as paths sort
+    failed.sort(key=lambda f: f.source_file.split("/"))
     return found, failed
 
 
+_KINDS = {
+    stat.S_IFIFO: "a named pipe",
+    stat.S_IFCHR: "a device",
+    stat.S_IFBLK: "a device",
+    stat.S_IFSOCK: "a socket",
+}
+
+
+def _unusable(path: Path, input_dir: Path) -> str | None:
+    """Why ``path`` cannot be read as a plan, or None."""
+    try:
+        if path.is_symlink() and not path.resolve(strict=True).is_relative_to(input_dir.resolve()):
+            return "symbolic link pointing outside the input directory: not read"
+        mode = path.stat().st_mode
+    except RuntimeError:  # Python < 3.13 raises it for a symlink loop
+        return "symbolic link loop: not read"
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "symbolic link loop: not read"
+        return f"cannot read the file: {exc.strerror or exc}"
+    if not stat.S_ISREG(mode):
+        return f"not a regular file ({_KINDS.get(stat.S_IFMT(mode), 'a special file')}): not read"
+    return None
+
+
+def _shown(path: Path, input_dir: Path) -> str:
+    """The path relative to the input folder as people see it: bytes that are not UTF-8 escaped."""
+    rel = os.fsencode(path.relative_to(input_dir).as_posix())
+    return rel.decode("utf-8", "backslashreplace")
+
+
 def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
+    """The file's hash, read without ever blocking on something that is not a regular file."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file")
+        h = hashlib.sha256()
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
@@ -105,6 +162,8 @@ def options_key(settings: Settings, names: dict[str, dict[str, Any]]) -> dict[st
         "min_peers": settings.min_peers,
         "min_peer_share": settings.min_peer_share,
         "names": names,
+        # a file left out for its budget is read again when the budget changes
+        "file_budget": [settings.file_seconds, settings.file_memory_mb],
         "source_date_epoch": os.environ.get("SOURCE_DATE_EPOCH"),
     }
 

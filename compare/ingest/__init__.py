@@ -9,17 +9,18 @@ Errors are ``IngestError`` subclasses naming the file (see ``compare.ingest.erro
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import unicodedata
-import warnings
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from compare.ingest.clean import clean_text
 from compare.ingest.errors import IngestError, TooLarge, UnreadableFile
+from compare.ingest.metadata import derive_display_name, extract_metadata
 from compare.ingest.patterns import noise_data
 from compare.ingest.readers import RawText, read_raw
 from compare.layout.parts import Layout, lay_out
-from compare.model import CleanText, Document, Metadata, NoiseSpan
+from compare.model import Document
 
 __all__ = [
     "IngestError",
@@ -64,6 +65,11 @@ def _strip_suffix(name: str) -> str:
     return stem if dot and stem and 1 <= len(suffix) <= 5 else name
 
 
+def shown_name(name: str) -> str:
+    """A file name as people see it: bytes that are not UTF-8 (a GBK name from a Windows zip) escaped."""
+    return os.fsencode(name).decode("utf-8", "backslashreplace")
+
+
 def read_document(path: Path, root: Path) -> Document:
     """Read, decode, clean and describe one plan file; ``source_file`` is ``path`` relative to ``root``."""
     return read_document_and_layout(path, root)[0]
@@ -75,6 +81,7 @@ def read_document_and_layout(path: Path, root: Path) -> tuple[Document, Layout]:
         rel = path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
         rel = path.name
+    rel = shown_name(rel)
     try:
         raw = read_raw(path)
         data = path.read_bytes()
@@ -92,7 +99,8 @@ def read_document_and_layout(path: Path, root: Path) -> tuple[Document, Layout]:
     clean, noise = clean_text(raw.text)
     lay = lay_out(clean)
     notes = list(raw.warnings)
-    metadata, display_name = _describe(raw.text, clean, noise, lay, fallback=path.stem, notes=notes)
+    metadata = extract_metadata(raw.text, clean, noise, lay)
+    display_name = derive_display_name(metadata, shown_name(path.stem))
     doc = Document(
         plan_id=plan_id_for(rel),
         source_file=rel,
@@ -107,18 +115,3 @@ def read_document_and_layout(path: Path, root: Path) -> tuple[Document, Layout]:
         warnings=notes,
     )
     return doc, lay
-
-
-def _describe(
-    raw_text: str, clean: CleanText, noise: list[NoiseSpan], lay: Layout, fallback: str, notes: list[str]
-) -> tuple[Metadata, str]:
-    """Metadata and display name via compare.ingest.metadata (written separately); degrade if absent."""
-    try:
-        from compare.ingest.metadata import derive_display_name, extract_metadata
-    except ImportError:
-        msg = "metadata extraction unavailable (compare.ingest.metadata not importable)"
-        warnings.warn(msg, RuntimeWarning, stacklevel=3)
-        notes.append(msg)
-        return Metadata(), fallback
-    md = extract_metadata(raw_text, clean, noise, lay)
-    return md, derive_display_name(md, fallback)

@@ -128,7 +128,9 @@ def analyse_all(
     )
     timings: dict[str, float] = {"analyse": time.perf_counter() - t0}
     for f, outcome in zip(todo, done, strict=True):
-        if isinstance(outcome, IngestError | OverBudget):
+        if isinstance(outcome, IngestError):
+            failed.append(FailedInput(f.source_file, outcome.reason))  # the row names the file already
+        elif isinstance(outcome, OverBudget):
             failed.append(FailedInput(f.source_file, str(outcome)))
         elif isinstance(outcome, Exception):
             log.debug("analysis of %s failed", f.source_file, exc_info=outcome)

@@ -20,6 +20,7 @@ from typing import Any
 
 from compare import __version__
 from compare.config import BRIEFING_NAME, DATA_DIR_NAME, SITE_DIR_NAME, Settings
+from compare.errors import UsageError
 from compare.fingerprint import (
     InputFile,
     analysis_versions,
@@ -32,7 +33,7 @@ from compare.heap import long_lived
 from compare.lock import build_lock
 from compare.model import FailedInput, PlanAnalysis
 from compare.plans import apply_names, drop_duplicates, load_plan_catalogue
-from compare.publish import current_manifest, open_release
+from compare.publish import check_output_dir, current_manifest, open_release
 
 log = logging.getLogger("compare")
 
@@ -79,9 +80,11 @@ class Timer:
 
 def build(settings: Settings, progress: ProgressCallback | None = None) -> BuildResult:
     """Build the reports from ``settings.input_dir`` into ``settings.output_dir``."""
+    check_folders(settings)
     names = load_plan_catalogue(settings.input_dir)
     versions = analysis_versions()
     settings.output_dir.mkdir(parents=True, exist_ok=True)
+    check_output_dir(settings.output_dir)
     with build_lock(settings.output_dir, wait=settings.wait), long_lived() as heap:
         files, failed = discover(settings.input_dir)
         this_id = build_id(
@@ -97,6 +100,19 @@ def build(settings: Settings, progress: ProgressCallback | None = None) -> Build
                 failed=[FailedInput(**f) for f in published.get("failed", [])],
             )
         return _build(settings, this_id, files, failed, names, versions, heap.freeze, progress)
+
+
+def check_folders(settings: Settings) -> None:
+    """The input folder and the folders a build writes may not contain each other: the build would
+    read its own reports as plans, or publish into the plans."""
+    plans = settings.input_dir.resolve()
+    for option, folder in (("--output", settings.output_dir), ("--cache-dir", settings.cache_path)):
+        written = folder.resolve()
+        if written == plans or written.is_relative_to(plans) or plans.is_relative_to(written):
+            raise UsageError(
+                f"{option} {folder} and --input {settings.input_dir} are inside each other: "
+                "keep the reports and the plans in separate folders"
+            )
 
 
 def _build(

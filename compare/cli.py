@@ -1,7 +1,9 @@
 """Command line: ``policy-compare build | watch | inspect | topics`` (also ``python -m compare``).
 
-Exit codes: 0 ok, 1 some documents failed (the others are still compared), 2 usage or
-configuration error (nothing built).
+Exit codes: 0 all plans compared; 1 some files could not be used (the others are compared and
+published); 2 usage or configuration error (nothing built); 3 the build itself failed (disk full, a
+read-only output, an internal error: the previous report is kept); 130 stopped by Ctrl-C (SIGINT),
+143 stopped by SIGTERM (the release being written is abandoned, the lock released).
 """
 
 from __future__ import annotations
@@ -10,7 +12,9 @@ import contextlib
 import json
 import logging
 import os
+import signal
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +26,32 @@ from compare.heap import exit_now
 
 log = logging.getLogger("compare")
 
-EXIT_OK, EXIT_FAILED_DOCS, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILED_DOCS, EXIT_USAGE, EXIT_BUILD_FAILED = 0, 1, 2, 3
+EXIT_SIGINT, EXIT_SIGTERM = 130, 143
+ERROR_LOG = ".errors.log"  # in the output folder: the traceback of a build that failed
+
+
+class Terminated(BaseException):
+    """SIGTERM (systemd's stop) while building: unwinds like Ctrl-C, so the release being written is
+    abandoned and the lock released on the way out."""
+
+
+def _on_sigterm(_signum: int, _frame: object) -> None:
+    raise Terminated()
+
+
+@contextlib.contextmanager
+def _stoppable() -> Iterator[None]:
+    """SIGTERM raises ``Terminated`` in the main thread for the duration (restored afterwards)."""
+    try:
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _formats(value: str) -> tuple[str, ...]:
@@ -177,20 +206,52 @@ def _settings(**kw: Any) -> Settings:
 
 
 def run_build(settings: Settings) -> int:
-    """One build with progress and a summary; returns the exit code."""
+    """One build with progress and a summary; returns the exit code (see the module docstring)."""
     from compare.build import build
     from compare.console import print_summary, progress_reporter
-    from compare.errors import DataError
+    from compare.errors import DataError, UsageError
     from compare.lock import BuildLocked
 
     try:
-        with progress_reporter(_show_progress(settings.progress)) as progress:
+        with _stoppable(), progress_reporter(_show_progress(settings.progress)) as progress:
             result = build(settings, progress=progress)
-    except (DataError, BuildLocked, FileNotFoundError) as exc:
+    except (DataError, UsageError, BuildLocked, FileNotFoundError) as exc:
         log.error("%s", exc)
         return EXIT_USAGE
+    except KeyboardInterrupt:
+        log.error("stopped (Ctrl-C): the release being written was abandoned, the previous report is kept")
+        return EXIT_SIGINT
+    except Terminated:
+        log.error("stopped (SIGTERM): the release being written was abandoned, the previous report is kept")
+        return EXIT_SIGTERM
+    except Exception as exc:
+        where = _log_traceback(settings.output_dir)
+        details = f"details in {where}" if where else "run with -v for details"
+        log.error(
+            "the build failed: %s: %s; the previous report is kept (%s)",
+            type(exc).__name__,
+            exc,
+            details,
+            exc_info=settings.verbose,
+        )
+        return EXIT_BUILD_FAILED
     print_summary(result, settings)
     return result.exit_code
+
+
+def _log_traceback(output_dir: Path) -> Path | None:
+    """Append the current exception's traceback to the output folder's error log, if it can be written."""
+    import time
+    import traceback
+
+    path = output_dir / ERROR_LOG
+    try:
+        with path.open("a", encoding="utf-8") as fh:
+            fh.write(f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} policy-compare build\n")
+            fh.write(traceback.format_exc())
+        return path
+    except OSError:
+        return None
 
 
 @cli.command()
@@ -222,10 +283,29 @@ def watch(debounce: float, polling: bool, **kw: Any) -> None:
 
     settings = _settings(**kw)
     settings.wait = True  # a watcher queues behind a scheduled build rather than skipping a change
-    run_build(settings)
-    log.info("watching %s (Ctrl-C to stop)", settings.input_dir)
-    with contextlib.suppress(KeyboardInterrupt):
-        watch_dir(settings.input_dir, lambda: run_build(settings), debounce=debounce, polling=polling or None)
+    code = run_build(settings)
+    if code in (EXIT_SIGINT, EXIT_SIGTERM):
+        sys.exit(code)
+    log.info("watching %s (Ctrl-C or SIGTERM to stop)", settings.input_dir)
+    try:
+        with _stoppable():
+            watch_dir(
+                settings.input_dir, lambda: _rebuild(settings), debounce=debounce, polling=polling or None
+            )
+    except KeyboardInterrupt:
+        sys.exit(EXIT_SIGINT)
+    except Terminated:
+        sys.exit(EXIT_SIGTERM)
+
+
+def _rebuild(settings: Settings) -> int:
+    """A watcher's rebuild: a stop signal during it stops the watcher too."""
+    code = run_build(settings)
+    if code == EXIT_SIGINT:
+        raise KeyboardInterrupt
+    if code == EXIT_SIGTERM:
+        raise Terminated()
+    return code
 
 
 @cli.command()

@@ -1,12 +1,22 @@
-"""What a build tells its user: log lines, progress bars while it runs and a summary at the end."""
+"""What a build tells its user: log lines, progress bars while it runs and a summary at the end.
+
+Streams that cron and systemd can trust: the summary goes to stdout; warnings, files not used and
+errors go to stderr, one line each, as plain lines that read well at 80 columns and in a log file.
+Progress bars and coloured log lines only on a terminal, through rich, which is imported only then (a
+quiet no-change rebuild shows nothing, and rich's import is a quarter of its time).
+"""
 
 from __future__ import annotations
 
 import logging
+import os
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
+
+from compare.config import BRIEFING_NAME, DATA_DIR_NAME, SITE_DIR_NAME, XLSX_NAME
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -16,9 +26,31 @@ if TYPE_CHECKING:
     from compare.config import Settings
 
 
+def is_terminal(stream: TextIO) -> bool:
+    return stream.isatty() and not os.environ.get("CI")
+
+
+class _Lines(logging.Formatter):
+    """``error: …`` / ``warning: …`` / the message: one line per record (a traceback only with -v)."""
+
+    def __init__(self, verbose: bool) -> None:
+        super().__init__("%(message)s")
+        self.verbose = verbose
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = " ".join(record.getMessage().split("\n"))
+        if record.levelno >= logging.ERROR:
+            text = f"error: {text}"
+        elif record.levelno >= logging.WARNING:
+            text = f"warning: {text}"
+        if self.verbose and record.exc_info:
+            text += "\n" + self.formatException(record.exc_info)
+        return text
+
+
 class _RichOnFirstRecord(logging.Handler):
-    """A rich handler built when the first record arrives: a quiet build that logs nothing (a no-change
-    rebuild) does not pay rich's import."""
+    """A rich handler on stderr built when the first record arrives (a quiet build that logs nothing
+    does not pay rich's import)."""
 
     def __init__(self, verbose: bool) -> None:
         super().__init__()
@@ -30,7 +62,11 @@ class _RichOnFirstRecord(logging.Handler):
             from rich.logging import RichHandler
 
             self.inner = RichHandler(
-                show_path=False, show_time=self.verbose, markup=False, rich_tracebacks=self.verbose
+                console=console(sys.stderr),
+                show_path=False,
+                show_time=self.verbose,
+                markup=False,
+                rich_tracebacks=self.verbose,
             )
             self.inner.setFormatter(self.formatter)
         self.inner.emit(record)
@@ -38,25 +74,30 @@ class _RichOnFirstRecord(logging.Handler):
 
 def setup_logging(verbose: bool, quiet: bool) -> None:
     level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
-    handler = _RichOnFirstRecord(verbose)
-    logging.basicConfig(level=level, format="%(message)s", handlers=[handler], force=True)
+    handler: logging.Handler
+    if is_terminal(sys.stderr):
+        handler = _RichOnFirstRecord(verbose)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+    else:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(_Lines(verbose))
+    logging.basicConfig(level=level, handlers=[handler], force=True)
     # Third-party chatter (jieba prints its dictionary loading at DEBUG, fontTools/weasyprint warn a lot).
     for noisy in ("jieba", "fontTools", "weasyprint", "distributed", "watchdog", "asyncio", "markdown_it"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 @cache
-def console() -> Console:
-    """The console on stderr; rich is imported when something is shown (a quiet no-change rebuild
-    shows nothing, and rich's import is a quarter of its time)."""
+def console(stream: TextIO | None = None) -> Console:
+    """A rich console on ``stream`` (stdout by default), for terminals only."""
     from rich.console import Console
 
-    return Console(stderr=True)
+    return Console(file=stream or sys.stdout)
 
 
 @contextmanager
 def progress_reporter(enabled: bool) -> Iterator[Callable[[str, int, int], None] | None]:
-    """A callback (stage, done, total) drawing rich progress bars, or None when disabled."""
+    """A callback (stage, done, total) drawing rich progress bars on stderr, or None when disabled."""
     if not enabled:
         yield None
         return
@@ -67,7 +108,7 @@ def progress_reporter(enabled: bool) -> Iterator[Callable[[str, int, int], None]
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
-        console=console(),
+        console=console(sys.stderr),
         transient=True,
     ) as bar:
         tasks: dict[str, TaskID] = {}
@@ -80,38 +121,42 @@ def progress_reporter(enabled: bool) -> Iterator[Callable[[str, int, int], None]
         yield update
 
 
-def print_summary(result: BuildResult, settings: Settings) -> None:
-    """Plans read, measures, families, gaps, outputs written, time per stage, files not used."""
-    out = settings.output_dir
-    if settings.quiet:  # only what went wrong
-        for f in result.failed:
-            console().print(f"[red]not used[/] {f.source_file}: {f.reason}")
-        return
-    if not result.changed:
-        console().print(
-            f"[green]Nothing changed[/] since build {result.build_id}: reports in {out}/ kept as they are."
-        )
-    else:
-        c = result.counts
-        console().print(
-            f"[bold]Build {result.build_id}[/]: {c.get('plans', 0)} plans compared, "
-            f"{c.get('sections', 0)} sections, {c.get('measures', 0)} measures, "
-            f"{c.get('families', 0)} families, {c.get('gaps', 0)} gaps, {c.get('reuse', 0)} reused passages "
-            f"({result.cache_hits} plans from cache)."
-        )
-        if result.timings:
-            from rich.table import Table
+def _say(text: str, stream: TextIO | None = None) -> None:
+    print(text, file=stream or sys.stdout, flush=True)
 
-            table = Table(title="time per stage (s)", show_header=True, header_style="bold")
-            for name in result.timings:
-                table.add_column(name, justify="right")
-            table.add_row(*(f"{v:.2f}" for v in result.timings.values()))
-            console().print(table)
-        written = [
-            o for o in ("site/index.html", "briefing.pdf", "data/comparison.xlsx") if o in result.outputs
-        ]
-        console().print(f"Outputs in {out}/: " + ", ".join([*written, f"{len(result.outputs)} files in all"]))
-    for w in result.warnings:
-        console().print(f"[yellow]warning[/] {w}")
+
+def print_summary(result: BuildResult, settings: Settings) -> None:
+    """Plans read, measures, families, gaps, outputs written and time per stage on stdout; files not
+    used and warnings on stderr, one line each."""
+    if not settings.quiet:
+        for line in summary_lines(result, settings):
+            _say(line)
+        for w in result.warnings:
+            _say(f"warning: {w}", sys.stderr)
     for f in result.failed:
-        console().print(f"[red]not used[/] {f.source_file}: {f.reason}")
+        _say(f"not used: {f.source_file}: {f.reason}", sys.stderr)
+
+
+def summary_lines(result: BuildResult, settings: Settings) -> list[str]:
+    """The summary as plain lines that read well at 80 columns and in a log file."""
+    out = settings.output_dir
+    if not result.changed:
+        return [f"Nothing changed since build {result.build_id}: reports in {out}/ kept as they are."]
+    c = result.counts
+    lines = [
+        f"Build {result.build_id}: {c.get('plans', 0)} plans compared ({result.cache_hits} from cache), "
+        f"{c.get('measures', 0)} measures, {c.get('families', 0)} families, {c.get('gaps', 0)} gaps, "
+        f"{c.get('reuse', 0)} reused passages."
+    ]
+    if result.timings:
+        total = sum(v for k, v in result.timings.items() if k not in _INSIDE_ANALYSE)
+        stages = ", ".join(f"{k} {v:.2f}" for k, v in result.timings.items())
+        lines.append(f"Time per stage (s): {stages}; about {total:.1f} s in all.")
+    shown = (f"{SITE_DIR_NAME}/index.html", BRIEFING_NAME, f"{DATA_DIR_NAME}/{XLSX_NAME}")
+    written = [o for o in shown if o in result.outputs]
+    lines.append(f"Outputs in {out}/: " + ", ".join([*written, f"{len(result.outputs)} files in all"]))
+    return lines
+
+
+# per-plan stage times summed over workers: part of "analyse", not added again
+_INSIDE_ANALYSE = frozenset({"ingest", "outline", "measures", "families", "encode"})

@@ -74,3 +74,8 @@ class PlanCatalogueError(DataError):
 
 class MessageCatalogueError(DataError):
     """A message catalogue of the report's translations (``compare/locale/*/messages.po``) cannot be read."""
+
+
+class UsageError(ValueError):
+    """The command cannot work as asked (the output folder inside the input folder, an output folder
+    holding files of someone else's …): nothing is built, exit code 2."""

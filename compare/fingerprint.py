@@ -27,6 +27,7 @@ from compare.config import (
     code_version,
 )
 from compare.model import FailedInput
+from compare.text import shown_name
 
 
 @dataclass(frozen=True)
@@ -113,9 +114,8 @@ def _unusable(path: Path, input_dir: Path) -> str | None:
 
 
 def _shown(path: Path, input_dir: Path) -> str:
-    """The path relative to the input folder as people see it: bytes that are not UTF-8 escaped."""
-    rel = os.fsencode(path.relative_to(input_dir).as_posix())
-    return rel.decode("utf-8", "backslashreplace")
+    """The path relative to the input folder as people see it (see ``compare.text.shown_name``)."""
+    return shown_name(path.relative_to(input_dir).as_posix())
 
 
 def file_sha256(path: Path) -> str:

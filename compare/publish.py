@@ -9,8 +9,13 @@ Layout under the output directory::
     site -> current/site, data -> current/data, briefing.pdf -> current/briefing.pdf
 
 The stable entry points are relative symlinks made once, so ``reports/site/index.html`` always resolves
-through ``current`` into a single finished release. A build killed mid-way leaves only a ``.partial``
-directory, removed by a later build once its owner is gone. An output directory holding an older plain
+through ``current`` into a single finished release; an entry the current release lacks (no PDF built)
+has no link. A build killed mid-way leaves only a ``.partial`` directory, removed by a later build
+once its owner is gone.
+
+Only what the tool marked as its own is ever deleted: a finished release holds ``.release.json``, a
+partial one ``.owner``. An output folder whose ``releases/`` holds anything else is refused
+(``ForeignOutput``) before anything is written. An output directory holding an older plain
 layout (a real ``site/`` directory …) has those entries moved aside into ``previous-layout-<time>/``.
 POSIX only (symlinks and rename semantics); Windows is not a target.
 """
@@ -30,6 +35,7 @@ from typing import Any
 
 # ENTRY_POINTS: the symlinks readers use, each into ``current`` (the output names live in config)
 from compare.config import DATA_DIR_NAME, ENTRY_POINTS, MANIFEST_NAME
+from compare.errors import UsageError
 
 RELEASES = "releases"
 CURRENT = "current"
@@ -44,6 +50,36 @@ DEFAULT_KEEP = 3
 
 class PublishError(RuntimeError):
     """A release could not be opened or committed (the reason names the path)."""
+
+
+class ForeignOutput(UsageError):
+    """The output folder holds files the tool did not write where its releases go: nothing is built."""
+
+
+def _ours(entry: Path) -> bool:
+    """Whether ``entry`` of ``releases/`` is a release this tool made (finished or being written)."""
+    if entry.is_symlink() or not entry.is_dir():
+        return False
+    if entry.name.endswith(PARTIAL_SUFFIX):
+        return (entry / OWNER_FILE).is_file() or (entry / RELEASE_FILE).is_file() or not any(entry.iterdir())
+    return (entry / RELEASE_FILE).is_file()
+
+
+def check_output_dir(output_dir: Path) -> None:
+    """Refuse an output folder whose ``releases/`` holds anything the tool did not make (it would be
+    pruned as an old release): raise ``ForeignOutput`` naming what is there."""
+    releases_dir = Path(output_dir) / RELEASES
+    if releases_dir.is_symlink() or (releases_dir.exists() and not releases_dir.is_dir()):
+        raise ForeignOutput(f"{releases_dir} is not a folder of releases: choose another --output")
+    if not releases_dir.is_dir():
+        return
+    foreign = sorted(p.name for p in releases_dir.iterdir() if not _ours(p))
+    if foreign:
+        shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
+        raise ForeignOutput(
+            f"{releases_dir} holds {shown}, not written by policy-compare; nothing was built or "
+            "deleted. Move them away or choose another --output"
+        )
 
 
 def new_build_id() -> str:
@@ -129,7 +165,7 @@ class Release:
         self.state = "committed"
         _move_old_layout_aside(self.output_dir)
         _swap_current(self.output_dir, self.final_path)
-        _ensure_entry_points(self.output_dir)
+        _ensure_entry_points(self.output_dir, self.final_path)
         prune_releases(self.output_dir, keep=self.keep)
         return self.final_path
 
@@ -177,10 +213,14 @@ def _swap_current(output_dir: Path, release: Path) -> None:
     _fsync_dir(output_dir)
 
 
-def _ensure_entry_points(output_dir: Path) -> None:
+def _ensure_entry_points(output_dir: Path, release: Path) -> None:
     for name in ENTRY_POINTS:
         link = output_dir / name
         target = os.path.join(CURRENT, name)
+        if not (release / name).exists():  # not built this time: no link that leads nowhere
+            if link.is_symlink():
+                link.unlink()
+            continue
         if link.is_symlink() and os.readlink(link) == target:
             continue
         tmp = output_dir / f"{name}.tmp-{os.getpid()}"
@@ -219,7 +259,7 @@ def list_releases(output_dir: Path) -> list[Path]:
     releases_dir = Path(output_dir) / RELEASES
     if not releases_dir.is_dir():
         return []
-    found = [p for p in releases_dir.iterdir() if p.is_dir() and not p.name.endswith(PARTIAL_SUFFIX)]
+    found = [p for p in releases_dir.iterdir() if not p.name.endswith(PARTIAL_SUFFIX) and _ours(p)]
     return sorted(found, key=lambda p: (_committed_at(p), p.name))
 
 
@@ -246,7 +286,7 @@ def prune_releases(output_dir: Path, keep: int = DEFAULT_KEEP) -> list[Path]:
     releases_dir = output_dir / RELEASES
     if releases_dir.is_dir():
         for partial in releases_dir.glob(f"*{PARTIAL_SUFFIX}"):
-            if partial.is_dir() and not _owner_alive(partial):
+            if _ours(partial) and not _owner_alive(partial):
                 shutil.rmtree(partial, ignore_errors=True)
                 removed.append(partial)
     for tmp in output_dir.glob("*.tmp-*"):

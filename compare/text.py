@@ -19,12 +19,11 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import os
 import re
 import threading
 import unicodedata
 from typing import Any, Literal, overload
-
-import cn2an
 
 # --- half-width -------------------------------------------------------------------------------------
 
@@ -172,6 +171,14 @@ AMOUNT_NUMERALS = "零〇一二两三四五六七八九十百千万亿"
 _DECIMAL = re.compile(r"\d+(?:\.\d+)?")
 
 
+def _cn2an() -> Any:
+    """cn2an's converter, imported on first use (its import compiles ~0.1 s of regexes, which a
+    no-change rebuild, importing this module for file names only, should not pay)."""
+    import cn2an
+
+    return cn2an.cn2an
+
+
 @overload
 def parse_numeral(numeral: str, mode: Literal["label"] = "label") -> int | None: ...
 
@@ -193,7 +200,7 @@ def parse_numeral(numeral: str, mode: Literal["label", "amount"] = "label") -> i
         if _DECIMAL.fullmatch(numeral):
             return float(numeral)
         try:
-            return float(cn2an.cn2an(numeral, "smart"))
+            return float(_cn2an()(numeral, "smart"))
         except (ValueError, KeyError, TypeError, IndexError):
             return None
     if not numeral:
@@ -209,7 +216,7 @@ def parse_numeral(numeral: str, mode: Literal["label", "amount"] = "label") -> i
     if all(c.isdigit() for c in numeral):
         return int(unicodedata.normalize("NFKC", numeral))
     try:
-        value = cn2an.cn2an(numeral, "strict")
+        value = _cn2an()(numeral, "strict")
     except (ValueError, KeyError, IndexError):
         return None
     return int(value) if value == int(value) else None
@@ -241,3 +248,13 @@ def excerpt_collapsed(flat: str, limit: int) -> str:
     if cut >= limit * 0.6:
         head = head[: cut + 1]
     return head.rstrip("，,、 ") + "…"
+
+
+_INVISIBLE = re.compile("[\\x00-\\x1f\\x7f\\u202a-\\u202e\\u2066-\\u2069]")
+
+
+def shown_name(name: str) -> str:
+    """A file name as people see it: bytes that are not UTF-8 (a GBK name from a Windows zip) and
+    control or bidirectional characters (which would reorder a report's text) written as escapes."""
+    text = os.fsencode(name).decode("utf-8", "backslashreplace")
+    return _INVISIBLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)

@@ -125,7 +125,8 @@ def watch(
 
     ``polling``: None → native observer with polling fallback; True → polling; False → native only.
     ``stop``: set it (from another thread or a signal handler) to return; without one, runs until
-    KeyboardInterrupt. ``log`` receives one line per event of note (default: this module's logger).
+    KeyboardInterrupt (or the caller's SIGTERM exception), which stops the observer and propagates.
+    ``log`` receives one line per event of note (default: this module's logger).
     ``on_start`` is called once the observer is running (tests use it to know when to begin).
     """
     say = log or logger.info
@@ -151,8 +152,6 @@ def watch(
             except Exception as exc:
                 logger.exception("rebuild failed")
                 say(f"rebuild failed: {type(exc).__name__}: {exc}; still watching")
-    except KeyboardInterrupt:
-        pass
     finally:
         observer.stop()
         observer.join(timeout=5)

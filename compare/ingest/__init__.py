@@ -9,7 +9,6 @@ Errors are ``IngestError`` subclasses naming the file (see ``compare.ingest.erro
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import unicodedata
 from pathlib import Path, PurePosixPath, PureWindowsPath
@@ -21,6 +20,7 @@ from compare.ingest.patterns import noise_data
 from compare.ingest.readers import RawText, read_raw
 from compare.layout.parts import Layout, lay_out
 from compare.model import Document
+from compare.text import shown_name
 
 __all__ = [
     "IngestError",
@@ -63,11 +63,6 @@ def plan_id_for(source_file: str) -> str:
 def _strip_suffix(name: str) -> str:
     stem, dot, suffix = name.rpartition(".")
     return stem if dot and stem and 1 <= len(suffix) <= 5 else name
-
-
-def shown_name(name: str) -> str:
-    """A file name as people see it: bytes that are not UTF-8 (a GBK name from a Windows zip) escaped."""
-    return os.fsencode(name).decode("utf-8", "backslashreplace")
 
 
 def read_document(path: Path, root: Path) -> Document:

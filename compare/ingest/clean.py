@@ -31,6 +31,10 @@ _SPACES = re.compile(r"\s+")
 # Punctuation found inside sentences but not in titles.
 _SENTENCE_INNER = re.compile(r"[，,。；;：:！？!?]")
 
+# NUL and the bidirectional controls (U+202A–U+202E, U+2066–U+2069): invisible, yet they reorder what a
+# reader sees (a "Trojan source" title) or cut strings in C code; never part of a plan.
+_CONTROLS = re.compile("[\x00\u202a-\u202e\u2066-\u2069]+")
+CONTROL = "control-character"
 BLANK = "blank"
 WHITESPACE_REASON = "whitespace"
 LINE_BREAK = "line-break"
@@ -430,6 +434,16 @@ def _assemble(raw: str, noise: list[NoiseSpan]) -> tuple[str, list[tuple[int, in
     return "".join(parts), runs
 
 
+def _with_controls(spans: list[tuple[int, int, str]], ln: _Line, raw: str) -> list[tuple[int, int, str]]:
+    """The line's inline noise plus its control characters (NUL, bidi), in offset order."""
+    controls = [
+        (m.start(), m.end(), CONTROL)
+        for m in _CONTROLS.finditer(raw, ln.core_start, ln.core_end)
+        if not any(a < m.end() and m.start() < b for a, b, _ in spans)
+    ]
+    return sorted([*spans, *controls]) if controls else spans
+
+
 def clean_text(raw: str, nd: NoiseData | None = None) -> tuple[CleanText, list[NoiseSpan]]:
     """Clean ``raw``: the text readers see, its map to raw offsets, and what was removed and why.
 
@@ -445,10 +459,12 @@ def clean_text(raw: str, nd: NoiseData | None = None) -> tuple[CleanText, list[N
     allow_plain = sum(len(f) for f in found) >= nd.pinyin.min_toned_hits
     for i, f in zip(content, found, strict=True):
         ln = doc.lines[i]
-        ln.inline = _find_pinyin(ln, raw, nd, allow_plain=True) if allow_plain else f
+        pinyin = _find_pinyin(ln, raw, nd, allow_plain=True) if allow_plain else f
+        ln.inline = _with_controls(pinyin, ln, raw)
         ln.visible = _visible(ln, raw)
         if not ln.visible:
-            ln.kind, ln.reason, ln.inline = "noise", nd.pinyin.reason, []
+            only_controls = all(r == CONTROL for _, _, r in ln.inline)
+            ln.kind, ln.reason, ln.inline = "noise", CONTROL if only_controls else nd.pinyin.reason, []
 
     _mend(doc)
     _header_rules(doc)

@@ -6,6 +6,7 @@ and compiles the regular expressions, failing with an error that names the file,
 
 from __future__ import annotations
 
+import codecs
 import functools
 import re
 from dataclasses import dataclass
@@ -24,9 +25,11 @@ class Limits:
     max_file_bytes: int
     max_plan_chars: int
     docx_max_uncompressed_bytes: int
+    docx_max_xml_bytes: int
     docx_max_ratio: float
     pdf_min_text_chars: int
     pdf_max_cid_share: float
+    pdf_max_page_chars: int
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,9 @@ class TextChecks:
     max_control_ratio: float
     encoding_preference: tuple[str, ...]
     score_tie: float
+    declared_charsets: frozenset[str]
+    min_han_chars: int
+    max_mojibake_share: float
 
 
 @dataclass(frozen=True)
@@ -115,6 +121,17 @@ def _spaced(label: str) -> str:
     return r"\s*".join(re.escape(ch) for ch in label)
 
 
+def _codec_names(section: Section, key: str) -> frozenset[str]:
+    """Python's own names of the codecs listed under ``key`` (an unknown one is an error of the file)."""
+    names = set()
+    for name in section.strings(key):
+        try:
+            names.add(codecs.lookup(name).name)
+        except LookupError:
+            raise section.error(key, f"codec names Python knows, not {name!r}") from None
+    return frozenset(names)
+
+
 def parse_noise_data(doc: Any, source: str = str(NOISE_FILE)) -> NoiseData:
     """Validate and compile the parsed YAML document (pure: no I/O); errors name ``source``."""
     top = Section(source, doc, "", NoiseDataError)
@@ -123,9 +140,11 @@ def parse_noise_data(doc: Any, source: str = str(NOISE_FILE)) -> NoiseData:
         max_file_bytes=int(lim.number("max_file_mb") * 1024 * 1024),
         max_plan_chars=int(lim.number("max_plan_chars")),
         docx_max_uncompressed_bytes=int(lim.number("docx_max_uncompressed_mb") * 1024 * 1024),
+        docx_max_xml_bytes=int(lim.number("docx_max_xml_mb") * 1024 * 1024),
         docx_max_ratio=lim.number("docx_max_ratio"),
         pdf_min_text_chars=int(lim.number("pdf_min_text_chars")),
         pdf_max_cid_share=lim.number("pdf_max_cid_share"),
+        pdf_max_page_chars=lim.integer("pdf_max_page_chars", 1),
     )
     tc = top.section("text_checks")
     checks = TextChecks(
@@ -137,6 +156,9 @@ def parse_noise_data(doc: Any, source: str = str(NOISE_FILE)) -> NoiseData:
         max_control_ratio=tc.number("max_control_ratio"),
         encoding_preference=tc.strings("encoding_preference", allow_empty=True),
         score_tie=tc.number("score_tie"),
+        declared_charsets=_codec_names(tc, "declared_charsets"),
+        min_han_chars=tc.integer("min_han_chars"),
+        max_mojibake_share=tc.number("max_mojibake_share", 0.0, 1.0),
     )
     h = top.section("html")
     html = HtmlRules(

@@ -91,6 +91,8 @@ def read_raw(path: Path) -> RawText:
         raw = _read_html(data, str(path), nd) if fmt == "html" else _read_txt(data, str(path), nd)
     if not raw.text.strip():
         raise EmptyFile(str(path), "no text (空文件): the file holds only whitespace")
+    if len(_HAN.findall(raw.text, 0, 200_000)) < nd.text_checks.min_han_chars:
+        raise NotText(str(path), "no Chinese text (非中文文本): not a plan")
     return raw
 
 
@@ -169,9 +171,14 @@ def decode_bytes(data: bytes, source: str, nd: NoiseData, declared: str | None =
     if declared:
         enc = _SUPERSET.get(declared.lower(), declared.lower())
         try:
-            return data.decode(enc), enc
+            allowed = codecs.lookup(enc).name in nd.text_checks.declared_charsets
+            text = data.decode(enc) if allowed else ""
         except (LookupError, UnicodeDecodeError):
-            pass
+            text = ""
+        # A page may declare a charset its bytes are not in: what does not read as Chinese loses to
+        # detection (iso-8859-1 declared on UTF-8 bytes decodes without error, into mojibake).
+        if text and chinese_score(text, nd) > 0:
+            return text, enc
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -183,6 +190,7 @@ def decode_bytes(data: bytes, source: str, nd: NoiseData, declared: str | None =
         elif _printable_ratio(text) < nd.text_checks.min_printable_ratio:
             raise NotText(source, "binary data, not text (非文本文件): too many control characters")
         else:
+            _refuse_mojibake(text, source, nd)
             return text, "utf-8"
 
     from charset_normalizer import from_bytes
@@ -223,6 +231,22 @@ def decode_bytes(data: bytes, source: str, nd: NoiseData, declared: str | None =
     raise UndetectableEncoding(source)
 
 
+_LATIN1_LETTER = re.compile("[\u00c0-\u00ff]")
+
+
+def _refuse_mojibake(text: str, source: str, nd: NoiseData) -> None:
+    """Text without Chinese whose letters are largely Latin-1 (æ³¨ for 注) was UTF-8 read with the wrong
+    encoding and saved again: refused, rather than compared as gibberish."""
+    sample = text[: nd.text_checks.sample_chars]
+    if chinese_score(sample, nd) > 0:
+        return
+    letters = len(_LETTER.findall(sample))
+    if letters and len(_LATIN1_LETTER.findall(sample)) > nd.text_checks.max_mojibake_share * letters:
+        raise NotText(
+            source, "the text is mojibake (乱码): Chinese read with the wrong encoding and saved again"
+        )
+
+
 def _read_txt(data: bytes, source: str, nd: NoiseData) -> RawText:
     text, enc = decode_bytes(data, source, nd)
     return RawText(normalize_newlines(text), "txt", enc, _damage(text))
@@ -242,6 +266,7 @@ def _read_html(data: bytes, source: str, nd: NoiseData) -> RawText:
     m = _META_CHARSET.search(data[:8192]) or _XML_ENCODING.search(data[:512])
     declared = m.group(1).decode("ascii", "replace") if m else None
     html, enc = decode_bytes(data, source, nd, declared=declared)
+    _check_depth(html, source)
     try:
         soup = BeautifulSoup(html, "lxml")
     except Exception as e:  # lxml refuses some inputs outright
@@ -288,6 +313,24 @@ def _read_html(data: bytes, source: str, nd: NoiseData) -> RawText:
     return RawText(text, "html", enc, _damage(html))
 
 
+_HTML_MAX_DEPTH = 256  # libxml2's own limit; real pages nest a few dozen elements
+
+
+def _check_depth(html: str, source: str) -> None:
+    """Refuse HTML nested deeper than real pages ever are, before building a tree of it: libxml2's
+    parser stops at its depth limit in milliseconds (a tree 10,000 levels deep costs minutes)."""
+    import lxml.etree
+
+    parser = lxml.etree.HTMLParser(recover=True, no_network=True)
+    with contextlib.suppress(Exception):  # only the depth matters here; the real parse comes next
+        lxml.etree.fromstring(html.encode("utf-8", "surrogatepass"), parser)
+    if any("depth" in e.message.lower() for e in parser.error_log):
+        raise BadHtml(
+            source,
+            f"the HTML is nested more than {_HTML_MAX_DEPTH} levels deep: refused (pages nest a few dozen)",
+        )
+
+
 _BLOCK = "\x00"  # marks a block boundary while the text is assembled
 _WS_RUN = re.compile(r"[ \t\r\n\f]+")
 
@@ -316,33 +359,51 @@ def _space_for(m: re.Match[str]) -> str:
 
 
 def _check_zip(path: Path, nd: NoiseData) -> None:
+    """Refuse what is no Word document, or would unpack to more than a plan can be (a zip bomb).
+
+    The sizes are measured by unpacking each member as a stream and counting, never read from the
+    zip's headers: a header may lie about the size (python-docx would then unpack gigabytes)."""
     source = str(path)
     if not zipfile.is_zipfile(path):
         raise BadDocx(source, "not a .docx file: it is not a zip archive (旧版 .doc? save it as .docx)")
+    lim = nd.limits
     try:
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
-            names = {i.filename for i in infos}
-    except (zipfile.BadZipFile, OSError) as e:
+            if "word/document.xml" not in {i.filename for i in infos}:
+                raise BadDocx(source, "not a Word document: the zip has no word/document.xml")
+            total = xml = 0
+            for info in infos:
+                size = 0
+                with zf.open(info) as member:
+                    while chunk := member.read(1 << 20):
+                        size += len(chunk)
+                        if total + size > lim.docx_max_uncompressed_bytes:
+                            raise BadDocx(
+                                source,
+                                f"refused: unpacks to more than"
+                                f" {lim.docx_max_uncompressed_bytes / _MB:.0f} MB; possibly a zip bomb",
+                            )
+                        if size > 1_000_000 and size > lim.docx_max_ratio * max(info.compress_size, 1):
+                            raise BadDocx(
+                                source,
+                                f"refused: member {info.filename} is compressed more than"
+                                f" {lim.docx_max_ratio:.0f}:1; possibly a zip bomb",
+                            )
+                total += size
+                if info.filename.lower().endswith(".xml"):
+                    xml += size
+                    if xml > lim.docx_max_xml_bytes:
+                        raise BadDocx(
+                            source,
+                            f"refused: more than {lim.docx_max_xml_bytes / _MB:.0f} MB of document XML"
+                            " (a long plan has a few MB)",
+                        )
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, NotImplementedError) as e:
         raise BadDocx(source, f"broken zip archive: {e}") from e
-    if "word/document.xml" not in names:
-        raise BadDocx(source, "not a Word document: the zip has no word/document.xml")
-    lim = nd.limits
-    total = sum(i.file_size for i in infos)
-    packed = sum(i.compress_size for i in infos)
-    if total > lim.docx_max_uncompressed_bytes:
-        raise BadDocx(
-            source,
-            f"refused: unpacks to {total / _MB:.0f} MB"
-            f" (limit {lim.docx_max_uncompressed_bytes / _MB:.0f} MB); possibly a zip bomb",
-        )
-    for i in infos:
-        if i.file_size > 1_000_000 and i.file_size > lim.docx_max_ratio * max(i.compress_size, 1):
-            raise BadDocx(
-                source,
-                f"refused: member {i.filename} is compressed {i.file_size / max(i.compress_size, 1):.0f}:1"
-                f" (limit {lim.docx_max_ratio:.0f}:1); possibly a zip bomb",
-            )
+    except RuntimeError as e:  # an encrypted member
+        raise BadDocx(source, f"the zip archive cannot be unpacked: {e}") from e
+    packed = path.stat().st_size
     if total > 1_000_000 and total > lim.docx_max_ratio * max(packed, 1):
         raise BadDocx(source, "refused: compression ratio too high; possibly a zip bomb")
 
@@ -402,12 +463,13 @@ def _read_pdf(path: Path, nd: NoiseData) -> RawText:
     if b"%PDF-" not in head:
         raise BadPdf(source, "not a PDF file (no %PDF header)")
     try:
-        from pdfminer.high_level import extract_text
         from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 
-        text = extract_text(str(path))
+        text = _pdf_text(path, nd)
     except (PDFPasswordIncorrect, PDFEncryptionError) as e:
         raise EncryptedPdf(source) from e
+    except (TooLarge, BadPdf):
+        raise
     except Exception as e:  # pdfminer raises parser errors of many types
         if "encrypt" in type(e).__name__.lower() or "password" in type(e).__name__.lower():
             raise EncryptedPdf(source) from e
@@ -423,3 +485,63 @@ def _read_pdf(path: Path, nd: NoiseData) -> RawText:
             source, "the PDF's text layer has no usable character codes (cid): OCR it or export it again"
         )
     return RawText(text, "pdf", "")
+
+
+def _pdf_text(path: Path, nd: NoiseData) -> str:
+    """The text layer, page by page, as pdfminer's ``extract_text`` gives it, with two guards: an
+    object that refers to itself (pdfminer would follow it forever) is refused before extraction,
+    and a page holding more characters than any page of a plan stops the reading at once (a few
+    kilobytes of compressed "glyph bomb" expand to millions of characters, each a layout object)."""
+    import io
+
+    from pdfminer.converter import TextConverter
+    from pdfminer.layout import LAParams
+    from pdfminer.pdfdocument import PDFDocument
+    from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
+    from pdfminer.pdfpage import PDFPage
+    from pdfminer.pdfparser import PDFParser
+    from pdfminer.pdftypes import PDFObjRef
+
+    source = str(path)
+    per_page = nd.limits.pdf_max_page_chars
+
+    class Counted(TextConverter):
+        page_chars = 0
+
+        def begin_page(self, page: Any, ctm: Any) -> None:
+            self.page_chars = 0
+            super().begin_page(page, ctm)
+
+        def render_char(self, *args: Any, **kwargs: Any) -> Any:
+            self.page_chars += 1
+            if self.page_chars > per_page:
+                raise TooLarge(
+                    source,
+                    f"a page holds more than {per_page:,} characters: no page of a plan does (refused)",
+                )
+            return super().render_char(*args, **kwargs)
+
+    with path.open("rb") as fh:
+        document = PDFDocument(PDFParser(fh))
+        for xref in document.xrefs:
+            for objid in xref.get_objids():
+                seen: set[int] = set()
+                target: Any = objid
+                while isinstance(target, int) and target not in seen:
+                    seen.add(target)
+                    try:
+                        obj = document.getobj(target)
+                    except Exception:
+                        break
+                    target = obj.objid if isinstance(obj, PDFObjRef) else None
+                if isinstance(target, int):
+                    raise BadPdf(source, f"object {objid} of the PDF refers to itself in a loop: refused")
+        fh.seek(0)
+        out = io.StringIO()
+        resources = PDFResourceManager(caching=True)
+        device = Counted(resources, out, codec="utf-8", laparams=LAParams())
+        interpreter = PDFPageInterpreter(resources, device)
+        for page in PDFPage.get_pages(fh, caching=True):
+            interpreter.process_page(page)
+        device.close()
+    return out.getvalue()

@@ -115,13 +115,49 @@ def parse_yaml(raw: bytes | str, path: Path | str, error: type[DataError] = Data
     except UnicodeDecodeError as exc:
         raise error(path, "", f"not UTF-8: {exc}") from None
     try:
-        return yaml.load(text, Loader=LineLoader)
+        data = yaml.load(text, Loader=LineLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or str(exc)
         raise error(path, "", f"YAML syntax error: {problem}", mark.line + 1 if mark else None) from None
     except yaml.YAMLError as exc:
         raise error(path, "", f"YAML error: {exc}") from None
+    _check_expansion(data, path, error)
+    return data
+
+
+MAX_VALUES = 200_000  # values a data file may hold once its aliases (*name) are expanded
+
+
+def _check_expansion(data: Any, path: Path | str, error: type[DataError]) -> None:
+    """Refuse aliases that refer to themselves or expand to more values than any data file holds (a
+    few hundred bytes of nested aliases, a "billion laughs", expand to billions): counted on the
+    shared nodes once each, never expanded."""
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+
+    def size(node: Any) -> int:
+        if not isinstance(node, dict | list):
+            return 1
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in open_nodes:
+            raise error(path, "", "an alias refers to itself: a data file is a tree", line_of(node))
+        open_nodes.add(key)
+        children = [*node.keys(), *node.values()] if isinstance(node, dict) else node
+        total = 1
+        for child in children:
+            total += size(child)
+            if total > MAX_VALUES:
+                raise error(
+                    path, "", f"its aliases expand to more than {MAX_VALUES:,} values: refused", line_of(node)
+                )
+        open_nodes.discard(key)
+        sizes[key] = total
+        return total
+
+    size(data)
 
 
 def read_yaml(path: Path | str, error: type[DataError] = DataError) -> Any:

@@ -15,20 +15,60 @@ from compare.config import PLAN_CATALOGUE_NAMES
 from compare.errors import PlanCatalogueError
 from compare.model import FailedInput, PlanAnalysis
 
+MAX_CATALOGUE_BYTES = 1 << 20  # a catalogue of thousands of plans is a few hundred KB
+CATALOGUE_KEYS = ("name", "name_en")
+
 
 def load_plan_catalogue(input_dir: Path) -> dict[str, dict[str, Any]]:
-    """Optional docs_in/catalogue.yaml: per file a short display name (and order)."""
+    """Optional docs_in/catalogue.yaml: per file a short display name (and the column order).
+
+    Data from the user, checked as such: at most 1 MB, aliases bounded (``compare.datafiles``), every
+    entry a name or a mapping of the known keys to strings; an error names the file and line."""
     for name in PLAN_CATALOGUE_NAMES:
         path = input_dir / name
-        if path.exists():
-            # imported here: most builds have no catalogue, and a no-change rebuild imports little
-            from compare.datafiles import Section, plain, read_yaml
+        if not path.exists():
+            continue
+        # imported here: most builds have no catalogue, and a no-change rebuild imports little
+        from compare.datafiles import Section, line_of, parse_yaml, read_bytes
 
-            top = Section(path, read_yaml(path, PlanCatalogueError) or {}, "", PlanCatalogueError)
-            plans = top.data.get("plans", {})
-            if not isinstance(plans, dict):
-                raise top.error("plans", "a mapping 'plans: {file name: {name: …}}'")
-            return {str(k): (plain(v) if isinstance(v, dict) else {"name": str(v)}) for k, v in plans.items()}
+        raw = read_bytes(path, PlanCatalogueError)
+        if len(raw) > MAX_CATALOGUE_BYTES:
+            raise PlanCatalogueError(
+                path, "", f"{len(raw) / (1 << 20):.1f} MB: too large (limit {MAX_CATALOGUE_BYTES >> 20} MB)"
+            )
+        top = Section(path, parse_yaml(raw, path, PlanCatalogueError) or {}, "", PlanCatalogueError)
+        plans = top.data.get("plans", {})
+        if not isinstance(plans, dict):
+            raise top.error("plans", "a mapping 'plans: {file name: {name: …}}'")
+        entries: dict[str, dict[str, Any]] = {}
+        for file_name, entry in plans.items():
+            where = f"plans.{file_name}"
+            if isinstance(entry, str):
+                entry = {"name": entry}
+            if not isinstance(file_name, str) or not isinstance(entry, dict):
+                raise PlanCatalogueError(
+                    path,
+                    where,
+                    "must be a name, or a mapping like {name: 临沧高新区}",
+                    line_of(plans, file_name),
+                )
+            for key, value in entry.items():
+                if key not in CATALOGUE_KEYS:
+                    raise PlanCatalogueError(
+                        path,
+                        f"{where}.{key}",
+                        f"unknown key (known: {', '.join(CATALOGUE_KEYS)})",
+                        line_of(entry, key),
+                    )
+                if not isinstance(value, str) or not value.strip():
+                    raise PlanCatalogueError(
+                        path,
+                        f"{where}.{key}",
+                        f'must be a text, got {value!r} (quote it: "…")',
+                        line_of(entry, key),
+                    )
+            entries[str(file_name)] = {str(k): str(v) for k, v in entry.items()}
+        return entries
     return {}
 
 

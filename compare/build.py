@@ -37,8 +37,6 @@ from compare.publish import check_output_dir, current_manifest, open_release
 
 log = logging.getLogger("compare")
 
-STAGES = ("ingest", "outline", "measures", "align", "gaps", "tables", "data", "html", "pdf", "publish")
-
 ProgressCallback = Callable[[str, int, int], None]
 
 

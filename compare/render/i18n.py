@@ -80,11 +80,6 @@ def translations(lang: str) -> gettext.NullTranslations:
     return gettext.GNUTranslations(buf)
 
 
-def gettext_for(lang: str) -> gettext.NullTranslations:
-    """Alias kept short for callers that only translate a few strings."""
-    return translations(lang)
-
-
 # --- catalogue upkeep (developer tool, not used when rendering) -------------------------
 
 _KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None, "pgettext": ((1, "c"), 2)}

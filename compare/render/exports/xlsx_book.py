@@ -51,8 +51,9 @@ _SCALE = {"type": "2_color_scale", "min_color": "#FFFFFF", "max_color": "#2B8CBE
 
 
 def build_time(manifest: Mapping[str, Any]) -> datetime:
-    """The manifest's ``created`` time (UTC, not before 1980), or 1980-01-01 when absent or unreadable."""
-    raw = manifest.get("created") or manifest.get("created_at") or manifest.get("build_time")
+    """The manifest's ``created`` time (``compare.build.created``; UTC, not before 1980, the earliest a
+    zip can carry), or 1980-01-01 when absent or unreadable."""
+    raw = manifest.get("created")
     try:
         when = datetime.fromisoformat(str(raw)) if raw else _ZIP_EPOCH
     except ValueError:

@@ -19,7 +19,7 @@ from compare.analyse import analyse_file
 from compare.catalogue import load_catalogue
 from compare.gaps import compare_plans
 from compare.model import Comparison
-from compare.render.view import BuildInfo, ViewData, site_pages
+from compare.render.view import BuildInfo, ViewData, default_topic_descriptions, site_pages
 from compare.topics import load_codebook
 from tests.seeds import DOCS_IN, SEED_FILES
 
@@ -41,6 +41,11 @@ def build_fixture_comparison() -> Comparison:
 def fixture_topic_names() -> dict[str, tuple[str, str]]:
     """topic id -> (Chinese name, English name) in codebook order."""
     return {t.id: (t.zh, t.en) for t in load_codebook().topics}
+
+
+def fixture_topic_descriptions() -> dict[str, tuple[str, str]]:
+    """topic id -> (Chinese scope, English description), as the build passes them to the view."""
+    return default_topic_descriptions(descriptions={t.id: t.description for t in load_codebook().topics})
 
 
 def fixture_manifest() -> dict[str, Any]:

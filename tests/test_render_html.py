@@ -35,6 +35,7 @@ from tests.render_fixture import (
     FIXTURE_BUILD,
     ShownSite,
     build_fixture_comparison,
+    fixture_topic_descriptions,
     fixture_topic_names,
     shown_site,
 )
@@ -46,6 +47,7 @@ SCRIPT = "<script>alert(1)</script>"
 def make_view(comparison: Any, lang: str = "zh", **kw: Any) -> ViewData:
     names = fixture_topic_names()
     tables = comparison_tables(comparison, names)
+    kw.setdefault("topic_descriptions", fixture_topic_descriptions())
     return build_view(comparison, tables, topic_names=names, build=BUILD, lang=lang, **kw)
 
 

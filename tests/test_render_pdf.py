@@ -29,7 +29,12 @@ from compare.render.pdf import (
 )
 from compare.render.view import Briefing, ViewData, briefing_context, build_view
 from compare.tables import comparison_tables
-from tests.render_fixture import FIXTURE_BUILD, build_fixture_comparison, fixture_topic_names
+from tests.render_fixture import (
+    FIXTURE_BUILD,
+    build_fixture_comparison,
+    fixture_topic_descriptions,
+    fixture_topic_names,
+)
 
 BUILD = FIXTURE_BUILD
 # The tests render the mandatory topics only (about a third of the full briefing, to keep this file
@@ -192,7 +197,12 @@ def test_english_edition() -> None:
     comparison = build_fixture_comparison()
     names = fixture_topic_names()
     en = build_view(
-        comparison, comparison_tables(comparison, names), topic_names=names, build=BUILD, lang="en"
+        comparison,
+        comparison_tables(comparison, names),
+        topic_names=names,
+        build=BUILD,
+        lang="en",
+        topic_descriptions=fixture_topic_descriptions(),
     )
     html = render_briefing_html(en, lang="en")
     assert '<html lang="en">' in html

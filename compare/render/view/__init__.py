@@ -43,6 +43,7 @@ __all__ = [
     "ViewData",
     "briefing_context",
     "build_view",
+    "default_topic_descriptions",
     "site_pages",
 ]
 

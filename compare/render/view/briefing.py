@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TypedDict
 
+from compare.model import MANDATORY_TOPICS
 from compare.render.i18n import html_lang
 from compare.render.view.build_info import BuildBlock, build_block
 from compare.render.view.coverage import HeatCell, HeatRow, heat_level
@@ -203,7 +204,7 @@ def topic_section(data: ViewData, topic_id: str) -> TopicSection:
     return {
         "topic_id": topic_id,
         "name": data.topic_name(topic_id),
-        "mandatory": topic_id in cfg.mandatory_topics,
+        "mandatory": topic_id in MANDATORY_TOPICS,
         "coverage": data.heatmap[topic_id]["cells"],
         "rows": rows,
         "has_other": bool(found),

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, TypedDict
 
+from compare.model import MANDATORY_TOPICS
 from compare.render.view.links import plan_href, topic_href
 from compare.render.view.records import plain
 
@@ -76,7 +77,7 @@ def heatmap_rows(data: ViewData) -> list[HeatRow]:
             {
                 "topic_id": t,
                 "name": data.topic_name(t),
-                "mandatory": t in cfg.mandatory_topics,
+                "mandatory": t in MANDATORY_TOPICS,
                 "href": topic_href(t),
                 "cells": cells,
             }

@@ -59,7 +59,8 @@ class ViewData:
         # what a measure item reads from the table (the whole table is hundreds of MB at thousands of plans)
         self.measure_rows = rows_by(tables, "measures", "measure_id", ("targets", "bindingness"))
 
-        self.topic_ids = self._topic_order(topics)
+        # the order is compare.gaps' (mandatory topics first, then the codebook's); ``topics`` selects
+        self.topic_ids = [t for t in comparison.topics if not topics or t in topics]
         self.coverage = {(str(r["topic"]), str(r["plan_id"])): r for r in records(tables, "coverage")}
         all_families = records(tables, "families")
         self.families = [f for f in all_families if str(f["topic"]) in self.topic_ids]
@@ -128,14 +129,3 @@ class ViewData:
         """The topic's matrix page that shows ``plan_id``'s column (the first page without a plan)."""
         page = self.plan_index.get(plan_id, 0) // self.cfg.html_plans_per_page if plan_id else 0
         return topic_href(topic_id, family_id, page)
-
-    def _topic_order(self, wanted: tuple[str, ...]) -> list[str]:
-        known = list(self.topic_names)
-        frame = self.tables.get("coverage")
-        if frame is not None and not frame.empty:
-            known += [t for t in dict.fromkeys(str(t) for t in frame["topic"]) if t not in known]
-        mandatory = [t for t in self.cfg.mandatory_topics if t in known]
-        order = mandatory + [t for t in known if t not in mandatory and t != UNCLASSIFIED]
-        if wanted:
-            order = [t for t in order if t in wanted]
-        return order

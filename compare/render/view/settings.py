@@ -6,6 +6,7 @@ what is counted comes from the analysis. A bad edit fails with the file and the 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -92,20 +93,18 @@ def load_report_settings(path: Path = REPORT_SETTINGS) -> ReportSettings:
     )
 
 
-def default_topic_descriptions(path: Path = TOPIC_SCOPES) -> dict[str, tuple[str, str]]:
-    """id -> (zh scope, en description): zh from ``templates/topic_scopes.yaml``, en from the codebook."""
+def default_topic_descriptions(
+    path: Path = TOPIC_SCOPES, descriptions: Mapping[str, str] | None = None
+) -> dict[str, tuple[str, str]]:
+    """id -> (zh scope, en description): zh from ``templates/topic_scopes.yaml``, en from
+    ``descriptions`` (topic id -> the codebook's English description, which ``compare.build``
+    passes); without them each edition shows the zh scope."""
     try:
         zh = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise ReportSettingsError(f"{path}: {exc}") from exc
     if not isinstance(zh, dict) or not all(isinstance(v, str) for v in zh.values()):
         raise ReportSettingsError(f"{path}: expected 'topic_id: scope text' lines")
-    en: dict[str, str] = {}
-    try:  # the codebook is another stage's data; the report still renders without it
-        from compare.topics import load_codebook
-
-        en = {t.id: collapse(t.description) for t in load_codebook().topics}
-    except Exception:  # any failure there only costs the English scope lines
-        en = {}
+    en = {t: collapse(d) for t, d in (descriptions or {}).items()}
     ids = list(dict.fromkeys([*zh, *en]))
     return {t: (str(zh.get(t) or en.get(t, "")), en.get(t) or str(zh.get(t, ""))) for t in ids}

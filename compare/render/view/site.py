@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, TypedDict, cast
 
+from compare.model import MANDATORY_TOPICS
 from compare.render.i18n import html_lang
 from compare.render.view.build_info import BuildBlock, build_block
 from compare.render.view.data import ViewData
@@ -155,7 +156,7 @@ def topic_head(data: ViewData, topic_id: str) -> TopicHead:
         "topic_id": topic_id,
         "name": data.topic_name(topic_id),
         "href": topic_href(topic_id),
-        "mandatory": topic_id in data.cfg.mandatory_topics,
+        "mandatory": topic_id in MANDATORY_TOPICS,
         "description": (en_desc if data.lang == "en" else zh_desc) or "",
         "n_families": len(data.family_rows[topic_id]),
     }

@@ -9,6 +9,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, TypedDict
 
+from compare.model import MANDATORY_TOPICS
 from compare.render.view.links import plan_href
 from compare.render.view.plan_gaps import gap_entries, unique_entries
 
@@ -75,8 +76,8 @@ def summary(data: ViewData) -> Summary:
         sentences = []
         silent = [
             t
-            for t in data.cfg.mandatory_topics
-            if t in data.topic_ids and not int(data.coverage.get((t, pid), {}).get("n_measures") or 0)
+            for t in data.topic_ids
+            if t in MANDATORY_TOPICS and not int(data.coverage.get((t, pid), {}).get("n_measures") or 0)
         ]
         if silent:
             topics = [[Run(text=data.topic_name(t), href=data.topic_link(t, plan_id=pid))] for t in silent]

@@ -39,12 +39,13 @@ class UniqueEntry(TypedDict):
     measures: list[MeasureItem]
 
 
-def gap_entries(data: ViewData, plan_id: str) -> list[GapEntry]:
-    """The plan's gaps in the topics shown, most important first (rank, then most peers)."""
+def gap_entries(data: ViewData, plan_id: str, first: int | None = None) -> list[GapEntry]:
+    """The plan's gaps in the topics shown, most important first (rank, then most peers); only the
+    ``first`` ones when given."""
     entries: list[GapEntry] = []
     rows = [g for g in data.gaps_by_plan.get(plan_id, []) if str(g["topic"]) in data.topic_ids]
     rows.sort(key=lambda g: (plain(g.get("rank")) or 0, -peer_count(g), str(g["family_id"])))
-    for g in rows:
+    for g in rows[:first]:
         fid = str(g["family_id"])
         fam = data.family_by_id.get(fid, {})
         peers = split_ids(g.get("peer_plan_ids"))

@@ -82,7 +82,7 @@ def summary(data: ViewData) -> Summary:
         if silent:
             topics = [[Run(text=data.topic_name(t), href=data.topic_link(t, plan_id=pid))] for t in silent]
             sentences.append(sentence(_("未涉及必备议题：%(topics)s。"), topics=joined(topics, sep)))
-        gaps = gap_entries(data, pid)[:k]
+        gaps = gap_entries(data, pid, first=k)
         if gaps:
             items = [
                 [

@@ -1,9 +1,9 @@
 """The HTML site: index (heat-map), one page per topic (matrix), per plan (text), gaps, methodology.
 
-Pages only show the view model's page contexts (``compare.render.view.site_pages``), written as
-they are built. Links are relative, assets are
-local and named by content hash (``static/site.<hash>.css``), so the site works from the
-file system and can be cached forever by a web server.
+Pages only show the view model's page contexts (``compare.render.view.site_pages``), each
+rendered and written as it is built, then dropped. Links are relative, assets are local and
+named by content hash (``static/site.<hash>.css``), so the site works from the file system and
+can be cached forever by a web server.
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
 """The PDF briefing: cover, executive summary, heat-map, one matrix per topic, appendices.
 
-Rendered once with WeasyPrint from the view model's briefing context (``compare.render.view.briefing``),
-which shows the site's figures. Safe and reproducible:
-the only resources it may load are ``data:`` URLs and files under ``templates/``; the PDF's
-dates come from the build (``<meta name=dcterms.created/modified>``), never from the clock,
-so the same inputs give the same bytes.
+Rendered once with WeasyPrint from the view model's briefing context
+(``compare.render.view.briefing``: the site's figures, selected for paper). Safe and
+reproducible: the only resources it may load are ``data:`` URLs and files under ``templates/``;
+the PDF's dates come from the build (``<meta name=dcterms.created/modified>``), never from the
+clock, so the same inputs give the same bytes.
 """
 
 from __future__ import annotations

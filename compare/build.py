@@ -167,20 +167,17 @@ def _build(
         else:  # the manifest is what tells the next build what is published
             exports.write_manifest(manifest, release.path / DATA_DIR_NAME)
         if "html" in settings.formats or "pdf" in settings.formats:
-            info = view.BuildInfo(
-                build_id=this_id,
-                created=manifest["created"],
-                inputs={f.source_file: f.sha256 for f in files},
-                versions=versions,
-            )
             model = view.build_view(
                 comparison,
                 data,
                 topic_names=topic_names,
-                build=info,
+                build=view.BuildInfo(this_id, manifest["created"], manifest["inputs"], versions),
                 lang=settings.lang,
                 topics=settings.topics,
                 title=settings.title,
+                topic_descriptions=view.default_topic_descriptions(
+                    descriptions={t.id: t.description for t in codebook.topics}
+                ),
             )
             if "html" in settings.formats:
                 with timer.stage("html"):

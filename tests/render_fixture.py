@@ -11,6 +11,7 @@ import copy
 import dataclasses
 import functools
 import hashlib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from compare.align.catalogue import load_catalogue
 from compare.analyse import analyse_file
 from compare.gaps import compare_plans
 from compare.model import Comparison, Measure
-from compare.render.view import BuildInfo
+from compare.render.view import BuildInfo, ViewData, default_topic_descriptions, site_pages
 from compare.topics import load_codebook
 from tests.seeds import DOCS_IN, SEED_FILES
 
@@ -56,6 +57,11 @@ def fixture_topic_names() -> dict[str, tuple[str, str]]:
     return {t.id: (t.zh, t.en) for t in load_codebook().topics}
 
 
+def fixture_topic_descriptions() -> dict[str, tuple[str, str]]:
+    """topic id -> (Chinese scope, English description), as the build passes them to the view."""
+    return default_topic_descriptions(descriptions={t.id: t.description for t in load_codebook().topics})
+
+
 def fixture_manifest() -> dict[str, Any]:
     """A build manifest like the one the build stage writes (fixed time, so outputs are reproducible)."""
     return {
@@ -76,3 +82,35 @@ def _pipeline() -> Comparison:
 
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@dataclass
+class ShownSite:
+    """The site's page contexts gathered by kind, as a test reads them (``site_pages`` yields them
+    one at a time, for writing)."""
+
+    view: dict[str, Any]  # what every page shares
+    index: dict[str, Any]  # the index page's context: heatmap, summary
+    gap_parts: list[dict[str, Any]]  # the gap list's pages
+    topics: list[dict[str, Any]]  # per topic its head, with "pages": its matrix pages in order
+    plans: list[dict[str, Any]]  # the plan pages' plans
+
+    @property
+    def gaps(self) -> list[dict[str, Any]]:
+        """Every plan's gap list, over all gap pages."""
+        return [block for part in self.gap_parts for block in part["plans"]]
+
+
+def shown_site(data: ViewData) -> ShownSite:
+    pages = [dict(p.context) for p in site_pages(data)]
+    topics: dict[str, dict[str, Any]] = {}
+    for c in pages:
+        if c["page"] == "topic":
+            topics.setdefault(c["topic"]["topic_id"], {**c["topic"], "pages": []})["pages"].append(c["part"])
+    return ShownSite(
+        view=pages[0]["view"],
+        index=next(c for c in pages if c["page"] == "index"),
+        gap_parts=[c["part"] for c in pages if c["page"] == "gaps"],
+        topics=list(topics.values()),
+        plans=[c["plan"] for c in pages if c["page"] == "plan"],
+    )

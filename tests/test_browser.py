@@ -17,7 +17,7 @@ import pytest
 from compare.render.html import write_site
 from compare.render.view import BuildInfo, build_view
 from compare.tables import comparison_tables
-from tests.render_fixture import build_fixture_comparison, fixture_topic_names
+from tests.render_fixture import build_fixture_comparison, fixture_topic_names, shown_site
 from tests.test_render_html import SCRIPT, inject_script
 
 CHROMIUM = "/usr/bin/chromium"
@@ -45,14 +45,22 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     plan_id, measure_id = inject_script(comparison)
     names = fixture_topic_names()
     build = BuildInfo("browser-test", "2024-05-01T08:00:00Z", {"a.txt": "0" * 64}, {})
-    view = build_view(comparison, comparison_tables(comparison, names), topic_names=names, build=build)
+    data = build_view(comparison, comparison_tables(comparison, names), topic_names=names, build=build)
     out = tmp_path_factory.mktemp("site")
-    write_site(view, out)
+    write_site(data, out)
+    shown = shown_site(data)
     topic = max(
-        view["topic_pages"],
+        shown.topics,
         key=lambda t: sum(len(c["measures"]) for pg in t["pages"] for r in pg["rows"] for c in r["cells"]),
     )
-    return {"root": out, "view": view, "script_plan": plan_id, "script_measure": measure_id, "topic": topic}
+    rows = data.family_rows[topic["topic_id"]]  # the topic's families, one matrix row each
+    return {
+        "root": out,
+        "shown": shown,
+        "script_plan": plan_id,
+        "script_measure": measure_id,
+        "topic": {**topic, "rows": rows},
+    }
 
 
 @pytest.fixture(scope="module")
@@ -106,7 +114,7 @@ def test_index_opens_cleanly_with_language_captions_and_heatmap(tab: Tab, site: 
     page = tab.open(site["root"] / "index.html")
     assert page.get_attribute("html", "lang") == "zh-CN"
     assert page.locator("table.heat caption").is_visible()
-    n_topics = len(site["view"]["heatmap"]["rows"])
+    n_topics = len(site["shown"].index["heatmap"]["rows"])
     assert page.locator("table.heat tbody tr").count() == n_topics
     assert tab.problems == []
     assert all(u.startswith("file://") for u in tab.requests), tab.requests

@@ -10,6 +10,7 @@ import dataclasses
 import io
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -25,23 +26,30 @@ from compare.model import Comparison, FamilyMember
 from compare.render.html import write_site
 from compare.render.i18n import read_catalogue, untranslated
 from compare.render.jinja import environment, render_markdown
-from compare.render.view import (
-    Pages,
-    build_view,
-    excerpt,
-    heat_level,
-    load_report_settings,
-)
+from compare.render.view import ViewData, briefing_context, build_view, site_pages
+from compare.render.view.coverage import heat_level
+from compare.render.view.matrix import unaligned
+from compare.render.view.settings import load_report_settings
 from compare.tables import comparison_tables
-from tests.render_fixture import FIXTURE_BUILD, build_fixture_comparison, fixture_topic_names, replace_measure
+from compare.text import excerpt
+from tests.render_fixture import (
+    FIXTURE_BUILD,
+    ShownSite,
+    build_fixture_comparison,
+    fixture_topic_descriptions,
+    fixture_topic_names,
+    replace_measure,
+    shown_site,
+)
 
 BUILD = FIXTURE_BUILD
 SCRIPT = "<script>alert(1)</script>"
 
 
-def make_view(comparison: Any, lang: str = "zh", **kw: Any) -> dict[str, Any]:
+def make_view(comparison: Any, lang: str = "zh", **kw: Any) -> ViewData:
     names = fixture_topic_names()
     tables = comparison_tables(comparison, names)
+    kw.setdefault("topic_descriptions", fixture_topic_descriptions())
     return build_view(comparison, tables, topic_names=names, build=BUILD, lang=lang, **kw)
 
 
@@ -63,14 +71,19 @@ def comparison() -> Any:
 
 
 @pytest.fixture(scope="module")
-def view(comparison: Any) -> dict[str, Any]:
+def data(comparison: Any) -> ViewData:
     return make_view(comparison)
 
 
 @pytest.fixture(scope="module")
-def site(view: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> Path:
+def shown(data: ViewData) -> ShownSite:
+    return shown_site(data)
+
+
+@pytest.fixture(scope="module")
+def site(data: ViewData, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("site")
-    write_site(view, out, lang="zh")
+    write_site(data, out, lang="zh")
     return out
 
 
@@ -91,13 +104,13 @@ def pages(site: Path) -> list[Path]:
 # --------------------------------------------------------------------------- the site's shape
 
 
-def test_the_site_has_an_index_a_page_per_topic_and_per_plan(site: Path, view: dict[str, Any]) -> None:
+def test_the_site_has_an_index_a_page_per_topic_and_per_plan(site: Path, shown: ShownSite) -> None:
     assert (site / "index.html").is_file()
     assert (site / "gaps.html").is_file()
     assert (site / "methodology.html").is_file()
-    for t in view["topic_pages"]:
+    for t in shown.view["topics"]:
         assert (site / "topics" / f"{t['topic_id']}.html").is_file()
-    for p in view["plans"]:
+    for p in shown.view["plans"]:
         assert (site / "plans" / f"{p['plan_id']}.html").is_file()
     css = list((site / "static").glob("site.*.css"))
     js = list((site / "static").glob("site.*.js"))
@@ -137,7 +150,7 @@ def assert_links_resolve(parsed: dict[Path, Any]) -> None:
 
 
 def test_heatmap_puts_mandatory_topics_first_and_links_each_cell_to_its_topic(
-    site: Path, view: dict[str, Any]
+    site: Path, shown: ShownSite
 ) -> None:
     names = fixture_topic_names()
     doc = soup(site / "index.html")
@@ -147,16 +160,16 @@ def test_heatmap_puts_mandatory_topics_first_and_links_each_cell_to_its_topic(
     assert heads[:4] == [names[t][0] for t in MANDATORY]
     assert len(rows) == len(names)
     plan_cols = [th.get_text(strip=True) for th in table.find("thead").find_all("th")][1:]
-    assert plan_cols == [p["name"] for p in view["plans"]]
-    for row, t in zip(rows, view["heatmap"]["rows"], strict=True):
+    assert plan_cols == [p["name"] for p in shown.view["plans"]]
+    for row, t in zip(rows, shown.index["heatmap"]["rows"], strict=True):
         links = [td.find("a")["href"] for td in row.find_all("td")]
         assert links == [f"topics/{t['topic_id']}.html"] * len(plan_cols)
 
 
-def test_heatmap_figures_are_the_coverage_table(comparison: Any, view: dict[str, Any]) -> None:
+def test_heatmap_figures_are_the_coverage_table(comparison: Any, shown: ShownSite) -> None:
     tables = comparison_tables(comparison, fixture_topic_names())
     cov = tables["coverage"].set_index(["topic", "plan_id"])
-    for row in view["heatmap"]["rows"]:
+    for row in shown.index["heatmap"]["rows"]:
         for cell in row["cells"]:
             rec = cov.loc[(row["topic_id"], cell["plan_id"])]
             assert cell["n_measures"] == rec["n_measures"]
@@ -165,13 +178,14 @@ def test_heatmap_figures_are_the_coverage_table(comparison: Any, view: dict[str,
 
 
 def test_matrix_shows_each_family_against_each_plan_with_explicit_gaps(
-    site: Path, view: dict[str, Any]
+    site: Path, data: ViewData, shown: ShownSite
 ) -> None:
-    n_plans = len(view["plans"])
-    for topic in view["topic_pages"]:
+    n_plans = len(shown.view["plans"])
+    for topic in shown.view["topics"]:
         doc = soup(site / "topics" / f"{topic['topic_id']}.html")
         table = doc.find("table", class_="matrix")
-        if not topic["rows"] and not topic["has_other"]:
+        family_rows = data.family_rows[topic["topic_id"]]
+        if not family_rows and not unaligned(data, topic["topic_id"]):
             assert table is None
             continue
         for tr in table.find_all("tr", id=True):
@@ -183,16 +197,16 @@ def test_matrix_shows_each_family_against_each_plan_with_explicit_gaps(
                 assert td.get_text(strip=True)
         rows = [r for r in table.find_all("tr", id=True)]
         # strongest covered first within the catalogue group
-        cat = [r for r in topic["rows"] if r["source"] == "catalogue"]
+        cat = [r for r in family_rows if r["source"] == "catalogue"]
         assert [r["n_plans"] for r in cat] == sorted((r["n_plans"] for r in cat), reverse=True)
-        assert len(rows) == len(topic["rows"])
+        assert len(rows) == len(family_rows)
 
 
-def test_a_gap_mark_means_peers_have_the_family(view: dict[str, Any], comparison: Any) -> None:
+def test_a_gap_mark_means_peers_have_the_family(data: ViewData, shown: ShownSite, comparison: Any) -> None:
     tables = comparison_tables(comparison, fixture_topic_names())
     gaps = {(r.plan_id, r.family_id) for r in tables["gaps"].itertuples()}
     seen = 0
-    for topic in view["topic_pages"]:
+    for topic in shown.topics:
         for row in (r for page in topic["pages"] for r in page["rows"]):
             for cell in row["cells"]:
                 assert cell["peer_gap"] == ((cell["plan_id"], row["family_id"]) in gaps)
@@ -200,7 +214,7 @@ def test_a_gap_mark_means_peers_have_the_family(view: dict[str, Any], comparison
                     assert cell["gap"] and not cell["measures"]
                     seen += 1
     assert seen == len(
-        [g for g in gaps if g[1] in {r["family_id"] for t in view["topic_pages"] for r in t["rows"]}]
+        [g for g in gaps if g[1] in {r["family_id"] for rows in data.family_rows.values() for r in rows}]
     )
 
 
@@ -259,12 +273,13 @@ def test_a_plan_containing_a_script_tag_shows_it_as_text(site: Path, comparison:
 
 
 def test_executive_summary_names_silent_mandatory_topics_and_largest_gaps(
-    view: dict[str, Any], comparison: Any
+    shown: ShownSite, comparison: Any
 ) -> None:
     names = fixture_topic_names()
     tables = comparison_tables(comparison, names)
     cov = tables["coverage"]
-    by_plan = {p["plan_id"]: " ".join(s["text"] for s in p["sentences"]) for p in view["summary"]["plans"]}
+    summary = shown.index["summary"]
+    by_plan = {p["plan_id"]: " ".join(s["text"] for s in p["sentences"]) for p in summary["plans"]}
     assert list(by_plan) == [p.document.plan_id for p in comparison.plans]
     for pid, text in by_plan.items():
         silent = [t for t in MANDATORY if cov[(cov.topic == t) & (cov.plan_id == pid)].n_measures.sum() == 0]
@@ -276,29 +291,29 @@ def test_executive_summary_names_silent_mandatory_topics_and_largest_gaps(
             fam = tables["families"].set_index("family_id")
             widest = {fam.loc[f, "name"] for f in plan_gaps[plan_gaps.peers_with == top].family_id}
             assert any(name in text for name in widest), pid
-    for s in view["summary"]["plans"]:
+    for s in summary["plans"]:
         for sent in s["sentences"]:
             assert sent["text"].endswith("。")
             assert all(p["href"] is None or not urlsplit(p["href"]).scheme for p in sent["parts"])
 
 
-def test_gaps_page_lists_each_plans_gaps_with_a_peer_reference(site: Path, view: dict[str, Any]) -> None:
+def test_gaps_page_lists_each_plans_gaps_with_a_peer_reference(site: Path, shown: ShownSite) -> None:
     doc = soup(site / "gaps.html")
-    for block in view["gaps"]:
+    for block in shown.gaps:
         for g in block["entries"]:
             assert g["peers_with"] >= 2
             if g["best"]:
                 assert g["best"]["plan_id"] != block["plan_id"]
-    assert len(doc.select("table.list tbody tr")) == sum(len(b["entries"]) for b in view["gaps"])
+    assert len(doc.select("table.list tbody tr")) == sum(len(b["entries"]) for b in shown.gaps)
 
 
 def test_methodology_renders_markdown_lists_the_codebook_and_links_the_data(
-    site: Path, view: dict[str, Any]
+    site: Path, shown: ShownSite
 ) -> None:
     doc = soup(site / "methodology.html")
     assert doc.find("article", class_="prose").find("h1")
     codes = [c.get_text() for c in doc.select("section[aria-labelledby=h-codebook] table.list tbody code")]
-    assert codes == [t["topic_id"] for t in view["topics"]]
+    assert codes == [t["topic_id"] for t in shown.view["topics"]]
     hrefs = [a["href"] for a in doc.select("ul.downloads a")]
     assert hrefs and all(h.startswith("../data/") for h in hrefs)
     assert "../data/comparison.xlsx" in hrefs
@@ -312,38 +327,42 @@ def test_markdown_and_templates_escape_html() -> None:
     assert "&lt;b&gt;" in env.from_string("{{ v }}").render(v="<b>")
 
 
-def _json(view: dict[str, Any]) -> str:
-    """The view as JSON: plain data throughout, except pages, which are built when read (Pages)."""
-
-    def listed(value: Any) -> list[Any]:
-        if isinstance(value, Pages):
-            return list(value)
-        raise TypeError(f"not plain data: {type(value).__name__}")
-
-    return json.dumps(view, sort_keys=True, default=listed)
+def _json(data: ViewData) -> str:
+    """Everything the view gives, as JSON: every page (template, file, context) and the briefing's
+    context; plain data throughout (json.dumps refuses anything else)."""
+    pages = [[p.template, p.path, p.context] for p in site_pages(data)]
+    return json.dumps({"pages": pages, "briefing": briefing_context(data)}, sort_keys=True)
 
 
-def test_pages_are_built_each_time_they_are_read_and_never_kept() -> None:
-    built: list[int] = []
+def test_site_pages_are_built_one_at_a_time_when_asked_for(
+    data: ViewData, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A renderer that writes each page and drops it holds one page at a time: none is built up front."""
+    from compare.render.view import plan_page
 
-    def make(i: int) -> dict[str, Any]:
-        built.append(i)
-        return {"page": i}
+    built: list[str] = []
+    real = plan_page.plan_detail
 
-    pages = Pages(3, make)
-    assert len(pages) == 3 and not built  # nothing is built up front
-    assert [p["page"] for p in pages] == [0, 1, 2]
-    assert pages[-1] == {"page": 2} and pages[1:] == [{"page": 1}, {"page": 2}]
-    assert built == [0, 1, 2, 2, 1, 2]  # read again, built again: no page is held
-    with pytest.raises(IndexError):
-        pages[3]
+    def counting(data: ViewData, p: Any, card: Any) -> Any:
+        built.append(p.document.plan_id)
+        return real(data, p, card)
+
+    monkeypatch.setattr(plan_page, "plan_detail", counting)
+    pages = site_pages(data)
+    assert isinstance(pages, Iterator)
+    assert next(pages).path == "index.html" and not built  # nothing is built up front
+    rest = list(pages)
+    assert built == data.plan_ids  # each plan's page built once, when reached
+    assert [p.path for p in rest if p.template == "site/plan.html.j2"] == [
+        f"plans/{pid}.html" for pid in data.plan_ids
+    ]
 
 
 def test_view_is_plain_json_and_rebuilding_gives_the_same_site(
-    view: dict[str, Any], comparison: Any, tmp_path: Path, site: Path
+    data: ViewData, comparison: Any, tmp_path: Path, site: Path
 ) -> None:
     again = make_view(copy.deepcopy(comparison))
-    assert _json(again) == _json(view)
+    assert _json(again) == _json(data)
     write_site(again, tmp_path, lang="zh")
     for page in sorted(p for p in site.rglob("*") if p.is_file()):
         twin = tmp_path / page.relative_to(site)
@@ -351,11 +370,11 @@ def test_view_is_plain_json_and_rebuilding_gives_the_same_site(
 
 
 def test_topic_selection_restricts_the_report(comparison: Any) -> None:
-    view = make_view(comparison, topics=("land", "finance"))
-    assert [t["topic_id"] for t in view["topic_pages"]] == ["land", "finance"]
-    assert [r["topic_id"] for r in view["heatmap"]["rows"]] == ["land", "finance"]
+    shown = shown_site(make_view(comparison, topics=("land", "finance")))
+    assert [t["topic_id"] for t in shown.topics] == ["land", "finance"]
+    assert [r["topic_id"] for r in shown.index["heatmap"]["rows"]] == ["land", "finance"]
     assert all(
-        g["href"].startswith(("topics/land", "topics/finance")) for b in view["gaps"] for g in b["entries"]
+        g["href"].startswith(("topics/land", "topics/finance")) for b in shown.gaps for g in b["entries"]
     )
 
 
@@ -366,9 +385,10 @@ def test_english_edition_comes_from_the_same_templates(comparison: Any, tmp_path
     doc = soup(tmp_path / "index.html")
     assert doc.html["lang"] == "en"
     assert doc.find("nav").get_text(" ", strip=True) == "Overview Gaps Methodology"
-    assert view["heatmap"]["rows"][0]["name"] == fixture_topic_names()["delegation"][1]
+    shown = shown_site(view)
+    assert shown.index["heatmap"]["rows"][0]["name"] == fixture_topic_names()["delegation"][1]
     chrome = " ".join(t.get_text(" ") for t in doc.select("h1, h2, caption, thead th.corner, footer p"))
-    assert not re.search(r"[\u4e00-\u9fff]", chrome.replace(view["title"], "")), chrome
+    assert not re.search(r"[\u4e00-\u9fff]", chrome.replace(shown.view["title"], "")), chrome
     with pytest.raises(ValueError):
         write_site(view, tmp_path / "zh", lang="zh")
 
@@ -432,25 +452,25 @@ def replicate(comparison: Comparison, times: int) -> Comparison:
 def test_pdf_layout_splits_wide_matrices_and_goes_compact_for_many_plans(comparison: Any) -> None:
     base = load_report_settings()
     narrow = dataclasses.replace(base, max_plan_columns=2)
-    view = make_view(comparison, settings=narrow)
-    n = len(view["plans"])
-    assert not view["pdf_compact"]
-    for t in view["topic_pages"]:
-        assert [len(tb["plans"]) for tb in t["pdf_tables"]] == [2] * (n // 2) + ([n % 2] if n % 2 else [])
-        assert all(len(tb["rows"]) == len(t["rows"]) for tb in t["pdf_tables"])
+    few = briefing_context(make_view(comparison, settings=narrow))
+    n = len(few["plans"])
+    assert not few["compact"]
+    for t in few["topic_sections"]:
+        assert [len(tb["plans"]) for tb in t["tables"]] == [2] * (n // 2) + ([n % 2] if n % 2 else [])
+        assert all(len(tb["rows"]) == len(t["rows"]) for tb in t["tables"])
 
-    many = make_view(replicate(comparison, 3))
+    many = briefing_context(make_view(replicate(comparison, 3)))
     assert len(many["plans"]) == 3 * n > base.many_plans
-    assert many["pdf_compact"]
-    for t in many["topic_pages"]:
-        assert len(t["pdf_tables"]) == -(-3 * n // base.compact_columns)
-        for tb in t["pdf_tables"]:
+    assert many["compact"]
+    for t in many["topic_sections"]:
+        assert len(t["tables"]) == -(-3 * n // base.compact_columns)
+        for tb in t["tables"]:
             assert len(tb["rows"]) == min(base.top_families, len(t["rows"]))
-        assert t["pdf_rows_hidden"] == max(0, len(t["rows"]) - base.top_families)
+        assert t["rows_hidden"] == max(0, len(t["rows"]) - base.top_families)
         assert len(t["rows"]) == len(
-            next(p for p in view["topic_pages"] if p["topic_id"] == t["topic_id"])["rows"]
+            next(p for p in few["topic_sections"] if p["topic_id"] == t["topic_id"])["rows"]
         )
-    assert [len(part["plans"]) for part in many["heatmap"]["pdf_parts"]] == [
+    assert [len(part["plans"]) for part in many["heatmap_parts"]] == [
         min(base.compact_columns, 3 * n - i) for i in range(0, 3 * n, base.compact_columns)
     ]
 
@@ -480,12 +500,13 @@ def test_many_plans_split_matrices_and_gap_list_into_pages_of_plans(comparison: 
     """With more plans than html.plans_per_page, each topic matrix and the gap list become pages of
     plan columns; nothing counted is lost, every link lands on the page showing the plan's column."""
     settings = dataclasses.replace(load_report_settings(), html_plans_per_page=2)
-    view = make_view(comparison, settings=settings)
+    data = make_view(comparison, settings=settings)
+    shown = shown_site(data)
     tables = comparison_tables(comparison, fixture_topic_names())
-    plan_ids = [p["plan_id"] for p in view["plans"]]
+    plan_ids = [p["plan_id"] for p in shown.view["plans"]]
     n_pages = -(-len(plan_ids) // 2)
-    assert view["paged"] and len(view["gap_pages"]) == n_pages
-    write_site(view, tmp_path)
+    assert shown.view["paged"] and len(shown.gap_parts) == n_pages
+    write_site(data, tmp_path)
     parsed = {page: soup(page) for page in pages(tmp_path)}
     assert_links_resolve(parsed)
 
@@ -497,7 +518,7 @@ def test_many_plans_split_matrices_and_gap_list_into_pages_of_plans(comparison: 
     gaps = {(r.family_id, r.plan_id) for r in tables["gaps"].itertuples()}
     shown_held: set[tuple[str, str]] = set()
     shown_gaps: set[tuple[str, str]] = set()
-    for topic in view["topic_pages"]:
+    for topic in shown.topics:
         assert [pg["href"] for pg in topic["pages"]] == [f"topics/{topic['topic_id']}.html"] + [
             f"topics/{topic['topic_id']}-{k}.html" for k in range(2, n_pages + 1)
         ]
@@ -523,18 +544,18 @@ def test_many_plans_split_matrices_and_gap_list_into_pages_of_plans(comparison: 
                         (row["family_id"], c["plan_id"])
                     )
         assert columns == plan_ids  # every plan's column on exactly one page, in order
-    topics_shown = {r["family_id"] for t in view["topic_pages"] for r in t["rows"]}
+    topics_shown = {r["family_id"] for rows in data.family_rows.values() for r in rows}
     assert shown_held == {k for k in held if k[0] in topics_shown}
     assert shown_gaps == {k for k in gaps if k[0] in topics_shown}
 
     # gap pages: all plans, each once; every gap listed
-    listed = [p["plan_id"] for pg in view["gap_pages"] for p in pg["plans"]]
+    listed = [p["plan_id"] for pg in shown.gap_parts for p in pg["plans"]]
     assert listed == plan_ids
-    rows = sum(len(parsed[tmp_path / pg["href"]].select("table.list tbody tr")) for pg in view["gap_pages"])
-    assert rows == sum(len(b["entries"]) for b in view["gaps"])
+    rows = sum(len(parsed[tmp_path / pg["href"]].select("table.list tbody tr")) for pg in shown.gap_parts)
+    assert rows == sum(len(b["entries"]) for b in shown.gaps)
 
     # a gap on a plan's page links to the matrix page that shows that plan's column
-    for block in view["gaps"]:
+    for block in shown.gaps:
         for g in block["entries"]:
             target = parsed[tmp_path / g["href"].partition("#")[0]]
             assert block["plan_id"] in {td["data-plan"] for td in target.select("td[data-plan]")}
@@ -544,10 +565,10 @@ def test_many_plans_split_matrices_and_gap_list_into_pages_of_plans(comparison: 
     heat = index.find("table", class_="heat")
     assert "transposed" in heat["class"]
     assert len(heat.select("tbody tr")) == len(plan_ids)
-    assert len(heat.select("thead th")) == len(view["topics"]) + 1
+    assert len(heat.select("thead th")) == len(shown.view["topics"]) + 1
 
     # the input files and their hashes: listed once, on the methodology page, not in every footer
-    inputs = {f["file"]: f["sha256"] for f in view["build"]["inputs"]}
+    inputs = {f["file"]: f["sha256"] for f in shown.view["build"]["inputs"]}
     methodology = parsed[tmp_path / "methodology.html"]
     listed_inputs = {
         tr.th.get_text(): tr.code.get_text() for tr in methodology.select("#inputs ~ div table tbody tr")
@@ -572,9 +593,10 @@ def test_pdf_counts_plans_instead_of_showing_their_columns_when_there_are_very_m
     base = load_report_settings()
     n = len(many.plans)
     few = make_view(many)
-    assert not few["pdf_aggregate"] and few["overview"] is None
-    counted = make_view(many, settings=dataclasses.replace(base, pdf_aggregate_above=n - 1))
-    assert counted["pdf_aggregate"]
+    assert not briefing_context(few)["aggregate"] and briefing_context(few)["overview"] is None
+    counted_data = make_view(many, settings=dataclasses.replace(base, pdf_aggregate_above=n - 1))
+    counted = briefing_context(counted_data)
+    assert counted["aggregate"]
     tables = comparison_tables(many, fixture_topic_names())
     cov = tables["coverage"]
     for t in counted["overview"]["topics"]:
@@ -589,8 +611,8 @@ def test_pdf_counts_plans_instead_of_showing_their_columns_when_there_are_very_m
     for g in counted["overview"]["top_gaps"]:
         fid = tables["families"].set_index("name").loc[g["name"], "family_id"]
         assert g["n_lacking"] == int(lacking[fid])
-    assert all(not t["pdf_tables"] for t in counted["topic_pages"])
+    assert all(not t["tables"] for t in counted["topic_sections"])
 
     pages_few = len(PdfReader(io.BytesIO(briefing_bytes(few))).pages)
-    pages_counted = len(PdfReader(io.BytesIO(briefing_bytes(counted))).pages)
+    pages_counted = len(PdfReader(io.BytesIO(briefing_bytes(counted_data))).pages)
     assert pages_counted < pages_few

@@ -27,9 +27,14 @@ from compare.render.pdf import (
     render_briefing_html,
     write_briefing,
 )
-from compare.render.view import build_view
+from compare.render.view import Briefing, ViewData, briefing_context, build_view
 from compare.tables import comparison_tables
-from tests.render_fixture import FIXTURE_BUILD, build_fixture_comparison, fixture_topic_names
+from tests.render_fixture import (
+    FIXTURE_BUILD,
+    build_fixture_comparison,
+    fixture_topic_descriptions,
+    fixture_topic_names,
+)
 
 BUILD = FIXTURE_BUILD
 # The tests render the mandatory topics only (about a third of the full briefing, to keep this file
@@ -44,14 +49,20 @@ def comparison_and_tables() -> tuple[Any, Any]:
 
 
 @pytest.fixture(scope="module")
-def view(comparison_and_tables: tuple[Any, Any]) -> dict[str, Any]:
+def data(comparison_and_tables: tuple[Any, Any]) -> ViewData:
     comparison, tables = comparison_and_tables
     return build_view(comparison, tables, topic_names=fixture_topic_names(), build=BUILD, topics=TOPICS)
 
 
 @pytest.fixture(scope="module")
-def pdf(view: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_briefing(view, tmp_path_factory.mktemp("pdf") / "briefing.pdf")
+def view(data: ViewData) -> Briefing:
+    """What the briefing shows."""
+    return briefing_context(data)
+
+
+@pytest.fixture(scope="module")
+def pdf(data: ViewData, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_briefing(data, tmp_path_factory.mktemp("pdf") / "briefing.pdf")
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +89,7 @@ def flat(s: str) -> str:
     return re.sub(r"\s+", "", s)
 
 
-def test_every_plan_and_every_mandatory_topic_is_named(view: dict[str, Any], text: str) -> None:
+def test_every_plan_and_every_mandatory_topic_is_named(view: Briefing, text: str) -> None:
     body = flat(text)
     for plan in view["plans"]:
         assert flat(plan["name"]) in body, plan["name"]
@@ -103,10 +114,10 @@ def test_every_font_is_embedded_and_han_uses_the_simplified_chinese_face(pdf: Pa
 
 
 def test_page_count_fits_the_content_and_no_page_is_blank(
-    view: dict[str, Any], reader: PdfReader, page_texts: list[str]
+    view: Briefing, reader: PdfReader, page_texts: list[str]
 ) -> None:
     n_pages = len(reader.pages)
-    n_rows = sum(len(t["rows"]) for t in view["topic_pages"])
+    n_rows = sum(len(t["rows"]) for t in view["topic_sections"])
     # cover + summary + heat-map + appendices, and matrices at a sensible density (>= 2 rows a page)
     assert 5 <= n_pages <= 5 + n_rows // 2, n_pages
     for i, page_text in enumerate(page_texts, start=1):
@@ -116,7 +127,7 @@ def test_page_count_fits_the_content_and_no_page_is_blank(
 
 
 def test_bookmarks_lead_to_summary_heatmap_each_topic_and_appendices(
-    view: dict[str, Any], reader: PdfReader
+    view: Briefing, reader: PdfReader
 ) -> None:
     def titles(outline: list[Any]) -> list[str]:
         out: list[str] = []
@@ -126,15 +137,15 @@ def test_bookmarks_lead_to_summary_heatmap_each_topic_and_appendices(
 
     found = titles(reader.outline)
     assert found[0] == "摘要"
-    for topic in view["topic_pages"]:
+    for topic in view["topic_sections"]:
         assert topic["name"] in found
     assert any(t.startswith("附录") for t in found)
     nested = [item for item in reader.outline if isinstance(item, list)]
-    assert nested and len(nested[0]) == len(view["topic_pages"])
+    assert nested and len(nested[0]) == len(view["topic_sections"])
 
 
 def test_pages_after_the_cover_carry_the_report_title_and_their_number(
-    view: dict[str, Any], page_texts: list[str]
+    view: Briefing, page_texts: list[str]
 ) -> None:
     n = len(page_texts)
     for i, page_text in enumerate(page_texts[1:], start=2):
@@ -143,7 +154,7 @@ def test_pages_after_the_cover_carry_the_report_title_and_their_number(
 
 
 def test_metadata_dates_come_from_the_build_and_two_renders_are_identical(
-    view: dict[str, Any], pdf: Path, reader: PdfReader
+    view: Briefing, pdf: Path, reader: PdfReader
 ) -> None:
     meta = reader.metadata
     assert meta is not None
@@ -152,8 +163,8 @@ def test_metadata_dates_come_from_the_build_and_two_renders_are_identical(
     assert meta.get("/Title") == view["title"]
 
 
-def test_the_briefing_source_is_zh_cn_and_the_css_names_the_sc_face_everywhere(view: dict[str, Any]) -> None:
-    html = render_briefing_html(view)
+def test_the_briefing_source_is_zh_cn_and_the_css_names_the_sc_face_everywhere(data: ViewData) -> None:
+    html = render_briefing_html(data)
     assert '<html lang="zh-CN">' in html
     css = re.sub(r"/\*.*?\*/", "", BRIEFING_CSS.read_text(encoding="utf-8"), flags=re.S)
     assert "justify" not in css
@@ -182,11 +193,16 @@ def test_only_data_urls_and_template_files_can_be_loaded(tmp_path: Path) -> None
             fetcher.fetch(url)
 
 
-def test_english_edition(view: dict[str, Any]) -> None:
+def test_english_edition() -> None:
     comparison = build_fixture_comparison()
     names = fixture_topic_names()
     en = build_view(
-        comparison, comparison_tables(comparison, names), topic_names=names, build=BUILD, lang="en"
+        comparison,
+        comparison_tables(comparison, names),
+        topic_names=names,
+        build=BUILD,
+        lang="en",
+        topic_descriptions=fixture_topic_descriptions(),
     )
     html = render_briefing_html(en, lang="en")
     assert '<html lang="en">' in html
@@ -205,7 +221,7 @@ def test_two_renders_give_the_same_bytes_and_our_code_adds_little_to_weasyprints
     source = render_briefing_html(small)
     ours = time.perf_counter() - t0
     t1 = time.perf_counter()
-    second = pdf_from_html(source, build_id=small["build"]["build_id"])
+    second = pdf_from_html(source, build_id=small.build.build_id)
     weasy = time.perf_counter() - t1
     assert first == second
     assert ours <= 0.5 * weasy, (ours, weasy)

@@ -1,20 +1,20 @@
 """The HTML site: index (heat-map), one page per topic (matrix), per plan (text), gaps, methodology.
 
-Pages only show the view model (``compare.render.view``). Links are relative, assets are
-local and named by content hash (``static/site.<hash>.css``), so the site works from the
-file system and can be cached forever by a web server.
+Pages only show the view model's page contexts (``compare.render.view.site_pages``), each
+rendered and written as it is built, then dropped. Links are relative, assets are local and
+named by content hash (``static/site.<hash>.css``), so the site works from the file system and
+can be cached forever by a web server.
 """
 
 from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Any
-from urllib.parse import unquote
 
 from compare.config import TEMPLATES_DIR
 from compare.render.i18n import normalise_lang
 from compare.render.jinja import environment, methodology_markdown, render_markdown
+from compare.render.view import ViewData, site_pages
 
 STATIC_DIR = TEMPLATES_DIR / "static"
 ASSETS = {"css": "site.css", "js": "site.js"}
@@ -32,38 +32,27 @@ def _write(path: Path, text: str | bytes) -> Path:
     return path
 
 
-def write_site(view: dict[str, Any], out_dir: Path, lang: str = "zh") -> list[Path]:
-    """Render every page of the site into ``out_dir``; return the files written."""
+def write_site(data: ViewData, out_dir: Path, lang: str = "zh") -> list[Path]:
+    """Render every page of the site into ``out_dir``, one at a time; return the files written."""
     code = normalise_lang(lang)
-    if view.get("lang") != code:
-        raise ValueError(f"view was built for {view.get('lang')!r}, site requested in {code!r}")
+    if data.lang != code:
+        raise ValueError(f"view was built for {data.lang!r}, site requested in {code!r}")
     env = environment(code)
     written: list[Path] = []
 
     assets: dict[str, str] = {}
     for key, name in ASSETS.items():
-        data = (STATIC_DIR / name).read_bytes()
-        rel = f"static/{hashed_name(name, data)}"
-        written.append(_write(out_dir / rel, data))
+        blob = (STATIC_DIR / name).read_bytes()
+        rel = f"static/{hashed_name(name, blob)}"
+        written.append(_write(out_dir / rel, blob))
         assets[key] = rel
+    # what the renderer adds to every page's context: where the root and the assets are, and the
+    # methodology's prose (markdown, rendered once)
+    methodology_html = render_markdown(methodology_markdown(code))
 
-    def page(template: str, rel: str, name: str, **extra: Any) -> None:
-        root = "../" * rel.count("/")
-        html = env.get_template(template).render(view=view, page=name, root=root, assets=assets, **extra)
-        written.append(_write(out_dir / rel, html))
-
-    page("site/index.html.j2", "index.html", "index")
-    for part in view["gap_pages"]:
-        page("site/gaps.html.j2", part["href"], "gaps", part=part)
-    page(
-        "site/methodology.html.j2",
-        "methodology.html",
-        "methodology",
-        methodology_html=render_markdown(methodology_markdown(code)),
-    )
-    for topic in view["topic_pages"]:
-        for part in topic["pages"]:  # one page unless there are many plans (report.yaml html.plans_per_page)
-            page("site/topic.html.j2", unquote(part["href"]), "topic", topic=topic, part=part)
-    for plan in view["plan_pages"]:
-        page("site/plan.html.j2", unquote(plan["href"]), "plan", plan=plan)
+    for page in site_pages(data):
+        root = "../" * page.path.count("/")
+        template = env.get_template(page.template)
+        html = template.render(**page.context, root=root, assets=assets, methodology_html=methodology_html)
+        written.append(_write(out_dir / page.path, html))
     return written

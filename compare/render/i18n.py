@@ -6,7 +6,7 @@ depends on a catalogue and can never show an untranslated key. The English editi
 ``compare/locale/en/LC_MESSAGES/messages.po``, compiled at run time with Babel into an
 in-memory ``.mo`` (no binary file is committed).
 
-Refresh the catalogue after editing templates or ``view.py``::
+Refresh the catalogue after editing templates or the view (``compare/render/view/``)::
 
     python -m compare.render.i18n          # extract, merge into the .po, report untranslated
 """

@@ -1,9 +1,10 @@
 """The PDF briefing: cover, executive summary, heat-map, one matrix per topic, appendices.
 
-Rendered once with WeasyPrint from the same view model as the site. Safe and reproducible:
-the only resources it may load are ``data:`` URLs and files under ``templates/``; the PDF's
-dates come from the build (``<meta name=dcterms.created/modified>``), never from the clock,
-so the same inputs give the same bytes.
+Rendered once with WeasyPrint from the view model's briefing context
+(``compare.render.view.briefing``: the site's figures, selected for paper). Safe and
+reproducible: the only resources it may load are ``data:`` URLs and files under ``templates/``;
+the PDF's dates come from the build (``<meta name=dcterms.created/modified>``), never from the
+clock, so the same inputs give the same bytes.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 from compare.config import TEMPLATES_DIR
 from compare.render.i18n import normalise_lang
 from compare.render.jinja import environment, methodology_markdown, render_markdown
+from compare.render.view import ViewData, briefing_context
 
 BRIEFING_TEMPLATE = "briefing/briefing.html.j2"
 BRIEFING_CSS = TEMPLATES_DIR / "briefing" / "briefing.css"
@@ -50,20 +52,20 @@ class AssetsOnlyFetcher(URLFetcher):
         raise BlockedResource(f"blocked resource (only data: and files under {self.assets_dir}): {url[:200]}")
 
 
-def render_briefing_html(view: dict[str, Any], lang: str = "zh") -> str:
+def render_briefing_html(data: ViewData, lang: str = "zh") -> str:
     """The briefing's HTML source (also handy to inspect the layout in a browser)."""
     code = normalise_lang(lang)
-    if view.get("lang") != code:
-        raise ValueError(f"view was built for {view.get('lang')!r}, briefing requested in {code!r}")
+    if data.lang != code:
+        raise ValueError(f"view was built for {data.lang!r}, briefing requested in {code!r}")
     env = environment(code)
     return env.get_template(BRIEFING_TEMPLATE).render(
-        view=view, methodology_html=render_markdown(methodology_markdown(code))
+        view=briefing_context(data), methodology_html=render_markdown(methodology_markdown(code))
     )
 
 
-def briefing_bytes(view: dict[str, Any], lang: str = "zh") -> bytes:
+def briefing_bytes(data: ViewData, lang: str = "zh") -> bytes:
     """Render the briefing to PDF bytes."""
-    return pdf_from_html(render_briefing_html(view, lang), build_id=str(view["build"]["build_id"]))
+    return pdf_from_html(render_briefing_html(data, lang), build_id=data.build.build_id)
 
 
 def pdf_from_html(source: str, build_id: str) -> bytes:
@@ -82,11 +84,11 @@ def _identifier(build_id: str) -> bytes:
     return ("compare-" + build_id).encode("ascii", "replace")[:32]
 
 
-def write_briefing(view: dict[str, Any], path: Path, lang: str = "zh") -> Path:
+def write_briefing(data: ViewData, path: Path, lang: str = "zh") -> Path:
     """Write the PDF briefing to ``path`` (atomically: a temp file renamed into place)."""
-    data = briefing_bytes(view, lang)
+    pdf = briefing_bytes(data, lang)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
+    tmp.write_bytes(pdf)
     tmp.replace(path)
     return path

@@ -1,0 +1,131 @@
+"""The comparison's tables indexed once for display (``ViewData``): what every page context reads.
+
+Every figure shown is read from the tables (``compare.tables.comparison_tables``); text and offsets
+come from the plans in the comparison. Rows become dicts of Python values (NaN/NA -> None), indexed
+by plan, family and topic, so a page reads only the rows it shows. The names and labels of the
+edition (topic names, bindingness labels, glosses) are looked up here too.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from functools import cached_property
+from typing import Any
+
+import pandas as pd
+
+from compare.model import UNCLASSIFIED, Comparison, Measure, PlanAnalysis
+from compare.render.i18n import translations
+from compare.render.view.build_info import BuildInfo
+from compare.render.view.coverage import HeatRow, heatmap_rows
+from compare.render.view.links import topic_href
+from compare.render.view.matrix import FamilyRow, family_rows
+from compare.render.view.measures import MeasureItems
+from compare.render.view.records import Record, records, rows_by
+from compare.render.view.settings import ReportSettings
+
+
+class ViewData:
+    """One comparison and its tables, indexed for the pages of one edition (``lang``)."""
+
+    def __init__(
+        self,
+        comparison: Comparison,
+        tables: Mapping[str, pd.DataFrame],
+        *,
+        topic_names: Mapping[str, tuple[str, str]],
+        build: BuildInfo,
+        lang: str,
+        topics: tuple[str, ...],
+        title: str | None,
+        descriptions: Mapping[str, tuple[str, str]],
+        settings: ReportSettings,
+    ) -> None:
+        self.tables = tables
+        self.lang = lang
+        self.cfg = settings
+        self.build = build
+        self._: Callable[[str], str] = translations(lang).gettext
+        self.title = title or self._("开发区政策方案对比")
+        self.topic_names = dict(topic_names)
+        self.descriptions = dict(descriptions)
+
+        self.plans: list[PlanAnalysis] = list(comparison.plans)
+        self.plan_ids = [p.document.plan_id for p in self.plans]
+        self.plan_index = {pid: i for i, pid in enumerate(self.plan_ids)}
+        self.names = {p.document.plan_id: p.document.display_name or p.document.plan_id for p in self.plans}
+        self.measures: dict[str, Measure] = {m.measure_id: m for p in self.plans for m in p.measures}
+        # what a measure item reads from the table (the whole table is hundreds of MB at thousands of plans)
+        self.measure_rows = rows_by(tables, "measures", "measure_id", ("targets", "bindingness"))
+
+        # the order is compare.gaps' (mandatory topics first, then the codebook's); ``topics`` selects
+        self.topic_ids = [t for t in comparison.topics if not topics or t in topics]
+        self.coverage = {(str(r["topic"]), str(r["plan_id"])): r for r in records(tables, "coverage")}
+        all_families = records(tables, "families")
+        self.families = [f for f in all_families if str(f["topic"]) in self.topic_ids]
+        self.family_by_id = {str(f["family_id"]): f for f in all_families}
+        # family -> plan -> its family_matrix row: a matrix page reads only the plans it shows
+        self.cells: dict[str, dict[str, Record]] = {}
+        for r in records(tables, "family_matrix", held_only=True):
+            self.cells.setdefault(str(r["family_id"]), {})[str(r["plan_id"])] = r
+        self.gaps = records(tables, "gaps")
+        self.gap_keys = {(str(g["plan_id"]), str(g["family_id"])) for g in self.gaps}
+        self.gaps_by_plan: dict[str, list[Record]] = {}
+        for g in self.gaps:
+            self.gaps_by_plan.setdefault(str(g["plan_id"]), []).append(g)
+        self.unique_by_plan: dict[str, list[Record]] = {}
+        for u in records(tables, "unique"):
+            self.unique_by_plan.setdefault(str(u["plan_id"]), []).append(u)
+        self.member_of: dict[str, list[str]] = {}
+        for r in records(tables, "family_members", columns=("measure_id", "family_id")):
+            self.member_of.setdefault(str(r["measure_id"]), []).append(str(r["family_id"]))
+
+        # many plans: matrix and gap pages of at most html_plans_per_page plan columns each
+        per = self.cfg.html_plans_per_page
+        self.chunks = [self.plan_ids[i : i + per] for i in range(0, len(self.plan_ids), per)] or [[]]
+        self.paged = len(self.chunks) > 1
+        # very many plans: the briefing counts plans per topic and family instead of showing their columns
+        self.aggregate = len(self.plan_ids) > self.cfg.pdf_aggregate_above
+        self.items = MeasureItems(self)
+
+    # -- shared parts, built once -------------------------------------------------------
+
+    @cached_property
+    def family_rows(self) -> dict[str, list[FamilyRow]]:
+        """Per topic, its families strongest covered first, without their cells (``matrix.row_cells``)."""
+        return {t: family_rows(self, t) for t in self.topic_ids}
+
+    @cached_property
+    def heatmap(self) -> dict[str, HeatRow]:
+        """Per topic, in topic order, its heat-map row: one coverage cell per plan."""
+        return {r["topic_id"]: r for r in heatmap_rows(self)}
+
+    # -- names and labels of the edition ------------------------------------------------
+
+    def topic_name(self, topic_id: str) -> str:
+        if topic_id == UNCLASSIFIED:
+            return self._("未分类")
+        zh, en = self.topic_names.get(topic_id, (topic_id, topic_id))
+        return en if self.lang == "en" and en else zh
+
+    def gloss(self, text: Any) -> str:
+        """A family's gloss, shown when it adds something: always in English, in Chinese only if Chinese."""
+        text = str(text or "").strip()
+        if self.lang == "en" or re.search(r"[\u4e00-\u9fff]", text):
+            return text
+        return ""
+
+    def bindingness_label(self, level: str | None) -> str:
+        labels = {
+            "mandatory": self._("强制"),
+            "directive": self._("要求"),
+            "supportive": self._("支持"),
+            "exploratory": self._("探索"),
+        }
+        return labels.get(level or "", "")
+
+    def topic_link(self, topic_id: str, family_id: str | None = None, plan_id: str | None = None) -> str:
+        """The topic's matrix page that shows ``plan_id``'s column (the first page without a plan)."""
+        page = self.plan_index.get(plan_id, 0) // self.cfg.html_plans_per_page if plan_id else 0
+        return topic_href(topic_id, family_id, page)

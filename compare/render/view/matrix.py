@@ -1,0 +1,145 @@
+"""The family × plan matrix of a topic: its family rows (strongest covered first), their cells for
+the plans a table shows (measures, or an explicit gap), and the row of the topic's measures that
+are in no family. Topic pages and the briefing show it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypedDict
+
+from compare.render.view.links import family_anchor, topic_href
+from compare.render.view.measures import MeasureItem
+from compare.render.view.records import split_ids
+
+if TYPE_CHECKING:
+    from compare.render.view.data import ViewData
+
+
+class FamilyRow(TypedDict):
+    """A family as a row head: its name and how many plans and measures it holds."""
+
+    family_id: str
+    anchor: str
+    href: str
+    name: str
+    gloss: str
+    source: str  # catalogue | proposed
+    source_label: str
+    n_plans: int
+    n_measures: int
+
+
+class Cell(TypedDict):
+    plan_id: str
+    measures: list[MeasureItem]
+    gap: bool  # no measure (a gap when ``peer_gap``, else not addressed)
+    n_measures: int
+    bindingness: str  # the strongest, as its label
+    peer_gap: bool  # the plan lacks the family as a gap (its peers have it)
+
+
+class MatrixRow(FamilyRow):
+    cells: list[Cell]
+
+
+class OtherRow(TypedDict):
+    """The topic's measures in no family, for the plans shown (nothing counted is hidden)."""
+
+    name: str
+    cells: list[Cell]
+
+
+Unaligned = dict[str, list[MeasureItem]]  # plan_id -> the topic's measures in no family
+
+
+def family_rows(data: ViewData, topic_id: str) -> list[FamilyRow]:
+    """The topic's families, strongest covered first, without their cells (see ``row_cells``)."""
+    rows: list[FamilyRow] = []
+    for f in data.families:
+        if str(f["topic"]) != topic_id:
+            continue
+        fid = str(f["family_id"])
+        held = data.cells.get(fid, {})
+        counts = [cell_count(data, r) for r in held.values()]
+        rows.append(
+            {
+                "family_id": fid,
+                "anchor": family_anchor(fid),
+                "href": topic_href(topic_id, fid),
+                "name": str(f["name"]),
+                "gloss": data.gloss(f.get("gloss")),
+                "source": str(f["source"]),
+                "source_label": data._("目录") if f["source"] == "catalogue" else data._("聚类发现"),
+                "n_plans": int(f.get("n_plans") or sum(1 for n in counts if n)),
+                "n_measures": sum(counts),
+            }
+        )
+    # strongest covered first: most plans, then most measures; catalogue before proposed
+    rows.sort(key=lambda r: (r["source"] != "catalogue", -r["n_plans"], -r["n_measures"], r["name"]))
+    return rows
+
+
+def cell_items(data: ViewData, r: Mapping[str, Any]) -> list[MeasureItem]:
+    """The measures of one family_matrix row."""
+    return [it for mid in split_ids(r.get("measure_ids")) if (it := data.items.get(mid))]
+
+
+def cell_count(data: ViewData, r: Mapping[str, Any]) -> int:
+    """How many measures ``cell_items`` gives for the row, without building them."""
+    return sum(1 for mid in split_ids(r.get("measure_ids")) if mid in data.measures)
+
+
+def row_cells(data: ViewData, family_id: str, plan_ids: Sequence[str]) -> list[Cell]:
+    """One family's cells for these plans (a page's columns): measures, or an explicit gap."""
+    held = data.cells.get(family_id, {})
+    cells: list[Cell] = []
+    for pid in plan_ids:
+        r = held.get(pid)
+        items = cell_items(data, r) if r else []
+        cells.append(
+            {
+                "plan_id": pid,
+                "measures": items,
+                "gap": not items,
+                "n_measures": int(r.get("n_measures") or len(items)) if r else 0,
+                "bindingness": data.bindingness_label(r.get("max_bindingness")) if r else "",
+                "peer_gap": (pid, family_id) in data.gap_keys,
+            }
+        )
+    return cells
+
+
+def unaligned(data: ViewData, topic_id: str) -> Unaligned:
+    """plan_id -> measures of the topic (primary) in no family: shown so nothing counted is hidden."""
+    out: Unaligned = {}
+    for p in data.plans:
+        items = [
+            it
+            for m in p.measures
+            if m.kind == "measure" and m.primary_topic == topic_id and m.measure_id not in data.member_of
+            if (it := data.items.get(m.measure_id))
+        ]
+        if items:
+            out[p.document.plan_id] = items
+    return out
+
+
+def other_row(data: ViewData, found: Unaligned, plan_ids: Sequence[str]) -> OtherRow | None:
+    """The "other measures" row for these plans (``found``: the topic's ``unaligned``), or None when
+    none of them has such a measure."""
+    if not any(pid in found for pid in plan_ids):
+        return None
+    cells: list[Cell] = []
+    for pid in plan_ids:
+        items = found.get(pid, [])
+        cells.append(
+            {
+                "plan_id": pid,
+                "measures": items,
+                "gap": not items,
+                "n_measures": len(items),
+                "bindingness": "",
+                "peer_gap": False,
+            }
+        )
+    return {"name": data._("其他未归入措施家族的措施"), "cells": cells}

@@ -1,0 +1,46 @@
+"""The site, page by page: which template shows which context, written to which file.
+
+``site_pages`` builds each page when it is asked for, so a renderer that writes a page and drops
+it holds one page at a time (a site of thousands of plans has thousands of matrix and plan pages,
+whose cells all held at once took gigabytes). Every page shares one ``SiteContext``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Literal, NamedTuple, TypedDict
+
+from compare.render.view.data import ViewData
+from compare.render.view.gaps_page import GapsPage, gaps_pages
+from compare.render.view.index_page import IndexPage, index_page
+from compare.render.view.links import page_path
+from compare.render.view.plan_page import PlanPage, plan_pages
+from compare.render.view.site import SiteContext, site_context
+from compare.render.view.topic_page import TopicPage, topic_pages
+
+
+class MethodologyPage(TypedDict):
+    view: SiteContext
+    page: Literal["methodology"]
+
+
+PageContext = IndexPage | GapsPage | MethodologyPage | TopicPage | PlanPage
+
+
+class Page(NamedTuple):
+    template: str  # under templates/
+    path: str  # the file, relative to the site root
+    context: PageContext
+
+
+def site_pages(data: ViewData) -> Iterator[Page]:
+    """Every page of the site: the index, the gap list, the methodology, the topics, the plans."""
+    site = site_context(data)
+    yield Page("site/index.html.j2", "index.html", index_page(data, site))
+    for gaps in gaps_pages(data, site):
+        yield Page("site/gaps.html.j2", page_path(gaps["part"]["href"]), gaps)
+    yield Page("site/methodology.html.j2", "methodology.html", {"view": site, "page": "methodology"})
+    for topic in topic_pages(data, site):  # one page a topic unless there are many plans
+        yield Page("site/topic.html.j2", page_path(topic["part"]["href"]), topic)
+    for plan in plan_pages(data, site):
+        yield Page("site/plan.html.j2", page_path(plan["plan"]["href"]), plan)

@@ -1,0 +1,112 @@
+"""A plan's page: its metadata, its coverage of each topic, its gaps and unique families, and its
+whole cleaned text with every measure anchored (the place a matrix cell links to)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Literal, TypedDict
+
+from compare.model import PlanAnalysis
+from compare.render.view.coverage import HeatCell
+from compare.render.view.data import ViewData
+from compare.render.view.measures import ReusePeer
+from compare.render.view.plan_gaps import GapEntry, UniqueEntry, gap_entries, unique_entries
+from compare.render.view.site import PlanCard, SiteContext
+
+
+class FamilyLink(TypedDict):
+    name: str
+    href: str
+
+
+class Segment(TypedDict, total=False):
+    """A stretch of the plan's text: a measure (``measure_id`` set, with its labels) or the text
+    between measures (``measure_id`` None, text only)."""
+
+    text: str
+    measure_id: str | None
+    kind: str
+    path: str
+    topics: list[str]
+    bindingness_label: str
+    families: list[FamilyLink]
+    reuse: list[ReusePeer]
+    reuse_more: int
+
+
+class TopicCoverage(HeatCell):
+    topic_id: str
+    name: str
+
+
+class PlanDetail(PlanCard):
+    segments: list[Segment]
+    coverage: list[TopicCoverage]
+    gaps: list[GapEntry]
+    unique: list[UniqueEntry]
+
+
+class PlanPage(TypedDict):
+    view: SiteContext
+    page: Literal["plan"]
+    plan: PlanDetail
+
+
+def plan_pages(data: ViewData, site: SiteContext) -> Iterator[PlanPage]:
+    """Every plan's page, each built when asked for."""
+    for i, p in enumerate(data.plans):
+        yield {"view": site, "page": "plan", "plan": plan_detail(data, p, site["plans"][i])}
+
+
+def plan_detail(data: ViewData, p: PlanAnalysis, card: PlanCard) -> PlanDetail:
+    pid = p.document.plan_id
+    i = data.plan_index[pid]
+    coverage: list[TopicCoverage] = [
+        {"topic_id": r["topic_id"], "name": r["name"], **r["cells"][i]} for r in data.heatmap.values()
+    ]
+    return {
+        **card,
+        "segments": segments(data, p),
+        "coverage": coverage,
+        "gaps": gap_entries(data, pid),
+        "unique": unique_entries(data, pid),
+    }
+
+
+def segments(data: ViewData, p: PlanAnalysis) -> list[Segment]:
+    """The plan's cleaned text cut at measure boundaries; measures carry their anchor."""
+    text = p.document.clean.text
+    units = sorted(p.measures, key=lambda m: (m.clean_start, m.clean_end))
+    out: list[Segment] = []
+    pos = 0
+    for m in units:
+        start, end = max(m.clean_start, pos), min(m.clean_end, len(text))
+        if end <= start:
+            continue  # overlapping or empty unit: its text is already shown
+        if start > pos:
+            out.append({"text": text[pos:start], "measure_id": None})
+        families = [
+            data.family_by_id[f] for f in data.member_of.get(m.measure_id, []) if f in data.family_by_id
+        ]
+        out.append(
+            {
+                "text": text[start:end],
+                "measure_id": m.measure_id,
+                "kind": m.kind,
+                "path": m.path,
+                "topics": [data.topic_name(t.topic) for t in m.topics],
+                "bindingness_label": data.bindingness_label(m.bindingness),
+                "families": [
+                    {
+                        "name": str(f["name"]),
+                        "href": data.topic_link(str(f["topic"]), str(f["family_id"]), m.plan_id),
+                    }
+                    for f in families
+                ],
+                **data.items.reused_with(m),
+            }
+        )
+        pos = end
+    if pos < len(text):
+        out.append({"text": text[pos:], "measure_id": None})
+    return out

@@ -32,6 +32,7 @@ def _analyse(path: Path, root: Path) -> tuple[PlanAnalysis, dict[str, float]]:
     """Ingest, outline, measures and catalogue families of one file, with the time of each."""
     from compare.align import load_catalogue, match_plan
     from compare.ingest import read_document_and_layout
+    from compare.kinds import classify_plan
     from compare.measures import extract_measures
     from compare.outline import outline_warnings, parse_outline
     from compare.topics import load_codebook
@@ -44,7 +45,8 @@ def _analyse(path: Path, root: Path) -> tuple[PlanAnalysis, dict[str, float]]:
     t2 = time.perf_counter()
     measures = extract_measures(doc, sections, load_codebook())
     t3 = time.perf_counter()
-    plan = PlanAnalysis(document=doc, sections=sections, measures=measures)
+    kind = classify_plan(doc.metadata.title, sections, measures)
+    plan = PlanAnalysis(document=doc, sections=sections, measures=measures, kind=kind)
     plan = replace(plan, catalogue_members=match_plan(plan, load_catalogue()))
     t4 = time.perf_counter()
     return plan, {"ingest": t1 - t0, "outline": t2 - t1, "measures": t3 - t2, "families": t4 - t3}
@@ -60,6 +62,18 @@ def _analyse_one(args: tuple[str, str]) -> tuple[PlanAnalysis, dict[str, float],
     encoded = encode_analysis(plan)
     times["encode"] = time.perf_counter() - t0
     return plan, times, encoded
+
+
+def _warm_up() -> None:
+    """What every plan's analysis loads, loaded before workers are forked from the build (the build
+    needs it later anyway: jieba's dictionary for similarity, the codebook and the catalogue)."""
+    from compare.align import load_catalogue
+    from compare.segment import tokenize
+    from compare.topics import load_codebook
+
+    load_codebook()
+    load_catalogue()
+    tokenize("开发区")
 
 
 def relabel(analysis: PlanAnalysis, plan_id: str, source_file: str) -> PlanAnalysis:
@@ -88,7 +102,7 @@ def relabel(analysis: PlanAnalysis, plan_id: str, source_file: str) -> PlanAnaly
             replace(fm, plan_id=plan_id, measure_id=new_id(fm.measure_id) or "")
             for fm in analysis.catalogue_members
         ]
-    return PlanAnalysis(document=doc, sections=sections, measures=measures, catalogue_members=members)
+    return replace(analysis, document=doc, sections=sections, measures=measures, catalogue_members=members)
 
 
 @dataclass
@@ -125,6 +139,7 @@ def analyse_all(
         scheduler=settings.scheduler,
         progress=(lambda n: progress(n, len(todo))) if progress else None,
         budget=Budget(settings.file_seconds, settings.file_memory_mb << 20),
+        prepare=_warm_up,
     )
     timings: dict[str, float] = {"analyse": time.perf_counter() - t0}
     for f, outcome in zip(todo, done, strict=True):

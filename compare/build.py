@@ -155,6 +155,7 @@ def _build(
             [t.id for t in codebook.topics],
             min_peers=settings.min_peers,
             min_peer_share=settings.min_peer_share,
+            peers=settings.peers,
         )
     with timer.stage("tables"):
         data = tables.comparison_tables(comparison, topic_names)

@@ -133,6 +133,13 @@ def _common_build_options(f: Any) -> Any:
             help="…and at least this share of the other plans (default 0.5, align.yaml).",
         ),
         click.option(
+            "--peers",
+            type=click.Choice(["comparable", "all"]),
+            default="comparable",
+            show_default=True,
+            help="Measure a plan's gaps against plans of a comparable scope, or against all plans.",
+        ),
+        click.option(
             "--jobs",
             type=click.IntRange(1),
             default=None,
@@ -194,6 +201,7 @@ def _settings(**kw: Any) -> Settings:
         title=kw["title"],
         min_peers=kw["min_peers"],
         min_peer_share=kw["min_peer_share"],
+        peers=kw["peers"],
         jobs=kw["jobs"],
         file_seconds=kw["file_seconds"],
         file_memory_mb=kw["file_memory_mb"],

@@ -62,6 +62,7 @@ class Settings:
     title: str | None = None
     min_peers: int = 2  # a gap: a family at least this many peers have
     min_peer_share: float | None = None  # …and this share of the peers; None = align.yaml's
+    peers: str = "comparable"  # a plan's peers: plans of a comparable scope, or "all"
     jobs: int | None = None  # local worker processes; None = number of cores
     file_seconds: float = 60.0  # reading and analysing one file may take this long …
     file_memory_mb: int = 1024  # … and this much memory, else it is named and left out

@@ -70,6 +70,7 @@ def map_per_document(
     scheduler: str | None = None,
     progress: Callable[[int], None] | None = None,
     budget: Budget | None = None,
+    prepare: Callable[[], object] | None = None,
 ) -> list[R | Exception]:
     """``[fn(item) for item in items]``, in parallel where it pays; failures returned in their slot.
 
@@ -77,7 +78,9 @@ def map_per_document(
     scheduler address (``tcp://host:8786``); the workers must be able to import ``compare`` and read
     the items' paths (Dask runs them without a budget). ``progress(done)`` is called after each item
     with the number of items finished so far. ``fn`` must be a module-level function (it is sent to
-    other processes by reference). ``budget``: see the module docstring.
+    other processes by reference). ``budget``: see the module docstring. ``prepare`` loads what
+    every item needs (dictionaries, compiled rules): it runs once in this process before a worker is
+    forked from it, so the worker inherits the result (a module-level function, like ``fn``).
     """
     items = list(items)
     if not items:
@@ -89,6 +92,8 @@ def map_per_document(
     if budget is None and few:
         return _map_inline(fn, items, progress)
     if few and "fork" in multiprocessing.get_all_start_methods():
+        if prepare is not None:
+            prepare()
         return _Pool(fn, items, 1, budget, "fork", progress).run()
     _check_sendable(fn)
     return _Pool(fn, items, workers, budget, "spawn", progress).run()

@@ -161,6 +161,7 @@ def options_key(settings: Settings, names: dict[str, dict[str, Any]]) -> dict[st
         "title": settings.title,
         "min_peers": settings.min_peers,
         "min_peer_share": settings.min_peer_share,
+        "peers": settings.peers,
         "names": names,
         # a file left out for its budget is read again when the budget changes
         "file_budget": [settings.file_seconds, settings.file_memory_mb],

@@ -23,11 +23,12 @@ only projects them.
 ``family_matrix`` — one row per (family_id, plan_id), every family and every plan:
     family_id, plan_id, topic, source, n_measures (0 = a gap or silence), max_bindingness,
     measure_ids (list, document order).
-``gaps`` — per plan, the families it lacks that at least ``min_peers`` *other* plans have, and at
-    least ``min_peer_share`` of them (align.yaml; 0.5: most of its peers — in a corpus of hundreds a
-    family two plans have is no gap of the rest):
-    plan_id, family_id, topic, name, peers_with (number of plans that have it), peer_plan_ids (list;
-    empty when more than ``peer_list_max`` plans have it: the family's members name them),
+``gaps`` — per plan, the families it lacks that at least ``min_peers`` of its peers have, and at least
+    ``min_peer_share`` of them (align.yaml; 0.5: most of its peers — in a corpus of hundreds a family
+    two plans have is no gap of the rest). Its peers are the other plans of a comparable scope
+    (``peer_groups``: a set of application rules is not measured against broad zone policies):
+    plan_id, family_id, topic, name, peers_with (number of its peers that have it), peers_total (its
+    peers: "3 of 4"), peer_plan_ids (list; empty when more than ``peer_list_max`` have it),
     best_peer_measure_id (the peers' strongest measure: bindingness, then one with a target, then the
     shortest text), peer_bindingness (of that measure), rank (1 = most important gap of the plan).
     Ordered by plan (input order), then peers_with descending, then peer bindingness strongest first.
@@ -39,7 +40,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -76,6 +77,7 @@ GAP_COLUMNS = (
     "topic",
     "name",
     "peers_with",
+    "peers_total",
     "peer_plan_ids",
     "best_peer_measure_id",
     "peer_bindingness",
@@ -108,6 +110,7 @@ class GapSettings:
     )
     min_peer_share: float = 0.5
     peer_list_max: int = 20
+    peer_scopes: dict[str, str] = field(default_factory=dict)  # plan scope -> peer group
 
     @classmethod
     def load(cls, path: Path | None = None) -> GapSettings:
@@ -116,7 +119,9 @@ class GapSettings:
         missing = {*BINDINGNESS_ORDER, "unknown"} - set(weights)
         if missing or not all(0.0 <= w <= 1.0 for w in weights.values()):
             raise s.error("bindingness_weights", f"weights in [0, 1] for {[*BINDINGNESS_ORDER, 'unknown']}")
-        return cls(weights, s.number("min_peer_share", 0.0, 1.0), s.integer("peer_list_max", 0))
+        groups = s.mapping("peer_groups", list)
+        scopes = {str(scope): str(group) for group, members in groups.items() for scope in members}
+        return cls(weights, s.number("min_peer_share", 0.0, 1.0), s.integer("peer_list_max", 0), scopes)
 
     def weight(self, bindingness: str | None) -> float:
         return self.bindingness_weights.get(bindingness or "unknown", self.bindingness_weights["unknown"])
@@ -135,10 +140,12 @@ def compare_plans(
     min_peers: int = 2,
     settings: GapSettings | None = None,
     min_peer_share: float | None = None,
+    peers: str = "comparable",
 ) -> Comparison:
     """The cross-plan comparison: coverage, family matrix, gaps and unique families (see module doc).
 
-    ``min_peer_share`` overrides the settings' share (the CLI's ``--min-peer-share``)."""
+    ``min_peer_share`` overrides the settings' share (the CLI's ``--min-peer-share``); ``peers``:
+    "comparable" (plans of a comparable scope, ``peer_groups``) or "all" (``--peers``)."""
     settings = settings or default_settings()
     if min_peer_share is not None:
         settings = replace(settings, min_peer_share=min_peer_share)
@@ -153,7 +160,7 @@ def compare_plans(
         failed=list(failed),
         coverage=coverage_frame(plans, families, cells, topics, settings),
         family_matrix=family_matrix_frame(families, plan_ids, cells),
-        gaps=gaps_frame(families, plan_ids, cells, min_peers, settings),
+        gaps=gaps_frame(families, plan_ids, cells, min_peers, settings, peer_groups(plans, settings, peers)),
         unique=unique_frame(families, plan_ids, cells),
         topics=topics,
         families=families,
@@ -294,37 +301,48 @@ def gaps_frame(
     cells: Cells,
     min_peers: int = 2,
     settings: GapSettings | None = None,
+    groups: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
-    """Per plan, the families enough other plans have and it lacks, ranked.
+    """Per plan, the families enough of its comparable peers have and it lacks, ranked.
 
-    Enough: at least ``min_peers`` plans and ``settings.min_peer_share`` of the other plans. A
-    plan lacking a family has every holder as a peer, so holders and their best measure are found
-    once per family; the cost grows with the number of gaps, not with plans x plans.
+    ``groups``: plan_id -> its peer group (plans of comparable scope, see ``peer_groups``); None: all
+    plans are peers. Enough: at least ``min_peers`` peers and ``settings.min_peer_share`` of the
+    plan's peers. A plan lacking a family has every holder of its group as a peer, so holders and
+    their best measure are found once per family and group; the cost grows with the number of gaps,
+    not with plans x plans.
     """
     settings = settings or default_settings()
     plan_rank = {p: i for i, p in enumerate(plan_ids)}
-    holders: dict[str, list[str]] = defaultdict(list)
+    group_of = {p: (groups or {}).get(p, "") for p in plan_ids}
+    members: dict[str, list[str]] = defaultdict(list)
+    for pid in plan_ids:
+        members[group_of[pid]].append(pid)
+    needed = {
+        g: max(min_peers, math.ceil(settings.min_peer_share * (len(ps) - 1))) for g, ps in members.items()
+    }
+    holders: dict[tuple[str, str], list[str]] = defaultdict(list)  # (family, group) -> holders
     for fid, pid in cells:
         if pid in plan_rank:
-            holders[fid].append(pid)
-    needed = max(min_peers, math.ceil(settings.min_peer_share * (len(plan_ids) - 1)))
-    gapped: list[tuple[Family, list[str], list[str], Measure]] = []  # family, peers, listed, best
+            holders[(fid, group_of[pid])].append(pid)
+    gapped: list[tuple[Family, list[str], list[str], Measure, int]] = []  # family, peers, listed, best, of
     entries: list[tuple[int, tuple[int, int, str], int]] = []  # (plan rank, order in plan, family)
     for f in families:
-        peers = sorted(holders.get(f.family_id, []), key=plan_rank.__getitem__)
-        if len(peers) < needed:
-            continue
-        best = best_measure([m for p in peers for m in cells[(f.family_id, p)]])
-        order = (-len(peers), _strength(best.bindingness), f.family_id)
-        # one list per family, shared by its rows; past peer_list_max the list says nothing useful
-        gapped.append((f, peers, peers if len(peers) <= settings.peer_list_max else [], best))
-        having = set(peers)
-        entries.extend((plan_rank[pid], order, len(gapped) - 1) for pid in plan_ids if pid not in having)
+        for group, in_group in members.items():
+            peers = sorted(holders.get((f.family_id, group), []), key=plan_rank.__getitem__)
+            if len(peers) < needed[group]:
+                continue
+            best = best_measure([m for p in peers for m in cells[(f.family_id, p)]])
+            order = (-len(peers), _strength(best.bindingness), f.family_id)
+            # one list per family and group, shared by its rows; past peer_list_max it says nothing useful
+            listed = peers if len(peers) <= settings.peer_list_max else []
+            gapped.append((f, peers, listed, best, len(in_group) - 1))
+            having = set(peers)
+            entries.extend((plan_rank[pid], order, len(gapped) - 1) for pid in in_group if pid not in having)
     entries.sort()
     columns: dict[str, list[object]] = {c: [] for c in GAP_COLUMNS}
     rank, last_plan = 0, -1
     for plan_index, _, index in entries:
-        f, peers, listed, best = gapped[index]
+        f, peers, listed, best, of = gapped[index]
         rank = rank + 1 if plan_index == last_plan else 1
         last_plan = plan_index
         for column, value in zip(
@@ -335,6 +353,7 @@ def gaps_frame(
                 f.topic,
                 f.name,
                 len(peers),
+                of,
                 listed,
                 best.measure_id,
                 best.bindingness,
@@ -344,6 +363,20 @@ def gaps_frame(
         ):
             columns[column].append(value)
     return pd.DataFrame(columns, columns=list(GAP_COLUMNS))
+
+
+def peer_groups(
+    plans: Sequence[PlanAnalysis], settings: GapSettings, peers: str = "comparable"
+) -> dict[str, str]:
+    """plan_id -> its peer group: plans whose scopes ``settings.peer_scopes`` puts in one group are
+    compared with each other ("comparable"); with ``peers="all"`` every plan with every other."""
+    if peers == "all":
+        return {p.document.plan_id: "" for p in plans}
+    groups = {}
+    for p in plans:
+        scope = p.kind.scope if p.kind is not None else ""
+        groups[p.document.plan_id] = settings.peer_scopes.get(scope, scope)
+    return groups
 
 
 def unique_frame(families: Sequence[Family], plan_ids: Sequence[str], cells: Cells) -> pd.DataFrame:

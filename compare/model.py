@@ -204,10 +204,24 @@ class Measure:
     deadline: str | None = None  # "2025" or "2021-2024"
     responsible_units: list[str] = field(default_factory=list)
     context_reason: str | None = None  # why a unit is context (指导思想, 发展目标 …)
+    # The measure's clauses (分句), clean spans in document offsets that partition [clean_start,
+    # clean_end): cut at 。；and before a comma-led clause that opens an action. Families and gaps are
+    # decided on a clause, and the clause is what a reader sees first.
+    clauses: list[tuple[int, int]] = field(default_factory=list)
 
     @property
     def primary_topic(self) -> str:
         return self.topics[0].topic if self.topics else "unclassified"
+
+
+@dataclass(frozen=True)
+class PlanKind:
+    """What kind of document a plan is (条例, 批复, 意见 …), its scope (comprehensive, construction,
+    application, regulation, reply, work_points, task_list, notice) and the words that decided it."""
+
+    kind: str
+    scope: str
+    evidence: str
 
 
 @dataclass(frozen=True)
@@ -220,6 +234,7 @@ class PlanAnalysis:
     # The plan's measures recognised as catalogue families (a per-plan result, so it is cached and
     # distributed with the rest); None until compare.align.match_plan has run.
     catalogue_members: list[FamilyMember] | None = None
+    kind: PlanKind | None = None  # None until compare.kinds has read it
 
 
 @dataclass(frozen=True)
@@ -229,6 +244,13 @@ class FamilyMember:
     measure_id: str
     similarity: float  # 1.0 for a catalogue pattern hit; cosine for proposed families
     evidence: str  # the pattern or words that matched
+    # What decided it: the clause (a clean span in document offsets; (0, 0) when unknown) and the
+    # decisive words in it (clean spans), and on what basis: a catalogue "rule", a text "similar" to
+    # the family's members in other plans, a passage "reuse"d verbatim, or an analyst's "reviewed"
+    # correction. ``similarity`` is the score of that basis.
+    clause: tuple[int, int] = (0, 0)
+    marks: tuple[tuple[int, int], ...] = ()
+    basis: str = "rule"
 
 
 @dataclass

@@ -14,7 +14,8 @@ Tables and columns (the leading columns are fixed; the ones after ``+`` are extr
 
 - ``documents``: plan_id, source_file, sha256, display_name, title, issuer, doc_number, date, published,
   jurisdiction, zone_type, cited_documents (``《title》(文号)`` joined by ``；``), n_sections, n_measures
-  (units of kind ``measure``), warnings (joined by ``; ``) + format, encoding, n_context, n_noise_spans
+  (units of kind ``measure``), warnings (joined by ``; ``) + format, encoding, n_context, n_noise_spans,
+  kind (条例, 批复, 意见 …), scope (comprehensive, construction, application … : ``compare.kinds``)
 - ``sections``: plan_id, section_id, path, label, level, heading, start, end, text
   + style, parent_id, seq, clean_start, clean_end
 - ``measures``: plan_id, measure_id, section_id, path, heading, kind (measure|context), text, start, end,
@@ -24,7 +25,9 @@ Tables and columns (the leading columns are fixed; the ones after ``+`` are extr
   clean_start, clean_end
 - ``families``: family_id, topic, name, gloss, source (catalogue|proposed), n_plans
   + n_members, plan_ids, topic_name
-- ``family_members``: family_id, plan_id, measure_id, similarity + evidence
+- ``family_members``: family_id, plan_id, measure_id, similarity + evidence (the words or pattern),
+  basis (rule | similar | reuse | reviewed), clause_start, clause_end (raw offsets of the deciding
+  clause), clause (its text), marks (JSON list of raw [start, end] of the decisive words)
   (one row per (family_id, measure_id); a duplicate keeps the higher similarity)
 - ``coverage``: topic, plan_id, n_measures, n_families, max_bindingness, score
   + quantified, topic_name, topic_name_en, then any other column of ``Comparison.coverage``.
@@ -48,7 +51,7 @@ from typing import Any
 
 import pandas as pd
 
-from compare.model import Comparison, Family, Measure
+from compare.model import CleanText, Comparison, Family, Measure
 
 UNCLASSIFIED = "unclassified"
 
@@ -73,6 +76,8 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
         "encoding",
         "n_context",
         "n_noise_spans",
+        "kind",
+        "scope",
     ),
     "sections": (
         "plan_id",
@@ -126,7 +131,18 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
         "plan_ids",
         "topic_name",
     ),
-    "family_members": ("family_id", "plan_id", "measure_id", "similarity", "evidence"),
+    "family_members": (
+        "family_id",
+        "plan_id",
+        "measure_id",
+        "similarity",
+        "evidence",
+        "basis",
+        "clause_start",
+        "clause_end",
+        "clause",
+        "marks",
+    ),
     "coverage": (
         "topic",
         "plan_id",
@@ -205,7 +221,8 @@ def comparison_tables(
     measure_index = {
         m.measure_id: (pi, mi) for pi, p in enumerate(comparison.plans) for mi, m in enumerate(p.measures)
     }
-    members = _members_frame(families, plan_ids, measure_index)
+    cleans = {p.document.plan_id: p.document.clean for p in comparison.plans}
+    members = _members_frame(families, plan_ids, measure_index, cleans)
     return {
         "documents": _documents(comparison),
         "sections": _sections(comparison),
@@ -318,6 +335,8 @@ def _documents(comparison: Comparison) -> pd.DataFrame:
                 "encoding": d.encoding,
                 "n_context": len(p.measures) - n_measures,
                 "n_noise_spans": len(d.noise),
+                "kind": p.kind.kind if p.kind else None,
+                "scope": p.kind.scope if p.kind else None,
             }
         )
     return _frame(rows, "documents")
@@ -394,7 +413,10 @@ def _measures(comparison: Comparison, members: pd.DataFrame) -> pd.DataFrame:
 
 
 def _members_frame(
-    families: list[Family], plan_ids: list[str], measure_index: Mapping[str, tuple[int, int]]
+    families: list[Family],
+    plan_ids: list[str],
+    measure_index: Mapping[str, tuple[int, int]],
+    cleans: Mapping[str, CleanText],
 ) -> pd.DataFrame:
     plan_rank = _rank(plan_ids)
     rows = []
@@ -412,6 +434,9 @@ def _members_frame(
             ),
         )
         for m in ordered:
+            clean = cleans.get(m.plan_id)
+            decided = clean is not None and m.clause[1] > m.clause[0]
+            start, end = clean.raw_span(*m.clause) if decided and clean else (None, None)
             rows.append(
                 {
                     "family_id": f.family_id,
@@ -419,6 +444,11 @@ def _members_frame(
                     "measure_id": m.measure_id,
                     "similarity": float(m.similarity),
                     "evidence": m.evidence,
+                    "basis": m.basis,
+                    "clause_start": start,
+                    "clause_end": end,
+                    "clause": clean.text[m.clause[0] : m.clause[1]] if decided and clean else "",
+                    "marks": _json([list(clean.raw_span(a, b)) for a, b in m.marks] if clean else []),
                 }
             )
     return _frame(rows, "family_members")

@@ -14,8 +14,10 @@ from .test_align import PROPERTY_SPLIT
 TOPICS = [t.id for t in load_codebook().topics]
 
 
-def comparison(min_peers: int = 2) -> Comparison:
-    return compare_plans(seed_plans(), seed_alignment(), [], TOPICS, min_peers=min_peers)
+def comparison(min_peers: int = 2, peers: str = "all") -> Comparison:
+    """The seeds compared with every plan a peer of every other (the mechanics of gaps); the default
+    of a build, comparable peers only, has its own tests below."""
+    return compare_plans(seed_plans(), seed_alignment(), [], TOPICS, min_peers=min_peers, peers=peers)
 
 
 def test_a_plan_lacking_property_splitting_sees_it_as_a_gap_its_peers_fill() -> None:
@@ -26,7 +28,7 @@ def test_a_plan_lacking_property_splitting_sees_it_as_a_gap_its_peers_fill() -> 
     lacking = [p.document.plan_id for p in seed_plans() if p.document.plan_id not in holders]
     assert sorted(gaps["plan_id"]) == sorted(lacking)
     for _, row in gaps.iterrows():
-        assert row["peers_with"] == len(holders)
+        assert row["peers_with"] == len(holders) and row["peers_total"] == len(seed_plans()) - 1
         assert sorted(row["peer_plan_ids"]) == holders
         assert row["best_peer_measure_id"].split("/")[0] in holders
         assert row["name"] == "工业物业产权分割"
@@ -43,10 +45,10 @@ def test_gaps_are_ranked_per_plan_by_how_many_peers_have_them() -> None:
         "topic",
         "name",
         "peers_with",
+        "peers_total",
         "peer_plan_ids",
         "best_peer_measure_id",
         "peer_bindingness",
-        "rank",
     ]
     for _, plan_gaps in gaps.groupby("plan_id", sort=False):
         assert list(plan_gaps["rank"]) == list(range(1, len(plan_gaps) + 1))
@@ -123,9 +125,32 @@ def test_an_empty_alignment_still_gives_full_grids() -> None:
 
 def test_a_gap_also_needs_a_share_of_the_other_plans() -> None:
     # five plans: a share of 0.75 of the four peers asks for three of them, like --min-peers 3
-    by_share = compare_plans(seed_plans(), seed_alignment(), [], TOPICS, min_peers=1, min_peer_share=0.75)
+    by_share = compare_plans(
+        seed_plans(), seed_alignment(), [], TOPICS, min_peers=1, min_peer_share=0.75, peers="all"
+    )
     assert by_share.gaps.equals(comparison(min_peers=3).gaps)
     # without a share, --min-peers alone decides: one peer is enough
-    any_peer = compare_plans(seed_plans(), seed_alignment(), [], TOPICS, min_peers=1, min_peer_share=0.0)
+    any_peer = compare_plans(
+        seed_plans(), seed_alignment(), [], TOPICS, min_peers=1, min_peer_share=0.0, peers="all"
+    )
     assert (any_peer.gaps["peers_with"] == 1).any()
     assert set(comparison().gaps["family_id"]) <= set(any_peer.gaps["family_id"])
+
+
+def test_a_plan_of_application_rules_is_not_measured_against_broad_zone_policies() -> None:
+    """The Chongqing plan is mostly the conditions and procedures to apply for a linked zone: by
+    default it is compared only with plans of its kind (none here), and it is no peer of the others."""
+    plans = {p.document.plan_id: p for p in seed_plans()}
+    chongqing = "2021-chongqing-ftz-linked-zones-plan"
+    assert plans[chongqing].kind is not None and plans[chongqing].kind.scope == "application"
+    broad = [pid for pid, p in plans.items() if p.kind is not None and p.kind.scope != "application"]
+    assert len(broad) == 4
+    comp = comparison(peers="comparable")
+    assert chongqing not in set(comp.gaps["plan_id"])
+    assert (comp.gaps["peers_total"] == len(broad) - 1).all()
+    assert (comp.gaps["peers_with"] >= 2).all()  # a majority of the three comparable peers
+    for peers in comp.gaps["peer_plan_ids"]:
+        assert chongqing not in peers
+    everyone = comparison(peers="all")
+    assert chongqing in set(everyone.gaps["plan_id"])
+    assert len(comp.gaps) < len(everyone.gaps)

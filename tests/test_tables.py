@@ -207,7 +207,9 @@ def test_family_matrix_counts_agree_with_members_and_gaps_are_silent_cells(
     for gap in gaps.itertuples():
         assert cells[(gap.family_id, gap.plan_id)] == 0
         having = fm[(fm["family_id"] == gap.family_id) & (fm["n_measures"] > 0)]
-        assert gap.peers_with == len(having)
+        listed = [p for p in gap.peer_plan_ids.split(";") if p]
+        # its peers are the holders among the plans of a comparable scope
+        assert len(listed) == gap.peers_with <= gap.peers_total and set(listed) <= set(having["plan_id"])
         assert gap.plan_id not in set(having["plan_id"])
 
 

@@ -12,12 +12,12 @@ The same input always gives the same output.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
 from compare.align.catalogue import Catalogue
-from compare.align.matching import MatchingSettings, match_plan, match_text
+from compare.align.matching import MatchingSettings, locate_words, match_plan, match_text
 from compare.align.reuse import ReuseSettings, find_reuse
 from compare.align.similarity import Candidate, SimilaritySettings, propose_families
 from compare.model import TOPIC_IDS, Alignment, Family, FamilyMember, PlanAnalysis
@@ -82,12 +82,30 @@ def align(
         if f.id in members
     ]
     if settings.propose:
-        families.extend(propose_families(untaken, settings.similarity, threads))
+        by_plan = {p.document.plan_id: p for p in plans}
+        for family in propose_families(untaken, settings.similarity, threads):
+            families.append(_with_evidence(family, by_plan, settings.matching))
     families.sort(key=_family_order)
     reuse = []
     if settings.detect_reuse:
         reuse = find_reuse([p.document for p in plans], settings.reuse.min_length, settings.reuse)
     return Alignment(families=families, reuse=reuse)
+
+
+def _with_evidence(family: Family, plans: dict[str, PlanAnalysis], matching: MatchingSettings) -> Family:
+    """A proposed family whose members carry the clause holding their shared key words, marked."""
+    members = []
+    for member in family.members:
+        plan = plans.get(member.plan_id)
+        measure = (
+            next((m for m in plan.measures if m.measure_id == member.measure_id), None) if plan else None
+        )
+        if plan is None or measure is None:
+            members.append(member)
+            continue
+        clause, marks = locate_words(plan, measure, member.evidence.split("、"), matching)
+        members.append(replace(member, clause=clause, marks=marks, basis="similar"))
+    return replace(family, members=members)
 
 
 def _family_order(f: Family) -> tuple[int, int, int, str]:

@@ -1,8 +1,10 @@
 """Per-plan catalogue matching: which catalogue families each measure of one plan carries.
 
-A measure (``kind == "measure"``, never context) joins each family whose rules match its match text,
-with similarity 1.0 and the matched words as evidence. A measure that bundles several actions joins
-several families, but one stretch of text carries one family: where two families' evidence covers
+A measure (``kind == "measure"``, never context) joins each family whose rules match one of its
+clauses (分句): a rule needs its words in one clause, so words scattered over a long item do not make a
+membership. The member records that clause and the decisive words (clean spans), with similarity 1.0.
+A measure that bundles several actions joins several families, but one stretch of text carries one
+family: where two families' evidence covers
 the same characters, only the more specific hit (more characters of evidence; then the family whose
 topic the measure carries; then catalogue order) keeps it. Words inside an enumeration (甲、乙、丙等)
 count only for families that allow it (``in_lists``).
@@ -13,6 +15,7 @@ A pure function of one plan and the catalogue, so it runs with the per-plan work
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from operator import attrgetter
@@ -65,33 +68,111 @@ class CatalogueMatch:
 def match_plan(
     plan: PlanAnalysis, catalogue: Catalogue, matching: MatchingSettings | None = None
 ) -> list[FamilyMember]:
-    """The plan's measures (never context) that catalogue families recognise: a per-plan result."""
+    """The plan's measures (never context) that catalogue families recognise, each with its deciding
+    clause and words: a per-plan result."""
     matching = matching or default_matching()
     order = {f.id: i for i, f in enumerate(catalogue.families)}
     out: list[FamilyMember] = []
     for m in plan.measures:
         if m.kind != "measure":
             continue
-        text = match_text(plan, m, matching)
-        for cm in catalogue_matches(text, catalogue, m, order, matching):
-            out.append(FamilyMember(cm.family.id, m.plan_id, m.measure_id, 1.0, cm.evidence))
+        found: dict[str, tuple[int, tuple[int, int], CatalogueMatch]] = {}  # family -> best clause
+        for clause in m.clauses or [(m.clean_start, m.clean_end)]:
+            text = clause_text(plan, clause, matching)
+            for cm in catalogue_matches(text, catalogue, m, order, matching):
+                weight = max(h.weight for h in cm.hits)
+                if cm.family.id not in found or weight > found[cm.family.id][0]:
+                    found[cm.family.id] = (weight, clause, cm)
+        for fid in sorted(found, key=order.__getitem__):
+            _, clause, cm = found[fid]
+            marks = clause_marks(plan, clause, matching, cm.hits)
+            out.append(
+                FamilyMember(fid, m.plan_id, m.measure_id, 1.0, cm.evidence, clause=clause, marks=marks)
+            )
     return out
 
 
 def match_text(plan: PlanAnalysis, measure: Measure, matching: MatchingSettings | None = None) -> str:
-    """The text rules are matched on: the measure's slice of the match copy, layout and quotes removed,
-    and what ``matching.ignore`` names (a 〔责任单位：…〕 tail lists bodies, not actions) deleted."""
+    """The text rules are matched on for a whole measure (see ``clause_text``)."""
+    return clause_text(plan, (measure.clean_start, measure.clean_end), matching, measure.text)
+
+
+def clause_text(
+    plan: PlanAnalysis,
+    span: tuple[int, int],
+    matching: MatchingSettings | None = None,
+    fallback: str | None = None,
+) -> str:
+    """The text rules are matched on: the span of the match copy, layout and quotes removed, and what
+    ``matching.ignore`` names (a 〔责任单位：…〕 tail lists bodies, not actions) deleted. (``_matchable``
+    gives the same characters with their offsets; this is the fast way for the many clauses no rule
+    matches.)"""
     matching = matching or default_matching()
     clean = plan.document.clean
-    span_ok = 0 <= measure.clean_start < measure.clean_end <= len(clean.match)
-    if len(clean.match) == len(clean.text) and span_ok:
-        text = clean.match[measure.clean_start : measure.clean_end]
-    else:  # no match copy: make one (simplified script, half-width) from the measure's text
-        text = matching_copy(measure.text)
+    start, end = span
+    if len(clean.match) == len(clean.text) and 0 <= start < end <= len(clean.match):
+        text = clean.match[start:end]
+    else:  # no match copy: make one (simplified script, half-width) from the text
+        text = matching_copy(fallback if fallback is not None else clean.text[start:end])
     text = normalise_for_matching(text)
     for pattern in matching.ignore:
         text = pattern.sub("", text)
     return text
+
+
+def clause_marks(
+    plan: PlanAnalysis, span: tuple[int, int], matching: MatchingSettings | None, hits: Sequence[Hit]
+) -> tuple[tuple[int, int], ...]:
+    """The clean spans (document offsets) of the hits' words, found in ``clause_text`` of ``span``."""
+    chars = _matchable(plan, span, matching, None)
+    marks: list[tuple[int, int]] = []
+    for hit in hits:
+        for a, b in hit.spans:
+            if 0 <= a < b <= len(chars):
+                marks.append((chars[a][1], chars[b - 1][1] + 1))
+    return tuple(sorted(set(marks)))
+
+
+def locate_words(
+    plan: PlanAnalysis, measure: Measure, words: Sequence[str], matching: MatchingSettings | None = None
+) -> tuple[tuple[int, int], tuple[tuple[int, int], ...]]:
+    """The measure's clause holding most of ``words`` (match form) and where they stand in it (clean
+    spans): the evidence of a membership decided by similarity rather than by a rule."""
+    best: tuple[int, tuple[int, int], tuple[tuple[int, int], ...]] = (-1, (0, 0), ())
+    for clause in measure.clauses or [(measure.clean_start, measure.clean_end)]:
+        chars = _matchable(plan, clause, matching, None)
+        text = "".join(c for c, _ in chars)
+        found: list[tuple[int, int]] = []
+        distinct = 0
+        for word in dict.fromkeys(w for w in words if w):
+            at = text.find(word)
+            distinct += at >= 0
+            while at >= 0:
+                found.append((chars[at][1], chars[at + len(word) - 1][1] + 1))
+                at = text.find(word, at + len(word))
+        if distinct > best[0]:
+            best = (distinct, clause, tuple(sorted(set(found))))
+    return best[1], best[2]
+
+
+def _matchable(
+    plan: PlanAnalysis, span: tuple[int, int], matching: MatchingSettings | None, fallback: str | None
+) -> list[tuple[str, int]]:
+    """Each character rules see in ``span``, with its clean offset in the document."""
+    matching = matching or default_matching()
+    clean = plan.document.clean
+    start, end = span
+    if len(clean.match) == len(clean.text) and 0 <= start < end <= len(clean.match):
+        source = to_halfwidth(clean.match[start:end])
+    else:  # no match copy: make one (simplified script, half-width) from the text
+        source = to_halfwidth(matching_copy(fallback if fallback is not None else clean.text[start:end]))
+    kept = [(c, start + i) for i, c in enumerate(source) if not _IGNORED.match(c)]
+    for pattern in matching.ignore:
+        text = "".join(c for c, _ in kept)
+        dropped = {i for m in pattern.finditer(text) for i in range(m.start(), m.end())}
+        if dropped:
+            kept = [k for i, k in enumerate(kept) if i not in dropped]
+    return kept
 
 
 def normalise_for_matching(text: str) -> str:

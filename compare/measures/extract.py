@@ -16,6 +16,7 @@ A 目标 mentioned inside a measure does not make it context. Rules and cue word
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -176,6 +177,34 @@ def split_units(item: Item, rules: Rules, has_children: bool) -> list[tuple[int,
     return out
 
 
+_CLAUSE_COMMA = "，,"
+_MIN_CLAUSE = 6  # a clause shorter than this (characters, trimmed) stays with the one before it
+
+
+def clauses(norm: str, start: int, end: int, rules: Rules) -> list[tuple[int, int]]:
+    """The clauses (分句) of norm[start:end]: cut after 。；!? and line ends, and before a comma-led
+    clause that opens an action (…，支持… / …，积极推进…); they cover the span without gaps."""
+    cuts = [start]
+    for s, e in _sentences(norm, start, end, rules):
+        if s > cuts[-1]:
+            cuts.append(s)
+        for k in range(s, e):
+            if norm[k] in _CLAUSE_COMMA and rules.unit_lead.match(norm[k + 1 : k + 40].lstrip(_WS)):
+                cuts.append(k + 1)
+    cuts.append(end)
+    spans: list[tuple[int, int]] = []
+    for a, b in itertools.pairwise(cuts):
+        if b <= a:
+            continue
+        if (spans and len(norm[a:b].strip(_WS)) < _MIN_CLAUSE) or (
+            spans and len(norm[spans[-1][0] : spans[-1][1]].strip(_WS)) < _MIN_CLAUSE
+        ):
+            spans[-1] = (spans[-1][0], b)
+        else:
+            spans.append((a, b))
+    return spans
+
+
 def _ancestors(section: Section, by_id: dict[str, Section]) -> list[Section]:
     out, seen = [], set()
     pid = section.parent_id
@@ -307,6 +336,7 @@ def extract_measures(
                 targets=find_targets(text[s:e], rules, match=norm[s:e], to_raw=to_raw),
                 deadline=deadline(body, rules),
                 context_reason=reason,
+                clauses=[(sec.clean_start + a, sec.clean_start + b) for a, b in clauses(norm, s, e, rules)],
                 **described,
             )
             out.append(m)

@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from compare.model import UNCLASSIFIED, Comparison, Measure, PlanAnalysis
+from compare.model import UNCLASSIFIED, Comparison, FamilyMember, Measure, PlanAnalysis
 from compare.render.i18n import translations
 from compare.render.view.build_info import BuildInfo
 from compare.render.view.coverage import HeatRow, heatmap_rows
@@ -77,6 +77,14 @@ class ViewData:
         self.unique_by_plan: dict[str, list[Record]] = {}
         for u in records(tables, "unique"):
             self.unique_by_plan.setdefault(str(u["plan_id"]), []).append(u)
+        # (family, measure) -> the membership: its deciding clause and words (view.evidence)
+        self.decided: dict[tuple[str, str], FamilyMember] = {}
+        for f in comparison.families:
+            for member in f.members:
+                key = (f.family_id, member.measure_id)
+                if key not in self.decided or member.similarity > self.decided[key].similarity:
+                    self.decided[key] = member
+        self.texts = {p.document.plan_id: p.document.clean.text for p in self.plans}
         self.member_of: dict[str, list[str]] = {}
         for r in records(tables, "family_members", columns=("measure_id", "family_id")):
             self.member_of.setdefault(str(r["measure_id"]), []).append(str(r["family_id"]))
@@ -124,6 +132,20 @@ class ViewData:
             "exploratory": self._("探索"),
         }
         return labels.get(level or "", "")
+
+    def scope_label(self, scope: str) -> str:
+        """A plan's scope (``compare.kinds``) as the reader is told it."""
+        labels = {
+            "comprehensive": self._("综合性开发区政策"),
+            "construction": self._("建设（申建）方案"),
+            "application": self._("申报评审规则"),
+            "regulation": self._("条例"),
+            "reply": self._("批复"),
+            "work_points": self._("工作要点"),
+            "task_list": self._("任务分工"),
+            "notice": self._("通知"),
+        }
+        return labels.get(scope, self._("其他"))
 
     def topic_link(self, topic_id: str, family_id: str | None = None, plan_id: str | None = None) -> str:
         """The topic's matrix page that shows ``plan_id``'s column (the first page without a plan)."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypedDict
 
+from compare.render.view.evidence import with_evidence
 from compare.render.view.links import family_anchor, topic_href
 from compare.render.view.measures import MeasureItem
 from compare.render.view.records import split_ids
@@ -80,8 +81,11 @@ def family_rows(data: ViewData, topic_id: str) -> list[FamilyRow]:
 
 
 def cell_items(data: ViewData, r: Mapping[str, Any]) -> list[MeasureItem]:
-    """The measures of one family_matrix row."""
-    return [it for mid in split_ids(r.get("measure_ids")) if (it := data.items.get(mid))]
+    """The measures of one family_matrix row, each with the clause that puts it in the family."""
+    fid = str(r.get("family_id"))
+    return [
+        with_evidence(data, it, fid) for mid in split_ids(r.get("measure_ids")) if (it := data.items.get(mid))
+    ]
 
 
 def cell_count(data: ViewData, r: Mapping[str, Any]) -> int:

@@ -18,6 +18,7 @@ from compare.text import collapse, excerpt_collapsed
 
 if TYPE_CHECKING:
     from compare.render.view.data import ViewData
+    from compare.render.view.evidence import Evidence
 
 
 class ReusePeer(TypedDict):
@@ -46,6 +47,7 @@ class MeasureItem(Reuse):
     responsible_units: list[str]
     topics: list[str]  # names
     href: str
+    evidence: Evidence | None  # in a family's cell: the clause that puts it in the family (view.evidence)
 
 
 # Spans of a plan reused verbatim: (starts, ends, the other plan's index), as arrays.
@@ -145,4 +147,5 @@ class MeasureItems:
             "topics": [data.topic_name(t.topic) for t in m.topics],
             **self.reused_with(m),
             "href": plan_href(m.plan_id, m.measure_id),
+            "evidence": None,
         }

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypedDict
 
+from compare.render.view.evidence import with_evidence
 from compare.render.view.links import plan_href
 from compare.render.view.measures import MeasureItem
 from compare.render.view.records import plain, split_ids
@@ -26,7 +27,8 @@ class GapEntry(TypedDict):
     name: str
     topic: str  # its name
     href: str  # the family's row on the matrix page that shows the plan
-    peers_with: int  # plans that have the family
+    peers_with: int  # of its peers, how many have the family
+    peers_total: int  # its peers (plans of a comparable scope)
     peers: list[Peer]  # empty when too many to name (the family's members name them)
     best: MeasureItem | None  # the peers' strongest measure
 
@@ -57,8 +59,11 @@ def gap_entries(data: ViewData, plan_id: str, first: int | None = None) -> list[
                 "topic": data.topic_name(str(g["topic"])),
                 "href": data.topic_link(str(g["topic"]), fid, plan_id),
                 "peers_with": peer_count(g),
+                "peers_total": int(plain(g.get("peers_total")) or 0),
                 "peers": [{"plan_id": q, "name": data.names.get(q, q), "href": plan_href(q)} for q in peers],
-                "best": data.items.get(str(best)) if best else None,
+                "best": with_evidence(data, item, fid)
+                if best and (item := data.items.get(str(best)))
+                else None,
             }
         )
     return entries
@@ -87,7 +92,11 @@ def unique_entries(data: ViewData, plan_id: str) -> list[UniqueEntry]:
                 "name": str(fam.get("name", fid)),
                 "topic": data.topic_name(topic),
                 "href": data.topic_link(topic, fid, plan_id),
-                "measures": [it for mid in split_ids(u.get("measure_ids")) if (it := data.items.get(mid))],
+                "measures": [
+                    with_evidence(data, it, fid)
+                    for mid in split_ids(u.get("measure_ids"))
+                    if (it := data.items.get(mid))
+                ],
             }
         )
     return entries

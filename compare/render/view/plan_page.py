@@ -9,6 +9,7 @@ from typing import Literal, TypedDict
 from compare.model import PlanAnalysis
 from compare.render.view.coverage import HeatCell
 from compare.render.view.data import ViewData
+from compare.render.view.evidence import clause_anchor
 from compare.render.view.measures import ReusePeer
 from compare.render.view.plan_gaps import GapEntry, UniqueEntry, gap_entries, unique_entries
 from compare.render.view.site import PlanCard, SiteContext
@@ -19,11 +20,17 @@ class FamilyLink(TypedDict):
     href: str
 
 
+class Clause(TypedDict):
+    text: str
+    id: str  # the anchor a family cell links to (view.evidence.clause_anchor)
+
+
 class Segment(TypedDict, total=False):
-    """A stretch of the plan's text: a measure (``measure_id`` set, with its labels) or the text
-    between measures (``measure_id`` None, text only)."""
+    """A stretch of the plan's text: a measure (``measure_id`` set, with its labels and its clauses,
+    each anchored) or the text between measures (``measure_id`` None, text only)."""
 
     text: str
+    clauses: list[Clause]
     measure_id: str | None
     kind: str
     path: str
@@ -91,6 +98,11 @@ def segments(data: ViewData, p: PlanAnalysis) -> list[Segment]:
         out.append(
             {
                 "text": text[start:end],
+                "clauses": [
+                    {"text": text[max(a, start) : min(b, end)], "id": clause_anchor(m.measure_id, k)}
+                    for k, (a, b) in enumerate(m.clauses or [(m.clean_start, m.clean_end)])
+                    if min(b, end) > max(a, start)
+                ],
                 "measure_id": m.measure_id,
                 "kind": m.kind,
                 "path": m.path,

@@ -39,6 +39,8 @@ class PlanCard(TypedDict):
     format: str
     n_sections: int
     n_measures: int
+    kind: str | None  # 条例, 批复, 意见 …
+    scope: str  # what it is compared with, in the edition's words
     plan_id: str
     name: str
     href: str
@@ -125,6 +127,7 @@ def plan_cards(data: ViewData) -> list[PlanCard]:
             **{f: getattr(d, f) for f in _CARD_DOCUMENT},
             "n_sections": len(p.sections),
             "n_measures": sum(m.kind == "measure" for m in p.measures),
+            "kind": p.kind.kind if p.kind else None,
         }
         card = {f: plain(row[f]) if f in row else value for f, value in known.items()}
         cards.append(
@@ -136,6 +139,7 @@ def plan_cards(data: ViewData) -> list[PlanCard]:
                     "name": data.names[d.plan_id],
                     "href": plan_href(d.plan_id),
                     "sha_short": str(card["sha256"])[:12],
+                    "scope": data.scope_label(p.kind.scope if p.kind else ""),
                     "cited": [
                         {"title": c.title, "doc_number": c.doc_number} for c in d.metadata.cited_documents
                     ],

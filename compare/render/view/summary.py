@@ -87,7 +87,11 @@ def summary(data: ViewData) -> Summary:
             items = [
                 [
                     Run(text=g["name"], href=g["href"]),
-                    Run(text=_("（%(n)s个方案有）") % {"n": g["peers_with"]}, href=None),
+                    Run(
+                        text=_("（%(total)s个同类方案中的%(n)s个有）")
+                        % {"n": g["peers_with"], "total": g["peers_total"]},
+                        href=None,
+                    ),
                 ]
                 for g in gaps
             ]

@@ -1,0 +1,82 @@
+"""The words a family membership rests on, as a reader sees them: the deciding clause of the measure
+with the decisive words marked, and the link that lands on that clause in the plan's text.
+
+A matrix cell, a gap's best peer wording and a unique family's measures show this clause first (the
+rest of the provision is folded), so the words that put the measure in the family are always in view.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, TypedDict
+
+from compare.model import FamilyMember, Measure
+from compare.render.view.links import plan_href
+from compare.render.view.measures import MeasureItem
+
+if TYPE_CHECKING:
+    from compare.render.view.data import ViewData
+
+
+class EvidencePart(TypedDict):
+    text: str
+    mark: bool  # a decisive word
+
+
+class Evidence(TypedDict):
+    parts: list[EvidencePart]
+    href: str  # the clause in the plan's text
+    basis: str  # rule | similar | reuse | reviewed
+    whole: bool  # the clause is the whole measure (nothing folded)
+
+
+def clause_anchor(measure_id: str, k: int) -> str:
+    """The id of a measure's clause ``k`` (from 0) in the plan's text."""
+    return f"{measure_id}/c{k + 1}"
+
+
+def clause_number(m: Measure, span: tuple[int, int]) -> int:
+    """Which of the measure's clauses ``span`` is (the one it starts in; 0 when unknown)."""
+    for k, (a, b) in enumerate(m.clauses):
+        if a <= span[0] < b:
+            return k
+    return 0
+
+
+def evidence(data: ViewData, member: FamilyMember) -> Evidence | None:
+    """The member's deciding clause with its decisive words marked, or None for an unknown measure."""
+    m = data.measures.get(member.measure_id)
+    if m is None:
+        return None
+    text = data.texts[m.plan_id]
+    a, b = member.clause if member.clause[1] > member.clause[0] else (m.clean_start, m.clean_end)
+    k = clause_number(m, (a, b))
+    parts: list[EvidencePart] = []
+    pos = a
+    for s, e in sorted(member.marks):
+        s, e = max(s, pos), min(e, b)
+        if e <= s:
+            continue
+        if s > pos:
+            parts.append({"text": _flat(text[pos:s]), "mark": False})
+        parts.append({"text": _flat(text[s:e]), "mark": True})
+        pos = e
+    if pos < b:
+        parts.append({"text": _flat(text[pos:b]), "mark": False})
+    return {
+        "parts": [p for p in parts if p["text"]],
+        "href": plan_href(m.plan_id, clause_anchor(m.measure_id, k) if m.clauses else m.measure_id),
+        "basis": member.basis,
+        "whole": (a, b) == (m.clean_start, m.clean_end),
+    }
+
+
+def with_evidence(data: ViewData, item: MeasureItem, family_id: str) -> MeasureItem:
+    """The measure item as a family cell shows it: with the clause that puts it in the family."""
+    member = data.decided.get((family_id, item["measure_id"]))
+    found = evidence(data, member) if member is not None else None
+    return {**item, "evidence": found} if found is not None else item
+
+
+def _flat(text: str) -> str:
+    """Line breaks of the plan's layout dropped (the clause reads as one line)."""
+    return "".join(text.split("\n"))

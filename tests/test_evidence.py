@@ -1,0 +1,71 @@
+"""Every family cell shows the words it rests on: the deciding clause, the decisive words marked, and a
+link that lands on that clause in the plan's text.
+
+Given the five plans, on every topic page each measure in a family's cell shows its clause with at least
+one marked word, every marked word is a word of that clause, and its link names a clause that the plan
+page anchors.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+from bs4 import BeautifulSoup
+
+from compare.analyse import analyse_file
+from compare.render.html import write_site
+from compare.render.view import build_view
+from compare.tables import comparison_tables
+from tests.render_fixture import FIXTURE_BUILD, build_fixture_comparison, fixture_topic_names
+
+from .seeds import DOCS_IN
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    comparison = build_fixture_comparison()
+    names = fixture_topic_names()
+    data = build_view(
+        comparison, comparison_tables(comparison, names), topic_names=names, build=FIXTURE_BUILD
+    )
+    out = tmp_path_factory.mktemp("site")
+    write_site(data, out)
+    return out
+
+
+def test_every_family_cell_shows_its_deciding_words(site: Path) -> None:
+    anchors: dict[str, set[str]] = {}
+    cells = lacking = 0
+    for page in sorted((site / "topics").glob("*.html")):
+        doc = BeautifulSoup(page.read_text(encoding="utf-8"), "lxml")
+        for td in doc.select("table.matrix tbody:not([data-group=other]) td.has"):
+            for measure in td.select(".measure"):
+                cells += 1
+                clause = measure.select_one("p.clause")
+                marks = [m.get_text() for m in clause.select("mark")] if clause else []
+                if not clause or not marks or not all(w in clause.get_text() for w in marks):
+                    lacking += 1
+                    continue
+                href = measure.select_one("a.src")["href"]
+                plan_file = (page.parent / urlsplit(href).path).resolve()
+                if plan_file not in anchors:
+                    plan_doc = BeautifulSoup(plan_file.read_text(encoding="utf-8"), "lxml")
+                    anchors[str(plan_file)] = {str(t["id"]) for t in plan_doc.select(".plantext [id]")}
+                assert unquote(urlsplit(href).fragment) in anchors[str(plan_file)], href
+    print(f"\nfamily cells whose visible clause lacks the deciding words: {lacking} of {cells}")
+    assert cells > 100
+    assert lacking == 0
+
+
+def test_clauses_partition_every_measure() -> None:
+    for path in sorted(DOCS_IN.glob("*.txt")):
+        plan = analyse_file(path, DOCS_IN)
+        for m in plan.measures:
+            assert m.clauses[0][0] == m.clean_start and m.clauses[-1][1] == m.clean_end
+            assert all(a < b == c for (a, b), (c, _) in zip(m.clauses, m.clauses[1:], strict=False))
+        for member in plan.catalogue_members or []:
+            m = next(x for x in plan.measures if x.measure_id == member.measure_id)
+            assert member.clause in m.clauses and member.marks
+            assert all(member.clause[0] <= a < b <= member.clause[1] for a, b in member.marks)

@@ -14,8 +14,6 @@ from collections.abc import Sequence
 from typing import TypedDict
 
 from compare.model import MANDATORY_TOPICS
-from compare.render.i18n import html_lang
-from compare.render.view.build_info import BuildBlock, build_block
 from compare.render.view.coverage import HeatCell, HeatRow, heat_level
 from compare.render.view.data import ViewData
 from compare.render.view.matrix import (
@@ -29,16 +27,7 @@ from compare.render.view.matrix import (
     unaligned,
 )
 from compare.render.view.measures import MeasureItem
-from compare.render.view.site import (
-    Failed,
-    PlanCard,
-    PlanColumn,
-    TopicHead,
-    failed,
-    plan_cards,
-    plan_columns,
-    topic_head,
-)
+from compare.render.view.site import PlanColumn, Report, plan_columns, report_context
 from compare.render.view.summary import Summary, summary
 from compare.text import excerpt_collapsed
 
@@ -118,15 +107,7 @@ class Overview(TypedDict):
     n_gaps: int
 
 
-class Briefing(TypedDict):
-    lang: str
-    html_lang: str
-    title: str
-    build: BuildBlock
-    plans: list[PlanCard]
-    n_plans: int
-    failed: list[Failed]
-    topics: list[TopicHead]  # the codebook appendix
+class Briefing(Report):  # Report's topics: the codebook appendix
     summary: Summary
     heatmap_parts: list[HeatmapPart]
     topic_sections: list[TopicSection]
@@ -136,16 +117,8 @@ class Briefing(TypedDict):
 
 
 def briefing_context(data: ViewData) -> Briefing:
-    plans = plan_cards(data)
     return {
-        "lang": data.lang,
-        "html_lang": html_lang(data.lang),
-        "title": data.title,
-        "build": build_block(data.build, data.paged),
-        "plans": plans,
-        "n_plans": len(plans),
-        "failed": failed(data),
-        "topics": [topic_head(data, t) for t in data.topic_ids],
+        **report_context(data),
         "summary": summary(data),
         "heatmap_parts": heatmap_parts(data),
         "topic_sections": [topic_section(data, t) for t in data.topic_ids],

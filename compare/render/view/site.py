@@ -83,7 +83,9 @@ class Download(TypedDict):
     label: str
 
 
-class SiteContext(TypedDict):
+class Report(TypedDict):
+    """What the site and the briefing both show: the report's title, build, plans, topics, failures."""
+
     lang: str
     html_lang: str
     title: str
@@ -91,13 +93,16 @@ class SiteContext(TypedDict):
     plans: list[PlanCard]
     n_plans: int
     topics: list[TopicHead]
-    legend: Legend
     failed: list[Failed]
+
+
+class SiteContext(Report):
+    legend: Legend
     downloads: list[Download]
     paged: bool  # many plans: matrices and the gap list are split into pages of plans
 
 
-def site_context(data: ViewData) -> SiteContext:
+def report_context(data: ViewData) -> Report:
     plans = plan_cards(data)
     return {
         "lang": data.lang,
@@ -107,11 +112,12 @@ def site_context(data: ViewData) -> SiteContext:
         "plans": plans,
         "n_plans": len(plans),
         "topics": [topic_head(data, t) for t in data.topic_ids],
-        "legend": legend(data),
         "failed": failed(data),
-        "downloads": downloads(data),
-        "paged": data.paged,
     }
+
+
+def site_context(data: ViewData) -> SiteContext:
+    return {**report_context(data), "legend": legend(data), "downloads": downloads(data), "paged": data.paged}
 
 
 def plan_cards(data: ViewData) -> list[PlanCard]:

@@ -30,7 +30,7 @@ def analyse_file(path: Path, root: Path) -> PlanAnalysis:
 
 def _analyse(path: Path, root: Path) -> tuple[PlanAnalysis, dict[str, float]]:
     """Ingest, outline, measures and catalogue families of one file, with the time of each."""
-    from compare.align import load_catalogue, match_plan
+    from compare.align import find_mentions, load_catalogue, match_plan
     from compare.ingest import read_document_and_layout
     from compare.kinds import classify_plan
     from compare.measures import extract_measures
@@ -47,7 +47,8 @@ def _analyse(path: Path, root: Path) -> tuple[PlanAnalysis, dict[str, float]]:
     t3 = time.perf_counter()
     kind = classify_plan(doc.metadata.title, sections, measures)
     plan = PlanAnalysis(document=doc, sections=sections, measures=measures, kind=kind)
-    plan = replace(plan, catalogue_members=match_plan(plan, load_catalogue()))
+    members = match_plan(plan, load_catalogue())
+    plan = replace(plan, catalogue_members=members, mentions=find_mentions(plan, load_catalogue(), members))
     t4 = time.perf_counter()
     return plan, {"ingest": t1 - t0, "outline": t2 - t1, "measures": t3 - t2, "families": t4 - t3}
 
@@ -96,13 +97,21 @@ def relabel(analysis: PlanAnalysis, plan_id: str, source_file: str) -> PlanAnaly
         )
         for m in analysis.measures
     ]
+    mentions = analysis.mentions
     members = None
     if analysis.catalogue_members is not None:
         members = [
             replace(fm, plan_id=plan_id, measure_id=new_id(fm.measure_id) or "")
             for fm in analysis.catalogue_members
         ]
-    return replace(analysis, document=doc, sections=sections, measures=measures, catalogue_members=members)
+    return replace(
+        analysis,
+        document=doc,
+        sections=sections,
+        measures=measures,
+        catalogue_members=members,
+        mentions=mentions,
+    )
 
 
 @dataclass

@@ -215,6 +215,18 @@ class Measure:
 
 
 @dataclass(frozen=True)
+class Mention:
+    """A family a plan touches without a measure of it: its words in passing, in a list, in context
+    (preamble, goals), or in a sentence that defers the matter to another document. Found before a
+    gap is claimed: a plan that mentions a family is not silent on it."""
+
+    family_id: str
+    sentence: tuple[int, int]  # clean span (document offsets) of the sentence
+    marks: tuple[tuple[int, int], ...]  # clean spans of the words
+    how: str  # passing | list | context | deferred | similar
+
+
+@dataclass(frozen=True)
 class PlanKind:
     """What kind of document a plan is (条例, 批复, 意见 …), its scope (comprehensive, construction,
     application, regulation, reply, work_points, task_list, notice) and the words that decided it."""
@@ -235,6 +247,8 @@ class PlanAnalysis:
     # distributed with the rest); None until compare.align.match_plan has run.
     catalogue_members: list[FamilyMember] | None = None
     kind: PlanKind | None = None  # None until compare.kinds has read it
+    # catalogue families the plan touches without a member measure (compare.align.matching)
+    mentions: list[Mention] | None = None
 
 
 @dataclass(frozen=True)
@@ -335,7 +349,8 @@ class Comparison:
     - family_matrix: (family_id, plan_id) with n_measures, max_bindingness, measure_ids
     - gaps: (plan_id, family_id) a family >= min_peers peers have and the plan lacks, ranked, with
       the peers and the best peer measure
-    - unique: (plan_id, family_id) families only one plan has
+    - unique: (plan_id, family_id) families only one plan has and no other plan mentions
+    - mentions: (plan_id, family_id) families a plan touches without a measure: never a gap
     """
 
     plans: list[PlanAnalysis]
@@ -347,3 +362,6 @@ class Comparison:
     unique: pd.DataFrame
     topics: list[str] = field(default_factory=list)
     families: list[Family] = field(default_factory=list)
+    # (plan_id, family_id) a plan touches without a measure of it: in passing, in a list, in context,
+    # deferred, or in similar words (how; the sentence and its words as clean offsets)
+    mentions: pd.DataFrame | None = None

@@ -38,7 +38,11 @@ Tables and columns (the leading columns are fixed; the ones after ``+`` are extr
   (the peers' strongest measure, see ``compare.gaps``)
   + rank (within the plan, 1 = the most important gap), peer_plan_ids, then any other column of
   ``Comparison.gaps``.
-- ``unique``: plan_id, family_id, measure_ids + any other column of ``Comparison.unique``
+- ``unique``: plan_id, family_id, measure_ids + any other column of ``Comparison.unique`` (families one
+  plan has and no other plan mentions)
+- ``mentions``: plan_id, family_id, how (passing | list | context | deferred | similar), sentence_start,
+  sentence_end (raw offsets), sentence (its text), marks (JSON raw spans of the words) + topic, name:
+  families a plan touches without a measure of them, never counted as its gaps
 - ``reuse``: plan_a, start_a, end_a, plan_b, start_b, end_b, length, text + reuse_id
 - ``failed``: source_file, reason
 """
@@ -157,6 +161,7 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "family_matrix": ("family_id", "plan_id", "n_measures", "max_bindingness", "measure_ids"),
     "gaps": ("plan_id", "family_id", "topic", "peers_with", "best_peer_measure_id", "rank", "peer_plan_ids"),
     "unique": ("plan_id", "family_id", "measure_ids"),
+    "mentions": ("plan_id", "family_id", "how", "sentence_start", "sentence_end", "sentence", "marks"),
     "reuse": (
         "plan_a",
         "start_a",
@@ -183,6 +188,7 @@ PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
     "family_matrix": ("family_id", "plan_id"),
     "gaps": ("plan_id", "family_id"),
     "unique": ("plan_id", "family_id"),
+    "mentions": ("plan_id", "family_id"),
     "reuse": ("reuse_id",),
     "failed": ("source_file",),
 }
@@ -207,6 +213,7 @@ FOREIGN_KEYS: dict[str, tuple[tuple[tuple[str, ...], str, tuple[str, ...]], ...]
         (("best_peer_measure_id",), "measures", ("measure_id",)),
     ),
     "unique": ((("plan_id",), "documents", ("plan_id",)), (("family_id",), "families", ("family_id",))),
+    "mentions": ((("plan_id",), "documents", ("plan_id",)), (("family_id",), "families", ("family_id",))),
     "reuse": ((("plan_a",), "documents", ("plan_id",)), (("plan_b",), "documents", ("plan_id",))),
 }
 
@@ -233,6 +240,7 @@ def comparison_tables(
         "family_matrix": _family_matrix(comparison.family_matrix),
         "gaps": _projected(comparison.gaps, "gaps", ids=("peer_plan_ids",)),
         "unique": _projected(comparison.unique, "unique", ids=("measure_ids",)),
+        "mentions": _mentions(comparison, cleans),
         "reuse": _reuse(comparison, plan_ids),
         "failed": _frame(
             [
@@ -511,6 +519,31 @@ def _family_matrix(grid: pd.DataFrame) -> pd.DataFrame:
         }
     )
     return _frame(out, "family_matrix", extras)
+
+
+def _mentions(comparison: Comparison, cleans: Mapping[str, CleanText]) -> pd.DataFrame:
+    """The comparison's mentions with raw offsets and the sentence's text (offsets into the source)."""
+    frame = comparison.mentions
+    if frame is None or frame.empty:
+        return _frame([], "mentions", ["topic", "name"])
+    rows = []
+    for r in frame.to_dict(orient="records"):
+        clean = cleans[r["plan_id"]]
+        start, end = clean.raw_span(int(r["sentence_start"]), int(r["sentence_end"]))
+        rows.append(
+            {
+                "plan_id": r["plan_id"],
+                "family_id": r["family_id"],
+                "how": r["how"],
+                "sentence_start": start,
+                "sentence_end": end,
+                "sentence": clean.text[int(r["sentence_start"]) : int(r["sentence_end"])],
+                "marks": _json([list(clean.raw_span(a, b)) for a, b in r["marks"]]),
+                "topic": r["topic"],
+                "name": r["name"],
+            }
+        )
+    return _frame(rows, "mentions", ["topic", "name"])
 
 
 def _reuse(comparison: Comparison, plan_ids: list[str]) -> pd.DataFrame:

@@ -3,8 +3,8 @@
 Layers, lowest first; a module imports only from lower layers and from its own package:
 
 0. ``model``, ``errors``, ``config``: the data that passes between stages, the one error family, settings
-1. ``datafiles``, ``text``, ``literals``, ``segment``: the one YAML reader, the one normalisation module,
-   regex prefilters, jieba behind one door
+1. ``datafiles``, ``text``, ``literals``, ``segment``, ``vectors``: the one YAML reader, the one
+   normalisation module, regex prefilters, jieba behind one door, TF-IDF vectors of texts
 2. ``layout``: the parts of an official document (numbering grammar, front matter, signature)
 3. the stages: ``ingest``, ``outline``, ``topics``, ``measures``, ``kinds``, ``align``, ``gaps``, ``tables``,
    ``render``;
@@ -32,6 +32,7 @@ LAYERS: dict[str, int] = {
     "text": 1,
     "literals": 1,
     "segment": 1,
+    "vectors": 1,
     "layout": 2,
     **dict.fromkeys(
         ("ingest", "outline", "topics", "measures", "kinds", "align", "gaps", "tables", "render"), 3

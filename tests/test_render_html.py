@@ -192,8 +192,11 @@ def test_matrix_shows_each_family_against_each_plan_with_explicit_gaps(
             cells = tr.find_all("td")
             assert len(cells) == n_plans
             for td in cells:
-                # never a blank: either measures or a visible gap / not-addressed mark
-                assert td.find(class_="measure") or td.find(class_=["gap", "absent"]), tr["id"]
+                # never a blank: measures, the sentence that mentions the family, or a visible gap /
+                # not-addressed mark
+                assert td.find(class_=["measure", "mention"]) or td.find(class_=["gap", "absent"]), tr["id"]
+                if td.find(class_="mention"):  # a mention is never counted as a gap
+                    assert not td.find(class_="gap") and td.find("mark"), tr["id"]
                 assert td.get_text(strip=True)
         rows = [r for r in table.find_all("tr", id=True)]
         # strongest covered first within the catalogue group
@@ -224,7 +227,7 @@ def test_every_matrix_measure_links_to_its_place_in_the_plan_text(
     measures = {m.measure_id: m for p in comparison.plans for m in p.measures}
     checked = 0
     for page in sorted((site / "topics").glob("*.html")):
-        for a in parsed[page].select("table.matrix a.src"):
+        for a in parsed[page].select("table.matrix .measure a.src"):
             href = a["href"]
             path, _, frag = href.partition("#")
             plan_page = (page.parent / unquote(path)).resolve()

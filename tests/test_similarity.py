@@ -13,15 +13,8 @@ import numpy as np
 import pytest
 from scipy.sparse import csr_matrix
 
-from compare.align.similarity import (
-    Candidate,
-    SimilaritySettings,
-    char_ngrams,
-    l2_rows,
-    nearest_other_plans,
-    propose_families,
-    tfidf,
-)
+from compare.align.similarity import Candidate, SimilaritySettings, nearest_other_plans, propose_families
+from compare.vectors import char_ngrams, l2_rows, tfidf
 
 # ---------------------------------------------------------------- vectors
 

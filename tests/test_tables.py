@@ -30,6 +30,7 @@ DOCUMENTED = {
     "family_matrix": "family_id plan_id n_measures max_bindingness measure_ids",
     "gaps": "plan_id family_id topic peers_with best_peer_measure_id",
     "unique": "plan_id family_id measure_ids",
+    "mentions": "plan_id family_id how sentence_start sentence_end sentence marks",
     "reuse": "plan_a start_a end_a plan_b start_b end_b length text",
     "failed": "source_file reason",
 }

@@ -8,13 +8,14 @@ them together over all plans (``compare.align.align``).
 
 from compare.align.catalogue import Catalogue, load_catalogue
 from compare.align.families import AlignSettings, align
-from compare.align.matching import catalogue_matches, match_plan, match_text
+from compare.align.matching import catalogue_matches, find_mentions, match_plan, match_text
 
 __all__ = [
     "AlignSettings",
     "Catalogue",
     "align",
     "catalogue_matches",
+    "find_mentions",
     "load_catalogue",
     "match_plan",
     "match_text",

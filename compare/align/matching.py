@@ -14,6 +14,7 @@ A pure function of one plan and the catalogue, so it runs with the per-plan work
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from pathlib import Path
 
 from compare.align.catalogue import Catalogue, FamilySpec, Hit
 from compare.datafiles import align_section
-from compare.model import FamilyMember, Measure, PlanAnalysis
+from compare.model import FamilyMember, Measure, Mention, PlanAnalysis
 from compare.text import match_text as matching_copy
 from compare.text import to_halfwidth
 
@@ -37,11 +38,18 @@ class MatchingSettings:
 
     ignore: tuple[re.Pattern[str], ...] = ()
     enumeration: tuple[re.Pattern[str], ...] = ()
+    sentence_end: re.Pattern[str] = re.compile(r"[。;!?\n]+")
+    deferral: tuple[re.Pattern[str], ...] = ()
 
     @classmethod
     def load(cls, path: Path | None = None) -> MatchingSettings:
         s = align_section("matching", path)
-        return cls(ignore=s.regexes("ignore"), enumeration=s.regexes("enumeration"))
+        return cls(
+            ignore=s.regexes("ignore"),
+            enumeration=s.regexes("enumeration"),
+            sentence_end=s.regex("sentence_end"),
+            deferral=s.regexes("deferral"),
+        )
 
     def enumerations(self, text: str) -> list[tuple[int, int]]:
         """Spans of ``text`` that enumerate items (甲、乙、丙等)."""
@@ -90,6 +98,50 @@ def match_plan(
                 FamilyMember(fid, m.plan_id, m.measure_id, 1.0, cm.evidence, clause=clause, marks=marks)
             )
     return out
+
+
+def find_mentions(
+    plan: PlanAnalysis,
+    catalogue: Catalogue,
+    members: Sequence[FamilyMember],
+    matching: MatchingSettings | None = None,
+) -> list[Mention]:
+    """The catalogue families the plan touches without a member measure: the family's rules hit a
+    sentence anywhere in its text (in passing in a measure, in a list, in context, or deferred to
+    another document). One mention per family, the first in the text; a pure function of the plan."""
+    matching = matching or default_matching()
+    clean = plan.document.clean
+    have = {m.family_id for m in members}
+    units = sorted(((m.clean_start, m.clean_end, m.kind) for m in plan.measures), key=lambda u: u[0])
+    starts = [u[0] for u in units]
+    found: dict[str, Mention] = {}
+    pos = 0
+    for end_mark in [*matching.sentence_end.finditer(clean.match), None]:
+        end = end_mark.end() if end_mark is not None else len(clean.match)
+        span, pos = (pos, end), end
+        if span[1] - span[0] < 4:
+            continue
+        text = clause_text(plan, span, matching)
+        candidates = [f for f in catalogue.prefiltered(text) if f[0].id not in have and f[0].id not in found]
+        if not candidates:
+            continue
+        lists = matching.enumerations(text)
+        deferred = any(p.search(text) for p in matching.deferral)
+        k = bisect.bisect_right(starts, span[0]) - 1
+        in_measure = k >= 0 and units[k][1] > span[0] and units[k][2] == "measure"
+        for f, rules, negative in candidates:
+            hits = list(f.all_hits(text, rules, negative))
+            if not hits:
+                continue
+            if deferred:
+                how = "deferred"
+            elif all(_inside(h, lists) for h in hits):
+                how = "list"
+            else:
+                how = "passing" if in_measure else "context"
+            marks = clause_marks(plan, span, matching, hits)
+            found[f.id] = Mention(f.id, span, marks, how)
+    return sorted(found.values(), key=lambda m: (m.sentence, m.family_id))
 
 
 def match_text(plan: PlanAnalysis, measure: Measure, matching: MatchingSettings | None = None) -> str:

@@ -21,11 +21,10 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from itertools import chain
 from pathlib import Path
 
 import numpy as np
-from scipy.sparse import coo_matrix, csr_matrix, hstack
+from scipy.sparse import csr_matrix, hstack
 
 # No scikit-learn here: importing it costs about a second per process, more than analysing five
 # plans. Its TfidfVectorizer and brute-force cosine NearestNeighbors are a few lines of scipy below
@@ -34,10 +33,10 @@ from sparse_dot_topn import sp_matmul_topn
 
 from compare.datafiles import align_section
 from compare.model import Family, FamilyMember
+from compare.vectors import char_ngrams, l2_rows, tfidf
 
 _CJK_WORD = re.compile(r"^[\u4e00-\u9fffA-Za-z][\u4e00-\u9fffA-Za-z0-9+]*$")
 _NON_TEXT = re.compile(r"[^\u4e00-\u9fffA-Za-z0-9+]+")
-_WHITE_SPACES = re.compile(r"\s\s+")  # what scikit-learn's char analyzer collapses to one space
 _PRODUCT_CELLS = 1 << 20  # most (row, neighbour) cells one top-n product holds: about 12 MB
 # Column j of the neighbour search is scaled by (1 - j * _TIE_STEP): equal cosines come out in index
 # order, distinct to the library (a step is far above float64 rounding of a dot product), so it never
@@ -198,16 +197,6 @@ def _vectorise(texts: list[str], words: list[list[str]] | None, settings: Simila
     return l2_rows(matrix)
 
 
-def char_ngrams(text: str, ngram_range: tuple[int, int]) -> list[str]:
-    """Character n-grams as scikit-learn's ``analyzer="char"`` cuts them.
-
-    The text is lowercased and each run of two or more whitespace characters becomes one space.
-    """
-    text = _WHITE_SPACES.sub(" ", text.lower())
-    lo, hi = ngram_range
-    return [text[i : i + n] for n in range(lo, hi + 1) for i in range(len(text) - n + 1)]
-
-
 def components(n: int, rows: Sequence[int], cols: Sequence[int]) -> list[int]:
     """Connected components of an undirected graph on ``0..n-1``, numbered in the order of their
     smallest node (as scipy's ``connected_components`` numbers them). Union-find: importing
@@ -226,36 +215,6 @@ def components(n: int, rows: Sequence[int], cols: Sequence[int]) -> list[int]:
             parent[max(ra, rb)] = min(ra, rb)
     labels: dict[int, int] = {}
     return [labels.setdefault(root(a), len(labels)) for a in range(n)]
-
-
-def tfidf(docs: Sequence[Sequence[str]]) -> csr_matrix:
-    """Rows of l2-normalised TF-IDF over the terms of ``docs``; columns are the terms, sorted.
-
-    Weights as scikit-learn's ``TfidfVectorizer(sublinear_tf=True)``: tf ``1 + ln(count)``, smooth idf
-    ``ln((1 + n) / (1 + df)) + 1``; sorted columns as its vocabulary, so the same floats come out.
-    """
-    flat = list(chain.from_iterable(docs))
-    vocab = {t: j for j, t in enumerate(sorted(set(flat)))}
-    cols = np.fromiter(map(vocab.__getitem__, flat), dtype=np.int64, count=len(flat))
-    rows = np.repeat(np.arange(len(docs)), [len(d) for d in docs])
-    # one entry per occurrence; summing the duplicates makes counts (and sorts each row's columns)
-    counts = coo_matrix((np.ones(len(flat)), (rows, cols)), shape=(len(docs), len(vocab))).tocsr()
-    counts.sum_duplicates()
-    df = np.bincount(counts.indices, minlength=len(vocab))
-    idf = np.log((1.0 + len(docs)) / (1.0 + df)) + 1.0
-    counts.data = (1.0 + np.log(counts.data)) * idf[counts.indices]
-    return l2_rows(counts)
-
-
-def l2_rows(matrix: csr_matrix) -> csr_matrix:
-    """``matrix`` with every non-zero row scaled to unit length (all-zero rows stay zero)."""
-    matrix = csr_matrix(matrix, dtype=np.float64, copy=True)
-    per_row = np.diff(matrix.indptr)
-    rows = np.repeat(np.arange(matrix.shape[0]), per_row)
-    norms = np.sqrt(np.bincount(rows, weights=matrix.data**2, minlength=matrix.shape[0]))
-    norms[norms == 0.0] = 1.0
-    matrix.data /= np.repeat(norms, per_row)
-    return matrix
 
 
 def nearest_other_plans(

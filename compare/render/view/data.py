@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from compare.model import UNCLASSIFIED, Comparison, FamilyMember, Measure, PlanAnalysis
+from compare.model import UNCLASSIFIED, Comparison, FamilyMember, Measure, Mention, PlanAnalysis
 from compare.render.i18n import translations
 from compare.render.view.build_info import BuildInfo
 from compare.render.view.coverage import HeatRow, heatmap_rows
@@ -54,6 +54,7 @@ class ViewData:
         self.plans: list[PlanAnalysis] = list(comparison.plans)
         self.plan_ids = [p.document.plan_id for p in self.plans]
         self.plan_index = {pid: i for i, pid in enumerate(self.plan_ids)}
+        self.plan_by_id = {p.document.plan_id: p for p in self.plans}
         self.names = {p.document.plan_id: p.document.display_name or p.document.plan_id for p in self.plans}
         self.measures: dict[str, Measure] = {m.measure_id: m for p in self.plans for m in p.measures}
         # what a measure item reads from the table (the whole table is hundreds of MB at thousands of plans)
@@ -85,6 +86,17 @@ class ViewData:
                 if key not in self.decided or member.similarity > self.decided[key].similarity:
                     self.decided[key] = member
         self.texts = {p.document.plan_id: p.document.clean.text for p in self.plans}
+        # (plan, family) -> the sentence a plan touches a family in without a measure (never a gap)
+        self.mentions: dict[tuple[str, str], Mention] = {}
+        frame = comparison.mentions
+        if frame is not None and not frame.empty:
+            for r in frame.to_dict(orient="records"):
+                self.mentions[(str(r["plan_id"]), str(r["family_id"]))] = Mention(
+                    str(r["family_id"]),
+                    (int(r["sentence_start"]), int(r["sentence_end"])),
+                    tuple(tuple(m) for m in r["marks"]),
+                    str(r["how"]),
+                )
         self.member_of: dict[str, list[str]] = {}
         for r in records(tables, "family_members", columns=("measure_id", "family_id")):
             self.member_of.setdefault(str(r["measure_id"]), []).append(str(r["family_id"]))

@@ -50,9 +50,47 @@ def evidence(data: ViewData, member: FamilyMember) -> Evidence | None:
     text = data.texts[m.plan_id]
     a, b = member.clause if member.clause[1] > member.clause[0] else (m.clean_start, m.clean_end)
     k = clause_number(m, (a, b))
+    return {
+        "parts": _parts(text, a, b, member.marks),
+        "href": plan_href(m.plan_id, clause_anchor(m.measure_id, k) if m.clauses else m.measure_id),
+        "basis": member.basis,
+        "whole": (a, b) == (m.clean_start, m.clean_end),
+    }
+
+
+def mentioned(data: ViewData, plan_id: str, family_id: str) -> Evidence | None:
+    """The sentence a plan touches the family in without a measure of it, its words marked."""
+    found = data.mentions.get((plan_id, family_id))
+    if found is None:
+        return None
+    text = data.texts[plan_id]
+    a, b = found.sentence
+    plan = data.plan_by_id[plan_id]
+    unit = next((m for m in plan.measures if m.clean_start <= a < m.clean_end), None)
+    anchor = None
+    if unit is not None:
+        k = clause_number(unit, (a, b))
+        anchor = clause_anchor(unit.measure_id, k) if unit.clauses else unit.measure_id
+    return {
+        "parts": _parts(text, a, b, found.marks),
+        "href": plan_href(plan_id, anchor),
+        "basis": found.how,
+        "whole": True,
+    }
+
+
+def with_evidence(data: ViewData, item: MeasureItem, family_id: str) -> MeasureItem:
+    """The measure item as a family cell shows it: with the clause that puts it in the family."""
+    member = data.decided.get((family_id, item["measure_id"]))
+    found = evidence(data, member) if member is not None else None
+    return {**item, "evidence": found} if found is not None else item
+
+
+def _parts(text: str, a: int, b: int, marks: tuple[tuple[int, int], ...]) -> list[EvidencePart]:
+    """text[a:b] cut into runs, the marked words apart."""
     parts: list[EvidencePart] = []
     pos = a
-    for s, e in sorted(member.marks):
+    for s, e in sorted(marks):
         s, e = max(s, pos), min(e, b)
         if e <= s:
             continue
@@ -62,19 +100,7 @@ def evidence(data: ViewData, member: FamilyMember) -> Evidence | None:
         pos = e
     if pos < b:
         parts.append({"text": _flat(text[pos:b]), "mark": False})
-    return {
-        "parts": [p for p in parts if p["text"]],
-        "href": plan_href(m.plan_id, clause_anchor(m.measure_id, k) if m.clauses else m.measure_id),
-        "basis": member.basis,
-        "whole": (a, b) == (m.clean_start, m.clean_end),
-    }
-
-
-def with_evidence(data: ViewData, item: MeasureItem, family_id: str) -> MeasureItem:
-    """The measure item as a family cell shows it: with the clause that puts it in the family."""
-    member = data.decided.get((family_id, item["measure_id"]))
-    found = evidence(data, member) if member is not None else None
-    return {**item, "evidence": found} if found is not None else item
+    return [p for p in parts if p["text"]]
 
 
 def _flat(text: str) -> str:

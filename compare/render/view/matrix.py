@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypedDict
 
-from compare.render.view.evidence import with_evidence
+from compare.render.view.evidence import Evidence, mentioned, with_evidence
 from compare.render.view.links import family_anchor, topic_href
 from compare.render.view.measures import MeasureItem
 from compare.render.view.records import split_ids
@@ -37,6 +37,7 @@ class Cell(TypedDict):
     n_measures: int
     bindingness: str  # the strongest, as its label
     peer_gap: bool  # the plan lacks the family as a gap (its peers have it)
+    mention: Evidence | None  # no measure, but the plan touches the family here (never a gap)
 
 
 class MatrixRow(FamilyRow):
@@ -108,6 +109,7 @@ def row_cells(data: ViewData, family_id: str, plan_ids: Sequence[str]) -> list[C
                 "n_measures": int(r.get("n_measures") or len(items)) if r else 0,
                 "bindingness": data.bindingness_label(r.get("max_bindingness")) if r else "",
                 "peer_gap": (pid, family_id) in data.gap_keys,
+                "mention": None if items else mentioned(data, pid, family_id),
             }
         )
     return cells
@@ -144,6 +146,7 @@ def other_row(data: ViewData, found: Unaligned, plan_ids: Sequence[str]) -> Othe
                 "n_measures": len(items),
                 "bindingness": "",
                 "peer_gap": False,
+                "mention": None,
             }
         )
     return {"name": data._("其他未归入措施家族的措施"), "cells": cells}

@@ -49,6 +49,7 @@ import numpy as np
 import pandas as pd
 
 from compare.datafiles import align_section
+from compare.gaps.silence import rule_mentions, similar_mentions
 from compare.model import (
     BINDINGNESS_ORDER,
     MANDATORY_TOPICS,
@@ -58,6 +59,7 @@ from compare.model import (
     FailedInput,
     Family,
     Measure,
+    Mention,
     PlanAnalysis,
 )
 
@@ -84,6 +86,7 @@ GAP_COLUMNS = (
     "rank",
 )
 UNIQUE_COLUMNS = ("plan_id", "family_id", "topic", "name", "measure_ids")
+MENTION_COLUMNS = ("plan_id", "family_id", "topic", "name", "how", "sentence_start", "sentence_end", "marks")
 
 _STRENGTH: dict[str, int] = {b: i for i, b in enumerate(BINDINGNESS_ORDER)}  # 0 = strongest
 
@@ -154,17 +157,79 @@ def compare_plans(
     families = ordered_families(alignment.families, topics)
     measures = {m.measure_id: m for p in plans for m in p.measures if m.kind == "measure"}
     cells = family_cells(families, measures)
+    # silence verified (compare.gaps.silence): a family a plan mentions is neither its gap nor
+    # another plan's alone
+    candidates = gaps_frame(
+        families, plan_ids, cells, min_peers, settings, peer_groups(plans, settings, peers)
+    )
+    unique = unique_frame(families, plan_ids, cells)
+    touched = rule_mentions(plans)
+    asked = [k for k in zip(candidates["plan_id"], candidates["family_id"], strict=True) if k not in touched]
+    asked += [
+        (q, fid)
+        for pid, fid in zip(unique["plan_id"], unique["family_id"], strict=True)
+        for q in plan_ids
+        if q != pid
+    ]
+    touched.update(similar_mentions(plans, families, [k for k in asked if k not in touched]))
     return Comparison(
         plans=list(plans),
         alignment=alignment,
         failed=list(failed),
         coverage=coverage_frame(plans, families, cells, topics, settings),
         family_matrix=family_matrix_frame(families, plan_ids, cells),
-        gaps=gaps_frame(families, plan_ids, cells, min_peers, settings, peer_groups(plans, settings, peers)),
-        unique=unique_frame(families, plan_ids, cells),
+        gaps=silent_gaps(candidates, touched),
+        unique=alone(unique, touched, plan_ids),
         topics=topics,
         families=families,
+        mentions=mentions_frame(touched, families, plan_ids),
     )
+
+
+def silent_gaps(candidates: pd.DataFrame, touched: Mapping[tuple[str, str], Mention]) -> pd.DataFrame:
+    """The gaps whose plan is silent on the family (not one it mentions), ranked again per plan."""
+    keep = [k not in touched for k in zip(candidates["plan_id"], candidates["family_id"], strict=True)]
+    gaps = candidates[np.array(keep, dtype=bool)].reset_index(drop=True)
+    gaps["rank"] = gaps.groupby("plan_id", sort=False).cumcount() + 1
+    return gaps
+
+
+def alone(
+    unique: pd.DataFrame, touched: Mapping[tuple[str, str], Mention], plan_ids: Sequence[str]
+) -> pd.DataFrame:
+    """The unique families no other plan mentions either."""
+    keep = [
+        not any((q, fid) in touched for q in plan_ids if q != pid)
+        for pid, fid in zip(unique["plan_id"], unique["family_id"], strict=True)
+    ]
+    return unique[np.array(keep, dtype=bool)].reset_index(drop=True)
+
+
+def mentions_frame(
+    touched: Mapping[tuple[str, str], Mention], families: Sequence[Family], plan_ids: Sequence[str]
+) -> pd.DataFrame:
+    """Every family a plan touches without a measure of it: by plan, then family order."""
+    plan_rank = {p: i for i, p in enumerate(plan_ids)}
+    family_rank = {f.family_id: i for i, f in enumerate(families)}
+    by_id = {f.family_id: f for f in families}
+    keys = sorted(
+        (k for k in touched if k[0] in plan_rank and k[1] in by_id),
+        key=lambda k: (plan_rank[k[0]], family_rank[k[1]]),
+    )
+    rows = [
+        {
+            "plan_id": pid,
+            "family_id": fid,
+            "topic": by_id[fid].topic,
+            "name": by_id[fid].name,
+            "how": touched[(pid, fid)].how,
+            "sentence_start": touched[(pid, fid)].sentence[0],
+            "sentence_end": touched[(pid, fid)].sentence[1],
+            "marks": [list(m) for m in touched[(pid, fid)].marks],
+        }
+        for pid, fid in keys
+    ]
+    return pd.DataFrame(rows, columns=list(MENTION_COLUMNS))
 
 
 def topic_order(codebook_topic_ids: Sequence[str]) -> list[str]:

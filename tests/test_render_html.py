@@ -625,3 +625,22 @@ def test_pdf_counts_plans_instead_of_showing_their_columns_when_there_are_very_m
     pages_few = len(PdfReader(io.BytesIO(briefing_bytes(few))).pages)
     pages_counted = len(PdfReader(io.BytesIO(briefing_bytes(counted_data))).pages)
     assert pages_counted < pages_few
+
+
+def test_a_heat_map_number_is_the_number_of_measures_its_topic_page_shows(site: Path, data: ViewData) -> None:
+    """One source of truth: the heat-map's count for a topic and plan is the count of that plan's
+    measures on the topic's page (family cells and other measures), and its colour is the share of the
+    topic's families it states next to it."""
+    for topic_id, row in data.heatmap.items():
+        doc = soup(site / "topics" / f"{topic_id}.html")
+        table = doc.find("table", class_="matrix")
+        for cell in row["cells"]:
+            shown: set[str] = set()
+            if table is not None:
+                for td in table.find_all("td", attrs={"data-plan": cell["plan_id"]}):
+                    shown.update(a["href"].split("#")[1].split("/c")[0] for a in td.select(".measure a.src"))
+            assert len(shown) == cell["n_measures"], (topic_id, cell["plan_id"])
+            share = cell["n_families"] / cell["topic_families"] if cell["topic_families"] else 0
+            assert cell["level"] == (
+                0 if not cell["n_measures"] else heat_level(1, share, 1.0, data.cfg.heat_levels)
+            )

@@ -11,10 +11,14 @@ only projects them.
 
 ``coverage`` — one row per (topic, plan_id), every topic of the codebook and every plan, in topic order:
     topic, plan_id,
-    n_measures       measures carrying the topic, as primary *or* secondary topic,
+    n_measures       the plan's measures the topic's page shows: the members of the topic's families
+                     and the measures of the topic (primary) in no family ("other measures"), so
+                     the heat-map's number is the number of measures the matrix shows,
     n_families       families of the topic in which the plan has at least one measure,
     max_bindingness  strongest bindingness among those measures (None when there are none),
     quantified       whether any of those measures states a target (a number with a unit),
+    topic_families   the topic's families (those at least one plan has),
+    share            n_families / topic_families (0 when the topic has none): the heat-map's colour,
     score            in [0, 1]: the plan's weighted share of the topic's families. The topic's
                      families are those at least one plan has; each one the plan covers counts with
                      the weight of the plan's strongest measure in it (mandatory 1.0, directive 0.85,
@@ -63,7 +67,17 @@ from compare.model import (
     PlanAnalysis,
 )
 
-COVERAGE_COLUMNS = ("topic", "plan_id", "n_measures", "n_families", "max_bindingness", "quantified", "score")
+COVERAGE_COLUMNS = (
+    "topic",
+    "plan_id",
+    "n_measures",
+    "n_families",
+    "max_bindingness",
+    "quantified",
+    "score",
+    "topic_families",
+    "share",
+)
 FAMILY_MATRIX_COLUMNS = (
     "family_id",
     "plan_id",
@@ -296,17 +310,22 @@ def coverage_frame(
     covered: dict[tuple[str, str], list[list[Measure]]] = defaultdict(list)
     for (fid, pid), ms in cells.items():
         covered[(topic_of.get(fid, ""), pid)].append(ms)
-    carrying: dict[tuple[str, str], list[Measure]] = defaultdict(list)
+    # what the topic's page shows for a plan: its members of the topic's families, and its measures of
+    # the topic (primary) that are in no family
+    shown: dict[tuple[str, str], dict[str, Measure]] = defaultdict(dict)
+    for (fid, pid), ms in cells.items():
+        for m in ms:
+            shown[(topic_of.get(fid, ""), pid)][m.measure_id] = m
+    in_family = {m.measure_id for ms in cells.values() for m in ms}
     for plan in plans:
         for m in plan.measures:
-            if m.kind == "measure":
-                for topic in dict.fromkeys(t.topic for t in m.topics):
-                    carrying[(topic, plan.document.plan_id)].append(m)
+            if m.kind == "measure" and m.measure_id not in in_family:
+                shown[(m.primary_topic, plan.document.plan_id)][m.measure_id] = m
     rows = []
     for topic in topics:
         for plan in plans:
             key = (topic, plan.document.plan_id)
-            mine, held = carrying.get(key, []), covered.get(key, [])
+            mine, held = list(shown.get(key, {}).values()), covered.get(key, [])
             weighted = sum(settings.weight(strongest(ms)) for ms in held)
             score = weighted / n_held[topic] if n_held[topic] else 0.0
             rows.append(
@@ -318,6 +337,8 @@ def coverage_frame(
                     "max_bindingness": strongest(mine),
                     "quantified": any(m.targets for m in mine),
                     "score": round(score, 4),
+                    "topic_families": n_held[topic],
+                    "share": round(len(held) / n_held[topic], 4) if n_held[topic] else 0.0,
                 }
             )
     return pd.DataFrame(rows, columns=list(COVERAGE_COLUMNS))

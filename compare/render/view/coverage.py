@@ -21,8 +21,9 @@ class HeatCell(TypedDict):
     plan_href: str
     topic_name: str
     score: float | None
-    n_measures: int
+    n_measures: int  # the measures the topic's page shows for the plan
     n_families: int
+    topic_families: int  # the topic's families (the colour is n_families / topic_families)
     max_bindingness: str  # its label
     level: int  # colour class, 0 = no measure
     href: str  # the topic's matrix page that shows the plan
@@ -37,7 +38,8 @@ class HeatRow(TypedDict):
 
 
 def heat_level(n_measures: int, score: float | None, top: float, levels: Sequence[float]) -> int:
-    """Colour class 0..len(levels): 0 = no measure; else ``score / top`` (top = 1 on the absolute scale)."""
+    """Colour class 0..len(levels): 0 = no measure; else ``score / top`` (top = 1 on the absolute scale).
+    The score is the coverage's ``share``: the plan's families of the topic over the topic's families."""
     if not n_measures:
         return 0
     rel = (score or 0.0) / top if top > 0 else 0.0
@@ -50,7 +52,7 @@ def heat_level(n_measures: int, score: float | None, top: float, levels: Sequenc
 def heatmap_rows(data: ViewData) -> list[HeatRow]:
     """A row per topic shown, a cell per plan: the coverage table's figures."""
     cfg = data.cfg
-    scores = [float(r.get("score") or 0) for (t, _p), r in data.coverage.items() if t in data.topic_ids]
+    scores = [float(r.get("share") or 0) for (t, _p), r in data.coverage.items() if t in data.topic_ids]
     top = max(scores, default=0.0) if cfg.heat_scale == "relative" else 1.0
     rows: list[HeatRow] = []
     for t in data.topic_ids:
@@ -58,7 +60,7 @@ def heatmap_rows(data: ViewData) -> list[HeatRow]:
         for pid in data.plan_ids:
             r = data.coverage.get((t, pid), {})
             n = int(r.get("n_measures") or 0)
-            score = plain(r.get("score"))
+            score = plain(r.get("share"))
             cells.append(
                 {
                     "plan_id": pid,
@@ -68,6 +70,7 @@ def heatmap_rows(data: ViewData) -> list[HeatRow]:
                     "score": score,
                     "n_measures": n,
                     "n_families": int(r.get("n_families") or 0),
+                    "topic_families": int(r.get("topic_families") or 0),
                     "max_bindingness": data.bindingness_label(r.get("max_bindingness")),
                     "level": heat_level(n, score, top, cfg.heat_levels),
                     "href": data.topic_link(t, plan_id=pid),

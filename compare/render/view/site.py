@@ -69,6 +69,7 @@ class TopicHead(TypedDict):
 
 
 class Legend(TypedDict):
+    title: str  # what the colour encodes
     levels: list[str]  # the heat-map's colour classes, from "none"
 
 
@@ -174,7 +175,12 @@ def topic_head(data: ViewData, topic_id: str) -> TopicHead:
 
 def legend(data: ViewData) -> Legend:
     _ = data._
-    return {"levels": [_("无"), _("少"), _("中"), _("较多"), _("多")][: len(data.cfg.heat_levels) + 1]}
+    bounds = data.cfg.heat_levels
+    levels = [_("无措施")]
+    for i, b in enumerate(bounds):
+        low = 0 if i == 0 else round(100 * bounds[i - 1])
+        levels.append(f"{low}–{round(100 * b)}%")
+    return {"title": _("颜色：涉及的措施家族占该议题的比例"), "levels": levels}
 
 
 def failed(data: ViewData) -> list[Failed]:

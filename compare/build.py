@@ -16,10 +16,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from compare import __version__
-from compare.config import BRIEFING_NAME, DATA_DIR_NAME, SITE_DIR_NAME, Settings
+from compare.config import BRIEFING_NAME, CORRECTIONS_NAMES, DATA_DIR_NAME, SITE_DIR_NAME, Settings
 from compare.errors import UsageError
 from compare.fingerprint import (
     InputFile,
@@ -31,7 +32,7 @@ from compare.fingerprint import (
 )
 from compare.heap import long_lived
 from compare.lock import build_lock
-from compare.model import FailedInput, PlanAnalysis
+from compare.model import TOPIC_IDS, FailedInput, PlanAnalysis
 from compare.plans import apply_names, drop_duplicates, load_plan_catalogue
 from compare.publish import check_output_dir, current_manifest, open_release
 
@@ -80,13 +81,14 @@ def build(settings: Settings, progress: ProgressCallback | None = None) -> Build
     """Build the reports from ``settings.input_dir`` into ``settings.output_dir``."""
     check_folders(settings)
     names = load_plan_catalogue(settings.input_dir)
+    reviewed = read_corrections(settings.input_dir)
     versions = analysis_versions()
     settings.output_dir.mkdir(parents=True, exist_ok=True)
     check_output_dir(settings.output_dir)
     with build_lock(settings.output_dir, wait=settings.wait), long_lived() as heap:
         files, failed = discover(settings.input_dir)
         this_id = build_id(
-            files, {**versions, "templates": templates_version()}, options_key(settings, names)
+            files, {**versions, "templates": templates_version()}, options_key(settings, names, reviewed)
         )
         published = current_manifest(settings.output_dir)
         if published and published.get("build_id") == this_id:
@@ -97,7 +99,17 @@ def build(settings: Settings, progress: ProgressCallback | None = None) -> Build
                 plans=list(published.get("plans", [])),
                 failed=[FailedInput(**f) for f in published.get("failed", [])],
             )
-        return _build(settings, this_id, files, failed, names, versions, heap.freeze, progress)
+        return _build(settings, this_id, files, failed, names, reviewed, versions, heap.freeze, progress)
+
+
+def read_corrections(input_dir: Path) -> list[Any]:
+    """The analyst's corrections (``docs_in/corrections.yaml``), read only when there is such a file (a
+    no-change rebuild stays light)."""
+    if not any((input_dir / name).exists() for name in CORRECTIONS_NAMES):
+        return []
+    from compare.corrections import load_corrections
+
+    return load_corrections(input_dir, TOPIC_IDS)
 
 
 def check_folders(settings: Settings) -> None:
@@ -119,13 +131,14 @@ def _build(
     files: list[InputFile],
     failed: list[FailedInput],
     names: dict[str, dict[str, Any]],
+    reviewed: list[Any],
     versions: dict[str, str],
     freeze: Callable[[], None],
     progress: ProgressCallback | None,
 ) -> BuildResult:
     # The stages, imported here and only here: a no-change rebuild stops before this and never pays
     # for pandas, jieba or WeasyPrint. Called through their modules so a profiler can wrap them.
-    from compare import align, analyse, cache, executor, gaps, tables, topics
+    from compare import align, analyse, cache, corrections, executor, gaps, tables, topics
     from compare.render import exports, html, pdf, view
 
     timer = Timer()
@@ -147,6 +160,10 @@ def _build(
         alignment = align.align(
             plans, family_catalogue, threads=executor.effective_jobs(settings.jobs, len(plans))
         )
+        corrected = corrections.apply_corrections(plans, alignment, reviewed)
+        plans, alignment = corrected.plans, corrected.alignment
+        for stale in corrected.stale:
+            log.warning("correction not applied: %s", stale)
     with timer.stage("gaps"):
         comparison = gaps.compare_plans(
             plans,
@@ -156,6 +173,7 @@ def _build(
             min_peers=settings.min_peers,
             min_peer_share=settings.min_peer_share,
             peers=settings.peers,
+            reviewed=corrected.reviewed,
         )
     with timer.stage("tables"):
         data = tables.comparison_tables(comparison, topic_names)
@@ -197,7 +215,10 @@ def _build(
         changed=True,
         plans=[p.document.plan_id for p in plans],
         failed=failed,
-        warnings=[f"{p.document.source_file}: {w}" for p in plans for w in p.document.warnings],
+        warnings=[
+            *(f"{p.document.source_file}: {w}" for p in plans for w in p.document.warnings),
+            *(f"correction not applied: {s}" for s in corrected.stale),
+        ],
         timings=timer.timings,
         counts={
             "plans": len(plans),

@@ -341,7 +341,13 @@ def inspect(file: Path, as_json: bool, noise: bool, measures: bool) -> None:
         data["document"].pop("raw_text", None)
         click.echo(json.dumps(data, ensure_ascii=False, indent=1))
         return
-    click.echo(format_inspection(analysis, show_noise=noise, show_measures=measures))
+    from compare.build import read_corrections
+
+    click.echo(
+        format_inspection(
+            analysis, show_noise=noise, show_measures=measures, corrections=read_corrections(file.parent)
+        )
+    )
 
 
 @cli.command()

@@ -19,6 +19,7 @@ TEMPLATES_DIR = PACKAGE_DIR.parent / "templates"
 ALL_FORMATS = ("html", "pdf", "data")
 SUPPORTED_SUFFIXES = (".txt", ".html", ".htm", ".docx", ".pdf")
 PLAN_CATALOGUE_NAMES = ("catalogue.yaml", "catalogue.yml")  # optional short names per plan in docs_in/
+CORRECTIONS_NAMES = ("corrections.yaml", "corrections.yml")  # an analyst's reviewed decisions in docs_in/
 
 # Output names: what a release holds, named once. ``publish`` links the entry points into the output
 # directory; the data exports and the manifest (which tells the next build what is published) are files

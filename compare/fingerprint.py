@@ -152,9 +152,12 @@ def _file_digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
 
 
-def options_key(settings: Settings, names: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """The options that change what a build writes."""
+def options_key(
+    settings: Settings, names: dict[str, dict[str, Any]], corrections: list[Any] | None = None
+) -> dict[str, Any]:
+    """The options that change what a build writes (the analyst's corrections among them)."""
     return {
+        "corrections": [sorted(vars(c).items()) for c in corrections or []],
         "formats": sorted(settings.formats),
         "lang": settings.lang,
         "topics": list(settings.topics),

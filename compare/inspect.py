@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from compare.corrections import Correction
 from compare.model import PlanAnalysis
 
 
-def format_inspection(analysis: PlanAnalysis, *, show_noise: bool = True, show_measures: bool = True) -> str:
+def format_inspection(
+    analysis: PlanAnalysis,
+    *,
+    show_noise: bool = True,
+    show_measures: bool = True,
+    corrections: Sequence[Correction] = (),
+) -> str:
     from compare.outline import render_outline
 
     doc = analysis.document
@@ -22,6 +31,11 @@ def format_inspection(analysis: PlanAnalysis, *, show_noise: bool = True, show_m
         f"jurisdiction {md.jurisdiction}",
         f"zone type    {md.zone_type}",
     ]
+    if analysis.kind is not None:
+        kind = analysis.kind
+        lines.append(
+            f"kind         {kind.kind or '-'} · scope {kind.scope} (by: {kind.evidence or 'default'})"
+        )
     for c in md.cited_documents:
         lines.append(f"cites        《{c.title}》{'(' + c.doc_number + ')' if c.doc_number else ''}")
     for w in doc.warnings:
@@ -35,6 +49,9 @@ def format_inspection(analysis: PlanAnalysis, *, show_noise: bool = True, show_m
                 lines.append(f"  [{n.start}:{n.end}] {n.reason:<12} {text[:70]}")
         blank = sum(1 for n in doc.noise if not n.text.strip())
         lines.append(f"  … and {blank} blank/whitespace spans")
+    for fix in corrections:
+        if fix.file == doc.source_file:
+            lines.append(f"corrected    {fix.describe()}: {fix.note}")
     lines.append("")
     lines.append(f"outline ({len(analysis.sections)} sections):")
     lines.append(render_outline(analysis.sections))

@@ -227,6 +227,18 @@ class Mention:
 
 
 @dataclass(frozen=True)
+class Reviewed:
+    """An analyst's correction as a build applied it (``compare.corrections``): the action (add, remove,
+    topics, not_a_gap, not_unique), where, and the analyst's note, shown as 已核对."""
+
+    action: str
+    plan_id: str
+    family_id: str
+    measure_id: str
+    note: str
+
+
+@dataclass(frozen=True)
 class PlanKind:
     """What kind of document a plan is (条例, 批复, 意见 …), its scope (comprehensive, construction,
     application, regulation, reply, work_points, task_list, notice) and the words that decided it."""
@@ -365,3 +377,4 @@ class Comparison:
     # (plan_id, family_id) a plan touches without a measure of it: in passing, in a list, in context,
     # deferred, or in similar words (how; the sentence and its words as clean offsets)
     mentions: pd.DataFrame | None = None
+    reviewed: list[Reviewed] = field(default_factory=list)  # the analyst's corrections applied

@@ -43,6 +43,8 @@ Tables and columns (the leading columns are fixed; the ones after ``+`` are extr
 - ``mentions``: plan_id, family_id, how (passing | list | context | deferred | similar), sentence_start,
   sentence_end (raw offsets), sentence (its text), marks (JSON raw spans of the words) + topic, name:
   families a plan touches without a measure of them, never counted as its gaps
+- ``reviewed``: plan_id, family_id, measure_id, action (add | remove | topics | not_a_gap | not_unique),
+  note: the analyst's corrections the build applied (docs_in/corrections.yaml)
 - ``reuse``: plan_a, start_a, end_a, plan_b, start_b, end_b, length, text + reuse_id
 - ``failed``: source_file, reason
 """
@@ -162,6 +164,7 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "gaps": ("plan_id", "family_id", "topic", "peers_with", "best_peer_measure_id", "rank", "peer_plan_ids"),
     "unique": ("plan_id", "family_id", "measure_ids"),
     "mentions": ("plan_id", "family_id", "how", "sentence_start", "sentence_end", "sentence", "marks"),
+    "reviewed": ("plan_id", "family_id", "measure_id", "action", "note"),
     "reuse": (
         "plan_a",
         "start_a",
@@ -189,6 +192,7 @@ PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
     "gaps": ("plan_id", "family_id"),
     "unique": ("plan_id", "family_id"),
     "mentions": ("plan_id", "family_id"),
+    "reviewed": ("plan_id", "family_id", "measure_id", "action"),
     "reuse": ("reuse_id",),
     "failed": ("source_file",),
 }
@@ -214,6 +218,7 @@ FOREIGN_KEYS: dict[str, tuple[tuple[tuple[str, ...], str, tuple[str, ...]], ...]
     ),
     "unique": ((("plan_id",), "documents", ("plan_id",)), (("family_id",), "families", ("family_id",))),
     "mentions": ((("plan_id",), "documents", ("plan_id",)), (("family_id",), "families", ("family_id",))),
+    "reviewed": ((("plan_id",), "documents", ("plan_id",)),),
     "reuse": ((("plan_a",), "documents", ("plan_id",)), (("plan_b",), "documents", ("plan_id",))),
 }
 
@@ -241,6 +246,7 @@ def comparison_tables(
         "gaps": _projected(comparison.gaps, "gaps", ids=("peer_plan_ids",)),
         "unique": _projected(comparison.unique, "unique", ids=("measure_ids",)),
         "mentions": _mentions(comparison, cleans),
+        "reviewed": _frame([vars(r) for r in comparison.reviewed], "reviewed"),
         "reuse": _reuse(comparison, plan_ids),
         "failed": _frame(
             [

@@ -6,8 +6,8 @@ Layers, lowest first; a module imports only from lower layers and from its own p
 1. ``datafiles``, ``text``, ``literals``, ``segment``, ``vectors``: the one YAML reader, the one
    normalisation module, regex prefilters, jieba behind one door, TF-IDF vectors of texts
 2. ``layout``: the parts of an official document (numbering grammar, front matter, signature)
-3. the stages: ``ingest``, ``outline``, ``topics``, ``measures``, ``kinds``, ``align``, ``gaps``, ``tables``,
-   ``render``;
+3. the stages: ``ingest``, ``outline``, ``topics``, ``measures``, ``kinds``, ``align``, ``corrections``,
+   ``gaps``, ``tables``, ``render``;
    they never import each other, except ``measures`` -> ``topics`` and ``render`` -> ``tables``
 4. running a build: ``fingerprint``, ``analyse``, ``plans``, ``build``, ``cli``, ``cache``, ``executor``,
    ``lock``, ``publish``, ``watch``, ``inspect``, ``console``, ``heap`` (and the ``__main__`` entry)
@@ -35,7 +35,19 @@ LAYERS: dict[str, int] = {
     "vectors": 1,
     "layout": 2,
     **dict.fromkeys(
-        ("ingest", "outline", "topics", "measures", "kinds", "align", "gaps", "tables", "render"), 3
+        (
+            "ingest",
+            "outline",
+            "topics",
+            "measures",
+            "kinds",
+            "align",
+            "corrections",
+            "gaps",
+            "tables",
+            "render",
+        ),
+        3,
     ),
     **dict.fromkeys(
         (

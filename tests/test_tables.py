@@ -31,6 +31,7 @@ DOCUMENTED = {
     "gaps": "plan_id family_id topic peers_with best_peer_measure_id",
     "unique": "plan_id family_id measure_ids",
     "mentions": "plan_id family_id how sentence_start sentence_end sentence marks",
+    "reviewed": "plan_id family_id measure_id action note",
     "reuse": "plan_a start_a end_a plan_b start_b end_b length text",
     "failed": "source_file reason",
 }

@@ -65,6 +65,7 @@ from compare.model import (
     Measure,
     Mention,
     PlanAnalysis,
+    Reviewed,
 )
 
 COVERAGE_COLUMNS = (
@@ -158,11 +159,13 @@ def compare_plans(
     settings: GapSettings | None = None,
     min_peer_share: float | None = None,
     peers: str = "comparable",
+    reviewed: Sequence[Reviewed] = (),
 ) -> Comparison:
     """The cross-plan comparison: coverage, family matrix, gaps and unique families (see module doc).
 
     ``min_peer_share`` overrides the settings' share (the CLI's ``--min-peer-share``); ``peers``:
-    "comparable" (plans of a comparable scope, ``peer_groups``) or "all" (``--peers``)."""
+    "comparable" (plans of a comparable scope, ``peer_groups``) or "all" (``--peers``); ``reviewed``:
+    the analyst's corrections (``compare.corrections``): a gap or unique claim taken back is none."""
     settings = settings or default_settings()
     if min_peer_share is not None:
         settings = replace(settings, min_peer_share=min_peer_share)
@@ -192,28 +195,41 @@ def compare_plans(
         failed=list(failed),
         coverage=coverage_frame(plans, families, cells, topics, settings),
         family_matrix=family_matrix_frame(families, plan_ids, cells),
-        gaps=silent_gaps(candidates, touched),
-        unique=alone(unique, touched, plan_ids),
+        gaps=silent_gaps(candidates, touched, taken_back(reviewed, "not_a_gap")),
+        unique=alone(unique, touched, plan_ids, taken_back(reviewed, "not_unique")),
         topics=topics,
         families=families,
         mentions=mentions_frame(touched, families, plan_ids),
+        reviewed=list(reviewed),
     )
 
 
-def silent_gaps(candidates: pd.DataFrame, touched: Mapping[tuple[str, str], Mention]) -> pd.DataFrame:
-    """The gaps whose plan is silent on the family (not one it mentions), ranked again per plan."""
-    keep = [k not in touched for k in zip(candidates["plan_id"], candidates["family_id"], strict=True)]
+def taken_back(reviewed: Sequence[Reviewed], action: str) -> set[tuple[str, str]]:
+    """(plan, family) of the claims the analyst took back (``not_a_gap`` / ``not_unique``)."""
+    return {(r.plan_id, r.family_id) for r in reviewed if r.action == action}
+
+
+def silent_gaps(
+    candidates: pd.DataFrame, touched: Mapping[tuple[str, str], Mention], waived: set[tuple[str, str]]
+) -> pd.DataFrame:
+    """The gaps whose plan is silent on the family (not one it mentions, not one an analyst waived),
+    ranked again per plan."""
+    keys = zip(candidates["plan_id"], candidates["family_id"], strict=True)
+    keep = [k not in touched and k not in waived for k in keys]
     gaps = candidates[np.array(keep, dtype=bool)].reset_index(drop=True)
     gaps["rank"] = gaps.groupby("plan_id", sort=False).cumcount() + 1
     return gaps
 
 
 def alone(
-    unique: pd.DataFrame, touched: Mapping[tuple[str, str], Mention], plan_ids: Sequence[str]
+    unique: pd.DataFrame,
+    touched: Mapping[tuple[str, str], Mention],
+    plan_ids: Sequence[str],
+    waived: set[tuple[str, str]],
 ) -> pd.DataFrame:
-    """The unique families no other plan mentions either."""
+    """The unique families no other plan mentions either (and no analyst waived)."""
     keep = [
-        not any((q, fid) in touched for q in plan_ids if q != pid)
+        (pid, fid) not in waived and not any((q, fid) in touched for q in plan_ids if q != pid)
         for pid, fid in zip(unique["plan_id"], unique["family_id"], strict=True)
     ]
     return unique[np.array(keep, dtype=bool)].reset_index(drop=True)

@@ -86,6 +86,7 @@ class ViewData:
                 if key not in self.decided or member.similarity > self.decided[key].similarity:
                     self.decided[key] = member
         self.texts = {p.document.plan_id: p.document.clean.text for p in self.plans}
+        self.reviewed = list(comparison.reviewed)
         # (plan, family) -> the sentence a plan touches a family in without a measure (never a gap)
         self.mentions: dict[tuple[str, str], Mention] = {}
         frame = comparison.mentions

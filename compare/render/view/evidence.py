@@ -26,6 +26,7 @@ class Evidence(TypedDict):
     parts: list[EvidencePart]
     href: str  # the clause in the plan's text
     basis: str  # rule | similar | reuse | reviewed
+    note: str  # the analyst's note of a reviewed membership
     whole: bool  # the clause is the whole measure (nothing folded)
 
 
@@ -54,6 +55,7 @@ def evidence(data: ViewData, member: FamilyMember) -> Evidence | None:
         "parts": _parts(text, a, b, member.marks),
         "href": plan_href(m.plan_id, clause_anchor(m.measure_id, k) if m.clauses else m.measure_id),
         "basis": member.basis,
+        "note": member.evidence if member.basis == "reviewed" else "",
         "whole": (a, b) == (m.clean_start, m.clean_end),
     }
 
@@ -75,6 +77,7 @@ def mentioned(data: ViewData, plan_id: str, family_id: str) -> Evidence | None:
         "parts": _parts(text, a, b, found.marks),
         "href": plan_href(plan_id, anchor),
         "basis": found.how,
+        "note": "",
         "whole": True,
     }
 

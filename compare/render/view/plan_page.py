@@ -10,6 +10,7 @@ from compare.model import PlanAnalysis
 from compare.render.view.coverage import HeatCell
 from compare.render.view.data import ViewData
 from compare.render.view.evidence import clause_anchor
+from compare.render.view.links import plan_href
 from compare.render.view.measures import ReusePeer
 from compare.render.view.plan_gaps import GapEntry, UniqueEntry, gap_entries, unique_entries
 from compare.render.view.site import PlanCard, SiteContext
@@ -46,11 +47,19 @@ class TopicCoverage(HeatCell):
     name: str
 
 
+class ReviewedEntry(TypedDict):
+    action: str  # in the edition's words
+    family: str  # the family's name ("" for a topics correction)
+    href: str  # the measure it names, or the family's row
+    note: str
+
+
 class PlanDetail(PlanCard):
     segments: list[Segment]
     coverage: list[TopicCoverage]
     gaps: list[GapEntry]
     unique: list[UniqueEntry]
+    reviewed: list[ReviewedEntry]  # the analyst's corrections of this plan (docs_in/corrections.yaml)
 
 
 class PlanPage(TypedDict):
@@ -77,7 +86,33 @@ def plan_detail(data: ViewData, p: PlanAnalysis, card: PlanCard) -> PlanDetail:
         "coverage": coverage,
         "gaps": gap_entries(data, pid),
         "unique": unique_entries(data, pid),
+        "reviewed": reviewed_entries(data, pid),
     }
+
+
+def reviewed_entries(data: ViewData, plan_id: str) -> list[ReviewedEntry]:
+    _ = data._
+    words = {
+        "add": _("归入措施家族"),
+        "remove": _("移出措施家族"),
+        "topics": _("议题改为"),
+        "not_a_gap": _("不算缺口"),
+        "not_unique": _("不算独有"),
+    }
+    out: list[ReviewedEntry] = []
+    for r in data.reviewed:
+        if r.plan_id != plan_id:
+            continue
+        family = data.family_by_id.get(r.family_id, {})
+        out.append(
+            {
+                "action": words.get(r.action, r.action),
+                "family": str(family.get("name", r.family_id)),
+                "href": plan_href(plan_id, r.measure_id) if r.measure_id else "",
+                "note": r.note,
+            }
+        )
+    return out
 
 
 def segments(data: ViewData, p: PlanAnalysis) -> list[Segment]:

@@ -23,6 +23,7 @@ import os
 import re
 import threading
 import unicodedata
+from collections.abc import Sequence
 from typing import Any, Literal, overload
 
 # --- half-width -------------------------------------------------------------------------------------
@@ -258,3 +259,25 @@ def shown_name(name: str) -> str:
     control or bidirectional characters (which would reorder a report's text) written as escapes."""
     text = os.fsencode(name).decode("utf-8", "backslashreplace")
     return _INVISIBLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def shared_runs(text: str, others: Sequence[str], n: int = 3) -> list[tuple[int, int]]:
+    """Runs of ``text`` (index spans) whose every ``n``-character piece also stands in one of
+    ``others``: the wording ``text`` shares with them (runs shorter than ``n + 1`` left out)."""
+    grams = {o[i : i + n] for o in others for i in range(len(o) - n + 1)}
+    covered = [False] * len(text)
+    for i in range(len(text) - n + 1):
+        piece = text[i : i + n]
+        if piece in grams and not piece.isspace():
+            for k in range(i, i + n):
+                covered[k] = True
+    runs: list[tuple[int, int]] = []
+    start: int | None = None
+    for i, c in enumerate([*covered, False]):
+        if c and start is None:
+            start = i
+        elif not c and start is not None:
+            if i - start >= n + 1:
+                runs.append((start, i))
+            start = None
+    return runs

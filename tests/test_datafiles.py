@@ -63,7 +63,7 @@ CASES = [
         DATA_DIR / "align.yaml",
         _load_align,
         SettingsError,
-        "  threshold: ",
+        "  threshold: 0.25",
         "  threshold: 7 #",
         "similarity.threshold",
     ),

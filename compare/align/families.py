@@ -1,7 +1,8 @@
 """Alignment: every plan's measures gathered into families of the same normalised measure.
 
 1. Catalogue families (``compare/data/families.yaml``), as each plan's matching found them
-   (``compare.align.matching``, run with the per-plan work).
+   (``compare.align.matching``, run with the per-plan work), joined by the clauses that read like
+   their members in other plans (``compare.align.propagate``).
 2. Proposed families (``compare.align.similarity``) over the measures no catalogue family took.
 3. Verbatim reuse between plans (``compare.align.reuse``).
 
@@ -17,7 +18,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from compare.align.catalogue import Catalogue
-from compare.align.matching import MatchingSettings, locate_words, match_plan, match_text
+from compare.align.matching import MatchingSettings, clause_text, locate_words, match_plan
+from compare.align.propagate import PropagationSettings, propagate
 from compare.align.reuse import ReuseSettings, find_reuse
 from compare.align.similarity import Candidate, SimilaritySettings, propose_families
 from compare.model import TOPIC_IDS, Alignment, Family, FamilyMember, PlanAnalysis
@@ -32,6 +34,8 @@ class AlignSettings:
     matching: MatchingSettings = field(default_factory=MatchingSettings)
     similarity: SimilaritySettings = field(default_factory=SimilaritySettings)
     reuse: ReuseSettings = field(default_factory=ReuseSettings)
+    propagation: PropagationSettings = field(default_factory=PropagationSettings)
+    propagate: bool = True  # join clauses that read like a catalogue family's members to it
     propose: bool = True  # propose families by similarity for measures the catalogue did not take
     detect_reuse: bool = True
 
@@ -41,6 +45,7 @@ class AlignSettings:
             matching=MatchingSettings.load(path),
             similarity=SimilaritySettings.load(path),
             reuse=ReuseSettings.load(path),
+            propagation=PropagationSettings.load(path),
         )
 
 
@@ -60,26 +65,35 @@ def align(
     ``threads``: how many threads the similarity search may use (the result does not depend on it)."""
     settings = settings or default_settings()
     members: dict[str, list[FamilyMember]] = {}
-    untaken: list[Candidate] = []
     for plan in plans:
         found = plan.catalogue_members
         if found is None:
             found = match_plan(plan, catalogue, settings.matching)
         for fm in found:
             members.setdefault(fm.family_id, []).append(fm)
-        taken = {fm.measure_id for fm in found}
-        for m in plan.measures:
-            if m.kind == "measure" and m.measure_id not in taken:
-                untaken.append(
-                    Candidate(
-                        m.plan_id, m.measure_id, m.primary_topic, match_text(plan, m, settings.matching)
-                    )
-                )
     families = [
         # members by plan id, then in document order: the same whatever order the plans came in
         Family(f.id, f.topic, f.name, f.gloss, "catalogue", sorted(members[f.id], key=lambda m: m.plan_id))
         for f in catalogue.families
         if f.id in members
+    ]
+    if settings.propagate:
+        families = propagate(
+            plans, families, settings.matching, settings.similarity, settings.propagation, threads
+        )
+    # what is left to propose from: every clause that decides no membership yet (a long item bundles
+    # several actions; one of them may be in a family, the others not)
+    deciding = {(m.measure_id, m.clause) for f in families for m in f.members}
+    taken = {m.measure_id for f in families for m in f.members}
+    untaken = [
+        Candidate(
+            m.plan_id, m.measure_id, m.primary_topic, clause_text(plan, clause, settings.matching), clause
+        )
+        for plan in plans
+        for m in plan.measures
+        if m.kind == "measure"
+        for clause in (m.clauses if m.measure_id in taken else [(m.clean_start, m.clean_end)])
+        if (m.measure_id, clause) not in deciding
     ]
     if settings.propose:
         by_plan = {p.document.plan_id: p for p in plans}
@@ -103,7 +117,8 @@ def _with_evidence(family: Family, plans: dict[str, PlanAnalysis], matching: Mat
         if plan is None or measure is None:
             members.append(member)
             continue
-        clause, marks = locate_words(plan, measure, member.evidence.split("、"), matching)
+        scope = replace(measure, clauses=[member.clause]) if member.clause[1] > member.clause[0] else measure
+        clause, marks = locate_words(plan, scope, member.evidence.split("、"), matching)
         members.append(replace(member, clause=clause, marks=marks, basis="similar"))
     return replace(family, members=members)
 

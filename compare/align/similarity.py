@@ -87,6 +87,7 @@ class Candidate:
     measure_id: str
     topic: str
     text: str
+    clause: tuple[int, int] = (0, 0)  # the clause the text is (clean span); (0, 0): the whole measure
 
 
 def propose_families(
@@ -405,6 +406,7 @@ def _family(
                 measure_id=usable[i].measure_id,
                 similarity=round(sims[i], 4),
                 evidence="、".join(t for t in terms[i] if counts[t] >= 2)[:60] or "similar text",
+                clause=usable[i].clause,
             )
             for i in members
         ],

@@ -24,6 +24,7 @@ import numpy as np
 
 from compare.datafiles import align_section
 from compare.model import Family, Mention, PlanAnalysis
+from compare.text import shared_runs
 from compare.vectors import char_ngrams, l2_rows, tfidf
 
 Key = tuple[str, str]  # (plan_id, family_id)
@@ -117,7 +118,8 @@ def similar_mentions(
             if scores[best] < settings.similar_threshold:
                 continue
             span = owner[rows[best]][1]
-            marks = _shared_runs(by_id[pid], span, [texts[r] for r in members], settings.mark_ngram)
+            runs = shared_runs(texts[rows[best]], [texts[r] for r in members], settings.mark_ngram)
+            marks = tuple((span[0] + a, span[0] + b) for a, b in runs)
             found[(pid, fid)] = Mention(fid, span, marks, "similar")
     return found
 
@@ -138,26 +140,3 @@ def _measure_span(plan: PlanAnalysis, member: object) -> tuple[int, int]:
     mid = getattr(member, "measure_id", "")
     m = next((x for x in plan.measures if x.measure_id == mid), None)
     return (m.clean_start, m.clean_end) if m is not None else (0, 0)
-
-
-def _shared_runs(
-    plan: PlanAnalysis, span: tuple[int, int], others: Sequence[str], n: int
-) -> tuple[tuple[int, int], ...]:
-    """Runs of the sentence whose every ``n``-gram also stands in one of ``others``: the wording it
-    shares with the family's members (clean spans)."""
-    text = plan.document.clean.match[span[0] : span[1]]
-    grams = {o[i : i + n] for o in others for i in range(len(o) - n + 1)}
-    covered = [False] * len(text)
-    for i in range(len(text) - n + 1):
-        if text[i : i + n] in grams and not text[i : i + n].isspace():
-            for k in range(i, i + n):
-                covered[k] = True
-    runs, start = [], None
-    for i, c in enumerate([*covered, False]):
-        if c and start is None:
-            start = i
-        elif not c and start is not None:
-            if i - start >= n + 1:
-                runs.append((span[0] + start, span[0] + i))
-            start = None
-    return tuple(runs)

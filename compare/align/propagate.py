@@ -1,0 +1,137 @@
+"""Propagation into catalogue families: a clause no rule took joins a catalogue family when it reads like
+the family's members in other plans (basis "similar", with its score and the shared words marked).
+
+The catalogue's rules know the wordings they were written from; a plan that says the same thing in
+other words still belongs on the family's row. A clause joins a family when it is close to members of
+at least ``min_plans`` other plans (cosine of character n-gram and word TF-IDF at or above
+``threshold``), or very close to a member of one (``strong``). The search is a sparse top-k product
+of every candidate clause against every member clause, so it grows with the corpus, not its square.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from pathlib import Path
+
+from sparse_dot_topn import sp_matmul_topn
+
+from compare.align.catalogue import Hit
+from compare.align.matching import MatchingSettings, clause_marks, clause_text
+from compare.align.similarity import SimilaritySettings, _stop_pattern, _strip, _tokenizer, _vectorise
+from compare.datafiles import align_section
+from compare.model import Family, FamilyMember, PlanAnalysis
+from compare.text import shared_runs
+
+
+@dataclass(frozen=True)
+class PropagationSettings:
+    """The ``propagation`` section of align.yaml."""
+
+    threshold: float = 0.35
+    strong: float = 0.6
+    min_plans: int = 2
+    k: int = 8
+    min_chars: int = 10
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> PropagationSettings:
+        s = align_section("propagation", path)
+        return cls(
+            s.number("threshold", 0.0, 1.0),
+            s.number("strong", 0.0, 1.0),
+            s.integer("min_plans", 1),
+            s.integer("k", 1),
+            s.integer("min_chars", 1),
+        )
+
+
+@lru_cache(maxsize=1)
+def default_settings() -> PropagationSettings:
+    return PropagationSettings.load()
+
+
+def propagate(
+    plans: Sequence[PlanAnalysis],
+    families: Sequence[Family],
+    matching: MatchingSettings,
+    similarity: SimilaritySettings,
+    settings: PropagationSettings | None = None,
+    threads: int = 1,
+) -> list[Family]:
+    """The catalogue families with the clauses that read like their members joined as "similar"."""
+    settings = settings or default_settings()
+    stop = _stop_pattern(similarity.stop_terms)
+    by_plan = {p.document.plan_id: p for p in plans}
+    member_of: dict[str, set[str]] = defaultdict(set)  # measure -> families it is in
+    rows: list[tuple[str, str]] = []  # member row -> (family, plan)
+    texts: list[str] = []
+    for f in families:
+        for m in f.members:
+            member_of[m.measure_id].add(f.family_id)
+            plan = by_plan.get(m.plan_id)
+            if plan is None or m.clause[1] <= m.clause[0]:
+                continue
+            text = _strip(clause_text(plan, m.clause, matching), stop)
+            if len(text) >= settings.min_chars:
+                rows.append((f.family_id, m.plan_id))
+                texts.append(text)
+    n_members = len(texts)
+    candidates: list[tuple[str, str, tuple[int, int]]] = []  # (plan, measure, clause)
+    for p in plans:
+        for unit in p.measures:
+            if unit.kind != "measure":
+                continue
+            for clause in unit.clauses or [(unit.clean_start, unit.clean_end)]:
+                text = _strip(clause_text(p, clause, matching), stop)
+                if len(text) >= settings.min_chars:
+                    candidates.append((p.document.plan_id, unit.measure_id, clause))
+                    texts.append(text)
+    if not n_members or len(texts) == n_members:
+        return list(families)
+    tokenize = _tokenizer()
+    words = None
+    if tokenize is not None:
+        cut = {t: tokenize(t) for t in dict.fromkeys(texts)}
+        words = [cut[t] for t in texts]
+    vectors = _vectorise(texts, words, similarity)
+    members_t = vectors[:n_members].T.tocsr()
+    product = sp_matmul_topn(
+        vectors[n_members:], members_t, top_n=settings.k, threshold=settings.threshold, n_threads=threads
+    )
+    # (family, measure) -> (score, clause, plan, the member rows it is close to)
+    joined: dict[tuple[str, str], tuple[float, tuple[int, int], str, list[int]]] = {}
+    for r, (pid, mid, clause) in enumerate(candidates):
+        lo, hi = product.indptr[r], product.indptr[r + 1]
+        near: dict[str, dict[str, float]] = defaultdict(dict)  # family -> other plan -> best score
+        close: dict[str, list[int]] = defaultdict(list)
+        for col, score in zip(product.indices[lo:hi], product.data[lo:hi], strict=True):
+            fid, other = rows[col]
+            if other != pid and fid not in member_of[mid]:
+                near[fid][other] = max(score, near[fid].get(other, 0.0))
+                close[fid].append(int(col))
+        for fid, others in near.items():
+            best = max(others.values())
+            if len(others) >= settings.min_plans or best >= settings.strong:
+                key = (fid, mid)
+                if key not in joined or best > joined[key][0]:
+                    joined[key] = (float(best), clause, pid, close[fid])
+    if not joined:
+        return list(families)
+    added: dict[str, list[FamilyMember]] = defaultdict(list)
+    for (fid, mid), (score, clause, pid, near_rows) in sorted(joined.items()):
+        text = clause_text(by_plan[pid], clause, matching)
+        runs = shared_runs(text, [texts[c] for c in near_rows], 3)
+        marks = clause_marks(by_plan[pid], clause, matching, [Hit(tuple(runs), ())]) if runs else ()
+        member = FamilyMember(
+            fid, pid, mid, round(score, 4), "similar wording", clause=clause, marks=marks, basis="similar"
+        )
+        added[fid].append(member)
+    return [
+        replace(f, members=sorted([*f.members, *added[f.family_id]], key=lambda m: m.plan_id))
+        if f.family_id in added
+        else f
+        for f in families
+    ]

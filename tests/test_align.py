@@ -135,6 +135,10 @@ def test_measures_join_catalogue_families_with_the_words_as_evidence() -> None:
     for family, member in catalogue_members:
         plan, measure = by_id[member.measure_id]
         assert measure.kind == "measure", "context never joins a family"
+        assert member.clause in measure.clauses, "a membership is decided on one of the measure's clauses"
+        if member.basis != "rule":  # joined by words like the members' elsewhere, or a verbatim passage
+            assert member.basis in ("similar", "reuse") and 0 < member.similarity <= 1.0
+            continue
         assert member.similarity == 1.0
         text = match_text(plan, measure)
         for words in member.evidence.split("; "):

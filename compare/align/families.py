@@ -4,7 +4,8 @@
    (``compare.align.matching``, run with the per-plan work), joined by the clauses that read like
    their members in other plans (``compare.align.propagate``).
 2. Proposed families (``compare.align.similarity``) over the measures no catalogue family took.
-3. Verbatim reuse between plans (``compare.align.reuse``).
+3. Verbatim reuse between plans (``compare.align.reuse``): a passage two plans share puts their
+   clauses on one row (``join_reused``).
 
 Families are sorted by topic (codebook order), then by number of plans, catalogue before proposed.
 The same input always gives the same output.
@@ -12,6 +13,8 @@ The same input always gives the same output.
 
 from __future__ import annotations
 
+import bisect
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -22,7 +25,7 @@ from compare.align.matching import MatchingSettings, clause_text, locate_words, 
 from compare.align.propagate import PropagationSettings, propagate
 from compare.align.reuse import ReuseSettings, find_reuse
 from compare.align.similarity import Candidate, SimilaritySettings, propose_families
-from compare.model import TOPIC_IDS, Alignment, Family, FamilyMember, PlanAnalysis
+from compare.model import TOPIC_IDS, Alignment, Family, FamilyMember, PlanAnalysis, Reuse
 
 _TOPIC_RANK = {t: i for i, t in enumerate(TOPIC_IDS)}
 
@@ -99,11 +102,71 @@ def align(
         by_plan = {p.document.plan_id: p for p in plans}
         for family in propose_families(untaken, settings.similarity, threads):
             families.append(_with_evidence(family, by_plan, settings.matching))
-    families.sort(key=_family_order)
     reuse = []
     if settings.detect_reuse:
         reuse = find_reuse([p.document for p in plans], settings.reuse.min_length, settings.reuse)
+        families = join_reused(families, plans, reuse)
+    families.sort(key=_family_order)
     return Alignment(families=families, reuse=reuse)
+
+
+def join_reused(
+    families: list[Family], plans: Sequence[PlanAnalysis], reuse: Sequence[Reuse]
+) -> list[Family]:
+    """A passage two plans share verbatim puts their clauses on one row: where one side's clause decides
+    a family and the other side's does not, the other joins it (basis "reuse", the passage marked)."""
+    by_plan = {p.document.plan_id: p for p in plans}
+    # per plan: (raw start, raw end, family) of the clause that decides each membership
+    deciding: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
+    for f in families:
+        for m in f.members:
+            if m.clause[1] > m.clause[0] and m.plan_id in by_plan:
+                a, b = by_plan[m.plan_id].document.clean.raw_span(*m.clause)
+                deciding[m.plan_id].append((a, b, f.family_id))
+    spans: dict[str, list[tuple[int, int, str, tuple[int, int]]]] = defaultdict(list)
+    for p in plans:
+        clean = p.document.clean
+        for unit in p.measures:
+            if unit.kind != "measure":
+                continue
+            for clause in unit.clauses or [(unit.clean_start, unit.clean_end)]:
+                a, b = clean.raw_span(*clause)
+                spans[p.document.plan_id].append((a, b, unit.measure_id, clause))
+    added: dict[str, list[FamilyMember]] = defaultdict(list)
+    seen: set[tuple[str, str]] = set()
+    for r in reuse:
+        sides = [(r.plan_a, r.start_a, r.end_a), (r.plan_b, r.start_b, r.end_b)]
+        held = [{fid for a, b, fid in deciding[pid] if a < end and start < b} for pid, start, end in sides]
+        for k in (0, 1):
+            pid, start, end = sides[1 - k]
+            found = [c for c in spans.get(pid, []) if c[0] < end and start < c[1]]
+            if not found:
+                continue
+            target = max(found, key=lambda c: min(c[1], end) - max(c[0], start))
+            for fid in sorted(held[k] - held[1 - k]):
+                if (fid, target[2]) in seen:
+                    continue
+                seen.add((fid, target[2]))
+                marks = (_clean_span(by_plan[pid], target[3], start, end),)
+                added[fid].append(
+                    FamilyMember(
+                        fid, pid, target[2], 1.0, "verbatim", clause=target[3], marks=marks, basis="reuse"
+                    )
+                )
+    return [
+        replace(f, members=sorted([*f.members, *added[f.family_id]], key=lambda m: m.plan_id))
+        if f.family_id in added
+        else f
+        for f in families
+    ]
+
+
+def _clean_span(plan: PlanAnalysis, clause: tuple[int, int], start: int, end: int) -> tuple[int, int]:
+    """The part of a clause (clean offsets) whose raw offsets fall in [start, end)."""
+    to_raw = plan.document.clean.to_raw
+    a = bisect.bisect_left(range(*clause), start, key=to_raw) + clause[0]
+    b = bisect.bisect_left(range(*clause), end, key=to_raw) + clause[0]
+    return (a, max(a, b))
 
 
 def _with_evidence(family: Family, plans: dict[str, PlanAnalysis], matching: MatchingSettings) -> Family:

@@ -367,6 +367,43 @@ def topics(lang: str) -> None:
     click.echo(format_codebook(codebook, lang=lang))
 
 
+@cli.command()
+@click.option(
+    "--input", "input_dir", type=click.Path(path_type=Path), default=Path("docs_in"), show_default=True
+)
+@click.option(
+    "--output", "output_dir", type=click.Path(path_type=Path), default=Path("reports"), show_default=True
+)
+@click.option(
+    "--proposed", is_flag=True, help="Only the families formed from the data, as catalogue entries."
+)
+def families(input_dir: Path, output_dir: Path, proposed: bool) -> None:
+    """List the measure families of the plans in the input directory; with --proposed, print each family
+    formed from the data as a block to copy into compare/data/families.yaml (to promote it)."""
+    setup_logging(False, True)
+    from compare import align, analyse, cache
+    from compare.align.promote import catalogue_block
+    from compare.fingerprint import analysis_versions, discover
+    from compare.plans import apply_names, drop_duplicates, load_plan_catalogue
+
+    settings = Settings(input_dir=input_dir, output_dir=output_dir, progress=False)
+    files, _failed = discover(input_dir)
+    with cache.AnalysisCache(settings.cache_path / "analysis.sqlite", analysis_versions()) as store:
+        analysed = analyse.analyse_all(files, settings, store)
+    plans, _dups = drop_duplicates(analysed.plans)
+    plans = apply_names(plans, load_plan_catalogue(input_dir))
+    alignment = align.align(plans, align.load_catalogue())
+    by_id = {p.document.plan_id: p for p in plans}
+    names = {p.document.plan_id: p.document.display_name for p in plans}
+    for f in alignment.families:
+        if proposed and f.source != "proposed":
+            continue
+        if proposed:
+            click.echo(catalogue_block(f, by_id, names) + "\n")
+        else:
+            click.echo(f"{f.family_id}\t{f.source}\t{len(f.plan_ids)} plans\t{f.name}")
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         cli.main(args=argv, prog_name="policy-compare", standalone_mode=True)

@@ -124,3 +124,25 @@ def test_a_bad_corrections_file_names_the_file_the_line_and_the_key(text: str, e
         parse_corrections(text.encode(), "docs_in/corrections.yaml", TOPIC_IDS)
     message = str(caught.value)
     assert message.startswith("docs_in/corrections.yaml:2") and expected in message, message
+
+
+def test_a_family_formed_from_the_data_prints_as_a_catalogue_entry_that_loads(tmp_path: Path) -> None:
+    """`families --proposed` prints blocks an analyst copies into the catalogue to promote a family."""
+    import yaml
+    from click.testing import CliRunner
+
+    from compare.align.catalogue import load_catalogue
+    from compare.cli import cli
+    from compare.config import DEFAULT_CATALOGUE
+
+    done = CliRunner().invoke(cli, ["families", "--proposed", "--output", str(tmp_path / "out")])
+    assert done.exit_code == 0, done.output
+    blocks = yaml.safe_load(done.output)
+    assert blocks and all({"id", "topic", "name", "gloss", "synonyms"} <= set(b) for b in blocks)
+    promoted = tmp_path / "families.yaml"
+    promoted.write_text(
+        DEFAULT_CATALOGUE.read_text(encoding="utf-8") + "\n" + done.output.split("\n\n")[0] + "\n",
+        encoding="utf-8",
+    )
+    catalogue = load_catalogue(promoted)
+    assert str(blocks[0]["id"]) in catalogue.ids

@@ -40,6 +40,7 @@ class MatchingSettings:
     enumeration: tuple[re.Pattern[str], ...] = ()
     sentence_end: re.Pattern[str] = re.compile(r"[。;!?\n]+")
     deferral: tuple[re.Pattern[str], ...] = ()
+    purpose: tuple[re.Pattern[str], ...] = ()
 
     @classmethod
     def load(cls, path: Path | None = None) -> MatchingSettings:
@@ -49,7 +50,12 @@ class MatchingSettings:
             enumeration=s.regexes("enumeration"),
             sentence_end=s.regex("sentence_end"),
             deferral=s.regexes("deferral"),
+            purpose=s.regexes("purpose"),
         )
+
+    def purposes(self, text: str) -> list[tuple[int, int]]:
+        """Spans of ``text`` that state a purpose (为…, 以…为目标): the reason for an action."""
+        return [(m.start(), m.end()) for p in self.purpose for m in p.finditer(text)]
 
     def enumerations(self, text: str) -> list[tuple[int, int]]:
         """Spans of ``text`` that enumerate items (甲、乙、丙等)."""
@@ -244,12 +250,15 @@ def catalogue_matches(
     order = order or {f.id: i for i, f in enumerate(catalogue.families)}
     topics = [t.topic for t in measure.topics] if measure is not None else []
     lists: list[tuple[int, int]] | None = None
+    purpose = matching.purposes(text)  # words of a purpose (为…,) say why, not what: no membership
     candidates = []
     for f, rules, negative in catalogue.prefiltered(text):  # rules that cannot hit are never run
         hits = list(f.all_hits(text, rules, negative))
         if hits and not f.in_lists:
             lists = matching.enumerations(text) if lists is None else lists
             hits = [h for h in hits if not _inside(h, lists)]
+        if hits and purpose:
+            hits = [h for h in hits if not _inside(h, purpose)]
         if hits:
             candidates.append((f, hits))
 

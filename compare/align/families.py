@@ -132,14 +132,29 @@ def join_reused(
             for clause in unit.clauses or [(unit.clean_start, unit.clean_end)]:
                 a, b = clean.raw_span(*clause)
                 spans[p.document.plan_id].append((a, b, unit.measure_id, clause))
+    for decided in deciding.values():
+        decided.sort()
+    for clauses in spans.values():
+        clauses.sort()
+    starts = {pid: [r[0] for r in rows] for pid, rows in spans.items()}
+    decided_starts = {pid: [r[0] for r in rows] for pid, rows in deciding.items()}
+    longest = max((b - a for rows in deciding.values() for a, b, _ in rows), default=0)
     added: dict[str, list[FamilyMember]] = defaultdict(list)
     seen: set[tuple[str, str]] = set()
     for r in reuse:
         sides = [(r.plan_a, r.start_a, r.end_a), (r.plan_b, r.start_b, r.end_b)]
-        held = [{fid for a, b, fid in deciding[pid] if a < end and start < b} for pid, start, end in sides]
+        held = []
+        for pid, start, end in sides:  # deciding clauses that overlap the passage (found by bisection)
+            rows = deciding.get(pid, [])
+            lo = bisect.bisect_left(decided_starts.get(pid, []), start - longest)
+            hi = bisect.bisect_left(decided_starts.get(pid, []), end)
+            held.append({fid for a, b, fid in rows[lo:hi] if a < end and start < b})
         for k in (0, 1):
             pid, start, end = sides[1 - k]
-            found = [c for c in spans.get(pid, []) if c[0] < end and start < c[1]]
+            rows_k = spans.get(pid, [])
+            lo = max(0, bisect.bisect_right(starts.get(pid, []), start) - 1)
+            hi = bisect.bisect_left(starts.get(pid, []), end)
+            found = [c for c in rows_k[lo:hi] if c[0] < end and start < c[1]]
             if not found:
                 continue
             target = max(found, key=lambda c: min(c[1], end) - max(c[0], start))

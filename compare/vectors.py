@@ -24,11 +24,13 @@ def char_ngrams(text: str, ngram_range: tuple[int, int]) -> list[str]:
     return [text[i : i + n] for n in range(lo, hi + 1) for i in range(len(text) - n + 1)]
 
 
-def tfidf(docs: Sequence[Sequence[str]]) -> csr_matrix:
+def tfidf(docs: Sequence[Sequence[str]], copies: Sequence[int] | None = None) -> csr_matrix:
     """Rows of l2-normalised TF-IDF over the terms of ``docs``; columns are the terms, sorted.
 
     Weights as scikit-learn's ``TfidfVectorizer(sublinear_tf=True)``: tf ``1 + ln(count)``, smooth idf
     ``ln((1 + n) / (1 + df)) + 1``; sorted columns as its vocabulary, so the same floats come out.
+    ``copies`` says how many documents each row stands for (distinct texts of a corpus that repeats
+    them): the idf is the one the corpus with its repeats would have.
     """
     flat = list(chain.from_iterable(docs))
     vocab = {t: j for j, t in enumerate(sorted(set(flat)))}
@@ -37,8 +39,9 @@ def tfidf(docs: Sequence[Sequence[str]]) -> csr_matrix:
     # one entry per occurrence; summing the duplicates makes counts (and sorts each row's columns)
     counts = coo_matrix((np.ones(len(flat)), (rows, cols)), shape=(len(docs), len(vocab))).tocsr()
     counts.sum_duplicates()
-    df = np.bincount(counts.indices, minlength=len(vocab))
-    idf = np.log((1.0 + len(docs)) / (1.0 + df)) + 1.0
+    weight = np.ones(len(docs)) if copies is None else np.asarray(copies, dtype=np.float64)
+    df = np.bincount(counts.indices, weights=np.repeat(weight, np.diff(counts.indptr)), minlength=len(vocab))
+    idf = np.log((1.0 + weight.sum()) / (1.0 + df)) + 1.0
     counts.data = (1.0 + np.log(counts.data)) * idf[counts.indices]
     return l2_rows(counts)
 

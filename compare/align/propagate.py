@@ -5,7 +5,8 @@ The catalogue's rules know the wordings they were written from; a plan that says
 other words still belongs on the family's row. A clause joins a family when it is close to members of
 at least ``min_plans`` other plans (cosine of character n-gram and word TF-IDF at or above
 ``threshold``), or very close to a member of one (``strong``). The search is a sparse top-k product
-of every candidate clause against every member clause, so it grows with the corpus, not its square.
+of every distinct candidate text against every distinct member text, so it grows with the corpus, not
+its square.
 """
 
 from __future__ import annotations
@@ -66,8 +67,9 @@ def propagate(
     stop = _stop_pattern(similarity.stop_terms)
     by_plan = {p.document.plan_id: p for p in plans}
     member_of: dict[str, set[str]] = defaultdict(set)  # measure -> families it is in
-    rows: list[tuple[str, str]] = []  # member row -> (family, plan)
-    texts: list[str] = []
+    # distinct texts, each with who holds it: related plans repeat clauses word for word, and the
+    # product is computed once per distinct text
+    member_texts: dict[str, list[tuple[str, str]]] = defaultdict(list)  # text -> [(family, plan)]
     for f in families:
         for m in f.members:
             member_of[m.measure_id].add(f.family_id)
@@ -76,10 +78,9 @@ def propagate(
                 continue
             text = _strip(clause_text(plan, m.clause, matching), stop)
             if len(text) >= settings.min_chars:
-                rows.append((f.family_id, m.plan_id))
-                texts.append(text)
-    n_members = len(texts)
-    candidates: list[tuple[str, str, tuple[int, int]]] = []  # (plan, measure, clause)
+                member_texts[text].append((f.family_id, m.plan_id))
+    # candidates: every clause (one deciding a membership may still join another family)
+    candidate_texts: dict[str, list[tuple[str, str, tuple[int, int]]]] = defaultdict(list)
     for p in plans:
         for unit in p.measures:
             if unit.kind != "measure":
@@ -87,43 +88,48 @@ def propagate(
             for clause in unit.clauses or [(unit.clean_start, unit.clean_end)]:
                 text = _strip(clause_text(p, clause, matching), stop)
                 if len(text) >= settings.min_chars:
-                    candidates.append((p.document.plan_id, unit.measure_id, clause))
-                    texts.append(text)
-    if not n_members or len(texts) == n_members:
+                    candidate_texts[text].append((p.document.plan_id, unit.measure_id, clause))
+    if not member_texts or not candidate_texts:
         return list(families)
+    members = list(member_texts)
+    texts = [*members, *candidate_texts]
     tokenize = _tokenizer()
     words = None
     if tokenize is not None:
         cut = {t: tokenize(t) for t in dict.fromkeys(texts)}
         words = [cut[t] for t in texts]
-    vectors = _vectorise(texts, words, similarity)
-    members_t = vectors[:n_members].T.tocsr()
+    # each text weighs as the clauses it stands for, so repeats change no score
+    copies = [len(member_texts[t]) for t in members] + [len(v) for v in candidate_texts.values()]
+    vectors = _vectorise(texts, words, similarity, copies)
+    members_t = vectors[: len(members)].T.tocsr()
     product = sp_matmul_topn(
-        vectors[n_members:], members_t, top_n=settings.k, threshold=settings.threshold, n_threads=threads
+        vectors[len(members) :], members_t, top_n=settings.k, threshold=settings.threshold, n_threads=threads
     )
-    # (family, measure) -> (score, clause, plan, the member rows it is close to)
-    joined: dict[tuple[str, str], tuple[float, tuple[int, int], str, list[int]]] = {}
-    for r, (pid, mid, clause) in enumerate(candidates):
+    # (family, measure) -> (score, clause, plan, the member texts it is close to)
+    joined: dict[tuple[str, str], tuple[float, tuple[int, int], str, list[str]]] = {}
+    for r, text in enumerate(candidate_texts):
         lo, hi = product.indptr[r], product.indptr[r + 1]
-        near: dict[str, dict[str, float]] = defaultdict(dict)  # family -> other plan -> best score
-        close: dict[str, list[int]] = defaultdict(list)
-        for col, score in zip(product.indices[lo:hi], product.data[lo:hi], strict=True):
-            fid, other = rows[col]
-            if other != pid and fid not in member_of[mid]:
-                near[fid][other] = max(score, near[fid].get(other, 0.0))
-                close[fid].append(int(col))
-        for fid, others in near.items():
-            best = max(others.values())
-            if len(others) >= settings.min_plans or best >= settings.strong:
-                key = (fid, mid)
-                if key not in joined or best > joined[key][0]:
-                    joined[key] = (float(best), clause, pid, close[fid])
+        hits = list(zip(product.indices[lo:hi].tolist(), product.data[lo:hi].tolist(), strict=True))
+        for pid, mid, clause in candidate_texts[text]:
+            near: dict[str, dict[str, float]] = defaultdict(dict)  # family -> other plan -> best score
+            close: dict[str, list[str]] = defaultdict(list)
+            for col, score in hits:
+                for fid, other in member_texts[members[col]]:
+                    if other != pid and fid not in member_of[mid]:
+                        near[fid][other] = max(score, near[fid].get(other, 0.0))
+                        close[fid].append(members[col])
+            for fid, others in near.items():
+                best = max(others.values())
+                if len(others) >= settings.min_plans or best >= settings.strong:
+                    key = (fid, mid)
+                    if key not in joined or best > joined[key][0]:
+                        joined[key] = (float(best), clause, pid, close[fid])
     if not joined:
         return list(families)
     added: dict[str, list[FamilyMember]] = defaultdict(list)
     for (fid, mid), (score, clause, pid, near_rows) in sorted(joined.items()):
         text = clause_text(by_plan[pid], clause, matching)
-        runs = shared_runs(text, [texts[c] for c in near_rows], 3)
+        runs = shared_runs(text, near_rows, 3)
         marks = clause_marks(by_plan[pid], clause, matching, [Hit(tuple(runs), ())]) if runs else ()
         member = FamilyMember(
             fid, pid, mid, round(score, 4), "similar wording", clause=clause, marks=marks, basis="similar"

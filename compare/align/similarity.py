@@ -178,22 +178,30 @@ def _strip(text: str, stop: re.Pattern[str] | None) -> str:
     return _NON_TEXT.sub(" ", text).strip()
 
 
+@lru_cache(maxsize=1)
 def _tokenizer() -> Callable[[str], list[str]] | None:
-    """``compare.segment.tokenize`` when that module exists (word tokens with the policy dictionary)."""
+    """``compare.segment.tokenize`` when that module exists (word tokens with the policy dictionary),
+    remembering its cuts: proposals and propagation segment many of the same clauses."""
     try:
         module = importlib.import_module("compare.segment")
     except ImportError:
         return None
     fn = getattr(module, "tokenize", None)
-    return fn if callable(fn) else None
+    return lru_cache(maxsize=262_144)(fn) if callable(fn) else None
 
 
-def _vectorise(texts: list[str], words: list[list[str]] | None, settings: SimilaritySettings) -> csr_matrix:
-    """One l2-normalised row per text: TF-IDF of character n-grams, then of word tokens, side by side."""
-    matrix = tfidf([char_ngrams(t, settings.ngram_range) for t in texts])
+def _vectorise(
+    texts: list[str],
+    words: list[list[str]] | None,
+    settings: SimilaritySettings,
+    copies: Sequence[int] | None = None,
+) -> csr_matrix:
+    """One l2-normalised row per text: TF-IDF of character n-grams, then of word tokens, side by side
+    (``copies``: how many clauses each text stands for, see ``tfidf``)."""
+    matrix = tfidf([char_ngrams(t, settings.ngram_range) for t in texts], copies)
     if words is not None:
         # word tokens as they come (no lowercasing), as scikit-learn treated a callable analyzer
-        by_word = tfidf([[w for w in ws if w.strip()] for ws in words])
+        by_word = tfidf([[w for w in ws if w.strip()] for ws in words], copies)
         matrix = hstack([matrix, by_word], format="csr")
     return l2_rows(matrix)
 

@@ -53,6 +53,7 @@ class DocNumber:
 @dataclass(frozen=True)
 class Rules:
     date_line: re.Pattern[str]
+    history_line: re.Pattern[str]
     doc_number: re.Pattern[str]
     doc_kind_end: re.Pattern[str]
     notice_verbs: tuple[str, ...]
@@ -77,6 +78,7 @@ def rules() -> Rules:
     orgs = get_str_list(DATA_FILE, "parts.addressee_org_endings", d.get("addressee_org_endings"))
     return Rules(
         date_line=compile_pattern(DATA_FILE, "parts.date_line", d.get("date_line")),
+        history_line=compile_pattern(DATA_FILE, "parts.history_line", d.get("history_line")),
         doc_number=compile_pattern(DATA_FILE, "parts.doc_number", d.get("doc_number")),
         # a doc kind at the end, optionally followed by one bracketed note: （试行） (2018—2035年)
         doc_kind_end=re.compile(rf"(?:{alternation(kinds)})\s*(?:[(（〔【][^()（）]{{1,20}}[)）〕】])?\s*$"),
@@ -141,6 +143,11 @@ def date_line(match_line: str) -> str | None:
     """ISO date when the line is a date alone (the date under a signature), else None."""
     m = rules().date_line.match(match_line)
     return parse_date(m.group("date")) if m else None
+
+
+def is_history_line(match_line: str) -> bool:
+    """A regulation's adoption/amendment note: （2020年1月1日…会议通过）."""
+    return rules().history_line.match(match_line) is not None
 
 
 def normalise_doc_number(printed: str) -> str:

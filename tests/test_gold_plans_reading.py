@@ -37,7 +37,7 @@ GOLD = ROOT / "tests" / "gold" / "plans"
 KINDS = ("条例", "批复", "通知", "意见")
 TARGETS = {"top-level sections": 0.98, "measure/context": 0.97, "titles": None}
 # Today's figures (half A, half B): a change may raise them, never lower them.
-FLOORS = {"top-level sections": (1.0, 1.0), "measure/context": (0.99, 0.96), "titles": (0.83, 0.91)}
+FLOORS = {"top-level sections": (1.0, 1.0), "measure/context": (0.99, 0.96), "titles": (1.0, 0.91)}
 
 
 def _jsonl(path: Path) -> list[dict]:

@@ -26,6 +26,7 @@ from compare.datafiles import (
 from compare.ingest.citations import find_citations
 from compare.ingest.places import Place, find_places, is_national, national_label, place_in, place_in_body
 from compare.layout.frontmatter import (
+    DocNumber,
     Line,
     TitleGroup,
     date_line,
@@ -323,6 +324,15 @@ def _titles(
     return _Titles(None, "", None, others)
 
 
+def _split_doc_number(title: str) -> tuple[str, DocNumber | None]:
+    """A title a page glued its 文号 to, in brackets (…的批复(桂政函〔2020〕43号)): the title and the 文号."""
+    m = re.search(r"[(（]\s*([^()（）]+?)\s*[)）]\s*$", title)
+    found = find_doc_numbers(m.group(1)) if m else []
+    if m is None or len(found) != 1 or found[0].printed != m.group(1):
+        return title, None
+    return title[: m.start()].rstrip(), found[0]
+
+
 # --- issuer -----------------------------------------------------------------------------------------
 
 
@@ -435,10 +445,15 @@ def extract_metadata(
     titles = _titles(lay, _raw_title_groups(raw_lines, head_end), table, card)
     src = _Sources(clean, lay, body_line, table, card, _page_lines(raw_lines, head_end), titles)
     md = Metadata()
+    title_number: DocNumber | None = None
     if titles.title:
-        md.title, md.evidence["title"] = titles.title, titles.evidence
+        title, title_number = _split_doc_number(titles.title)
+        md.title, md.evidence["title"] = title, titles.evidence
     _read_issuer(md, src)
     _read_doc_number(md, src)
+    if md.doc_number is None and title_number is not None:
+        md.doc_number = title_number.normalised
+        md.evidence["doc_number"] = f"glued to the title ({title_number.printed})"
     _read_dates(md, src)
     body = clean.text[body_line.start :] if body_line is not None else ""
     md.jurisdiction, place_source = _jurisdiction(md, titles, body)

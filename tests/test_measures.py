@@ -227,12 +227,14 @@ REGULATION = (
     "第三条　开发区应当坚持创新发展的理念，成为培育发展新动能的引领区、深化改革开放的先行区。\n\n"
     "第四条　县级以上地方人民政府领导开发区工作，建立议事协调机制，解决开发区发展中的重大问题。\n\n"
     "第五条　开发区内投资者的合法权益受法律保护。\n\n"
+    "第六条　国务院批准某某岛成片开发，实行经济技术开发区的政策。\n\n"
+    "第七条　经省人民政府批准，开发区可以设立海关特殊监管区域。\n\n"
     "## 第二章　附则\n\n"
-    "第六条　香港、澳门特别行政区和台湾地区的投资者在开发区投资兴办的企业，参照本条例执行。\n\n"
-    "第七条　本条例下列用语的含义：\n\n"
+    "第八条　香港、澳门特别行政区和台湾地区的投资者在开发区投资兴办的企业，参照本条例执行。\n\n"
+    "第九条　本条例下列用语的含义：\n\n"
     "（一）区域评估：是指在开发区内由政府统一组织对区域内的环境影响等事项进行的评估。\n\n"
-    "第八条　法律、行政法规另有规定的，从其规定。\n\n"
-    "第九条　本条例自2020年3月1日起施行。2000年1月1日公布的《某某省开发区管理办法》同时废止。\n"
+    "第十条　法律、行政法规另有规定的，从其规定。\n\n"
+    "第十一条　本条例自2020年3月1日起施行。2000年1月1日公布的《某某省开发区管理办法》同时废止。\n"
 )
 
 
@@ -243,10 +245,12 @@ def test_a_regulations_articles_about_itself_are_context_its_other_articles_meas
     assert kinds["第一章/第三条"] == ("context", "功能定位")  # positioning, no instrument
     # a chapter 总则 does not make its other articles context
     assert kinds["第一章/第四条"][0] == "measure" and kinds["第一章/第五条"][0] == "measure"
-    assert kinds["第二章/第六条"] == ("context", "适用范围")  # scope extension
-    assert kinds["第二章/第七条/(一)"] == ("context", "定义")  # definitions listed under their article
-    assert kinds["第二章/第八条"][0] == "context"  # precedence
-    assert kinds["第二章/第九条"][0] == "context"  # commencement and repeal
+    # the approval the regulation rests on is context, a rule about what is approved is not
+    assert kinds["第一章/第六条"] == ("context", "批准事项") and kinds["第一章/第七条"][0] == "measure"
+    assert kinds["第二章/第八条"] == ("context", "适用范围")  # scope extension
+    assert kinds["第二章/第九条/(一)"] == ("context", "定义")  # definitions listed under their article
+    assert kinds["第二章/第十条"][0] == "context"  # precedence
+    assert kinds["第二章/第十一条"][0] == "context"  # commencement and repeal
 
 
 REPLY = (

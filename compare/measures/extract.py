@@ -12,7 +12,8 @@ item's own heading (指导思想, 发展目标, 功能定位, 实施范围, 申�
 the headings of enclosing sections (a chapter 总体要求); and the unit's opening (为…制定本方案,
 以习近平…为指导, 本意见自…施行; a regulation's scope, definitions, commencement and repeal: 本条例适用于…,
 本条例所称…是指…; a first unit that is a pure target, or anything after a 目标: line; a reply's
-paragraph that only approves, 同意设立… without a 要/应当/必须 in the paragraph). A 目标 mentioned
+paragraph that only approves, 同意设立… without a 要/应当/必须 in the paragraph, and a regulation's
+statement of the approval it rests on). A 目标 mentioned
 inside a measure does not make it context. Rules and cue words: attributes.yaml.
 """
 

@@ -36,11 +36,10 @@ from compare.layout.frontmatter import (
     normalise_doc_number,
     notice_subject,
     parse_date,
+    split_glued_doc_number,
     title_groups,
 )
-from compare.layout.frontmatter import (
-    rules as part_rules,
-)
+from compare.layout.frontmatter import rules as part_rules
 from compare.layout.parts import Layout, Signature, lay_out
 from compare.model import CleanText, Metadata, NoiseSpan
 from compare.text import match_text
@@ -324,15 +323,6 @@ def _titles(
     return _Titles(None, "", None, others)
 
 
-def _split_doc_number(title: str) -> tuple[str, DocNumber | None]:
-    """A title a page glued its 文号 to, in brackets (…的批复(桂政函〔2020〕43号)): the title and the 文号."""
-    m = re.search(r"[(（]\s*([^()（）]+?)\s*[)）]\s*$", title)
-    found = find_doc_numbers(m.group(1)) if m else []
-    if m is None or len(found) != 1 or found[0].printed != m.group(1):
-        return title, None
-    return title[: m.start()].rstrip(), found[0]
-
-
 # --- issuer -----------------------------------------------------------------------------------------
 
 
@@ -445,15 +435,11 @@ def extract_metadata(
     titles = _titles(lay, _raw_title_groups(raw_lines, head_end), table, card)
     src = _Sources(clean, lay, body_line, table, card, _page_lines(raw_lines, head_end), titles)
     md = Metadata()
-    title_number: DocNumber | None = None
-    if titles.title:
-        title, title_number = _split_doc_number(titles.title)
+    title, glued = split_glued_doc_number(titles.title) if titles.title else (None, None)
+    if title:
         md.title, md.evidence["title"] = title, titles.evidence
     _read_issuer(md, src)
-    _read_doc_number(md, src)
-    if md.doc_number is None and title_number is not None:
-        md.doc_number = title_number.normalised
-        md.evidence["doc_number"] = f"glued to the title ({title_number.printed})"
+    _read_doc_number(md, src, glued)
     _read_dates(md, src)
     body = clean.text[body_line.start :] if body_line is not None else ""
     md.jurisdiction, place_source = _jurisdiction(md, titles, body)
@@ -489,8 +475,8 @@ def _read_issuer(md: Metadata, src: _Sources) -> None:
         md.issuer, ev["issuer"] = r.joiner.join(orgs), "card 制定机关"
 
 
-def _read_doc_number(md: Metadata, src: _Sources) -> None:
-    """文号: the table's 发文字号, a 文号 line before the body, a card's 【字号】, a page's 文号 field."""
+def _read_doc_number(md: Metadata, src: _Sources, glued: DocNumber | None) -> None:
+    """文号: the table's 发文字号, a 文号 line, a card's 字号, a page's 文号 field, or glued to the title."""
     ev = md.evidence
     if "doc_number" in src.table:
         printed = src.table["doc_number"][0]
@@ -508,6 +494,8 @@ def _read_doc_number(md: Metadata, src: _Sources) -> None:
         if field_value:  # an empty field is no number
             md.doc_number, ev["doc_number"] = normalise_doc_number(field_value), f"{where} ({field_value})"
             return
+    if glued is not None:
+        md.doc_number, ev["doc_number"] = glued.normalised, f"glued to the title ({glued.printed})"
 
 
 def _read_dates(md: Metadata, src: _Sources) -> None:

@@ -168,6 +168,15 @@ def find_doc_numbers(text: str) -> list[DocNumber]:
     return out
 
 
+def split_glued_doc_number(title: str) -> tuple[str, DocNumber | None]:
+    """A title a page glued its 文号 to, in brackets (…的批复(桂政函〔2020〕43号)): the title and the 文号."""
+    m = re.search(r"[(（]\s*([^()（）]+?)\s*[)）]\s*$", title)
+    found = find_doc_numbers(m.group(1)) if m else []
+    if m is None or len(found) != 1 or found[0].printed != m.group(1):
+        return title, None
+    return title[: m.start()].rstrip(), found[0]
+
+
 def doc_number_line(line: str) -> DocNumber | None:
     """The 文号 when the whole line is one (临办发〔2019〕5号 alone on its line)."""
     stripped = line.strip(" \t\u3000\xa0")

@@ -6,7 +6,9 @@ whose spans partition the clean text: every clean character belongs to exactly o
 raw spans of the sections plus the cleaning's NoiseSpans cover the raw text.
 
 An item's heading is its first sentence when short (ends at the first 。 or ：), or the whole label
-line when the body starts on the next line.
+line when the body starts on the next line. An article of a regulation (第X条) and the clauses inside
+it have no headings: their first sentence is text (本条例适用于…。); only a lead-in to a list ending
+with ： (管委会行使下列职权：) is kept as the heading.
 
 Paths: the display labels of the ancestors and the section joined by "/": 三/(一)/17 for 三、 →
 （一） → 17.; chapter 第一章, circled ①, num-paren (1). Unnumbered sections have their style as path:
@@ -26,6 +28,8 @@ from compare.model import Document, Section
 
 DATA_FILE = "outline.yaml"
 NO_OUTLINE = "no recognisable outline"
+ARTICLE = "article"  # the numbering style of 第X条 (outline.yaml)
+_LEAD_IN = ":"  # a first sentence ending so (match text) leads in to a list
 
 
 @dataclass(frozen=True)
@@ -54,7 +58,7 @@ def heading_rules() -> HeadingRules:
 # --- sections ---------------------------------------------------------------------------------------
 
 
-def _heading(label: Label, match_rest: str, has_body: bool) -> str | None:
+def _heading(label: Label, match_rest: str, has_body: bool, in_article: bool = False) -> str | None:
     """The heading of an item from the text after its label (see module docstring)."""
     h = heading_rules()
     rest = label.rest
@@ -62,7 +66,7 @@ def _heading(label: Label, match_rest: str, has_body: bool) -> str | None:
     text, m = rest[lead:].rstrip(), match_rest[lead:].rstrip()
     cut = next((k for k, c in enumerate(m) if c in h.enders), None)
     if cut is not None:
-        if not h.min_chars <= cut <= h.max_chars:
+        if not h.min_chars <= cut <= h.max_chars or (in_article and m[cut] != _LEAD_IN):
             return None
         more_on_line = bool(text[cut + 1 :].strip())
         return text[:cut] if (more_on_line or has_body) else None
@@ -98,13 +102,14 @@ def parse_outline(doc: Document, layout: Layout | None = None) -> list[Section]:
             has_children = k + 1 < len(parts) and parts[k + 1].parent == k
             has_body = len(own_lines) > 1 or has_children
             ln = lines[part.first]
-            heading = _heading(lab, ln.match[lab.end :], has_body)
-            chain = [lab.display]
+            chain, styles = [lab.display], [lab.style]
             p = part.parent
             while p is not None:
                 anc = parts[p].label
                 chain.insert(0, anc.display if anc else parts[p].kind)
+                styles.append(anc.style if anc else parts[p].kind)
                 p = parts[p].parent
+            heading = _heading(lab, ln.match[lab.end :], has_body, ARTICLE in styles)
             path, label, level, style = "/".join(chain), lab.token, part.depth, lab.style
             if part.parent is not None:
                 parent_id = f"{doc.plan_id}/s{part.parent + 1:03d}"

@@ -291,3 +291,73 @@ def test_a_bad_edit_of_the_noise_file_is_named() -> None:
     del doc["limits"]["max_file_mb"]
     with pytest.raises(NoiseDataError, match=r"limits\.max_file_mb"):
         parse_noise_data(doc, "compare/data/noise.yaml")
+
+
+# --- markdown exports of regulations (laws databases) ------------------------------------------------
+
+MARKDOWN_REGULATION = (
+    "---\n"
+    'id: "abc123"\n'
+    'title: "某某省开发区条例"\n'
+    'url: "https://example.org/detail?id=abc123"\n'
+    "---\n\n"
+    "# 某某省开发区条例\n\n"
+    "某某省开发区条例\n\n"
+    "> （2020年1月1日某某省人民代表大会常务委员会第九次会议通过）\n\n"
+    "目　　录\n\n"
+    "　　第一章　总　　则\n\n"
+    "　　第二章　管理体制\n\n"
+    "　　第三章　附　　则\n\n"
+    "<!-- INFO END -->\n\n"
+    "## 第一章　总　　则\n\n"
+    "**第一条**　为了促进开发区发展，制定本条例。\n\n"
+    "第二条 本条例适用于本省开发区。\n\n"
+    "## 第二章 管理体制\n\n"
+    "### 第一节 管理机构\n\n"
+    "[第三条]{.smallcaps}　开发区管理机构行使下列职权：\n\n"
+    "（一）编制发展规划；\n\n"
+    "第二节　服务\n\n"
+    "第四条 开发区应当建立企业服务制度。\n\n"
+    "##　第三章　附　　则\n\n"
+    "第五条 本条例自2020年3月1日起施行。\n"
+)
+
+
+def test_markdown_marks_front_matter_and_contents_are_noise() -> None:
+    clean, noise = clean_text(MARKDOWN_REGULATION)
+    reasons = [
+        (sp.reason, sp.text.strip(WHITESPACE + "\n"))
+        for sp in noise
+        if sp.reason not in ("blank", "whitespace")
+    ]
+    assert [t for r, t in reasons if r == "front-matter"][:2] == ["---", 'id: "abc123"']
+    assert sum(r == "front-matter" for r, _ in reasons) == 5
+    assert ("markdown-heading", "##") in reasons and ("markdown-emphasis", "**") in reasons
+    assert ("markdown-quote", ">") in reasons and ("markup", "<!-- INFO END -->") in reasons
+    assert ("markdown-attributes", "]{.smallcaps}") in reasons
+    assert [t for r, t in reasons if r == "table-of-contents"] == [
+        "目　　录",
+        "第一章　总　　则",
+        "第二章　管理体制",
+        "第三章　附　　则",
+    ]
+    lines = clean.text.split("\n")
+    assert lines[:2] == ["某某省开发区条例", "（2020年1月1日某某省人民代表大会常务委员会第九次会议通过）"]
+    for line in (
+        "第一章　总　　则",
+        "第一条　为了促进开发区发展，制定本条例。",
+        "第三条　开发区管理机构行使下列职权：",
+        "第一节 管理机构",
+        "第二节　服务",
+        "第三章　附　　则",
+    ):
+        assert line in lines, line
+    # nothing else of the text is lost
+    kept = "".join(clean.text.split())
+    assert "本条例自2020年3月1日起施行。" in kept and "#" not in kept and "*" not in kept
+
+
+def test_markup_characters_in_ordinary_text_stay() -> None:
+    raw = "一、总体要求\n到2025年，营业收入>100亿元的企业达到5家，“#1厂房”建成。\n---\n二、主要任务\n"
+    clean, noise = clean_text(raw)
+    assert clean.text == raw and noise == []

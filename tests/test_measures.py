@@ -199,3 +199,87 @@ def test_a_plan_in_traditional_script_reads_like_the_simplified_one(
 
     assert summary(measures) == summary(plans["003"][2])
     assert any("責任單位" in m.text for m in measures)  # shown as printed, read as simplified
+
+
+def _measures_of(tmp_path: Path, name: str, text: str) -> list[Measure]:
+    read = pytest.importorskip("compare.ingest").read_document
+    parse = pytest.importorskip("compare.outline").parse_outline
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    doc = read(path, tmp_path)
+    return extract_measures(doc, parse(doc), load_codebook())
+
+
+def _kind_by_path(measures: list[Measure]) -> dict[str, tuple[str, str | None]]:
+    """The kind (and context reason) of each section's first unit."""
+    out: dict[str, tuple[str, str | None]] = {}
+    for m in measures:
+        out.setdefault(m.path, (m.kind, m.context_reason))
+    return out
+
+
+REGULATION = (
+    "# 某某省开发区条例\n\n"
+    "## 第一章　总则\n\n"
+    "第一条　为了促进开发区高质量发展，根据有关法律、行政法规，结合本省实际，制定本条例。\n\n"
+    "第二条　本条例适用于本省行政区域内经批准设立的开发区（以下简称开发区）。\n\n"
+    "本条例所称开发区，是指经国务院和省人民政府批准设立的经济技术开发区和高新技术产业开发区。\n\n"
+    "第三条　开发区应当坚持创新发展的理念，成为培育发展新动能的引领区、深化改革开放的先行区。\n\n"
+    "第四条　县级以上地方人民政府领导开发区工作，建立议事协调机制，解决开发区发展中的重大问题。\n\n"
+    "第五条　开发区内投资者的合法权益受法律保护。\n\n"
+    "第六条　国务院批准某某岛成片开发，实行经济技术开发区的政策。\n\n"
+    "第七条　经省人民政府批准，开发区可以设立海关特殊监管区域。\n\n"
+    "## 第二章　附则\n\n"
+    "第八条　香港、澳门特别行政区和台湾地区的投资者在开发区投资兴办的企业，参照本条例执行。\n\n"
+    "第九条　本条例下列用语的含义：\n\n"
+    "（一）区域评估：是指在开发区内由政府统一组织对区域内的环境影响等事项进行的评估。\n\n"
+    "第十条　法律、行政法规另有规定的，从其规定。\n\n"
+    "第十一条　本条例自2020年3月1日起施行。2000年1月1日公布的《某某省开发区管理办法》同时废止。\n"
+)
+
+
+def test_a_regulations_articles_about_itself_are_context_its_other_articles_measures(tmp_path: Path) -> None:
+    kinds = _kind_by_path(_measures_of(tmp_path, "regulation.md.txt", REGULATION))
+    assert kinds["第一章/第一条"][0] == "context"  # purpose
+    assert kinds["第一章/第二条"] == ("context", "适用范围")  # scope
+    assert kinds["第一章/第三条"] == ("context", "功能定位")  # positioning, no instrument
+    # a chapter 总则 does not make its other articles context
+    assert kinds["第一章/第四条"][0] == "measure" and kinds["第一章/第五条"][0] == "measure"
+    # the approval the regulation rests on is context, a rule about what is approved is not
+    assert kinds["第一章/第六条"] == ("context", "批准事项") and kinds["第一章/第七条"][0] == "measure"
+    assert kinds["第二章/第八条"] == ("context", "适用范围")  # scope extension
+    assert kinds["第二章/第九条/(一)"] == ("context", "定义")  # definitions listed under their article
+    assert kinds["第二章/第十条"][0] == "context"  # precedence
+    assert kinds["第二章/第十一条"][0] == "context"  # commencement and repeal
+
+
+REPLY = (
+    "某某省人民政府关于同意设立某某经济开发区的批复\n"
+    "某政函〔2020〕1号\n"
+    "某某市人民政府：\n"
+    "你市关于设立某某经济开发区的请示收悉。现批复如下：\n"
+    "一、同意设立省级某某经济开发区，实行省级经济开发区的政策。\n"
+    "二、某某经济开发区位于某某市东部，规划面积10平方公里，四至范围东至某路，西至某河。\n"
+    "三、同意将某某工业园区并入某某经济开发区。某某市要加强领导，抓紧完善开发区规划。\n"
+    "四、某某市要切实加强对开发区建设的组织领导，加大投入，促进开发区健康发展。\n"
+    "某某省人民政府\n"
+    "2020年5月11日\n"
+)
+
+
+def test_a_reply_paragraph_that_only_approves_is_context(tmp_path: Path) -> None:
+    kinds = _kind_by_path(_measures_of(tmp_path, "reply.txt", REPLY))
+    assert kinds["一"] == ("context", "批准事项")
+    assert kinds["二"] == ("context", "区域范围")  # where the approved zone lies
+    assert kinds["三"][0] == "measure"  # approves, then orders something
+    assert kinds["四"][0] == "measure"
+
+
+def test_a_decision_on_its_own_initiative_is_a_measure(tmp_path: Path) -> None:
+    text = (
+        "某某省人民政府关于某某工业园区更名的通知\n各市人民政府：\n"
+        "为更好地发挥开发区的功能优势，现将某某工业园区等3家工业园区统一更名为经济开发区。\n"
+        "某某省人民政府\n2019年1月3日\n"
+    )
+    measures = _measures_of(tmp_path, "notice.txt", text)
+    assert [m.kind for m in measures] == ["measure"]

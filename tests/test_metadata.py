@@ -271,3 +271,19 @@ def test_a_date_printed_under_the_title_is_the_plans_date() -> None:
     md = extract_metadata(text, clean, noise)
     assert (md.date, md.jurisdiction, md.issuer) == ("2022-05-06", "云南省曲靖市", None)
     assert derive_display_name(md, "x") == "曲靖经开区"
+
+
+def test_a_doc_number_glued_to_the_title_and_a_traditional_reply() -> None:
+    text = (
+        "某某省人民政府关于同意设立某某经济技术开发区的批复(某政函〔2020〕43号)\n"
+        "某某市人民政府：\n你市关于设立某某经济技术开发区的请示收悉。现批复如下：\n"
+        "一、同意设立某某经济技术开发区。\n某某省人民政府\n2020年5月11日\n"
+    )
+    clean, noise = clean_text(text)
+    md = extract_metadata(text, clean, noise)
+    assert md.title == "某某省人民政府关于同意设立某某经济技术开发区的批复"
+    assert md.doc_number == "某政函〔2020〕43号"
+    traditional = OpenCC("s2t").convert(text).replace("批復", "批覆")
+    clean, noise = clean_text(traditional)
+    md = extract_metadata(traditional, clean, noise)
+    assert md.title == "某某省人民政府關於同意設立某某經濟技術開發區的批覆"

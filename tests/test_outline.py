@@ -433,3 +433,49 @@ def test_ingest_and_outline_meet_only_in_the_layout() -> None:
     assert not under(imports(root / "outline.py"), "compare.ingest")
     for path in [*(root / "layout").glob("*.py"), root / "text.py"]:
         assert not set().union(*(under(imports(path), s) for s in stages)), path
+
+
+def test_a_regulation_saved_as_markdown_has_its_title_chapters_sections_and_articles(tmp_path: Path) -> None:
+    from .test_ingest_clean import MARKDOWN_REGULATION
+
+    path = tmp_path / "regulation.md.txt"
+    path.write_text(MARKDOWN_REGULATION, encoding="utf-8")
+    doc = read_document(path, tmp_path)
+    sections = parse_outline(doc)
+    assert doc.metadata.title == "某某省开发区条例"
+    assert [s.path for s in numbered(sections)] == [
+        "第一章",
+        "第一章/第一条",
+        "第一章/第二条",
+        "第二章",
+        "第二章/第一节",
+        "第二章/第一节/第三条",
+        "第二章/第一节/第三条/(一)",
+        "第二章/第二节",
+        "第二章/第二节/第四条",
+        "第三章",
+        "第三章/第五条",
+    ]
+    assert [s.heading for s in numbered(sections, "chapter")] == ["总　　则", "管理体制", "附　　则"]
+    assert next(s for s in sections if s.style == "title").heading == "某某省开发区条例"
+
+
+def test_items_numbered_across_sections_with_and_without_markers() -> None:
+    themes = ["一、", "二、", "三、", "四、"]
+    plain, marked, k = [], [], 1
+    for theme in themes:
+        plain.append(f"{theme}重点任务\n")
+        marked.append(f"## {theme}重点任务\n")
+        for _ in range(6):
+            line = f"{k}、支持开发区建设第{k}项重点工程，给予资金补助。\n"
+            plain.append(line)
+            marked.append(line)
+            k += 1
+    for lines in (plain, marked):
+        sections = parse_outline(
+            doc_from_text("某某开发区建设方案\n为推动开发区发展，制定本方案。\n" + "".join(lines))
+        )
+        items = numbered(sections, "num-dot")
+        assert [label_value(s) for s in items] == list(range(1, 25))
+        assert items[6].path == "二/7" and items[-1].path == "四/24"
+        assert [s.path for s in numbered(sections, "cn-dun")] == ["一", "二", "三", "四"]

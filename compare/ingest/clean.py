@@ -3,12 +3,14 @@
 Cleaning only *deletes* raw characters, so every clean character maps back to its raw offset
 (``CleanText.runs``), and every deleted character is inside exactly one ``NoiseSpan`` with a
 reason. Removal is line by line: a noise line's span covers the line and its newline; inside a
-kept line only edge whitespace, pinyin garbage and the newline of a mended line break go.
+kept line only edge whitespace, pinyin garbage, markdown/pandoc marks (# headings, > quotes, **,
+[…]{.class}) and the newline of a mended line break go.
 
 What is noise is data (compare/data/noise.yaml); the structural rules here are general:
-a page's chrome above its date/source line, a title repeated by the page or a database card,
-a title or sentence wrapped over several lines. Transmittal-notice lines (文号, addressees,
-signature, date) are kept: metadata and outline decide about them.
+a YAML front-matter block opening the file, a table of contents (目录 and the headings it lists,
+up to where the body repeats them), a page's chrome above its date/source line, a title repeated
+by the page or a database card, a title or sentence wrapped over several lines. Transmittal-notice
+lines (文号, addressees, signature, date) are kept: metadata and outline decide about them.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from compare.ingest.patterns import NoiseData, noise_data
+from compare.ingest.patterns import Markup, NoiseData, noise_data
 from compare.model import CleanText, NoiseSpan
 from compare.text import match_text
 
@@ -110,6 +112,8 @@ def _classify(lines: list[_Line], nd: NoiseData) -> None:
             ln.kind = "blank"
             ln.reason = BLANK
             continue
+        if ln.kind == "noise":
+            continue  # the front matter
         seen += 1
         lead = len(ln.text) - len(ln.text.lstrip(WHITESPACE))
         ln.core_start = ln.start + lead
@@ -131,6 +135,53 @@ def _classify(lines: list[_Line], nd: NoiseData) -> None:
             ln.kind, ln.reason = "noise", reason
 
 
+def _front_matter(lines: list[_Line], mk: Markup) -> None:
+    """A YAML front-matter block opening the text (--- … ---, with "key: value" lines): noise."""
+    filled = [k for k, ln in enumerate(lines) if ln.text.strip(WHITESPACE)]
+    if not filled or not mk.fence.fullmatch(lines[filled[0]].text.strip(WHITESPACE)):
+        return
+    first = filled[0]
+    for k in filled[1 : mk.front_matter_max_lines + 1]:
+        text = lines[k].text.strip(WHITESPACE)
+        if not mk.fence.fullmatch(text):
+            continue
+        inside = [lines[j].text.strip(WHITESPACE) for j in range(first + 1, k)]
+        if any(mk.key_line.fullmatch(t) for t in inside):
+            for ln in lines[first : k + 1]:
+                if ln.text.strip(WHITESPACE):
+                    ln.kind, ln.reason = "noise", mk.front_matter_reason
+        return
+
+
+def _find_markup(ln: _Line, raw: str, mk: Markup) -> list[tuple[int, int, str]]:
+    """Markdown/pandoc marks inside a kept line (raw spans, in offset order, never overlapping)."""
+    text = raw[ln.core_start : ln.core_end]
+    if not text or text.isalnum():
+        return []
+    found = sorted(
+        (m.start(), m.end(), rule.reason)
+        for rule in mk.inline
+        for m in rule.pattern.finditer(text)
+        if m.end() > m.start()
+    )
+    out: list[tuple[int, int, str]] = []
+    last = 0
+    for a, b, reason in found:
+        if a >= last:
+            out.append((ln.core_start + a, ln.core_start + b, reason))
+            last = b
+    return out
+
+
+def _merge_inline(*groups: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Inline spans of several kinds in offset order; a span overlapping an earlier one is dropped."""
+    out: list[tuple[int, int, str]] = []
+    for a, b, reason in sorted(itertools.chain(*groups)):
+        if not out or a >= out[-1][1]:
+            out.append((a, b, reason))
+    return out
+
+
 def _find_pinyin(ln: _Line, raw: str, nd: NoiseData, allow_plain: bool) -> list[tuple[int, int, str]]:
     text = raw[ln.core_start : ln.core_end]
     if "(" not in text and "（" not in text:
@@ -147,6 +198,25 @@ def _find_pinyin(ln: _Line, raw: str, nd: NoiseData, allow_plain: bool) -> list[
             out.append((ln.core_start + a, ln.core_start + b, py.reason))
             last = b
     return out
+
+
+def _table_of_contents(doc: _Doc) -> None:
+    """A 目录 line and the headings it lists, up to the line where the body repeats the first: noise."""
+    mk = doc.nd.markup
+    content = doc.content()
+    for k, i in enumerate(content):
+        if not mk.contents_heading.fullmatch(_despace(doc.lines[i].visible)):
+            continue
+        entries: list[int] = []
+        for j in content[k + 1 : k + 2 + mk.max_entries]:
+            text = doc.lines[j].visible
+            if entries and _key(text) == _key(doc.lines[entries[0]].visible):
+                if len(entries) >= 2:
+                    _to_noise(doc, [i, *entries], mk.contents_reason)
+                break
+            if len(_despace(text)) > mk.entry_max_chars or _SENTENCE_INNER.search(text):
+                break
+            entries.append(j)
 
 
 def _visible(ln: _Line, raw: str) -> str:
@@ -451,6 +521,7 @@ def clean_text(raw: str, nd: NoiseData | None = None) -> tuple[CleanText, list[N
     """
     nd = nd or noise_data()
     doc = _Doc(raw, nd)
+    _front_matter(doc.lines, nd.markup)
     _classify(doc.lines, nd)
 
     # Converter pinyin: toned syllables anywhere; toneless ones only once the text is known to carry it.
@@ -460,11 +531,16 @@ def clean_text(raw: str, nd: NoiseData | None = None) -> tuple[CleanText, list[N
     for i, f in zip(content, found, strict=True):
         ln = doc.lines[i]
         pinyin = _find_pinyin(ln, raw, nd, allow_plain=True) if allow_plain else f
-        ln.inline = _with_controls(pinyin, ln, raw)
+        marks = _find_markup(ln, raw, nd.markup)
+        ln.inline = _with_controls(_merge_inline(pinyin, marks) if marks else pinyin, ln, raw)
         ln.visible = _visible(ln, raw)
-        if not ln.visible:
+        if marks and nd.markup.mark_chars.sub("", ln.visible).strip(WHITESPACE) == "":
+            ln.kind, ln.reason, ln.inline = "noise", marks[0][2], []  # nothing but marks
+        elif not ln.visible:
             only_controls = all(r == CONTROL for _, _, r in ln.inline)
             ln.kind, ln.reason, ln.inline = "noise", CONTROL if only_controls else nd.pinyin.reason, []
+
+    _table_of_contents(doc)
 
     _mend(doc)
     _header_rules(doc)

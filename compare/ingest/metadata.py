@@ -26,6 +26,7 @@ from compare.datafiles import (
 from compare.ingest.citations import find_citations
 from compare.ingest.places import Place, find_places, is_national, national_label, place_in, place_in_body
 from compare.layout.frontmatter import (
+    DocNumber,
     Line,
     TitleGroup,
     date_line,
@@ -35,11 +36,10 @@ from compare.layout.frontmatter import (
     normalise_doc_number,
     notice_subject,
     parse_date,
+    split_glued_doc_number,
     title_groups,
 )
-from compare.layout.frontmatter import (
-    rules as part_rules,
-)
+from compare.layout.frontmatter import rules as part_rules
 from compare.layout.parts import Layout, Signature, lay_out
 from compare.model import CleanText, Metadata, NoiseSpan
 from compare.text import match_text
@@ -435,10 +435,11 @@ def extract_metadata(
     titles = _titles(lay, _raw_title_groups(raw_lines, head_end), table, card)
     src = _Sources(clean, lay, body_line, table, card, _page_lines(raw_lines, head_end), titles)
     md = Metadata()
-    if titles.title:
-        md.title, md.evidence["title"] = titles.title, titles.evidence
+    title, glued = split_glued_doc_number(titles.title) if titles.title else (None, None)
+    if title:
+        md.title, md.evidence["title"] = title, titles.evidence
     _read_issuer(md, src)
-    _read_doc_number(md, src)
+    _read_doc_number(md, src, glued)
     _read_dates(md, src)
     body = clean.text[body_line.start :] if body_line is not None else ""
     md.jurisdiction, place_source = _jurisdiction(md, titles, body)
@@ -474,8 +475,8 @@ def _read_issuer(md: Metadata, src: _Sources) -> None:
         md.issuer, ev["issuer"] = r.joiner.join(orgs), "card 制定机关"
 
 
-def _read_doc_number(md: Metadata, src: _Sources) -> None:
-    """文号: the table's 发文字号, a 文号 line before the body, a card's 【字号】, a page's 文号 field."""
+def _read_doc_number(md: Metadata, src: _Sources, glued: DocNumber | None) -> None:
+    """文号: the table's 发文字号, a 文号 line, a card's 字号, a page's 文号 field, or glued to the title."""
     ev = md.evidence
     if "doc_number" in src.table:
         printed = src.table["doc_number"][0]
@@ -493,6 +494,8 @@ def _read_doc_number(md: Metadata, src: _Sources) -> None:
         if field_value:  # an empty field is no number
             md.doc_number, ev["doc_number"] = normalise_doc_number(field_value), f"{where} ({field_value})"
             return
+    if glued is not None:
+        md.doc_number, ev["doc_number"] = glued.normalised, f"glued to the title ({glued.printed})"
 
 
 def _read_dates(md: Metadata, src: _Sources) -> None:

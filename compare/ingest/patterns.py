@@ -78,6 +78,22 @@ class Pinyin:
 
 
 @dataclass(frozen=True)
+class Markup:
+    """Markdown/pandoc marks removed inside lines, the YAML front matter and a table of contents."""
+
+    inline: tuple[LineRule, ...]  # each pattern's matches are removed from a kept line
+    mark_chars: re.Pattern[str]  # a line of only these (and whitespace) once the marks are gone is noise
+    front_matter_reason: str
+    fence: re.Pattern[str]  # fullmatch: the line that opens and closes the block
+    key_line: re.Pattern[str]  # fullmatch: a "key: value" line
+    front_matter_max_lines: int
+    contents_reason: str
+    contents_heading: re.Pattern[str]  # fullmatch: the 目录 line
+    entry_max_chars: int
+    max_entries: int
+
+
+@dataclass(frozen=True)
 class Mending:
     sentence_final: str
     outline_start: re.Pattern[str]
@@ -112,6 +128,7 @@ class NoiseData:
     line_any: re.Pattern[str]
     gov_table: GovTable
     pinyin: Pinyin
+    markup: Markup
     mending: Mending
     titles: Titles
 
@@ -209,6 +226,22 @@ def parse_noise_data(doc: Any, source: str = str(NOISE_FILE)) -> NoiseData:
         min_toned_hits=int(pin.number("min_toned_hits")),
     )
 
+    mk = top.section("markup")
+    inline = tuple(LineRule(str(g.get("reason")), g.regex("pattern")) for g in mk.sections("inline"))
+    fm, toc = mk.section("front_matter"), mk.section("contents")
+    markup = Markup(
+        inline=inline,
+        mark_chars=mk.regex("mark_chars"),
+        front_matter_reason=fm.string("reason"),
+        fence=fm.regex("fence"),
+        key_line=fm.regex("key_line"),
+        front_matter_max_lines=fm.integer("max_lines", 1),
+        contents_reason=toc.string("reason"),
+        contents_heading=toc.regex("heading"),
+        entry_max_chars=toc.integer("entry_max_chars", 1),
+        max_entries=toc.integer("max_entries", 1),
+    )
+
     m = top.section("mending")
     starts = m.strings("outline_start")
     for i, s in enumerate(starts):
@@ -240,7 +273,7 @@ def parse_noise_data(doc: Any, source: str = str(NOISE_FILE)) -> NoiseData:
         not_title=t.regex("not_title"),
     )
     line_any = re.compile("|".join(f"(?P<r{k}>{r.pattern.pattern})" for k, r in enumerate(rules)))
-    return NoiseData(limits, checks, html, tuple(rules), line_any, gov, pinyin, mending, titles)
+    return NoiseData(limits, checks, html, tuple(rules), line_any, gov, pinyin, markup, mending, titles)
 
 
 def load_noise_data(path: Path = NOISE_FILE) -> NoiseData:

@@ -53,6 +53,7 @@ class DocNumber:
 @dataclass(frozen=True)
 class Rules:
     date_line: re.Pattern[str]
+    history_line: re.Pattern[str]
     doc_number: re.Pattern[str]
     doc_kind_end: re.Pattern[str]
     notice_verbs: tuple[str, ...]
@@ -77,6 +78,7 @@ def rules() -> Rules:
     orgs = get_str_list(DATA_FILE, "parts.addressee_org_endings", d.get("addressee_org_endings"))
     return Rules(
         date_line=compile_pattern(DATA_FILE, "parts.date_line", d.get("date_line")),
+        history_line=compile_pattern(DATA_FILE, "parts.history_line", d.get("history_line")),
         doc_number=compile_pattern(DATA_FILE, "parts.doc_number", d.get("doc_number")),
         # a doc kind at the end, optionally followed by one bracketed note: （试行） (2018—2035年)
         doc_kind_end=re.compile(rf"(?:{alternation(kinds)})\s*(?:[(（〔【][^()（）]{{1,20}}[)）〕】])?\s*$"),
@@ -143,6 +145,11 @@ def date_line(match_line: str) -> str | None:
     return parse_date(m.group("date")) if m else None
 
 
+def is_history_line(match_line: str) -> bool:
+    """A regulation's adoption/amendment note: （2020年1月1日…会议通过）."""
+    return rules().history_line.match(match_line) is not None
+
+
 def normalise_doc_number(printed: str) -> str:
     """临办发[2019]5号 → 临办发〔2019〕5号 (any bracket pair, no spaces; characters as printed)."""
     m = rules().doc_number.search(match_text(printed))
@@ -159,6 +166,15 @@ def find_doc_numbers(text: str) -> list[DocNumber]:
         printed = text[m.start() : m.end()]
         out.append(DocNumber(printed, normalise_doc_number(printed), m.start(), m.end()))
     return out
+
+
+def split_glued_doc_number(title: str) -> tuple[str, DocNumber | None]:
+    """A title a page glued its 文号 to, in brackets (…的批复(桂政函〔2020〕43号)): the title and the 文号."""
+    m = re.search(r"[(（]\s*([^()（）]+?)\s*[)）]\s*$", title)
+    found = find_doc_numbers(m.group(1)) if m else []
+    if m is None or len(found) != 1 or found[0].printed != m.group(1):
+        return title, None
+    return title[: m.start()].rstrip(), found[0]
 
 
 def doc_number_line(line: str) -> DocNumber | None:

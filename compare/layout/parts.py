@@ -35,6 +35,7 @@ from compare.layout.frontmatter import (
     is_addressee,
     is_attachment,
     is_cishi,
+    is_history_line,
     is_notice_title,
     is_signature_like,
     is_tail,
@@ -208,10 +209,12 @@ def _is_back_line(match_line: str) -> bool:
 
 
 def _is_front_line(match_line: str) -> bool:
-    """A line of the front matter proper: 文号, a date, addressees, notice title, 此件/附件 labels."""
+    """A line of the front matter proper: 文号, a date, a regulation's history, addressees, notice title,
+    此件/附件 labels."""
     return (
         doc_number_line(match_line) is not None
         or date_line(match_line) is not None
+        or is_history_line(match_line)
         or is_addressee(match_line)
         or is_notice_title(match_line)
         or is_cishi(match_line)

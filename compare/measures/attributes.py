@@ -57,7 +57,8 @@ class Rules:
     target_instrument: re.Pattern[str]
     target_intro: re.Pattern[str]
     validity: re.Pattern[str]
-    reasons: dict[str, str]  # preamble / target / validity → the context_reason shown
+    approval: re.Pattern[str]  # a unit that opens by approving (a reply's 同意…)
+    reasons: dict[str, str]  # preamble / target / validity / approval → the context_reason shown
     # responsible units
     tails: tuple[re.Pattern[str], ...]
     unit_separators: re.Pattern[str]
@@ -157,11 +158,11 @@ class _Reader:
 
     def reasons(self, ctx: dict[str, Any]) -> dict[str, str]:
         value = self.get(ctx, "reasons", dict, "context")
-        if set(value) != {"preamble", "target", "validity"} or not all(
+        if set(value) != {"preamble", "target", "validity", "approval"} or not all(
             isinstance(v, str) for v in value.values()
         ):
             raise self.fail(
-                ctx, "reasons", "context.reasons", "must map preamble, target, validity to labels"
+                ctx, "reasons", "context.reasons", "must map preamble, target, validity, approval to labels"
             )
         return {str(k): str(v) for k, v in value.items()}
 
@@ -237,6 +238,7 @@ class _Reader:
                 ctx, "target_intro", ctx.get("target_intro"), "context.target_intro", re.M
             ),
             validity=self.compile(ctx, "validity", ctx.get("validity"), "context.validity"),
+            approval=self.compile(ctx, "approval", ctx.get("approval"), "context.approval"),
             reasons=self.reasons(ctx),
             tails=tuple(
                 self.compile(resp["tails"], i, p, f"responsible.tails[{i}]")

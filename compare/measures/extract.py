@@ -10,8 +10,11 @@ item: it stays in the last unit's span and its units are given to every measure 
 Context (kept and shown, not counted as coverage) is decided from, in order: the preamble; the
 item's own heading (指导思想, 发展目标, 功能定位, 实施范围, 申报条件 … anchored: 有条件的 is not 条件);
 the headings of enclosing sections (a chapter 总体要求); and the unit's opening (为…制定本方案,
-以习近平…为指导, 本意见自…施行; a first unit that is a pure target, or anything after a 目标: line).
-A 目标 mentioned inside a measure does not make it context. Rules and cue words: attributes.yaml.
+以习近平…为指导, 本意见自…施行; a regulation's scope, definitions, commencement and repeal: 本条例适用于…,
+本条例所称…是指…; a first unit that is a pure target, or anything after a 目标: line; a reply's
+paragraph that only approves, 同意设立… without a 要/应当/必须 in the paragraph, and a regulation's
+statement of the approval it rests on). A 目标 mentioned
+inside a measure does not make it context. Rules and cue words: attributes.yaml.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from compare.measures.attributes import (
     ContextCue,
     Rules,
     Tail,
+    binding_evidence,
     bindingness,
     deadline,
     instrument,
@@ -205,6 +209,20 @@ def clauses(norm: str, start: int, end: int, rules: Rules) -> list[tuple[int, in
     return spans
 
 
+_ARTICLE = "article"  # the numbering style of 第X条: articles have no headings (compare.outline)
+_ARTICLE_LEAD_CHARS = 120
+
+
+def _context_text(item: Item) -> str:
+    """What an enclosing section tells the classifier about its children: its heading, or for an
+    article its own lead text (高新技术企业应当具备下列条件：, the sentence its clauses complete)."""
+    if item.heading:
+        return item.heading
+    if item.section.style == _ARTICLE:
+        return item.norm[item.body : item.end][:_ARTICLE_LEAD_CHARS]
+    return ""
+
+
 def _ancestors(section: Section, by_id: dict[str, Section]) -> list[Section]:
     out, seen = [], set()
     pid = section.parent_id
@@ -225,7 +243,12 @@ def _context_units(
     after_intro = False
     for k, (s, e, h) in enumerate(spans):
         own = norm[h:e]
-        reason = rules.reasons["target"] if after_intro else _unit_cue(own, rules)
+        reason: str | None
+        if after_intro:
+            reason = rules.reasons["target"]
+        else:
+            # a heading may be the unit's first sentence (本条例适用于…（以下简称…）。…): read it too
+            reason = (_unit_cue(norm[s:e], rules) if h > s else None) or _unit_cue(own, rules)
         first = own.lstrip(_WS)
         if (
             reason is None
@@ -234,10 +257,24 @@ def _context_units(
             and not rules.target_instrument.search(first)
         ):
             reason = rules.reasons["target"]
+        if reason is None and _approves_only(norm, s, spans[-1][1], rules):
+            reason = rules.reasons["approval"]
         if rules.target_intro.search(norm[s:e]):
             after_intro = True
         reasons.append(reason)
     return reasons
+
+
+_ORDERS = ("mandatory", "directive")
+
+
+def _approves_only(norm: str, s: int, end: int, rules: Rules) -> bool:
+    """The unit opens by approving (同意…) and its paragraph orders nothing (no 要/应当/必须 …)."""
+    if not rules.approval.match(norm[s:end].lstrip(_WS)):
+        return False
+    nl = norm.find("\n", s, end)
+    paragraph = norm[s : nl if nl >= 0 else end]
+    return not any(level in _ORDERS for level, _ in binding_evidence(paragraph, rules))
 
 
 def _tails(norm: str, spans: list[tuple[int, int, int]], rules: Rules) -> list[tuple[int, list[str]]]:
@@ -295,7 +332,7 @@ def extract_measures(
         norm, text = item.norm, item.text
         reasons = _context_units(norm, spans, section_context_reason(item, ancestors, rules), rules)
         tails = _tails(norm, spans, rules)
-        anc_headings = [a.heading or "" for a in ancestors]
+        anc_headings = [_context_text(a) for a in ancestors]
         for k, ((s, e, h), reason) in enumerate(zip(spans, reasons, strict=True), start=1):
             tail_start, units = tails[k - 1]
             cs, ce = sec.clean_start + s, sec.clean_start + e

@@ -92,7 +92,7 @@ def test_pair_recall_on_plans_the_rules_were_not_written_from() -> None:
             f"{k} {figures[k]:.2f}" for k in sorted(tally) if "_" in k or (k.isalpha() and k != "all")
         )
     )
-    assert figures["half A"] >= 0.65 and figures["half B"] >= 0.46 and figures["all"] >= 0.61
+    assert figures["half A"] >= 0.98 and figures["half B"] >= 0.76 and figures["all"] >= 0.88
 
 
 def test_purity_and_absences_on_the_new_plans() -> None:
@@ -129,4 +129,4 @@ def test_purity_and_absences_on_the_new_plans() -> None:
         f"{same}/{together} = {same / max(together, 1):.3f}"
     )
     print(f"absences shown as present: {shown}/{len(absences)} = {rate:.2f} (target 0.05)")
-    assert purity >= 0.0 and rate <= 1.0
+    assert purity >= 0.67 and rate <= 0.44

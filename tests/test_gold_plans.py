@@ -114,14 +114,19 @@ def test_purity_and_absences_on_the_new_plans() -> None:
             same += g1 == g2
             related += t1 == t2
     purity = related / together if together else 1.0
+    # The row(s) showing the absent family: those the present plans' quoted clauses decide (what their
+    # cells show). The absent plan is shown holding it when it is on such a row with any measure.
     shown = 0
     absences = _jsonl(GOLD / "absences.jsonl")
+    wrong = []
     for absence in absences:
         held = {m for mid in (m.measure_id for m in plans[absence["doc"]].measures) for m in families_of[mid]}
         present = set().union(
-            *(_quote_families(plans[p["doc"]], p["quote"], families_of) for p in absence["present_in"])
+            *(_clause_families(plans[p["doc"]], p["quote"], alignment) for p in absence["present_in"])
         )
         shown += bool(held & present)
+        if held & present:
+            wrong.append(f"{absence['doc'][:40]} {absence['family']} on {sorted(held & present)}")
     rate = shown / len(absences)
     print(
         f"\npurity: labelled quotes on one row (by deciding clauses) that are of related gold families (one "
@@ -129,4 +134,6 @@ def test_purity_and_absences_on_the_new_plans() -> None:
         f"{same}/{together} = {same / max(together, 1):.3f}"
     )
     print(f"absences shown as present: {shown}/{len(absences)} = {rate:.2f} (target 0.05)")
-    assert purity >= 0.67 and rate <= 0.44
+    for line in wrong:
+        print("  " + line)
+    assert purity >= 0.70 and rate <= 0.19

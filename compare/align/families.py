@@ -114,15 +114,19 @@ def join_reused(
     families: list[Family], plans: Sequence[PlanAnalysis], reuse: Sequence[Reuse]
 ) -> list[Family]:
     """A passage two plans share verbatim puts their clauses on one row: where one side's clause decides
-    a family and the other side's does not, the other joins it (basis "reuse", the passage marked)."""
+    a family by words inside the passage and the other side's does not, the other joins it (basis
+    "reuse", the passage marked). Sharing a clause's subject (县级以上人民政府以及开发区管理机构) or another
+    of its actions does not carry the family: the shared words must be those that decided it."""
     by_plan = {p.document.plan_id: p for p in plans}
-    # per plan: (raw start, raw end, family) of the clause that decides each membership
-    deciding: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
+    # per plan: (raw start, raw end, family, raw spans of the deciding words) of each membership's clause
+    deciding: dict[str, list[tuple[int, int, str, tuple[tuple[int, int], ...]]]] = defaultdict(list)
     for f in families:
         for m in f.members:
             if m.clause[1] > m.clause[0] and m.plan_id in by_plan:
-                a, b = by_plan[m.plan_id].document.clean.raw_span(*m.clause)
-                deciding[m.plan_id].append((a, b, f.family_id))
+                clean = by_plan[m.plan_id].document.clean
+                a, b = clean.raw_span(*m.clause)
+                words = tuple(clean.raw_span(*w) for w in m.marks if w[1] > w[0]) or ((a, b),)
+                deciding[m.plan_id].append((a, b, f.family_id, words))
     spans: dict[str, list[tuple[int, int, str, tuple[int, int]]]] = defaultdict(list)
     for p in plans:
         clean = p.document.clean
@@ -138,17 +142,19 @@ def join_reused(
         clauses.sort()
     starts = {pid: [r[0] for r in rows] for pid, rows in spans.items()}
     decided_starts = {pid: [r[0] for r in rows] for pid, rows in deciding.items()}
-    longest = max((b - a for rows in deciding.values() for a, b, _ in rows), default=0)
+    longest = max((b - a for rows in deciding.values() for a, b, _, _ in rows), default=0)
     added: dict[str, list[FamilyMember]] = defaultdict(list)
     seen: set[tuple[str, str]] = set()
     for r in reuse:
         sides = [(r.plan_a, r.start_a, r.end_a), (r.plan_b, r.start_b, r.end_b)]
-        held = []
+        held, carried = [], []
         for pid, start, end in sides:  # deciding clauses that overlap the passage (found by bisection)
             rows = deciding.get(pid, [])
             lo = bisect.bisect_left(decided_starts.get(pid, []), start - longest)
             hi = bisect.bisect_left(decided_starts.get(pid, []), end)
-            held.append({fid for a, b, fid in rows[lo:hi] if a < end and start < b})
+            near = [(fid, words) for a, b, fid, words in rows[lo:hi] if a < end and start < b]
+            held.append({fid for fid, _ in near})
+            carried.append({fid for fid, words in near if all(start <= x and y <= end for x, y in words)})
         for k in (0, 1):
             pid, start, end = sides[1 - k]
             rows_k = spans.get(pid, [])
@@ -158,7 +164,7 @@ def join_reused(
             if not found:
                 continue
             target = max(found, key=lambda c: min(c[1], end) - max(c[0], start))
-            for fid in sorted(held[k] - held[1 - k]):
+            for fid in sorted(carried[k] - held[1 - k]):
                 if (fid, target[2]) in seen:
                     continue
                 seen.add((fid, target[2]))

@@ -36,6 +36,7 @@ class PropagationSettings:
     min_plans: int = 2
     k: int = 8
     min_chars: int = 10
+    min_shared: int = 6
 
     @classmethod
     def load(cls, path: Path | None = None) -> PropagationSettings:
@@ -46,6 +47,7 @@ class PropagationSettings:
             s.integer("min_plans", 1),
             s.integer("k", 1),
             s.integer("min_chars", 1),
+            s.integer("min_shared", 0),
         )
 
 
@@ -120,7 +122,9 @@ def propagate(
                         close[fid].append(members[col])
             for fid, others in near.items():
                 best = max(others.values())
-                if len(others) >= settings.min_plans or best >= settings.strong:
+                if (len(others) >= settings.min_plans or best >= settings.strong) and _shares_words(
+                    text, close[fid], settings.min_shared
+                ):
                     key = (fid, mid)
                     if key not in joined or best > joined[key][0]:
                         joined[key] = (float(best), clause, pid, close[fid])
@@ -141,3 +145,9 @@ def propagate(
         else f
         for f in families
     ]
+
+
+def _shares_words(text: str, near: list[str], least: int) -> bool:
+    """Whether the clause (stop terms removed) shares at least ``least`` characters of runs of three or
+    more with the members it is close to: a score carried by scattered characters is not wording."""
+    return sum(b - a for a, b in shared_runs(text, near, 3)) >= least

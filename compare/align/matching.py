@@ -7,7 +7,8 @@ A measure that bundles several actions joins several families, but one stretch o
 family: where two families' evidence covers
 the same characters, only the more specific hit (more characters of evidence; then the family whose
 topic the measure carries; then catalogue order) keeps it. Words inside an enumeration (甲、乙、丙等)
-count only for families that allow it (``in_lists``).
+count only for families that allow it (``in_lists``), and only when no other family's words stand
+outside the list: then the list is the scope of that family's action.
 
 A pure function of one plan and the catalogue, so it runs with the per-plan work and is cached with it.
 """
@@ -27,6 +28,8 @@ from compare.datafiles import align_section
 from compare.model import FamilyMember, Measure, Mention, PlanAnalysis
 from compare.text import match_text as matching_copy
 from compare.text import to_halfwidth
+
+_FIRST_ITEM_SLACK = 2  # characters a list's first item may run longer than its longest other item
 
 # Matching ignores layout and quotation marks: 实行“标准地”出让 reads 实行标准地出让.
 _IGNORED = re.compile(r"[\s\u3000“”‘’\"'「」『』〝〞]+")
@@ -58,8 +61,16 @@ class MatchingSettings:
         return [(m.start(), m.end()) for p in self.purpose for m in p.finditer(text)]
 
     def enumerations(self, text: str) -> list[tuple[int, int]]:
-        """Spans of ``text`` that enumerate items (甲、乙、丙等)."""
-        return [(m.start(), m.end()) for p in self.enumeration for m in p.finditer(text)]
+        """Spans of ``text`` that enumerate items (甲、乙、丙等). The first item is cut to about the
+        length of the others: what stands before it (在人才服务中心增设公积金管理、…) is the clause's
+        own words, not an item."""
+        out = []
+        for p in self.enumeration:
+            for m in p.finditer(text):
+                first, *others = m.group().split("、")
+                longest = max((len(o) for o in others), default=len(first)) + _FIRST_ITEM_SLACK
+                out.append((m.start() + max(0, len(first) - longest), m.end()))
+        return out
 
 
 @lru_cache(maxsize=1)
@@ -252,15 +263,24 @@ def catalogue_matches(
     lists: list[tuple[int, int]] | None = None
     purpose = matching.purposes(text)  # words of a purpose (为…,) say why, not what: no membership
     candidates = []
+    listed: set[str] = set()  # families whose every hit is an item of an enumeration
     for f, rules, negative in catalogue.prefiltered(text):  # rules that cannot hit are never run
         hits = list(f.all_hits(text, rules, negative))
-        if hits and not f.in_lists:
+        if hits:
             lists = matching.enumerations(text) if lists is None else lists
-            hits = [h for h in hits if not _inside(h, lists)]
+            if lists and all(_inside(h, lists) for h in hits):
+                if not f.in_lists:
+                    continue
+                listed.add(f.id)
         if hits and purpose:
             hits = [h for h in hits if not _inside(h, purpose)]
         if hits:
             candidates.append((f, hits))
+    if listed and len(listed) < len(candidates):
+        # a clause acting on a list (提供户籍办理、人才安居、子女入学等一站式服务) is the measure of its
+        # action; the items are its scope and make no membership. A clause that is only a list of
+        # actions (落实研发费用加计扣除、所得税减免等) keeps them.
+        candidates = [(f, hits) for f, hits in candidates if f.id not in listed]
 
     def rank(item: tuple[FamilySpec, list[Hit]]) -> tuple[int, int, int]:
         f, hits = item

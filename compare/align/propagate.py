@@ -72,15 +72,18 @@ def propagate(
     # distinct texts, each with who holds it: related plans repeat clauses word for word, and the
     # product is computed once per distinct text
     member_texts: dict[str, list[tuple[str, str]]] = defaultdict(list)  # text -> [(family, plan)]
+    wording: dict[str, str] = {}  # a member text -> its clause as written (stop terms kept), for marks
     for f in families:
         for m in f.members:
             member_of[m.measure_id].add(f.family_id)
             plan = by_plan.get(m.plan_id)
             if plan is None or m.clause[1] <= m.clause[0]:
                 continue
-            text = _strip(clause_text(plan, m.clause, matching), stop)
+            whole = clause_text(plan, m.clause, matching)
+            text = _strip(whole, stop)
             if len(text) >= settings.min_chars:
                 member_texts[text].append((f.family_id, m.plan_id))
+                wording.setdefault(text, whole)
     # candidates: every clause (one deciding a membership may still join another family)
     candidate_texts: dict[str, list[tuple[str, str, tuple[int, int]]]] = defaultdict(list)
     for p in plans:
@@ -133,8 +136,10 @@ def propagate(
     added: dict[str, list[FamilyMember]] = defaultdict(list)
     for (fid, mid), (score, clause, pid, near_rows) in sorted(joined.items()):
         text = clause_text(by_plan[pid], clause, matching)
-        runs = shared_runs(text, near_rows, 3)
+        runs = shared_runs(text, [wording[t] for t in near_rows], 3)
         marks = clause_marks(by_plan[pid], clause, matching, [Hit(tuple(runs), ())]) if runs else ()
+        if not marks:  # a cell must show the words it rests on: no shared words, no membership
+            continue
         member = FamilyMember(
             fid, pid, mid, round(score, 4), "similar wording", clause=clause, marks=marks, basis="similar"
         )

@@ -3,8 +3,11 @@ reading the plans (tests/data/judged/, see tests/judged.py), re-checked against 
 
 A judged row still produced counts with its verdict; a row the tool no longer claims is left out (and
 counted), so a fix shows as fewer wrong rows and a new claim waits for the next sample. Run with ``-s``
-to see the figures. Floors are the figures when the samples were judged; the issue's targets are
-printed beside them.
+to see the figures, the issue's targets beside them.
+
+What is asserted is that no claim judged wrong comes back: the number of judged rows still produced
+that are not right (borderline or wrong memberships, false gaps, wrong unique claims) may only fall.
+A rate alone could hide one coming back behind a right row gone; right rows gone are printed.
 """
 
 from __future__ import annotations
@@ -70,7 +73,8 @@ def test_judged_sample(group: str, kind: str) -> None:
     if kind == "gaps":
         print(
             f"  plain silences (true): {verdicts['true']}/{len(still)} "
-            f"= {verdicts['true'] / max(len(still), 1):.2f}"
+            f"= {verdicts['true'] / max(len(still), 1):.2f}; read strictly, false or only mentioned: "
+            f"{len(still) - verdicts['true']}/{len(still)} = {1 - verdicts['true'] / max(len(still), 1):.2f}"
         )
     if group == "new":
         half = halves()
@@ -78,7 +82,8 @@ def test_judged_sample(group: str, kind: str) -> None:
             part = [r for r in still if half.get(r["file"]) == h]
             c = Counter(r["verdict"] for r in part)
             print(f"  half {h}: {len(part)} rows, {label} {_figure(kind, c, len(part)):.2f}")
-    assert figure <= FLOORS[(group, kind)] if kind == "gaps" else figure >= FLOORS[(group, kind)]
+    bad = sum(n for v, n in verdicts.items() if v in BAD[kind])
+    assert bad <= MOST_BAD[(group, kind)], f"{group} {kind}: {bad} judged-wrong rows produced again"
 
 
 def test_judged_rows_name_a_set_and_carry_a_reason() -> None:
@@ -91,12 +96,14 @@ def test_judged_rows_name_a_set_and_carry_a_reason() -> None:
                 assert r["reason"].strip(), f"{which} {kind} row {r['n']}: no reason"
 
 
-# figures when the samples were judged (no regression)
-FLOORS = {
-    ("five", "memberships"): 0.76,  # 88/115 (88/120 when judged)
-    ("five", "gaps"): 0.043,  # 3/70 (11/80 when judged)
-    ("five", "unique"): 1.0,  # 24/24 (24/30 when judged)
-    ("new", "memberships"): 0.75,  # 82/109 (83/120 when judged)
-    ("new", "gaps"): 0.073,  # 9/124 (13/138 when judged)
-    ("new", "unique"): 0.82,  # 24/29 (24/30 when judged)
+# verdicts that make a claim wrong (a gap the plan only mentions is counted apart, see the print)
+BAD = {"memberships": ("borderline", "wrong"), "gaps": ("false",), "unique": ("wrong",)}
+# judged rows still produced that are not right, today (when judged: five 32, 11, 6; new 37, 13, 6)
+MOST_BAD = {
+    ("five", "memberships"): 24,
+    ("five", "gaps"): 3,
+    ("five", "unique"): 0,
+    ("new", "memberships"): 27,
+    ("new", "gaps"): 9,
+    ("new", "unique"): 5,
 }

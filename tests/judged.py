@@ -146,8 +146,10 @@ def key(kind: str, row: dict[str, str]) -> tuple[str, ...]:
     return (row["family_id"], row["plan_id"])
 
 
-def judged(which: str, kind: str) -> list[dict[str, str]]:
-    path = JUDGED / which / f"{kind}.jsonl"
+def judged(which: str, kind: str, part: str = "") -> list[dict[str, str]]:
+    """The judged rows of a set and kind: the random sample, or ``part="new"``: every row the build
+    produced that it did not produce when the sample was drawn (the claims later fixes brought)."""
+    path = JUDGED / which / (f"{kind}.{part}.jsonl" if part else f"{kind}.jsonl")
     if not path.exists():
         return []
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]

@@ -86,10 +86,32 @@ def test_judged_sample(group: str, kind: str) -> None:
     assert bad <= MOST_BAD[(group, kind)], f"{group} {kind}: {bad} judged-wrong rows produced again"
 
 
+@pytest.mark.parametrize("group", list(GROUPS))
+@pytest.mark.parametrize("kind", KINDS)
+def test_rows_new_since_the_sample(group: str, kind: str) -> None:
+    """The claims the build made after the sample was drawn, all judged when they came (a census, not a
+    sample: printed apart, not mixed into the sample's figure)."""
+    rows, still = [], []
+    for which in GROUPS[group]:
+        judged_new = judged(which, kind, "new")
+        current = {key(kind, r) for r in produced(which)[kind]}
+        rows += judged_new
+        still += [r for r in judged_new if key(kind, r) in current]
+    if not rows:
+        return
+    verdicts = Counter(r["verdict"] for r in still)
+    print(
+        f"\n{group} {kind} new since the sample: {len(still)} of {len(rows)} still produced; "
+        + ", ".join(f"{v} {verdicts[v]}" for v in sorted(verdicts))
+    )
+    bad = sum(n for v, n in verdicts.items() if v in BAD[kind])
+    assert bad <= MOST_BAD_NEW.get((group, kind), 0), f"{group} {kind}: {bad} judged-wrong new rows produced"
+
+
 def test_judged_rows_name_a_set_and_carry_a_reason() -> None:
     for which in SETS:
         for kind in KINDS:
-            for r in judged(which, kind):
+            for r in [*judged(which, kind), *judged(which, kind, "new")]:
                 assert r["verdict"] in VERDICTS[kind], (
                     f"{which} {kind} row {r['n']}: verdict {r['verdict']!r}"
                 )
@@ -107,3 +129,6 @@ MOST_BAD = {
     ("new", "gaps"): 9,
     ("new", "unique"): 5,
 }
+# rows new since the sample that are not right, today (judged when they came: five memberships 8 of 23,
+# five gaps 2 of 9, new memberships 10 of 44)
+MOST_BAD_NEW = {("five", "memberships"): 7, ("five", "gaps"): 1, ("new", "memberships"): 7}

@@ -119,7 +119,7 @@ def test_pair_recall_on_plans_the_rules_were_not_written_from() -> None:
             f"{k} {figures[k]:.2f}" for k in sorted(tally) if "_" in k or (k.isalpha() and k != "all")
         )
     )
-    assert figures["half A"] >= 0.98 and figures["half B"] >= 0.76 and figures["all"] >= 0.88
+    assert figures["half A"] >= 0.98 and figures["half B"] >= 0.77 and figures["all"] >= 0.88
 
 
 def test_purity_and_absences_on_the_new_plans() -> None:
@@ -167,4 +167,4 @@ def test_purity_and_absences_on_the_new_plans() -> None:
     print(f"absences shown as present: {shown}/{len(absences)} = {rate:.2f} (target 0.05)")
     for line in wrong:
         print("  " + line)
-    assert purity >= 0.74 and word_purity >= 0.80 and rate <= 0.19
+    assert purity >= 0.748 and word_purity >= 0.81 and rate <= 0.16

@@ -16,6 +16,7 @@ To draw the sample, or list the census (rows without verdicts; then judge every 
 
     .venv/bin/python -m tests.judged_attributes draw 60 > /tmp/attributes.jsonl
     .venv/bin/python -m tests.judged_attributes census > /tmp/quantities.jsonl
+    .venv/bin/python -m tests.judged_attributes check 30 > /tmp/attributes_check_a.jsonl
 """
 
 from __future__ import annotations
@@ -38,6 +39,9 @@ from .judged import JUDGED, PLANS_DIR, _csv, halves
 SEED = 20261218
 PATH = JUDGED / "attributes.jsonl"
 QUANTITIES = JUDGED / "quantities.jsonl"
+# a second sample of half A only (seed SEED + 1, rows of the first left out), judged after the rules were
+# changed on the first: how the changes carry to measures they were not made on
+CHECK_A = JUDGED / "attributes_check_a.jsonl"
 # a numeral a quantity may be written with: digits, Chinese numerals, 一 before a unit of time (一年内);
 # 一 alone is in too many words (统一, 进一步) to count
 NUMERAL = re.compile(r"\d|[二三四五六七八九十百千万亿两〇零]|一\s*(?:年|个月|日|天|倍)")
@@ -118,10 +122,17 @@ def draw(size: int) -> list[dict[str, Any]]:
     return random.Random(SEED).sample(rows, min(size, len(rows)))
 
 
+def draw_check(size: int) -> list[dict[str, Any]]:
+    """The check sample: half A measures not in the judged sample."""
+    seen = {key(r) for r in judged()}
+    rows = sorted((m for m in measures() if m["half"] == "A" and key(m) not in seen), key=key)
+    return random.Random(SEED + 1).sample(rows, min(size, len(rows)))
+
+
 if __name__ == "__main__":
     command, *size = sys.argv[1:]
-    assert command in ("draw", "census")
-    rows = draw(int(size[0])) if command == "draw" else census()
+    assert command in ("draw", "census", "check")
+    rows = {"draw": draw, "check": draw_check}[command](int(size[0])) if size else census()
     blank = {"binding_right": None, "binding": "", "true_targets": [], "reason": ""}
     if command == "census":
         blank = {"true_targets": [], "reason": ""}

@@ -186,6 +186,8 @@ def test_permissions_and_cues_used_in_another_sense() -> None:
     assert bindingness("外商投资企业有权在批准的合同范围内,自行制定生产经营计划") == "supportive"
     assert bindingness("企业依法自主经营,自行确定机构设置、人员编制") == "supportive"
     assert ("supportive", "允许") not in binding_evidence("中华人民共和国法律、行政法规不允许的。")
+    assert bindingness("开发区内的企业，享受国家规定的税收优惠待遇。") == "supportive"
+    assert binding_evidence("经考核不符合规定条件的，不再享受有关优惠待遇。") == []
     # 禁止 naming what the state prohibits, 试点 naming tasks carried out
     assert bindingness("应当优化海关监管方式,强化对国家禁止和限制入境货物、物品的监管。") == "directive"
     assert bindingness("组织落实管辖区域的改革试点任务,复制推广改革创新经验") == "directive"

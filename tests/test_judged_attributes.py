@@ -18,7 +18,7 @@ from typing import Any
 
 from compare.model import BINDINGNESS_ORDER
 
-from .judged_attributes import PATH, QUANTITIES, census, judged, key, matched, measures
+from .judged_attributes import CHECK_A, PATH, QUANTITIES, census, judged, key, matched, measures
 
 SIZE = 60
 LEAST_STILL = 0.8  # below it, draw and judge a new sample
@@ -27,6 +27,9 @@ HALVES = ("A", "B", "all")
 # today's figures, per half: (bindingness right, target hits, tool targets, judged targets); when judged
 # (commit 2fe1527): A (22, 0, 0, 0), B (26, 3, 3, 3)
 FLOORS = {"A": (30, 0, 0, 0), "B": (27, 3, 3, 3), "all": (57, 3, 3, 3)}
+# the check sample of half A: 29 of 30 when judged (on commit 689acc2), one benefit (享受下列优惠) read
+# directive, fixed since
+CHECK_A_FLOORS = (30, 0, 0, 0)
 # the census of quantities, per half: (target hits, tool targets, judged targets); when judged:
 # A (17, 17, 30), B (44, 47, 58)
 CENSUS_FLOORS = {"A": (29, 29, 30), "B": (44, 48, 58), "all": (73, 77, 88)}
@@ -66,6 +69,21 @@ def _no_fall(half: str, now: tuple[int, int, int], floor: tuple[int, int, int]) 
     assert hits * floor_truth >= floor_hits * truth, f"half {half}: target recall fell"
 
 
+def _bindingness(rows: list[dict[str, Any]], half: str, floors: tuple[int, int, int, int]) -> None:
+    """Print one half's bindingness and targets; assert today's floors."""
+    part = [r for r in rows if half in ("all", r["half"])]
+    right = sum(r["bindingness"] == r["binding"] for r in part)
+    wrong = Counter(f"{r['bindingness']}->{r['binding']}" for r in part if r["bindingness"] != r["binding"])
+    said = ", ".join(f"{k} {v}" for k, v in sorted(wrong.items()))
+    print(
+        f"  half {half}: bindingness {right}/{len(part)} = {right / max(len(part), 1):.2f}; "
+        + _say_targets(*_targets(part))
+        + (f"; wrong (tool->judged): {said}" if said else "")
+    )
+    assert right >= floors[0], f"half {half}: bindingness right {right}, was {floors[0]}"
+    _no_fall(half, _targets(part), floors[1:])
+
+
 def test_judged_attributes() -> None:
     rows, still = _still()
     assert len(rows) >= SIZE, f"{len(rows)} judged rows, the issue asks {SIZE}"
@@ -75,19 +93,15 @@ def test_judged_attributes() -> None:
     )
     print(f"\nattributes: {len(still)} of {len(rows)} judged measures still cut the same way ({TARGETS})")
     for half in HALVES:
-        part = [r for r in still if half in ("all", r["half"])]
-        right = sum(r["bindingness"] == r["binding"] for r in part)
-        wrong = Counter(
-            f"{r['bindingness']}->{r['binding']}" for r in part if r["bindingness"] != r["binding"]
-        )
-        said = ", ".join(f"{k} {v}" for k, v in sorted(wrong.items()))
-        print(
-            f"  half {half}: bindingness {right}/{len(part)} = {right / max(len(part), 1):.2f}; "
-            + _say_targets(*_targets(part))
-            + (f"; wrong (tool->judged): {said}" if said else "")
-        )
-        assert right >= FLOORS[half][0], f"half {half}: bindingness right {right}, was {FLOORS[half][0]}"
-        _no_fall(half, _targets(part), FLOORS[half][1:])
+        _bindingness(still, half, FLOORS[half])
+
+
+def test_judged_attributes_check_on_half_a() -> None:
+    """A second sample of half A, judged after the first rules were changed on the first sample."""
+    rows, still = _still(CHECK_A)
+    assert len(still) >= LEAST_STILL * len(rows), "draw and judge a new check sample (judged_attributes.py)"
+    print(f"\nattributes, check sample of half A: {len(still)} of {len(rows)} still cut the same way")
+    _bindingness(still, "A", CHECK_A_FLOORS)
 
 
 def test_judged_quantities() -> None:
@@ -112,7 +126,9 @@ def test_judged_quantities() -> None:
 def test_judged_attribute_rows_carry_a_verdict_and_a_reason() -> None:
     for r in judged():
         assert r["binding"] in (*BINDINGNESS_ORDER, "none"), f"row {r['n']}: binding {r['binding']!r}"
-    for r in judged() + judged(QUANTITIES):
+    for r in judged(CHECK_A):
+        assert r["binding"] in BINDINGNESS_ORDER, f"check row {r['n']}: binding {r['binding']!r}"
+    for r in judged() + judged(CHECK_A) + judged(QUANTITIES):
         assert r["reason"].strip(), f"row {r['n']}: no reason"
         for t in r["true_targets"]:
             assert {"text", "value", "unit", "year"} <= set(t), f"row {r['n']}: target {t}"

@@ -16,6 +16,8 @@ from compare.measures.attributes import (
     bindingness,
     deadline,
     instrument,
+    item_bindingness,
+    lead_in,
     load_rules,
     responsible_tail,
     split_unit_names,
@@ -176,6 +178,45 @@ def test_bindingness_ignores_false_hits() -> None:
     assert binding_evidence("推进应用场景,保障供应链,建立相适应的对应机制") == []
     assert bindingness("推进5G应用,加强供应链建设,探索相应机制") == "exploratory"
     assert bindingness("必须入园选址发展,原则上不再安排工业项目") == "mandatory"
+
+
+def test_permissions_and_cues_used_in_another_sense() -> None:
+    # 允许, 有权 and a grant of autonomy are permissions; 不允许 is none
+    assert bindingness("开发区允许境内外投资者以资金、机器设备投资或作价入股,兴办企业。") == "supportive"
+    assert bindingness("外商投资企业有权在批准的合同范围内,自行制定生产经营计划") == "supportive"
+    assert bindingness("企业依法自主经营,自行确定机构设置、人员编制") == "supportive"
+    assert ("supportive", "允许") not in binding_evidence("中华人民共和国法律、行政法规不允许的。")
+    assert bindingness("开发区内的企业，享受国家规定的税收优惠待遇。") == "supportive"
+    assert binding_evidence("经考核不符合规定条件的，不再享受有关优惠待遇。") == []
+    # 禁止 naming what the state prohibits, 试点 naming tasks carried out
+    assert bindingness("应当优化海关监管方式,强化对国家禁止和限制入境货物、物品的监管。") == "directive"
+    assert bindingness("组织落实管辖区域的改革试点任务,复制推广改革创新经验") == "directive"
+
+
+def test_an_enumerated_item_reads_its_lead_in() -> None:
+    def level(lead_text: str, item: str) -> str:
+        return item_bindingness(item, lead_in(lead_text))
+
+    assert lead_in("第八条 禁止在开发区建设下列项目:") == "第八条 禁止在开发区建设下列项目:"
+    assert lead_in("区域管理机构负责落实具体事务。\n区域管理机构履行下列职责:") == "区域管理机构履行下列职责:"
+    assert lead_in("开发区应当加强领导。") is None
+    assert level("禁止在开发区建设下列项目:", "采用国家和省明令淘汰的落后工艺技术、装备的;") == "mandatory"
+    assert level("开发区高新技术企业可以采取下列方式经营:", "中外合资经营;") == "supportive"
+    assert level("自贸试验区探索下列跨境投融资便利化措施:", "允许融资租赁业务收取外币租金;") == "exploratory"
+    assert level("自贸试验区应当在以下方面实现协同发展:", "支持西部陆海新通道建设;") == "directive"
+    # a lead-in without a cue leaves the item its own level; an item's own 必须 is kept
+    assert level("自贸试验区增强下列跨境金融服务功能:", "支持基金产品参与互认;") == "supportive"
+    assert level("申请资格应当具备下列条件:", "在开发区的经营期必须10年以上。") == "mandatory"
+
+
+def test_small_chinese_counts_bound_by_a_limit_word_are_quantities() -> None:
+    assert quantities("从投产年度起,二年内免征所得税;二年后减半征收") == [(2.0, "年"), (2.0, "年")]
+    assert quantities("经营期不少于五年的,退还已缴纳所得税的40%税款") == [(5.0, "年"), (40.0, "%")]
+    assert quantities("实施三年行动计划,建立三项制度,推行一个窗口受理") == []
+    # time limits in 日, points of a points scheme; fractions are no points
+    assert quantities("应自受理申请之日起10日内决定") == [(10.0, "天")]
+    assert quantities("每满1年积2分,最高分值为20分") == [(1.0, "年"), (2.0, "分"), (20.0, "分")]
+    assert quantities("占三分之一以上,1月15日前申报") == []
 
 
 # --- instruments ----------------------------------------------------------------------------------

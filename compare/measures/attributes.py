@@ -70,6 +70,8 @@ class Rules:
     binding_default: Bindingness
     binding_cues: dict[str, tuple[str, ...]]
     binding_false: dict[str, tuple[str, ...]]
+    binding_lead_in: re.Pattern[str]  # a list's lead-in sentence (…下列…：), group "lead"
+    binding_item_keeps: tuple[Bindingness, ...]  # an item's own levels that hold against its lead-in
     # instruments
     instruments: tuple[InstrumentRule, ...]
     # targets (read by targets.py)
@@ -166,6 +168,19 @@ class _Reader:
             )
         return {str(k): str(v) for k, v in value.items()}
 
+    def lead_in(self, bind: dict[str, Any]) -> re.Pattern[str]:
+        rx = self.compile(bind, "lead_in", bind.get("lead_in"), "bindingness.lead_in")
+        if "lead" not in rx.groupindex:
+            raise self.fail(bind, "lead_in", "bindingness.lead_in", "must have a group named lead")
+        return rx
+
+    def item_keeps(self, bind: dict[str, Any]) -> tuple[Bindingness, ...]:
+        levels = self.words(bind, "item_keeps", "bindingness")
+        if not set(levels) <= set(BINDINGNESS_ORDER):
+            known = ", ".join(BINDINGNESS_ORDER)
+            raise self.fail(bind, "item_keeps", "bindingness.item_keeps", f"must name some of {known}")
+        return cast(tuple[Bindingness, ...], levels)
+
     def read(self, version: str) -> Rules:
         if not isinstance(self.data, dict):
             raise RulesError(self.path, "", "attributes.yaml must be a mapping of sections", 1)
@@ -256,6 +271,8 @@ class _Reader:
             binding_default=cast(Bindingness, str(default)),
             binding_cues={lvl: self.words(levels, lvl, "bindingness.levels") for lvl in BINDINGNESS_ORDER},
             binding_false={str(k): self.words(false, k, "bindingness.false_hits") for k in false},
+            binding_lead_in=self.lead_in(bind),
+            binding_item_keeps=self.item_keeps(bind),
             instruments=tuple(instruments),
             targets=targets,
             deadline_patterns=tuple(
@@ -315,6 +332,27 @@ def bindingness(text: str, rules: Rules | None = None) -> Bindingness:
             if cue in norm and _occurs(norm, cue, rules.binding_false.get(cue, ())):
                 return level
     return rules.binding_default
+
+
+def lead_in(text: str, rules: Rules | None = None) -> str | None:
+    """The sentence that introduces a list (…应当具备下列条件：), when ``text`` ends with one."""
+    rules = rules or load_rules()
+    m = rules.binding_lead_in.search(normalise_chars(text).rstrip())
+    return m.group("lead") if m else None
+
+
+def item_bindingness(text: str, lead: str | None, rules: Rules | None = None) -> Bindingness:
+    """The level of an enumerated item under its lead-in.
+
+    The lead-in's, where it has a cue (the item is its object: 禁止…下列项目, 探索下列措施), unless the
+    item's own level is one it keeps (必须 in an item).
+    """
+    rules = rules or load_rules()
+    own = bindingness(text, rules)
+    cues = binding_evidence(lead, rules) if lead else []
+    if not cues or own in rules.binding_item_keeps:
+        return own
+    return cast(Bindingness, cues[0][0])
 
 
 def binding_evidence(text: str, rules: Rules | None = None) -> list[tuple[str, str]]:

@@ -29,9 +29,10 @@ from compare.measures.attributes import (
     Rules,
     Tail,
     binding_evidence,
-    bindingness,
     deadline,
     instrument,
+    item_bindingness,
+    lead_in,
     load_rules,
     responsible_tail,
 )
@@ -333,6 +334,8 @@ def extract_measures(
         reasons = _context_units(norm, spans, section_context_reason(item, ancestors, rules), rules)
         tails = _tails(norm, spans, rules)
         anc_headings = [_context_text(a) for a in ancestors]
+        # an enumerated item reads its parent's lead-in (…下列…：) for its bindingness
+        lead = lead_in(ancestors[0].norm[ancestors[0].body : ancestors[0].end], rules) if ancestors else None
         for k, ((s, e, h), reason) in enumerate(zip(spans, reasons, strict=True), start=1):
             tail_start, units = tails[k - 1]
             cs, ce = sec.clean_start + s, sec.clean_start + e
@@ -355,7 +358,7 @@ def extract_measures(
                     ),
                     "instrument": kind_of_instrument,
                     "instrument_type": instrument_type,
-                    "bindingness": bindingness(whole, rules),
+                    "bindingness": item_bindingness(whole, lead, rules),
                     "responsible_units": units,
                 }
             m = Measure(

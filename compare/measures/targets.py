@@ -26,6 +26,8 @@ class _Compiled:
     multipliers: dict[str, float]
     count_units: frozenset[str]
     chinese_count_min: float
+    count_before: re.Pattern[str]  # a limit word before a small Chinese count (不少于五年)
+    count_after: re.Pattern[str]  # …or after it (二年内)
 
 
 _COMPILED: dict[str, _Compiled] = {}
@@ -59,6 +61,8 @@ def _build(rules: Rules) -> _Compiled:
         multipliers=mult,
         count_units=frozenset(map(str, t["count_units"])),
         chinese_count_min=float(t["chinese_count_min"]),
+        count_before=re.compile(t["count_qualifiers"]["before"]),
+        count_after=re.compile(t["count_qualifiers"]["after"]),
     )
 
 
@@ -95,8 +99,14 @@ def find_targets(
         if value is None:
             continue
         chinese = not a_tok[0].isdigit()
-        if chinese and unit_tok in c.count_units and value < c.chinese_count_min:
-            continue  # "一个", "三项制度": an article or a name, not a quantity
+        if (
+            chinese
+            and unit_tok in c.count_units
+            and value < c.chinese_count_min
+            and not c.count_before.search(norm, max(0, s - 4), s)
+            and not c.count_after.match(norm, e)
+        ):
+            continue  # "一个", "三项制度": an article or a name, not a quantity (二年内 is one)
         if chinese and a_tok in ("十", "百", "千", "万", "亿"):
             continue
         # 万 written once for a range ("1—2万元") applies to both ends

@@ -55,6 +55,7 @@ class Rules:
     date_line: re.Pattern[str]
     history_line: re.Pattern[str]
     doc_number: re.Pattern[str]
+    doc_number_label: re.Pattern[str]
     doc_kind_end: re.Pattern[str]
     notice_verbs: tuple[str, ...]
     notice_kind: str
@@ -80,6 +81,7 @@ def rules() -> Rules:
         date_line=compile_pattern(DATA_FILE, "parts.date_line", d.get("date_line")),
         history_line=compile_pattern(DATA_FILE, "parts.history_line", d.get("history_line")),
         doc_number=compile_pattern(DATA_FILE, "parts.doc_number", d.get("doc_number")),
+        doc_number_label=compile_pattern(DATA_FILE, "parts.doc_number_label", d.get("doc_number_label")),
         # a doc kind at the end, optionally followed by one bracketed note: （试行） (2018—2035年)
         doc_kind_end=re.compile(rf"(?:{alternation(kinds)})\s*(?:[(（〔【][^()（）]{{1,20}}[)）〕】])?\s*$"),
         notice_verbs=tuple(get_str_list(DATA_FILE, "parts.notice_verbs", d.get("notice_verbs"))),
@@ -119,7 +121,7 @@ def split_lines(clean: CleanText) -> list[Line]:
 
 
 _DATE_ANY = re.compile(
-    r"(?P<y>\d{4}|[〇零一二三四五六七八九]{4})\s*(?:年|[-./])\s*(?P<m>\d{1,2}|[一二三四五六七八九十]{1,2})\s*(?:月|[-./])"
+    r"(?P<y>\d{4}|[〇○零一二三四五六七八九]{4})\s*(?:年|[-./])\s*(?P<m>\d{1,2}|[一二三四五六七八九十]{1,2})\s*(?:月|[-./])"
     r"\s*(?P<d>\d{1,2}|[一二三四五六七八九十]{1,3})(?![0-9])\s*日?"
 )
 
@@ -129,8 +131,9 @@ def parse_date(text: str) -> str | None:
     m = _DATE_ANY.search(to_halfwidth(text))
     if m is None:
         return None
-    # a year printed in Chinese is read digit by digit (二〇〇六), months and days as numbers (三十)
-    year = parse_numeral(m.group("y"), "amount")
+    # a year printed in Chinese is read digit by digit (二〇〇六, 二○○○ with a circle for the zero),
+    # months and days as numbers (三十)
+    year = parse_numeral(m.group("y").replace("○", "〇"), "amount")
     month, day = parse_numeral(m.group("m")), parse_numeral(m.group("d"))
     if year is None or month is None or day is None:
         return None
@@ -162,9 +165,13 @@ def normalise_doc_number(printed: str) -> str:
 def find_doc_numbers(text: str) -> list[DocNumber]:
     """Every 文号 in ``text`` (printed form and normalised form, with offsets)."""
     out = []
-    for m in rules().doc_number.finditer(match_text(text)):
-        printed = text[m.start() : m.end()]
-        out.append(DocNumber(printed, normalise_doc_number(printed), m.start(), m.end()))
+    r = rules()
+    for m in r.doc_number.finditer(match_text(text)):
+        # a label the page glued to the number (发文字号国函〔1992〕169号) is no part of its code
+        label = r.doc_number_label.match(m.group())
+        start = m.start() + (label.end() if label and label.end() < m.start("open") - m.start() else 0)
+        printed = text[start : m.end()]
+        out.append(DocNumber(printed, normalise_doc_number(printed), start, m.end()))
     return out
 
 
@@ -178,8 +185,12 @@ def split_glued_doc_number(title: str) -> tuple[str, DocNumber | None]:
 
 
 def doc_number_line(line: str) -> DocNumber | None:
-    """The 文号 when the whole line is one (临办发〔2019〕5号 alone on its line)."""
+    """The 文号 when the whole line is one (临办发〔2019〕5号 alone on its line, or after a 文号 label:
+    文　　号：临办发〔2019〕5号, 发文字号国函〔1992〕169号)."""
     stripped = line.strip(" \t\u3000\xa0")
+    label = rules().doc_number_label.match(match_text(stripped))
+    if label is not None:
+        stripped = stripped[label.end() :].strip(" \t\u3000\xa0")
     found = find_doc_numbers(stripped)
     if len(found) == 1 and found[0].start == 0 and found[0].end == len(stripped):
         return found[0]

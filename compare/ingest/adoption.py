@@ -36,16 +36,21 @@ def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
     )
 
 
+_BREAKS = re.compile(r"\s*\n\s*(?:>\s*)*|[ \t\u3000\xa0]+")
+
+
 def find_adoption(head: str) -> Adoption | None:
-    """The first adoption (通过, earliest date) among the adoption and history lines of ``head``."""
+    """The first adoption (通过, earliest date) among the adoption and history lines of ``head`` (read with
+    line breaks, quote markers and spaces removed: a converter may break the line anywhere)."""
     line, _, _ = _patterns()
+    head = _BREAKS.sub("", head)
     found: list[Adoption] = []
     for m in line.finditer(match_text(head)):
         iso = parse_date(m.group("date"))
         if m.group("act") != "通过" or iso is None:
             continue
         issuer = head[m.start("place") : m.end("place")] + head[m.start("organ") : m.end("organ")]
-        found.append(Adoption(re.sub(r"\s+", "", issuer), iso, head[m.start() : m.end()]))
+        found.append(Adoption(issuer, iso, head[m.start() : m.end()]))
     return min(found, key=lambda a: a.date) if found else None
 
 

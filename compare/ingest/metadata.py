@@ -110,6 +110,7 @@ def rules() -> Rules:
         )
     zones = []
     zone_data = section(DATA_FILE, "zone_types")
+    several = section(DATA_FILE, "jurisdiction").get("several_in_title")
     raw_zones = zone_data.get("rules")
     if not isinstance(raw_zones, list):
         raise DataFileError(DATA_FILE, "zone_types.rules", "expected a list")
@@ -149,11 +150,7 @@ def rules() -> Rules:
         joiner=get_str(DATA_FILE, "issuer.joiner", issuer.get("joiner")),
         zone_types=tuple(zones),
         rename_title=compile_pattern(DATA_FILE, "zone_types.rename_title", zone_data.get("rename_title")),
-        several_in_title=compile_pattern(
-            DATA_FILE,
-            "jurisdiction.several_in_title",
-            section(DATA_FILE, "jurisdiction").get("several_in_title"),
-        ),
+        several_in_title=compile_pattern(DATA_FILE, "jurisdiction.several_in_title", several),
         renamed_to=compile_pattern(DATA_FILE, "zone_types.renamed_to", zone_data.get("renamed_to")),
         body_min_mentions=body_min,
         display_max=get_int(DATA_FILE, "display_name.max_chars", display.get("max_chars")),
@@ -238,7 +235,7 @@ def _page_lines(lines: list[tuple[int, str]], head_end: int) -> _Page:
     for start, text in head + lines[max(len(head), len(lines) - _FOOT_LINES) :]:
         h = match_text(text)
         if start < head_end:
-            m = r.page_date_line.match(h)
+            m = r.page_date_line.search(h)
             if m and page.published is None:
                 iso = parse_date(m.group("date"))
                 if iso:
@@ -247,6 +244,9 @@ def _page_lines(lines: list[tuple[int, str]], head_end: int) -> _Page:
                 if f is not None and page.doc_number_field is None:
                     found = [d for d in find_doc_numbers(text[f.end() :]) if d.start == 0]
                     page.doc_number_field = found[0].printed if found else ""
+            labelled = doc_number_line(text)  # 文　　号：… on its own line, removed as page chrome
+            if labelled is not None and not page.doc_number_field:
+                page.doc_number_field = labelled.printed
         pm = r.print_line.match(h)
         if pm:
             iso = parse_date(pm.group("date"))

@@ -370,3 +370,16 @@ def test_rename_notice_zone_and_a_provinces_reply_about_one_city() -> None:
         "你市的请示收悉。现批复如下：\n一、同意设立。\n广西壮族自治区人民政府\n2020年5月11日\n"
     )
     assert reply.jurisdiction == "广西壮族自治区桂林市"
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        "当前位置：首页 > 政务公开 > 政策文件 > 某某市人民政府关于加快开发区发展的意见\n",
+        "您当前的位置：首页>>政策文件>>某某市人民政府关于加快开发区发展的意见\n",
+        "某某市人民政府门户网站\n某某市人民政府关于加快开发区发展的意见\n",
+    ],
+)
+def test_a_portals_breadcrumb_and_site_name_are_no_part_of_the_title(head: str) -> None:
+    md = _md(head + "各县（市、区）人民政府：\n一、加快发展。\n某某市人民政府\n2021年5月1日\n")
+    assert (md.title, md.issuer) == ("某某市人民政府关于加快开发区发展的意见", "某某市人民政府")

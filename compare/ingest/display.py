@@ -6,11 +6,38 @@ The rules (zone types and their short forms, collective markers, lengths) are th
 
 from __future__ import annotations
 
-from compare.ingest.metadata import rules, zone_matches
+from dataclasses import dataclass
+from functools import lru_cache
+
+from compare.datafiles import get_int, get_str, get_str_list, section
+from compare.ingest.metadata import DATA_FILE, zone_matches
+from compare.ingest.metadata import rules as metadata_rules
 from compare.ingest.places import Place, place_in
 from compare.layout.frontmatter import rules as part_rules
 from compare.model import Metadata
 from compare.text import match_text
+
+
+@dataclass(frozen=True)
+class _Rules:
+    display_max: int
+    display_separator: str
+    collective_markers: tuple[str, ...]
+    title_core_chars: int
+
+
+@lru_cache(maxsize=1)
+def rules() -> _Rules:
+    """The ``display_name`` section of ``metadata.yaml`` (loaded once)."""
+    d = section(DATA_FILE, "display_name")
+    return _Rules(
+        display_max=get_int(DATA_FILE, "display_name.max_chars", d.get("max_chars")),
+        display_separator=get_str(DATA_FILE, "display_name.separator", d.get("separator")),
+        collective_markers=tuple(
+            get_str_list(DATA_FILE, "display_name.collective_markers", d.get("collective_markers"))
+        ),
+        title_core_chars=get_int(DATA_FILE, "display_name.title_core_chars", d.get("title_core_chars")),
+    )
 
 
 def _place_of(jurisdiction: str | None) -> Place | None:
@@ -29,9 +56,11 @@ def derive_display_name(md: Metadata, fallback: str) -> str:
     r = rules()
     title = md.title or ""
     zones = zone_matches(title)
-    order = {z.label: i for i, z in enumerate(r.zone_types)}
+    order = {z.label: i for i, z in enumerate(metadata_rules().zone_types)}
     named = {z.label for _, _, z in zones}
-    primary = next((z for z in r.zone_types if z.label == md.zone_type and z.label in named), None)
+    primary = next(
+        (z for z in metadata_rules().zone_types if z.label == md.zone_type and z.label in named), None
+    )
     if primary is None:
         if md.doc_number:
             return md.doc_number

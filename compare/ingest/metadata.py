@@ -30,6 +30,7 @@ from compare.layout.frontmatter import (
     DocNumber,
     Line,
     TitleGroup,
+    breadcrumb_last,
     date_line,
     doc_number_line,
     find_doc_numbers,
@@ -79,10 +80,6 @@ class Rules:
     several_in_title: re.Pattern[str]
     renamed_to: re.Pattern[str]
     body_min_mentions: int
-    display_max: int
-    display_separator: str
-    collective_markers: tuple[str, ...]
-    title_core_chars: int
 
 
 def _mapping(where: str, value: object) -> dict[str, str | None]:
@@ -98,7 +95,6 @@ def rules() -> Rules:
     table = section(DATA_FILE, "govcn_table")
     card = section(DATA_FILE, "card")
     issuer = section(DATA_FILE, "issuer")
-    display = section(DATA_FILE, "display_name")
     endings = get_str_list(DATA_FILE, "issuer.org_endings", issuer.get("org_endings"))
     expansions = []
     for i, e in enumerate(issuer.get("expansions") or []):
@@ -153,12 +149,6 @@ def rules() -> Rules:
         several_in_title=compile_pattern(DATA_FILE, "jurisdiction.several_in_title", several),
         renamed_to=compile_pattern(DATA_FILE, "zone_types.renamed_to", zone_data.get("renamed_to")),
         body_min_mentions=body_min,
-        display_max=get_int(DATA_FILE, "display_name.max_chars", display.get("max_chars")),
-        display_separator=get_str(DATA_FILE, "display_name.separator", display.get("separator")),
-        collective_markers=tuple(
-            get_str_list(DATA_FILE, "display_name.collective_markers", display.get("collective_markers"))
-        ),
-        title_core_chars=get_int(DATA_FILE, "display_name.title_core_chars", display.get("title_core_chars")),
     )
 
 
@@ -269,7 +259,9 @@ def _raw_title_groups(raw_lines: list[tuple[int, str]], head_end: int) -> list[T
         if start >= head_end:
             break
         if text.strip(" \t\u3000\xa0"):
-            lines.append(Line(len(lines), start, start + len(text), text, match_text(text)))
+            cut = breadcrumb_last(match_text(text)) or 0  # a breadcrumb's last item may be the title
+            text = text[cut:]
+            lines.append(Line(len(lines), start + cut, start + cut + len(text), text, match_text(text)))
     return title_groups(lines, 0, len(lines))
 
 

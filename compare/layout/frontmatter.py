@@ -62,6 +62,8 @@ class Rules:
     transmittal_cues: tuple[str, ...]
     sentence_punct: str
     title_max_chars: int
+    site_name: re.Pattern[str]
+    breadcrumb: re.Pattern[str]
     signature_max_chars: int
     signature_max_lines: int
     addressee_starts: tuple[str, ...]
@@ -89,6 +91,8 @@ def rules() -> Rules:
         transmittal_cues=tuple(get_str_list(DATA_FILE, "parts.transmittal_cues", d.get("transmittal_cues"))),
         sentence_punct="".join(get_str_list(DATA_FILE, "parts.sentence_punct", d.get("sentence_punct"))),
         title_max_chars=get_int(DATA_FILE, "parts.title_max_chars", d.get("title_max_chars")),
+        site_name=compile_pattern(DATA_FILE, "parts.site_name", d.get("site_name")),
+        breadcrumb=compile_pattern(DATA_FILE, "parts.breadcrumb", d.get("breadcrumb")),
         signature_max_chars=get_int(DATA_FILE, "parts.signature_max_chars", d.get("signature_max_chars")),
         signature_max_lines=get_int(DATA_FILE, "parts.signature_max_lines", d.get("signature_max_lines")),
         addressee_starts=tuple(get_str_list(DATA_FILE, "parts.addressee_starts", d.get("addressee_starts"))),
@@ -217,6 +221,17 @@ def is_title_like(match_line: str) -> bool:
     return date_line(s) is None and doc_number_line(s) is None
 
 
+def is_site_name(match_line: str) -> bool:
+    """A portal's own name (某某市人民政府门户网站): never part of a title."""
+    return rules().site_name.search(match_line) is not None
+
+
+def breadcrumb_last(match_line: str) -> int | None:
+    """Where the last item of a portal's breadcrumb starts (首页 > 政务公开 > 关于…的通知), else None."""
+    m = rules().breadcrumb.match(match_line)
+    return m.start("last") if m else None
+
+
 def is_notice_title(match_text: str) -> bool:
     """A transmittal notice's title: 印发/转发 … 的通知 (the plan is attached to it)."""
     r = rules()
@@ -305,7 +320,12 @@ def title_groups(lines: list[Line], lo: int, hi: int) -> list[TitleGroup]:
     out: list[TitleGroup] = []
     run: list[Line] = []
     for ln in lines[lo:hi]:
-        if not is_title_like(ln.match) or is_cishi(ln.match) or is_attachment(ln.match):
+        if (
+            not is_title_like(ln.match)
+            or is_cishi(ln.match)
+            or is_attachment(ln.match)
+            or is_site_name(ln.match)
+        ):
             run = []
             continue
         run.append(ln)

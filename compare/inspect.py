@@ -24,12 +24,14 @@ def format_inspection(
         f"{len(doc.raw_text)} chars, sha256 {doc.sha256[:12]})",
         f"plan id      {doc.plan_id}",
         f"display name {doc.display_name}",
-        f"title        {md.title}",
+        f"title        {md.title}{'   (draft)' if md.draft else ''}",
         f"issuer       {md.issuer}",
         f"文号         {md.doc_number}",
-        f"date         {md.date}   published {md.published}",
+        f"date         {md.date} ({md.date_kind or '-'})   published {md.published}   in force {md.in_force}",
         f"jurisdiction {md.jurisdiction}",
         f"zone type    {md.zone_type}",
+        # where each field was read (which line, label or rule)
+        *(f"  from       {name}: {where}" for name, where in md.evidence.items()),
     ]
     if analysis.kind is not None:
         kind = analysis.kind

@@ -114,6 +114,10 @@ class Metadata:
     doc_number: str | None = None  # 文号, e.g. 临办发〔2019〕5号
     date: str | None = None  # signing/issue date (成文日期), ISO yyyy-mm-dd
     published: str | None = None  # publication/post date of the page, ISO
+    # what ``date`` is: signed (成文/落款), adopted (a regulation's 会议通过), posted (a page's date only)
+    date_kind: str | None = None
+    in_force: str | None = None  # 施行 date (自…起施行, a card's 施行日期), ISO
+    draft: bool = False  # a draft for comment (（草案）, 征求意见稿)
     jurisdiction: str | None = None  # e.g. 云南省临沧市
     zone_type: str | None = None  # e.g. 高新技术产业开发区
     cited_documents: list[CitedDocument] = field(default_factory=list)

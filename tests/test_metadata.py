@@ -14,7 +14,8 @@ from opencc import OpenCC
 
 from compare.datafiles import DataFileError, compile_pattern
 from compare.ingest import clean_text, read_document
-from compare.ingest.metadata import derive_display_name, extract_metadata, split_orgs
+from compare.ingest.display import derive_display_name
+from compare.ingest.metadata import extract_metadata, split_orgs
 from compare.ingest.places import gazetteer, place_in
 from compare.layout.frontmatter import normalise_doc_number, parse_date
 from compare.layout.parts import lay_out
@@ -287,3 +288,98 @@ def test_a_doc_number_glued_to_the_title_and_a_traditional_reply() -> None:
     clean, noise = clean_text(traditional)
     md = extract_metadata(traditional, clean, noise)
     assert md.title == "某某省人民政府關於同意設立某某經濟技術開發區的批覆"
+
+
+# --- metadata printed elsewhere (issue 18) -------------------------------------------------------------
+
+
+def _md(text: str) -> Metadata:
+    clean, noise = clean_text(text)
+    return extract_metadata(text, clean, noise)
+
+
+def test_a_regulations_adoption_line_gives_issuer_date_and_in_force() -> None:
+    text = (
+        "# 某某省开发区条例\n\n"
+        "> （2001年3月2日某某省第九届人民代表大会常务委员会\n> 第二十一次会议通过　"
+        "2001年5月6日某某省第九届人民代表大会常务委员会第二十三次会议批准）\n\n"
+        "2009年6月1日 某某省第十一届人民代表大会常务委员会第十次会议通过的"
+        "《关于修改〈某某省开发区条例〉的决定》修正\n\n"
+        "## 第一章 总则\n\n"
+        "第一条 为了规范开发区管理，根据中华人民共和国宪法和有关法律、法规，制定本条例。\n\n"
+        "第二条 本条例自2001年7月1日起施行。\n"
+    )
+    md = _md(text)
+    # the session ordinals are no part of the body's name; the first adoption is the date, not the
+    # approval or the amendment; the amending decision is no document the regulation relies on
+    assert (md.issuer, md.date, md.date_kind, md.in_force) == (
+        "某某省人民代表大会常务委员会",
+        "2001-03-02",
+        "adopted",
+        "2001-07-01",
+    )
+    assert md.evidence["issuer"].startswith("adoption line")
+    assert [c.title for c in md.cited_documents] == ["中华人民共和国宪法"]
+
+
+def test_a_page_date_is_posted_never_signed() -> None:
+    md = _md("某某开发区建设方案\n发布时间:2021-03-30 17:16:02\n一、总体要求\n加快建设开发区。\n")
+    assert (md.date, md.date_kind, md.published) == ("2021-03-30", "posted", "2021-03-30")
+    signed = _md("某某开发区建设方案\n一、总体要求\n加快建设开发区。\n某某市人民政府\n二○二一年三月二日\n")
+    assert (signed.date, signed.date_kind) == ("2021-03-02", "signed")
+
+
+@pytest.mark.parametrize(
+    "line", ["文　　号：某政发〔2021〕3号", "发文字号某政发〔2021〕3号", "  • 发文字号:某政发〔2021〕3号"]
+)
+def test_a_doc_number_after_its_label(line: str) -> None:
+    md = _md(f"某某市人民政府关于加快开发区发展的意见\n{line}\n各县（市、区）人民政府：\n一、加快发展。\n")
+    assert md.doc_number == "某政发〔2021〕3号"
+
+
+def test_a_draft_for_comment_keeps_its_title_and_is_flagged() -> None:
+    md = _md("某某市开发区管理办法（征求意见稿）\n第一条 为了规范开发区管理，制定本办法。\n")
+    assert (md.title, md.draft) == ("某某市开发区管理办法（征求意见稿）", True)
+    assert _md("某某省开发区条例（草案）\n第一条 为了规范开发区管理，制定本条例。\n").draft
+    assert not _md("某某市开发区管理办法\n第一条 为了规范开发区管理，制定本办法。\n").draft
+
+
+def test_cited_documents_are_those_the_plan_relies_on() -> None:
+    md = _md(
+        "某某市开发区高质量发展实施方案\n"
+        "为贯彻落实《某某省人民政府关于推进开发区创新提升的实施意见》（某政发〔2020〕79号）精神，制定本方案。\n"
+        "一、深化区域评估改革，编制《区域评估成果应用指南》，指导建设项目运用评估成果。\n"
+        "二、抢抓《区域全面经济伙伴关系协定》生效机遇，扩大开放。\n"
+        "三、符合《某某市人才引进办法》条件的人才，给予支持。\n"
+        "四、自本方案印发之日起，《某某市开发区管理办法》同时废止。\n"
+    )
+    assert [c.title for c in md.cited_documents] == [
+        "某某省人民政府关于推进开发区创新提升的实施意见",
+        "某某市人才引进办法",
+    ]
+
+
+def test_rename_notice_zone_and_a_provinces_reply_about_one_city() -> None:
+    md = _md(
+        "某某省人民政府关于某某工业园区等5家工业园区更名的通知\n各市人民政府：\n"
+        "现将某某工业园区等5家工业园区统一更名为经济开发区。\n某某省人民政府\n2019年1月3日\n"
+    )
+    assert md.zone_type == "经济开发区"
+    reply = _md(
+        "广西壮族自治区人民政府关于同意设立桂林经济技术开发区的批复\n桂林市人民政府：\n"
+        "你市的请示收悉。现批复如下：\n一、同意设立。\n广西壮族自治区人民政府\n2020年5月11日\n"
+    )
+    assert reply.jurisdiction == "广西壮族自治区桂林市"
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        "当前位置：首页 > 政务公开 > 政策文件 > 某某市人民政府关于加快开发区发展的意见\n",
+        "您当前的位置：首页>>政策文件>>某某市人民政府关于加快开发区发展的意见\n",
+        "某某市人民政府门户网站\n某某市人民政府关于加快开发区发展的意见\n",
+    ],
+)
+def test_a_portals_breadcrumb_and_site_name_are_no_part_of_the_title(head: str) -> None:
+    md = _md(head + "各县（市、区）人民政府：\n一、加快发展。\n某某市人民政府\n2021年5月1日\n")
+    assert (md.title, md.issuer) == ("某某市人民政府关于加快开发区发展的意见", "某某市人民政府")

@@ -14,8 +14,9 @@ import unicodedata
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from compare.ingest.clean import clean_text
+from compare.ingest.display import derive_display_name
 from compare.ingest.errors import IngestError, TooLarge, UnreadableFile
-from compare.ingest.metadata import derive_display_name, extract_metadata
+from compare.ingest.metadata import extract_metadata
 from compare.ingest.patterns import noise_data
 from compare.ingest.readers import RawText, read_raw
 from compare.layout.parts import Layout, lay_out

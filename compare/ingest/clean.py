@@ -21,6 +21,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from compare.ingest.patterns import Markup, NoiseData, noise_data
+from compare.layout.frontmatter import is_site_name
 from compare.model import CleanText, NoiseSpan
 from compare.text import match_text
 
@@ -305,6 +306,7 @@ def _title_runs(doc: _Doc, content: list[int]) -> set[int]:
                 or prev[-1] in "，,、"
                 or doc.is_title_end(prev)
                 or t.not_title.fullmatch(prev)
+                or is_site_name(match_text(prev))
             ):
                 break
             run.insert(0, prev_i)

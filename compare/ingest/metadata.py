@@ -23,15 +23,18 @@ from compare.datafiles import (
     load_yaml,
     section,
 )
+from compare.ingest.adoption import find_adoption, find_in_force, is_draft
 from compare.ingest.citations import find_citations
-from compare.ingest.places import Place, find_places, is_national, national_label, place_in, place_in_body
+from compare.ingest.places import find_places, is_national, national_label, place_in, place_in_body
 from compare.layout.frontmatter import (
     DocNumber,
     Line,
     TitleGroup,
+    breadcrumb_last,
     date_line,
     doc_number_line,
     find_doc_numbers,
+    is_addressee,
     is_transmittal_sentence,
     normalise_doc_number,
     notice_subject,
@@ -39,7 +42,6 @@ from compare.layout.frontmatter import (
     split_glued_doc_number,
     title_groups,
 )
-from compare.layout.frontmatter import rules as part_rules
 from compare.layout.parts import Layout, Signature, lay_out
 from compare.model import CleanText, Metadata, NoiseSpan
 from compare.text import match_text
@@ -74,11 +76,10 @@ class Rules:
     signature_notes: re.Pattern[str]
     joiner: str
     zone_types: tuple[ZoneType, ...]
+    rename_title: re.Pattern[str]
+    several_in_title: re.Pattern[str]
+    renamed_to: re.Pattern[str]
     body_min_mentions: int
-    display_max: int
-    display_separator: str
-    collective_markers: tuple[str, ...]
-    title_core_chars: int
 
 
 def _mapping(where: str, value: object) -> dict[str, str | None]:
@@ -94,7 +95,6 @@ def rules() -> Rules:
     table = section(DATA_FILE, "govcn_table")
     card = section(DATA_FILE, "card")
     issuer = section(DATA_FILE, "issuer")
-    display = section(DATA_FILE, "display_name")
     endings = get_str_list(DATA_FILE, "issuer.org_endings", issuer.get("org_endings"))
     expansions = []
     for i, e in enumerate(issuer.get("expansions") or []):
@@ -106,6 +106,7 @@ def rules() -> Rules:
         )
     zones = []
     zone_data = section(DATA_FILE, "zone_types")
+    several = section(DATA_FILE, "jurisdiction").get("several_in_title")
     raw_zones = zone_data.get("rules")
     if not isinstance(raw_zones, list):
         raise DataFileError(DATA_FILE, "zone_types.rules", "expected a list")
@@ -144,13 +145,10 @@ def rules() -> Rules:
         signature_notes=compile_pattern(DATA_FILE, "issuer.signature_notes", issuer.get("signature_notes")),
         joiner=get_str(DATA_FILE, "issuer.joiner", issuer.get("joiner")),
         zone_types=tuple(zones),
+        rename_title=compile_pattern(DATA_FILE, "zone_types.rename_title", zone_data.get("rename_title")),
+        several_in_title=compile_pattern(DATA_FILE, "jurisdiction.several_in_title", several),
+        renamed_to=compile_pattern(DATA_FILE, "zone_types.renamed_to", zone_data.get("renamed_to")),
         body_min_mentions=body_min,
-        display_max=get_int(DATA_FILE, "display_name.max_chars", display.get("max_chars")),
-        display_separator=get_str(DATA_FILE, "display_name.separator", display.get("separator")),
-        collective_markers=tuple(
-            get_str_list(DATA_FILE, "display_name.collective_markers", display.get("collective_markers"))
-        ),
-        title_core_chars=get_int(DATA_FILE, "display_name.title_core_chars", display.get("title_core_chars")),
     )
 
 
@@ -158,6 +156,7 @@ def rules() -> Rules:
 
 _SPACES = re.compile(r"[\s\u3000\xa0]+")
 _FOOT_LINES = 30  # a print line (…印发) is among the last lines of a page
+_HIDDEN_HEAD_LINES = 20  # a page's lines before the document's own head (an encyclopaedia's infobox)
 
 
 def _raw_lines(raw: str) -> list[tuple[int, str]]:
@@ -226,7 +225,7 @@ def _page_lines(lines: list[tuple[int, str]], head_end: int) -> _Page:
     for start, text in head + lines[max(len(head), len(lines) - _FOOT_LINES) :]:
         h = match_text(text)
         if start < head_end:
-            m = r.page_date_line.match(h)
+            m = r.page_date_line.search(h)
             if m and page.published is None:
                 iso = parse_date(m.group("date"))
                 if iso:
@@ -235,6 +234,9 @@ def _page_lines(lines: list[tuple[int, str]], head_end: int) -> _Page:
                 if f is not None and page.doc_number_field is None:
                     found = [d for d in find_doc_numbers(text[f.end() :]) if d.start == 0]
                     page.doc_number_field = found[0].printed if found else ""
+            labelled = doc_number_line(text)  # 文　　号：… on its own line, removed as page chrome
+            if labelled is not None and not page.doc_number_field:
+                page.doc_number_field = labelled.printed
         pm = r.print_line.match(h)
         if pm:
             iso = parse_date(pm.group("date"))
@@ -257,7 +259,9 @@ def _raw_title_groups(raw_lines: list[tuple[int, str]], head_end: int) -> list[T
         if start >= head_end:
             break
         if text.strip(" \t\u3000\xa0"):
-            lines.append(Line(len(lines), start, start + len(text), text, match_text(text)))
+            cut = breadcrumb_last(match_text(text)) or 0  # a breadcrumb's last item may be the title
+            text = text[cut:]
+            lines.append(Line(len(lines), start + cut, start + cut + len(text), text, match_text(text)))
     return title_groups(lines, 0, len(lines))
 
 
@@ -438,9 +442,11 @@ def extract_metadata(
     title, glued = split_glued_doc_number(titles.title) if titles.title else (None, None)
     if title:
         md.title, md.evidence["title"] = title, titles.evidence
-    _read_issuer(md, src)
+    md.draft = any(is_draft(t) for t in (md.title, *titles.others) if t)
+    raw_head = raw_text[: max(head_end, src.lay.lines[0].start if src.lay.lines else 0)]
+    _read_issuer(md, src, raw_head)
     _read_doc_number(md, src, glued)
-    _read_dates(md, src)
+    _read_dates(md, src, raw_head)
     body = clean.text[body_line.start :] if body_line is not None else ""
     md.jurisdiction, place_source = _jurisdiction(md, titles, body)
     if md.jurisdiction:
@@ -448,13 +454,18 @@ def extract_metadata(
     _read_zone_type(md, src)
     md.cited_documents = find_citations(clean, tuple(t for t in (md.title, titles.notice) if t))
     if md.cited_documents:
-        md.evidence["cited_documents"] = "《…》 in the text"
+        md.evidence["cited_documents"] = "titles the text relies on (根据, 按照, 贯彻落实 …)"
     return md
 
 
-def _read_issuer(md: Metadata, src: _Sources) -> None:
-    """发文机关: the gov.cn table, the signature, the prefix of a title, a database card."""
+def _read_issuer(md: Metadata, src: _Sources, raw_head: str) -> None:
+    """发文机关: the gov.cn table, a regulation's adopting body, the signature, the prefix of a title, a
+    database card."""
     r, ev = rules(), md.evidence
+    adoption = find_adoption(raw_head)
+    if adoption is not None:
+        md.issuer, ev["issuer"] = adoption.issuer, f"adoption line ({adoption.line})"
+        return
     if "issuer" in src.table:
         md.issuer, ev["issuer"] = src.table["issuer"][0], "gov.cn table 发文机关"
         return
@@ -487,6 +498,13 @@ def _read_doc_number(md: Metadata, src: _Sources, glued: DocNumber | None) -> No
         if dn is not None:
             md.doc_number, ev["doc_number"] = dn.normalised, f"文号 line ({dn.printed})"
             return
+    # a page's own text before the document can hide its head from the layout: a 公文's 文号 line is
+    # still the one right above its addressees (主送机关)
+    for ln, nxt in itertools.pairwise(src.lay.lines[: src.lay.body_start + _HIDDEN_HEAD_LINES]):
+        dn = doc_number_line(ln.text) if is_addressee(nxt.match) else None
+        if dn is not None:
+            md.doc_number, ev["doc_number"] = dn.normalised, f"文号 line above the addressees ({dn.printed})"
+            return
     for field_value, where in (
         (src.card.get("doc_number"), "card 字号"),
         (src.page.doc_number_field, "page 文号 field"),
@@ -498,10 +516,14 @@ def _read_doc_number(md: Metadata, src: _Sources, glued: DocNumber | None) -> No
         md.doc_number, ev["doc_number"] = glued.normalised, f"glued to the title ({glued.printed})"
 
 
-def _read_dates(md: Metadata, src: _Sources) -> None:
-    """The signing date (成文日期) and the page's publication date, kept apart."""
+def _read_dates(md: Metadata, src: _Sources, raw_head: str) -> None:
+    """The main date and its kind: a regulation's first adoption, else the signing date (成文日期), else
+    the page's publication date, which is kept apart (``published``) and never taken for a signing date."""
     ev = md.evidence
-    if "date" in src.table:
+    adoption = find_adoption(raw_head)
+    if adoption is not None:
+        md.date, md.date_kind, ev["date"] = adoption.date, "adopted", f"adoption line ({adoption.line})"
+    if md.date is None and "date" in src.table:
         md.date, ev["date"] = parse_date(src.table["date"][0]), "gov.cn table 成文日期"
     for where, label in (("front", "transmittal notice signature date"), ("back", "signature date")):
         for sig in src.signatures(where)[:1]:
@@ -513,6 +535,8 @@ def _read_dates(md: Metadata, src: _Sources) -> None:
             md.date, ev["date"] = iso, f"date line before the body ({ln.text.strip()})"
     if md.date is None and src.page.print_date is not None:
         md.date, ev["date"] = src.page.print_date[0], f"印发 line ({src.page.print_date[1]})"
+    if md.date is not None and md.date_kind is None:
+        md.date_kind = "signed"
     if "published" in src.table:
         md.published, ev["published"] = parse_date(src.table["published"][0]), "gov.cn table 发布日期"
     elif src.page.published is not None:
@@ -522,11 +546,22 @@ def _read_dates(md: Metadata, src: _Sources) -> None:
         if md.published:
             ev["published"] = "card 公布日期"
     if md.date is None and md.published is not None:
-        md.date, ev["date"] = md.published, "page date (the plan prints no signing date)"
+        md.date, md.date_kind = md.published, "posted"
+        ev["date"] = "page date (the plan prints no signing date)"
+    in_force = find_in_force(src.clean.text)
+    if in_force is not None:
+        md.in_force, ev["in_force"] = in_force[0], f"施行 ({in_force[1]})"
 
 
 def _read_zone_type(md: Metadata, src: _Sources) -> None:
     """The zone type: the title (most specific rule first), the other titles, then the body."""
+    r = rules()
+    if md.title and r.rename_title.search(match_text(md.title)) and src.body_line is not None:
+        for m in r.renamed_to.finditer(src.clean.match[src.body_line.start :]):
+            zone = _zone_from_title(m.group("name"))
+            if zone is not None:
+                md.zone_type, md.evidence["zone_type"] = zone.label, f"renamed to ({m.group()})"
+                return
     sources: list[tuple[str | None, str]] = [(md.title, "title")]
     sources += [(o, "page/notice title") for o in src.titles.others]
     for title, where in sources:
@@ -545,56 +580,12 @@ def _jurisdiction(md: Metadata, titles: _Titles, body: str) -> tuple[str | None,
         return national_label(), "national issuer"
     sources = [(md.issuer, "issuer"), (md.title, "title"), *((t, "page/notice title") for t in titles.others)]
     for text, where in sources:
-        if text:
-            place = place_in(text)
-            if place is not None:
-                return place.jurisdiction, where
+        place = place_in(text) if text else None
+        if place is None:
+            continue
+        title = place_in(md.title) if md.title and not rules().several_in_title.search(md.title) else None
+        if not place.is_city and title is not None and title.is_city and title.province == place.name:
+            return title.jurisdiction, f"{where}, the title's city"
+        return place.jurisdiction, where
     place = place_in_body(body)
     return (place.jurisdiction, "body (most mentioned place)") if place else (None, "")
-
-
-# --- display name -------------------------------------------------------------------------------------
-
-
-def _place_of(jurisdiction: str | None) -> Place | None:
-    if not jurisdiction:
-        return None
-    return place_in(jurisdiction, short_names=False)
-
-
-def derive_display_name(md: Metadata, fallback: str) -> str:
-    """A short column header: place + zone kind (临沧高新区, 昆明市园区, 重庆自贸联动, 云南自贸联动·经开区).
-
-    The place is the one the title names, else the jurisdiction's; it keeps its 市/省 when the plan is
-    about all zones of the place (全市…, 开发区及产业园区). A plan whose title names no zone is called by
-    its 文号 (国发〔2019〕5号), else by the subject of its title.
-    """
-    r = rules()
-    title = md.title or ""
-    zones = zone_matches(title)
-    order = {z.label: i for i, z in enumerate(r.zone_types)}
-    named = {z.label for _, _, z in zones}
-    primary = next((z for z in r.zone_types if z.label == md.zone_type and z.label in named), None)
-    if primary is None:
-        if md.doc_number:
-            return md.doc_number
-        core = _title_core(title)
-        return core[: r.display_max] if core else fallback
-    place = place_in(title) or _place_of(md.jurisdiction)
-    collective = primary.collective or any(m in title for m in r.collective_markers)
-    where = "" if place is None else place.name if collective else place.short
-    name = where + primary.abbrev
-    secondary = [z for _, _, z in sorted(zones, key=lambda t: order[t[2].label]) if z.label != primary.label]
-    if secondary:
-        extra = name + r.display_separator + secondary[0].abbrev
-        if len(extra) <= r.display_max:
-            return extra
-    return name[: r.display_max]
-
-
-def _title_core(title: str) -> str:
-    """The subject of a title: after 关于 and any issuer, before the document kind."""
-    r = rules()
-    core = title.split("关于", 1)[1] if "关于" in title else title
-    core = part_rules().doc_kind_end.sub("", match_text(core)).removesuffix("的")
-    return title[len(title) - len(title.split("关于", 1)[-1]) :][: min(len(core), r.title_core_chars)]

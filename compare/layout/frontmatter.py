@@ -55,12 +55,15 @@ class Rules:
     date_line: re.Pattern[str]
     history_line: re.Pattern[str]
     doc_number: re.Pattern[str]
+    doc_number_label: re.Pattern[str]
     doc_kind_end: re.Pattern[str]
     notice_verbs: tuple[str, ...]
     notice_kind: str
     transmittal_cues: tuple[str, ...]
     sentence_punct: str
     title_max_chars: int
+    site_name: re.Pattern[str]
+    breadcrumb: re.Pattern[str]
     signature_max_chars: int
     signature_max_lines: int
     addressee_starts: tuple[str, ...]
@@ -80,6 +83,7 @@ def rules() -> Rules:
         date_line=compile_pattern(DATA_FILE, "parts.date_line", d.get("date_line")),
         history_line=compile_pattern(DATA_FILE, "parts.history_line", d.get("history_line")),
         doc_number=compile_pattern(DATA_FILE, "parts.doc_number", d.get("doc_number")),
+        doc_number_label=compile_pattern(DATA_FILE, "parts.doc_number_label", d.get("doc_number_label")),
         # a doc kind at the end, optionally followed by one bracketed note: （试行） (2018—2035年)
         doc_kind_end=re.compile(rf"(?:{alternation(kinds)})\s*(?:[(（〔【][^()（）]{{1,20}}[)）〕】])?\s*$"),
         notice_verbs=tuple(get_str_list(DATA_FILE, "parts.notice_verbs", d.get("notice_verbs"))),
@@ -87,6 +91,8 @@ def rules() -> Rules:
         transmittal_cues=tuple(get_str_list(DATA_FILE, "parts.transmittal_cues", d.get("transmittal_cues"))),
         sentence_punct="".join(get_str_list(DATA_FILE, "parts.sentence_punct", d.get("sentence_punct"))),
         title_max_chars=get_int(DATA_FILE, "parts.title_max_chars", d.get("title_max_chars")),
+        site_name=compile_pattern(DATA_FILE, "parts.site_name", d.get("site_name")),
+        breadcrumb=compile_pattern(DATA_FILE, "parts.breadcrumb", d.get("breadcrumb")),
         signature_max_chars=get_int(DATA_FILE, "parts.signature_max_chars", d.get("signature_max_chars")),
         signature_max_lines=get_int(DATA_FILE, "parts.signature_max_lines", d.get("signature_max_lines")),
         addressee_starts=tuple(get_str_list(DATA_FILE, "parts.addressee_starts", d.get("addressee_starts"))),
@@ -119,7 +125,7 @@ def split_lines(clean: CleanText) -> list[Line]:
 
 
 _DATE_ANY = re.compile(
-    r"(?P<y>\d{4}|[〇零一二三四五六七八九]{4})\s*(?:年|[-./])\s*(?P<m>\d{1,2}|[一二三四五六七八九十]{1,2})\s*(?:月|[-./])"
+    r"(?P<y>\d{4}|[〇○零一二三四五六七八九]{4})\s*(?:年|[-./])\s*(?P<m>\d{1,2}|[一二三四五六七八九十]{1,2})\s*(?:月|[-./])"
     r"\s*(?P<d>\d{1,2}|[一二三四五六七八九十]{1,3})(?![0-9])\s*日?"
 )
 
@@ -129,8 +135,9 @@ def parse_date(text: str) -> str | None:
     m = _DATE_ANY.search(to_halfwidth(text))
     if m is None:
         return None
-    # a year printed in Chinese is read digit by digit (二〇〇六), months and days as numbers (三十)
-    year = parse_numeral(m.group("y"), "amount")
+    # a year printed in Chinese is read digit by digit (二〇〇六, 二○○○ with a circle for the zero),
+    # months and days as numbers (三十)
+    year = parse_numeral(m.group("y").replace("○", "〇"), "amount")
     month, day = parse_numeral(m.group("m")), parse_numeral(m.group("d"))
     if year is None or month is None or day is None:
         return None
@@ -162,9 +169,13 @@ def normalise_doc_number(printed: str) -> str:
 def find_doc_numbers(text: str) -> list[DocNumber]:
     """Every 文号 in ``text`` (printed form and normalised form, with offsets)."""
     out = []
-    for m in rules().doc_number.finditer(match_text(text)):
-        printed = text[m.start() : m.end()]
-        out.append(DocNumber(printed, normalise_doc_number(printed), m.start(), m.end()))
+    r = rules()
+    for m in r.doc_number.finditer(match_text(text)):
+        # a label the page glued to the number (发文字号国函〔1992〕169号) is no part of its code
+        label = r.doc_number_label.match(m.group())
+        start = m.start() + (label.end() if label and label.end() < m.start("open") - m.start() else 0)
+        printed = text[start : m.end()]
+        out.append(DocNumber(printed, normalise_doc_number(printed), start, m.end()))
     return out
 
 
@@ -178,8 +189,12 @@ def split_glued_doc_number(title: str) -> tuple[str, DocNumber | None]:
 
 
 def doc_number_line(line: str) -> DocNumber | None:
-    """The 文号 when the whole line is one (临办发〔2019〕5号 alone on its line)."""
+    """The 文号 when the whole line is one (临办发〔2019〕5号 alone on its line, or after a 文号 label:
+    文　　号：临办发〔2019〕5号, 发文字号国函〔1992〕169号)."""
     stripped = line.strip(" \t\u3000\xa0")
+    label = rules().doc_number_label.match(match_text(stripped))
+    if label is not None:
+        stripped = stripped[label.end() :].strip(" \t\u3000\xa0")
     found = find_doc_numbers(stripped)
     if len(found) == 1 and found[0].start == 0 and found[0].end == len(stripped):
         return found[0]
@@ -204,6 +219,17 @@ def is_title_like(match_line: str) -> bool:
     if not s or len(s) > rules().title_max_chars or has_sentence_punct(s) or ":" in s:
         return False
     return date_line(s) is None and doc_number_line(s) is None
+
+
+def is_site_name(match_line: str) -> bool:
+    """A portal's own name (某某市人民政府门户网站): never part of a title."""
+    return rules().site_name.search(match_line) is not None
+
+
+def breadcrumb_last(match_line: str) -> int | None:
+    """Where the last item of a portal's breadcrumb starts (首页 > 政务公开 > 关于…的通知), else None."""
+    m = rules().breadcrumb.match(match_line)
+    return m.start("last") if m else None
 
 
 def is_notice_title(match_text: str) -> bool:
@@ -294,7 +320,12 @@ def title_groups(lines: list[Line], lo: int, hi: int) -> list[TitleGroup]:
     out: list[TitleGroup] = []
     run: list[Line] = []
     for ln in lines[lo:hi]:
-        if not is_title_like(ln.match) or is_cishi(ln.match) or is_attachment(ln.match):
+        if (
+            not is_title_like(ln.match)
+            or is_cishi(ln.match)
+            or is_attachment(ln.match)
+            or is_site_name(ln.match)
+        ):
             run = []
             continue
         run.append(ln)

@@ -25,6 +25,8 @@ from compare.layout.frontmatter import is_site_name
 from compare.model import CleanText, NoiseSpan
 from compare.text import match_text
 
+_SITE_NAME_TAIL = 12  # a portal's name ends its line (…门户网站): only the tail needs reading
+
 # Edge whitespace of a line: ASCII, NBSP, ideographic space, en/em spaces, zero-width space, BOM.
 WHITESPACE = " \t\r\f\v\xa0\u3000\ufeff" + "".join(chr(c) for c in range(0x2000, 0x200C))
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]")
@@ -306,7 +308,7 @@ def _title_runs(doc: _Doc, content: list[int]) -> set[int]:
                 or prev[-1] in "，,、"
                 or doc.is_title_end(prev)
                 or t.not_title.fullmatch(prev)
-                or is_site_name(match_text(prev))
+                or is_site_name(match_text(prev[-_SITE_NAME_TAIL:]))
             ):
                 break
             run.insert(0, prev_i)

@@ -22,9 +22,9 @@ from .test_gold_topics import Judged, judge_provisions, print_misses, print_topi
 TARGETS = {"A": 0.88, "B": 0.85}
 TARGET_MANDATORY = 0.85
 # Today's figures: a change may raise them, never lower them.
-FLOORS = {"A": 0.76, "B": 0.71}
+FLOORS = {"A": 0.80, "B": 0.72}
 FLOORS_MANDATORY: dict[str, dict[str, float]] = {
-    "A": {"delegation": 0.91, "talent": 0.91, "land": 0.93, "finance": 0.82},
+    "A": {"delegation": 0.95, "talent": 0.94, "land": 0.93, "finance": 0.84},
     "B": {"delegation": 0.74, "talent": 0.70, "land": 0.83, "finance": 0.68},
 }
 

@@ -204,6 +204,15 @@ def _enumerations(text: _Text, hits: Sequence[Hit], codebook: Codebook) -> list[
     return out
 
 
+def _shown(h: Hit, plain: str) -> str:
+    """A hit as evidence: a keyword as written; a pattern by the words it matched (a reader cannot read
+    a regular expression), a long match cut in the middle."""
+    if not h.is_pattern:
+        return h.cue
+    words = plain[h.start : h.end]
+    return words if len(words) <= 18 else f"{words[:8]}…{words[-8:]}"
+
+
 def _purposes(text: _Text, codebook: Codebook) -> list[tuple[int, int]]:
     """Clauses naming what money or support is for ("专项用于…"): the destination, not the instrument."""
     return [
@@ -253,7 +262,7 @@ def _score_text(
         w *= s.repeat_decay**k
         scores[h.topic] += w
         if k == 0:
-            evidence[h.topic].append(h.cue + note)
+            evidence[h.topic].append(_shown(h, found.plain) + note)
     return scores, evidence
 
 

@@ -45,7 +45,7 @@ def _analyse(path: Path, root: Path) -> tuple[PlanAnalysis, dict[str, float]]:
     t2 = time.perf_counter()
     measures = extract_measures(doc, sections, load_codebook())
     t3 = time.perf_counter()
-    kind = classify_plan(doc.metadata.title, sections, measures)
+    kind = classify_plan(doc.metadata.title, sections, measures, text=doc.clean.match)
     plan = PlanAnalysis(document=doc, sections=sections, measures=measures, kind=kind)
     members = match_plan(plan, load_catalogue())
     plan = replace(plan, catalogue_members=members, mentions=find_mentions(plan, load_catalogue(), members))

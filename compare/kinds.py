@@ -36,27 +36,39 @@ class KindRules:
     application_share: float
     untitled_article_scope: str
     untitled_scope: str
+    untitled_rules: tuple[KindRule, ...] = ()
+    opening_chars: int = 1500
 
 
 @lru_cache(maxsize=1)
 def kind_rules() -> KindRules:
     top = Section.read(DATA_FILE, "doc_kinds", DataError)
-    rules = tuple(
-        KindRule(r.string("kind"), r.string("scope"), r.regexes("patterns")) for r in top.sections("rules")
-    )
+
+    def read(name: str) -> tuple[KindRule, ...]:
+        return tuple(
+            KindRule(r.string("kind"), r.string("scope"), r.regexes("patterns")) for r in top.sections(name)
+        )
+
     return KindRules(
-        rules=rules,
+        rules=read("rules"),
         application_reasons=frozenset(top.strings("application_reasons")),
         application_share=top.number("application_share", 0.0, 1.0),
         untitled_article_scope=top.string("untitled_article_scope"),
         untitled_scope=top.string("untitled_scope"),
+        untitled_rules=read("untitled_rules"),
+        opening_chars=top.integer("opening_chars", 1),
     )
 
 
 def classify_plan(
-    title: str | None, sections: list[OutlineSection], measures: list[Measure], rules: KindRules | None = None
+    title: str | None,
+    sections: list[OutlineSection],
+    measures: list[Measure],
+    rules: KindRules | None = None,
+    text: str = "",
 ) -> PlanKind:
-    """The plan's kind and scope, with the words that decided it."""
+    """The plan's kind and scope, with the words that decided it. ``text``: the plan's match text, whose
+    opening names the kind when no title is printed."""
     rules = rules or kind_rules()
     units = [m for m in measures if m.kind == "measure" or m.context_reason]
     applying = sum(1 for m in units if m.context_reason in rules.application_reasons)
@@ -68,6 +80,13 @@ def classify_plan(
         for rule in rules.rules:
             for pattern in rule.patterns:
                 found = pattern.search(name)
+                if found:
+                    return PlanKind(rule.kind, rule.scope, found.group())
+    else:
+        opening = text[: rules.opening_chars]
+        for rule in rules.untitled_rules:
+            for pattern in rule.patterns:
+                found = pattern.search(opening)
                 if found:
                     return PlanKind(rule.kind, rule.scope, found.group())
     if any(_ARTICLE.match(s.label or "") for s in sections):

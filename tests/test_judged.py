@@ -126,7 +126,7 @@ MOST_BAD = {
     ("five", "gaps"): 3,
     ("five", "unique"): 0,
     ("new", "memberships"): 27,
-    ("new", "gaps"): 9,
+    ("new", "gaps"): 8,
     ("new", "unique"): 5,
 }
 # rows new since the sample that are not right, today (judged when they came: five memberships 8 of 23,

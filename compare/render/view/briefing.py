@@ -27,7 +27,7 @@ from compare.render.view.matrix import (
     unaligned,
 )
 from compare.render.view.measures import MeasureItem
-from compare.render.view.site import PlanColumn, Report, plan_columns, report_context
+from compare.render.view.site import PlanCard, PlanColumn, Report, plan_columns, report_context
 from compare.render.view.summary import Summary, summary
 from compare.text import excerpt_collapsed
 
@@ -108,6 +108,8 @@ class Overview(TypedDict):
 
 
 class Briefing(Report):  # Report's topics: the codebook appendix
+    data_until: str  # the newest plan date (YYYY-MM-DD), "" when no plan is dated
+    header_plans: str  # every page's header: the plans' names, or their number when they are many
     summary: Summary
     heatmap_parts: list[HeatmapPart]
     topic_sections: list[TopicSection]
@@ -117,8 +119,11 @@ class Briefing(Report):  # Report's topics: the codebook appendix
 
 
 def briefing_context(data: ViewData) -> Briefing:
+    report = report_context(data)
     return {
-        **report_context(data),
+        **report,
+        "data_until": data_until(report["plans"]),
+        "header_plans": header_plans(data, report["plans"]),
         "summary": summary(data),
         "heatmap_parts": heatmap_parts(data),
         "topic_sections": [topic_section(data, t) for t in data.topic_ids],
@@ -126,6 +131,20 @@ def briefing_context(data: ViewData) -> Briefing:
         "aggregate": data.aggregate,
         "overview": overview(data) if data.aggregate else None,
     }
+
+
+def data_until(plans: Sequence[PlanCard]) -> str:
+    """The newest plan date: what the briefing's material dates from (not the date of the build)."""
+    dates = [d[:10] for p in plans for d in (p["date"], p["published"]) if d and len(d) >= 10]
+    return max(dates, default="")
+
+
+def header_plans(data: ViewData, plans: Sequence[PlanCard]) -> str:
+    """The plans named in every page's header: all of them when one matrix table holds them all,
+    else their number (dozens of names do not fit a header line)."""
+    if len(plans) > data.cfg.max_plan_columns:
+        return data._("%(n)s个方案") % {"n": len(plans)}
+    return data._("、").join(p["name"] for p in plans)
 
 
 def compact(data: ViewData) -> bool:

@@ -194,6 +194,7 @@ def _build(
                 lang=settings.lang,
                 topics=settings.topics,
                 title=settings.title,
+                site_url=settings.site_url,
                 topic_descriptions=view.default_topic_descriptions(
                     descriptions={t.id: t.description for t in codebook.topics}
                 ),

@@ -204,6 +204,50 @@ def test_every_page_after_the_cover_names_the_plans_in_its_header(
         assert flat(view["header_plans"]) in flat(page_text), i
 
 
+def test_a_cut_cell_counts_the_rest_and_names_their_site_page(view: Briefing, text: str) -> None:
+    cut = [
+        (t["topic_id"], c)
+        for t in view["topic_sections"]
+        for tb in t["tables"]
+        for row in [*tb["rows"], *([tb["other"]] if tb["other"] else [])]
+        for c in row["cells"]
+        if c["more"]
+    ]
+    assert cut  # the five plans have cells with more measures than a cell quotes
+    body = flat(text)
+    for topic_id, cell in cut:
+        assert cell["more"] == len(cell["measures"]) - len(cell["shown"])
+        assert cell["more_path"] == f"site/topics/{topic_id}.html" and not cell["more_url"]
+        assert f"另有{cell['more']}条，见网页版{cell['more_path']}" in body, cell["more_path"]
+
+
+def test_with_the_site_s_address_a_cut_cell_links_to_its_family_on_the_site(
+    comparison_and_tables: tuple[Any, Any], tmp_path: Path
+) -> None:
+    comparison, tables = comparison_and_tables
+    names = fixture_topic_names()
+    linked = build_view(
+        comparison, tables, topic_names=names, build=BUILD, topics=("talent",), site_url="https://x.org/site"
+    )
+    cells = [
+        c
+        for t in briefing_context(linked)["topic_sections"]
+        for tb in t["tables"]
+        for row in tb["rows"]
+        for c in row["cells"]
+        if c["more"]
+    ]
+    assert cells and all(c["more_url"].startswith("https://x.org/site/topics/talent.html#f-") for c in cells)
+    reader = PdfReader(write_briefing(linked, tmp_path / "linked.pdf"))
+    uris = {
+        str(a.get_object()["/A"]["/URI"])
+        for page in reader.pages
+        for a in page.get("/Annots") or []
+        if "/A" in a.get_object() and "/URI" in a.get_object()["/A"]
+    }
+    assert {c["more_url"] for c in cells} <= uris
+
+
 def test_metadata_dates_come_from_the_build_and_two_renders_are_identical(
     view: Briefing, pdf: Path, reader: PdfReader
 ) -> None:

@@ -194,6 +194,7 @@ def _build(
                 lang=settings.lang,
                 topics=settings.topics,
                 title=settings.title,
+                site_url=settings.site_url,
                 topic_descriptions=view.default_topic_descriptions(
                     descriptions={t.id: t.description for t in codebook.topics}
                 ),
@@ -234,19 +235,13 @@ def _build(
     )
 
 
-def created(plans: list[PlanAnalysis]) -> str:
-    """The date a build is shown with, the one rule every output reads (through the manifest):
-    SOURCE_DATE_EPOCH when set, else the newest plan date, so the same inputs give the same bytes."""
+def created() -> str:
+    """The date of the build, the one rule every output reads (through the manifest): the clock, or
+    SOURCE_DATE_EPOCH when set, so the same inputs give the same bytes (tests and the golden check
+    set it). The newest plan date is another figure (the briefing's "资料截至"), never this one."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch.isdigit():
-        return datetime.fromtimestamp(int(epoch), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    dates = [
-        d
-        for p in plans
-        for d in (p.document.metadata.date, p.document.metadata.published)
-        if d and len(d) >= 10
-    ]
-    return (max(dates)[:10] if dates else "1970-01-01") + "T00:00:00Z"
+    when = datetime.fromtimestamp(int(epoch), UTC) if epoch.isdigit() else datetime.now(UTC)
+    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def build_manifest(
@@ -260,7 +255,7 @@ def build_manifest(
     """What the build was made from and what it compared: written as data/manifest.json."""
     return {
         "build_id": this_id,
-        "created": created(plans),
+        "created": created(),
         "tool": f"compare {__version__}",
         "inputs": {f.source_file: f.sha256 for f in files},
         "versions": versions,

@@ -113,6 +113,11 @@ def _common_build_options(f: Any) -> Any:
         ),
         click.option("--title", default=None, help="Report title on the cover and pages."),
         click.option(
+            "--site-url",
+            default=None,
+            help="Where the site is published (https://…/site/): the briefing links its pages there.",
+        ),
+        click.option(
             "--lang",
             type=click.Choice(["zh", "en"]),
             default="zh",
@@ -199,6 +204,7 @@ def _settings(**kw: Any) -> Settings:
         lang=kw["lang"],
         topics=_topics(kw["topics"]),
         title=kw["title"],
+        site_url=kw["site_url"],
         min_peers=kw["min_peers"],
         min_peer_share=kw["min_peer_share"],
         peers=kw["peers"],

@@ -61,6 +61,7 @@ class Settings:
     lang: str = "zh"
     topics: tuple[str, ...] = ()  # restrict the report to these topic ids; () = all
     title: str | None = None
+    site_url: str | None = None  # where the site is published: the briefing links its pages there
     min_peers: int = 2  # a gap: a family at least this many peers have
     min_peer_share: float | None = None  # …and this share of the peers; None = align.yaml's
     peers: str = "comparable"  # a plan's peers: plans of a comparable scope, or "all"

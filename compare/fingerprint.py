@@ -162,6 +162,7 @@ def options_key(
         "lang": settings.lang,
         "topics": list(settings.topics),
         "title": settings.title,
+        "site_url": settings.site_url,
         "min_peers": settings.min_peers,
         "min_peer_share": settings.min_peer_share,
         "peers": settings.peers,

@@ -262,3 +262,15 @@ def test_a_second_build_on_the_same_output_stops_with_a_clear_message(
     assert second.exit_code == 2
     assert "another build is running" in second.output
     assert not (out / "current").exists()
+
+
+def test_the_build_is_dated_by_source_date_epoch_else_by_the_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import UTC, datetime
+
+    from compare.build import created
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1714550400")
+    assert created() == "2024-05-01T08:00:00Z"
+    monkeypatch.delenv("SOURCE_DATE_EPOCH")
+    before = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert before <= created() <= datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

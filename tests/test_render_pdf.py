@@ -23,6 +23,7 @@ from compare.render.pdf import (
     BRIEFING_CSS,
     AssetsOnlyFetcher,
     BlockedResource,
+    layout,
     pdf_from_html,
     render_briefing_html,
     write_briefing,
@@ -153,6 +154,100 @@ def test_pages_after_the_cover_carry_the_report_title_and_their_number(
         assert flat(view["title"]) in body and f"{i}/{n}" in body, i
 
 
+def test_the_cover_dates_the_material_by_the_newest_plan_and_the_briefing_by_the_build(
+    view: Briefing, page_texts: list[str]
+) -> None:
+    newest = max(d for p in view["plans"] for d in (p["date"], p["published"]) if d)[:10]
+    cover = flat(page_texts[0])
+    assert view["data_until"] == newest
+    assert f"资料截至{newest}" in cover and "生成日期2024-05-01" in cover
+    assert BUILD.build_id not in cover  # the build id is the appendix's colophon, not the cover's date
+
+
+def test_the_reader_s_pdf_holds_no_input_hashes_and_one_colophon_with_the_build_id(
+    view: Briefing, text: str
+) -> None:
+    body = flat(text)
+    for h in BUILD.inputs.values():
+        assert h[:12] not in body
+    for p in view["plans"]:
+        assert p["sha256"][:12] not in body, p["name"]
+    assert "SHA-256" not in body
+    assert body.count(BUILD.build_id) == 1
+    assert f"生成日期2024-05-01·构建编号{BUILD.build_id}" in body
+
+
+def test_no_table_row_is_split_across_pages(data: ViewData) -> None:
+    """Laid out by WeasyPrint: a body row whose boxes sit on two pages was split (a header row is
+    repeated on every page by design)."""
+    from weasyprint.formatting_structure.boxes import TableRowBox, TableRowGroupBox
+
+    pages_of: dict[int, set[int]] = {}
+    rows: dict[int, str] = {}
+    for number, page in enumerate(layout(render_briefing_html(data)).pages, start=1):
+        for box in page._page_box.descendants():
+            if isinstance(box, TableRowGroupBox) and not (box.is_header or box.is_footer):
+                for row in box.children:
+                    if isinstance(row, TableRowBox):
+                        pages_of.setdefault(id(row.element), set()).add(number)
+                        rows[id(row.element)] = "".join(row.element.itertext())[:60]
+    assert len(pages_of) > 50  # the check saw the matrices and the appendix
+    split = {rows[k]: sorted(v) for k, v in pages_of.items() if len(v) > 1}
+    assert not split, split
+
+
+def test_every_page_after_the_cover_names_the_plans_in_its_header(
+    view: Briefing, page_texts: list[str]
+) -> None:
+    assert view["header_plans"] == "、".join(p["name"] for p in view["plans"])
+    for i, page_text in enumerate(page_texts[1:], start=2):
+        assert flat(view["header_plans"]) in flat(page_text), i
+
+
+def test_a_cut_cell_counts_the_rest_and_names_their_site_page(view: Briefing, text: str) -> None:
+    cut = [
+        (t["topic_id"], c)
+        for t in view["topic_sections"]
+        for tb in t["tables"]
+        for row in [*tb["rows"], *([tb["other"]] if tb["other"] else [])]
+        for c in row["cells"]
+        if c["more"]
+    ]
+    assert cut  # the five plans have cells with more measures than a cell quotes
+    body = flat(text)
+    for topic_id, cell in cut:
+        assert cell["more"] == len(cell["measures"]) - len(cell["shown"])
+        assert cell["more_path"] == f"site/topics/{topic_id}.html" and not cell["more_url"]
+        assert f"另有{cell['more']}条，见网页版{cell['more_path']}" in body, cell["more_path"]
+
+
+def test_with_the_site_s_address_a_cut_cell_links_to_its_family_on_the_site(
+    comparison_and_tables: tuple[Any, Any], tmp_path: Path
+) -> None:
+    comparison, tables = comparison_and_tables
+    names = fixture_topic_names()
+    linked = build_view(
+        comparison, tables, topic_names=names, build=BUILD, topics=("talent",), site_url="https://x.org/site"
+    )
+    cells = [
+        c
+        for t in briefing_context(linked)["topic_sections"]
+        for tb in t["tables"]
+        for row in tb["rows"]
+        for c in row["cells"]
+        if c["more"]
+    ]
+    assert cells and all(c["more_url"].startswith("https://x.org/site/topics/talent.html#f-") for c in cells)
+    reader = PdfReader(write_briefing(linked, tmp_path / "linked.pdf"))
+    uris = {
+        str(a.get_object()["/A"]["/URI"])
+        for page in reader.pages
+        for a in page.get("/Annots") or []
+        if "/A" in a.get_object() and "/URI" in a.get_object()["/A"]
+    }
+    assert {c["more_url"] for c in cells} <= uris
+
+
 def test_metadata_dates_come_from_the_build_and_two_renders_are_identical(
     view: Briefing, pdf: Path, reader: PdfReader
 ) -> None:
@@ -207,6 +302,8 @@ def test_english_edition() -> None:
     html = render_briefing_html(en, lang="en")
     assert '<html lang="en">' in html
     assert "Topic matrices" in html and names["land"][1] in html
+    assert "Material as of 20" in html and "Generated 2024-05-01" in html
+    assert "资料截至" not in html and "生成日期" not in html
 
 
 def test_two_renders_give_the_same_bytes_and_our_code_adds_little_to_weasyprints_time(

@@ -17,6 +17,7 @@ from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
 from weasyprint import CSS, HTML
+from weasyprint.document import Document
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from compare.config import TEMPLATES_DIR
@@ -70,13 +71,17 @@ def briefing_bytes(data: ViewData, lang: str = "zh") -> bytes:
 
 def pdf_from_html(source: str, build_id: str) -> bytes:
     """WeasyPrint's part alone: lay out the briefing's HTML and write the PDF."""
+    pdf: bytes = layout(source).write_pdf(pdf_identifier=_identifier(build_id))
+    return pdf
+
+
+def layout(source: str) -> Document:
+    """The briefing's pages as WeasyPrint lays them out (what the PDF is written from; tests read
+    its boxes, e.g. that no table row is split across pages)."""
     fetcher = AssetsOnlyFetcher()
     html = HTML(string=source, base_url=TEMPLATES_DIR.as_uri() + "/", url_fetcher=fetcher)
     css = CSS(filename=str(BRIEFING_CSS), url_fetcher=fetcher)
-    pdf: bytes = html.write_pdf(
-        stylesheets=[css], presentational_hints=False, pdf_identifier=_identifier(build_id)
-    )
-    return pdf
+    return html.render(stylesheets=[css], presentational_hints=False)
 
 
 def _identifier(build_id: str) -> bytes:

@@ -59,6 +59,7 @@ def build_view(
     title: str | None = None,
     topic_descriptions: Mapping[str, tuple[str, str]] | None = None,
     settings: ReportSettings | None = None,
+    site_url: str | None = None,
 ) -> ViewData:
     """The comparison indexed for one edition: pass it to ``site_pages`` and ``briefing_context``."""
     return ViewData(
@@ -71,4 +72,5 @@ def build_view(
         title=title,
         descriptions=default_topic_descriptions() if topic_descriptions is None else topic_descriptions,
         settings=settings or load_report_settings(),
+        site_url=site_url,
     )

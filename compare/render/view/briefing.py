@@ -13,9 +13,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TypedDict
 
+from compare.config import SITE_DIR_NAME
 from compare.model import MANDATORY_TOPICS
 from compare.render.view.coverage import HeatCell, HeatRow, heat_level
 from compare.render.view.data import ViewData
+from compare.render.view.links import page_path
 from compare.render.view.matrix import (
     Cell,
     FamilyRow,
@@ -27,7 +29,7 @@ from compare.render.view.matrix import (
     unaligned,
 )
 from compare.render.view.measures import MeasureItem
-from compare.render.view.site import PlanColumn, Report, plan_columns, report_context
+from compare.render.view.site import PlanCard, PlanColumn, Report, plan_columns, report_context
 from compare.render.view.summary import Summary, summary
 from compare.text import excerpt_collapsed
 
@@ -35,6 +37,8 @@ from compare.text import excerpt_collapsed
 class BriefCell(Cell):
     shown: list[MeasureItem]  # the first ``measures_per_cell``, with the briefing's excerpt
     more: int  # the others, counted
+    more_url: str  # where they are: the site page, as a link with ``--site-url``, else "" …
+    more_path: str  # … and its file in the release (site/topics/<topic>.html), shown without a link
 
 
 class BriefRow(FamilyRow):
@@ -108,6 +112,8 @@ class Overview(TypedDict):
 
 
 class Briefing(Report):  # Report's topics: the codebook appendix
+    data_until: str  # the newest plan date (YYYY-MM-DD), "" when no plan is dated
+    header_plans: str  # every page's header: the plans' names, or their number when they are many
     summary: Summary
     heatmap_parts: list[HeatmapPart]
     topic_sections: list[TopicSection]
@@ -117,8 +123,11 @@ class Briefing(Report):  # Report's topics: the codebook appendix
 
 
 def briefing_context(data: ViewData) -> Briefing:
+    report = report_context(data)
     return {
-        **report_context(data),
+        **report,
+        "data_until": data_until(report["plans"]),
+        "header_plans": header_plans(data, report["plans"]),
         "summary": summary(data),
         "heatmap_parts": heatmap_parts(data),
         "topic_sections": [topic_section(data, t) for t in data.topic_ids],
@@ -126,6 +135,20 @@ def briefing_context(data: ViewData) -> Briefing:
         "aggregate": data.aggregate,
         "overview": overview(data) if data.aggregate else None,
     }
+
+
+def data_until(plans: Sequence[PlanCard]) -> str:
+    """The newest plan date: what the briefing's material dates from (not the date of the build)."""
+    dates = [d[:10] for p in plans for d in (p["date"], p["published"]) if d and len(d) >= 10]
+    return max(dates, default="")
+
+
+def header_plans(data: ViewData, plans: Sequence[PlanCard]) -> str:
+    """The plans named in every page's header: all of them when one matrix table holds them all,
+    else their number (dozens of names do not fit a header line)."""
+    if len(plans) > data.cfg.max_plan_columns:
+        return data._("%(n)s个方案") % {"n": len(plans)}
+    return data._("、").join(p["name"] for p in plans)
 
 
 def compact(data: ViewData) -> bool:
@@ -137,12 +160,17 @@ def brief_item(data: ViewData, item: MeasureItem) -> MeasureItem:
     return {**item, "excerpt": excerpt_collapsed(item["text"], data.cfg.pdf_chars)}
 
 
-def brief_cell(data: ViewData, cell: Cell) -> BriefCell:
+def brief_cell(data: ViewData, cell: Cell, topic_id: str, family_id: str | None) -> BriefCell:
+    """A cell as the briefing quotes it; the measures it cuts are counted and sent to the topic's site
+    page (the one showing the plan's column), a link when the site's address is known."""
     shown = cell["measures"][: data.cfg.measures_per_cell]
+    href = data.topic_link(topic_id, family_id, cell["plan_id"])
     return {
         **cell,
         "shown": [brief_item(data, m) for m in shown],
         "more": len(cell["measures"]) - len(shown),
+        "more_url": data.site_url + href if data.site_url else "",
+        "more_path": f"{SITE_DIR_NAME}/{page_path(href.partition('#')[0])}",
     }
 
 
@@ -166,10 +194,16 @@ def topic_section(data: ViewData, topic_id: str) -> TopicSection:
             {
                 "plans": plan_columns(data, chunk),
                 "rows": [
-                    {**r, "cells": [brief_cell(data, c) for c in row_cells(data, r["family_id"], chunk)]}
+                    {
+                        **r,
+                        "cells": [
+                            brief_cell(data, c, topic_id, r["family_id"])
+                            for c in row_cells(data, r["family_id"], chunk)
+                        ],
+                    }
                     for r in shown_rows
                 ],
-                "other": brief_other(data, other) if other else None,
+                "other": brief_other(data, other, topic_id) if other else None,
                 "part": k + 1,
                 "parts": len(chunks),
                 "col_width": round(85 / max(len(chunk), 1), 3),
@@ -187,8 +221,8 @@ def topic_section(data: ViewData, topic_id: str) -> TopicSection:
     }
 
 
-def brief_other(data: ViewData, row: OtherRow) -> BriefOtherRow:
-    return {"name": row["name"], "cells": [brief_cell(data, c) for c in row["cells"]]}
+def brief_other(data: ViewData, row: OtherRow, topic_id: str) -> BriefOtherRow:
+    return {"name": row["name"], "cells": [brief_cell(data, c, topic_id, None) for c in row["cells"]]}
 
 
 def heatmap_parts(data: ViewData) -> list[HeatmapPart]:

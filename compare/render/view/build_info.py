@@ -11,8 +11,8 @@ from typing import TypedDict
 class BuildInfo:
     """The build a report comes from: shown in every footer and in the PDF metadata.
 
-    ``created`` is an ISO date-time that must not be "now" (reproducible output): the build
-    takes it from its manifest (``compare.build.created``).
+    ``created`` is the ISO date-time of the build, from its manifest (``compare.build.created``:
+    SOURCE_DATE_EPOCH when set, for reproducible output).
     """
 
     build_id: str

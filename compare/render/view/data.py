@@ -41,11 +41,13 @@ class ViewData:
         title: str | None,
         descriptions: Mapping[str, tuple[str, str]],
         settings: ReportSettings,
+        site_url: str | None = None,
     ) -> None:
         self.tables = tables
         self.lang = lang
         self.cfg = settings
         self.build = build
+        self.site_url = site_url.rstrip("/") + "/" if site_url else None  # the site's root, published
         self._: Callable[[str], str] = translations(lang).gettext
         self.title = title or self._("开发区政策方案对比")
         self.topic_names = dict(topic_names)

@@ -7,6 +7,7 @@ reads a plan whose text holds a script tag (shown, never run), and uses a phone-
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -212,3 +213,59 @@ def test_on_a_phone_the_page_fits_and_the_matrix_scrolls_sideways(browser: Any, 
         assert t.problems == []
     finally:
         t.close()
+
+
+# the point near a header's left edge shows the header, not a cell scrolled under it
+ON_TOP = (
+    "el => { const r = el.getBoundingClientRect();"
+    " const at = document.elementFromPoint(Math.min(r.left + 20, innerWidth - 1), (r.top + r.bottom) / 2);"
+    " return at === el || el.contains(at) }"
+)
+
+
+def _topic_path(site: dict[str, Any]) -> Path:
+    return Path(site["root"]) / "topics" / f"{site['topic']['topic_id']}.html"
+
+
+def test_plan_names_stay_in_view_while_a_long_topic_is_scrolled(tab: Tab, site: dict[str, Any]) -> None:
+    page = tab.open(_topic_path(site))
+    page.set_viewport_size({"width": 1280, "height": 700})
+    wrap = page.locator(".matrix-wrap")
+    assert wrap.evaluate("el => el.scrollHeight > el.clientHeight")  # long enough to scroll
+    heads = page.locator("table.matrix thead th")
+    wrap.evaluate("el => el.scrollIntoView({block: 'start'})")  # the reader scrolls down to the matrix …
+    box = wrap.bounding_box()
+    assert box
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + 300)  # … and on, with the pointer over it
+    middle = wrap.evaluate("el => (el.scrollHeight - el.clientHeight) / 2")
+    for _ in range(100):  # to the middle of the matrix, as a reader would
+        if wrap.evaluate("el => el.scrollTop") >= middle:
+            break
+        page.mouse.wheel(0, 300)
+        page.wait_for_timeout(30)
+    assert wrap.evaluate("el => el.scrollTop") >= middle > 1000
+    first_row = page.locator("table.matrix tbody tr[id]").first
+    assert first_row.evaluate("el => el.getBoundingClientRect().bottom") < 0  # scrolled far past it
+    for th in heads.all():
+        rect = th.evaluate("el => { const r = el.getBoundingClientRect(); return [r.top, r.bottom] }")
+        assert rect[0] >= 0 and rect[1] <= 700, rect
+        assert th.evaluate(ON_TOP) or th.evaluate("el => el.getBoundingClientRect().left >= innerWidth")
+    page.screenshot(path=str(Path(site["root"]) / "topic-mid-scroll.png"))
+    assert tab.problems == []
+
+
+def test_a_topic_prints_as_a_landscape_table_with_its_header_on_every_sheet(
+    tab: Tab, site: dict[str, Any]
+) -> None:
+    page = tab.open(_topic_path(site))
+    page.emulate_media(media="print")
+    th = page.locator("table.matrix thead th").nth(1)
+    assert th.evaluate("el => getComputedStyle(el).position") == "static"
+    assert page.locator("table.matrix thead").evaluate("el => getComputedStyle(el).display") == (
+        "table-header-group"  # repeated at the top of each printed sheet
+    )
+    assert not page.locator(".matrix-tools").is_visible()
+    pdf = page.pdf(prefer_css_page_size=True, print_background=True)
+    boxes = re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", pdf)
+    assert boxes and all(float(w) > float(h) for w, h in boxes), boxes[:3]  # landscape sheets
+    assert tab.problems == []

@@ -307,10 +307,12 @@ def test_the_plan_picker_shows_the_chosen_plans_and_the_address_reproduces_the_v
         ]
         again.click("[data-plans-all]")
         assert _shown_plans(again) == plans and again.evaluate("location.hash") == ""
-        # the last plan cannot be unticked: a matrix of no plan shows nothing
-        for plan in chosen:
-            page.click(f'[data-plan-picker] input[value="{plan}"]')
-        assert _shown_plans(page) == chosen[1:]
+        # "untick all" then tick the few to compare; none ticked is no choice: every plan shows
+        page.click("[data-plans-none]")
+        assert _shown_plans(page) == plans and page.evaluate("location.hash") == ""
+        page.check(f'[data-plan-picker] input[value="{plans[1]}"]')
+        assert _shown_plans(page) == [plans[1]]
+        assert page.evaluate("location.hash") == f"#plans={plans[1]}"
         assert first.problems == [] and second.problems == []
     finally:
         first.close()

@@ -40,10 +40,10 @@
       try { return decodeURIComponent(id); } catch (e) { return id; }
     });
   }
-  function show(chosen) {
+  function show(chosen, tick) {
     var here = chosen.filter(function (id) { return onPage.indexOf(id) !== -1; });
     var hidden = here.length ? onPage.filter(function (id) { return here.indexOf(id) === -1; }) : [];
-    boxes.forEach(function (b) { b.checked = hidden.indexOf(b.value) === -1; });
+    if (tick) boxes.forEach(function (b) { b.checked = hidden.indexOf(b.value) === -1; });
     hiding.textContent = hidden.length ? hidden.map(function (id) {
       var sel = '[data-plan="' + (window.CSS && CSS.escape ? CSS.escape(id) : id.replace(/["\\]/g, "\\$&")) + '"]';
       return "#matrix " + sel + ", ul.coverage " + sel;
@@ -60,20 +60,22 @@
   function picked() {
     var elsewhere = plansInAddress().filter(function (id) { return onPage.indexOf(id) === -1; });
     var ticked = boxes.filter(function (b) { return b.checked; }).map(function (b) { return b.value; });
-    return ticked.length === boxes.length && !elsewhere.length ? [] : elsewhere.concat(ticked);
+    // every plan ticked, or none, is no choice: every column shows
+    return ticked.length === boxes.length ? elsewhere : elsewhere.concat(ticked);
   }
+  function choose() { var chosen = picked(); show(chosen, false); remember(chosen); }
   if (picker) {
-    boxes.forEach(function (b) {
-      b.addEventListener("change", function () {
-        if (!boxes.some(function (x) { return x.checked; })) b.checked = true;  // at least one plan
-        var chosen = picked();
-        show(chosen);
-        remember(chosen);
-      });
+    boxes.forEach(function (b) { b.addEventListener("change", choose); });
+    picker.querySelector("[data-plans-all]").addEventListener("click", function () {
+      show([], true);
+      remember([]);
     });
-    picker.querySelector("[data-plans-all]").addEventListener("click", function () { show([]); remember([]); });
-    window.addEventListener("hashchange", function () { show(plansInAddress()); });
-    show(plansInAddress());
+    picker.querySelector("[data-plans-none]").addEventListener("click", function () {
+      boxes.forEach(function (b) { b.checked = false; });  // then tick the few to compare
+      choose();
+    });
+    window.addEventListener("hashchange", function () { show(plansInAddress(), true); });
+    show(plansInAddress(), true);
     if (plansInAddress().length) remember(plansInAddress());
   }
 

@@ -66,10 +66,11 @@ def _topics(value: str | None) -> tuple[str, ...]:
     return tuple(p.strip() for p in value.split(",") if p.strip()) if value else ()
 
 
-def _show_progress(flag: bool | None) -> bool:
+def _show_progress(flag: bool | None, quiet: bool = False) -> bool:
+    """Progress bars when asked for, else only on a terminal, outside CI and when not quiet."""
     if flag is not None:
         return flag
-    return sys.stderr.isatty() and not os.environ.get("CI")
+    return sys.stderr.isatty() and not os.environ.get("CI") and not quiet
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -227,7 +228,7 @@ def run_build(settings: Settings) -> int:
     from compare.lock import BuildLocked
 
     try:
-        with _stoppable(), progress_reporter(_show_progress(settings.progress)) as progress:
+        with _stoppable(), progress_reporter(_show_progress(settings.progress, settings.quiet)) as progress:
             result = build(settings, progress=progress)
     except (DataError, UsageError, BuildLocked, FileNotFoundError) as exc:
         log.error("%s", exc)

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import sys
+import textwrap
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -137,25 +139,54 @@ def print_summary(result: BuildResult, settings: Settings) -> None:
         _say(f"not used: {f.source_file}: {f.reason}", sys.stderr)
 
 
-def summary_lines(result: BuildResult, settings: Settings) -> list[str]:
-    """The summary as plain lines that read well at 80 columns and in a log file."""
+def summary_lines(result: BuildResult, settings: Settings, width: int | None = None) -> list[str]:
+    """The summary as plain lines that read well in a narrow terminal and in a log file: sentences
+    wrapped to ``width`` (the terminal's, COLUMNS, or 80 when not a terminal), one stage time a line."""
+    width = width or min(max(shutil.get_terminal_size((80, 24)).columns, 40), 100)
     out = settings.output_dir
     if not result.changed:
-        return [f"Nothing changed since build {result.build_id}: reports in {out}/ kept as they are."]
+        kept = f"Nothing changed since build {result.build_id}: reports in {out}/ kept as they are."
+        return _wrap(kept, width)
     c = result.counts
-    lines = [
+    lines = _wrap(
         f"Build {result.build_id}: {c.get('plans', 0)} plans compared ({result.cache_hits} from cache), "
         f"{c.get('measures', 0)} measures, {c.get('families', 0)} families, {c.get('gaps', 0)} gaps, "
-        f"{c.get('reuse', 0)} reused passages."
-    ]
-    if result.timings:
-        total = sum(v for k, v in result.timings.items() if k not in _INSIDE_ANALYSE)
-        stages = ", ".join(f"{k} {v:.2f}" for k, v in result.timings.items())
-        lines.append(f"Time per stage (s): {stages}; about {total:.1f} s in all.")
+        f"{c.get('reuse', 0)} reused passages.",
+        width,
+    )
+    lines += stage_lines(result.timings)
     shown = (f"{SITE_DIR_NAME}/index.html", BRIEFING_NAME, f"{DATA_DIR_NAME}/{XLSX_NAME}")
     written = [o for o in shown if o in result.outputs]
-    lines.append(f"Outputs in {out}/: " + ", ".join([*written, f"{len(result.outputs)} files in all"]))
+    outputs = ", ".join([*written, f"{len(result.outputs)} files in all"])
+    lines += _wrap(f"Outputs in {out}/: {outputs}", width)
     return lines
+
+
+def stage_lines(timings: dict[str, float]) -> list[str]:
+    """Seconds per stage, one stage a line (a table of many columns is cut to nothing in a narrow
+    terminal); the per-plan stages, summed over workers, indented under ``analyse``."""
+    if not timings:
+        return []
+    total = sum(v for k, v in timings.items() if k not in _INSIDE_ANALYSE)
+    name_width = max(len(k) for k in timings) + 2
+    lines = [f"Time per stage, about {total:.1f} s in all:"]
+    inside = [k for k in timings if k in _INSIDE_ANALYSE]
+    for k, v in timings.items():
+        if k in _INSIDE_ANALYSE and "analyse" in timings:
+            continue
+        lines.append(f"  {k:<{name_width}}{v:7.2f} s")
+        if k == "analyse" and inside:
+            lines += [f"    {i:<{name_width - 2}}{timings[i]:7.2f} s" for i in inside]
+            lines[-len(inside)] += "  (per plan, summed over workers)"
+    return lines
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    """A sentence in lines of at most ``width`` columns (a path or name longer than that kept whole),
+    continued lines indented."""
+    return textwrap.wrap(
+        text, width=width, subsequent_indent="  ", break_long_words=False, break_on_hyphens=False
+    ) or [""]
 
 
 # per-plan stage times summed over workers: part of "analyse", not added again

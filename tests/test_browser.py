@@ -7,6 +7,7 @@ reads a plan whose text holds a script tag (shown, never run), and uses a phone-
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -210,5 +211,131 @@ def test_on_a_phone_the_page_fits_and_the_matrix_scrolls_sideways(browser: Any, 
         index = t.open(site["root"] / "index.html")
         assert index.evaluate("document.documentElement.scrollWidth") <= 390 + 1
         assert t.problems == []
+    finally:
+        t.close()
+
+
+# the point near a header's left edge shows the header, not a cell scrolled under it
+ON_TOP = (
+    "el => { const r = el.getBoundingClientRect();"
+    " const at = document.elementFromPoint(Math.min(r.left + 20, innerWidth - 1), (r.top + r.bottom) / 2);"
+    " return at === el || el.contains(at) }"
+)
+
+
+def _topic_path(site: dict[str, Any]) -> Path:
+    return Path(site["root"]) / "topics" / f"{site['topic']['topic_id']}.html"
+
+
+def test_plan_names_stay_in_view_while_a_long_topic_is_scrolled(tab: Tab, site: dict[str, Any]) -> None:
+    page = tab.open(_topic_path(site))
+    page.set_viewport_size({"width": 1280, "height": 700})
+    wrap = page.locator(".matrix-wrap")
+    assert wrap.evaluate("el => el.scrollHeight > el.clientHeight")  # long enough to scroll
+    heads = page.locator("table.matrix thead th")
+    wrap.evaluate("el => el.scrollIntoView({block: 'start'})")  # the reader scrolls down to the matrix …
+    box = wrap.bounding_box()
+    assert box
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + 300)  # … and on, with the pointer over it
+    middle = wrap.evaluate("el => (el.scrollHeight - el.clientHeight) / 2")
+    for _ in range(100):  # to the middle of the matrix, as a reader would
+        if wrap.evaluate("el => el.scrollTop") >= middle:
+            break
+        page.mouse.wheel(0, 300)
+        page.wait_for_timeout(30)
+    assert wrap.evaluate("el => el.scrollTop") >= middle > 1000
+    first_row = page.locator("table.matrix tbody tr[id]").first
+    assert first_row.evaluate("el => el.getBoundingClientRect().bottom") < 0  # scrolled far past it
+    for th in heads.all():
+        rect = th.evaluate("el => { const r = el.getBoundingClientRect(); return [r.top, r.bottom] }")
+        assert rect[0] >= -1 and rect[1] <= 700, rect  # (a fraction of a pixel from layout)
+        assert th.evaluate(ON_TOP) or th.evaluate("el => el.getBoundingClientRect().left >= innerWidth")
+    page.screenshot(path=str(Path(site["root"]) / "topic-mid-scroll.png"))
+    assert tab.problems == []
+
+
+def test_a_topic_prints_as_a_landscape_table_with_its_header_on_every_sheet(
+    tab: Tab, site: dict[str, Any]
+) -> None:
+    page = tab.open(_topic_path(site))
+    page.emulate_media(media="print")
+    th = page.locator("table.matrix thead th").nth(1)
+    assert th.evaluate("el => getComputedStyle(el).position") == "static"
+    assert page.locator("table.matrix thead").evaluate("el => getComputedStyle(el).display") == (
+        "table-header-group"  # repeated at the top of each printed sheet
+    )
+    assert not page.locator(".matrix-tools").is_visible()
+    pdf = page.pdf(prefer_css_page_size=True, print_background=True)
+    boxes = re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", pdf)
+    assert boxes and all(float(w) > float(h) for w, h in boxes), boxes[:3]  # landscape sheets
+    # two plans chosen: their two columns share the sheet (hidden columns take no width)
+    plans = [b.get_attribute("value") for b in page.locator("[data-plan-picker] input").all()]
+    page = tab.open(_topic_path(site), "#plans=" + ",".join(plans[:2]))
+    page.emulate_media(media="print")
+    table = page.locator("table.matrix").evaluate("el => el.getBoundingClientRect().width")
+    shown = [th for th in page.locator("table.matrix thead th[data-plan]").all() if th.is_visible()]
+    assert len(shown) == 2
+    assert all(th.evaluate("el => el.getBoundingClientRect().width") > table / 4 for th in shown)
+    assert tab.problems == []
+
+
+def _shown_plans(page: Any) -> list[str]:
+    """The plans whose column is on screen (by head), checking their cells follow their head."""
+    heads = page.locator("table.matrix thead th[data-plan]").all()
+    shown = [th.get_attribute("data-plan") for th in heads if th.is_visible()]
+    for cell in page.locator("table.matrix tbody tr[id]").first.locator("td").all():
+        assert cell.is_visible() == (cell.get_attribute("data-plan") in shown)
+    return shown
+
+
+def test_the_plan_picker_shows_the_chosen_plans_and_the_address_reproduces_the_view(
+    browser: Any, site: dict[str, Any]
+) -> None:
+    first, second = Tab(browser), Tab(browser)
+    try:
+        page = first.open(_topic_path(site))
+        plans = [b.get_attribute("value") for b in page.locator("[data-plan-picker] input").all()]
+        assert len(plans) >= 3 and _shown_plans(page) == plans
+        chosen = [plans[0], plans[2]]
+        for plan in plans:
+            if plan not in chosen:
+                page.uncheck(f'[data-plan-picker] input[value="{plan}"]')
+        assert _shown_plans(page) == chosen
+        assert page.evaluate("location.hash") == "#plans=" + ",".join(chosen)
+        coverage = [
+            li.get_attribute("data-plan") for li in page.locator("ul.coverage li").all() if li.is_visible()
+        ]
+        assert coverage == chosen
+        page.screenshot(path=str(Path(site["root"]) / "topic-two-plans.png"), full_page=False)
+        # a colleague opens the address: the same view
+        again = second.open(_topic_path(site), "#plans=" + ",".join(chosen))
+        assert _shown_plans(again) == chosen
+        assert [b.is_checked() for b in again.locator("[data-plan-picker] input").all()] == [
+            p in chosen for p in plans
+        ]
+        again.click("[data-plans-all]")
+        assert _shown_plans(again) == plans and again.evaluate("location.hash") == ""
+        # "untick all" then tick the few to compare; none ticked is no choice: every plan shows
+        page.click("[data-plans-none]")
+        assert _shown_plans(page) == plans and page.evaluate("location.hash") == ""
+        page.check(f'[data-plan-picker] input[value="{plans[1]}"]')
+        assert _shown_plans(page) == [plans[1]]
+        assert page.evaluate("location.hash") == f"#plans={plans[1]}"
+        assert first.problems == [] and second.problems == []
+    finally:
+        first.close()
+        second.close()
+
+
+def test_without_javascript_an_address_with_chosen_plans_shows_every_plan(
+    browser: Any, site: dict[str, Any]
+) -> None:
+    t = Tab(browser, java_script_enabled=False)
+    try:
+        page = t.open(_topic_path(site), "#plans=nobody")
+        plans = page.locator("table.matrix thead th[data-plan]")
+        assert plans.count() >= 3 and all(th.is_visible() for th in plans.all())
+        assert all(td.is_visible() for td in page.locator("table.matrix tbody tr[id] td").all())
+        assert not page.locator("[data-plan-picker]").is_visible()
     finally:
         t.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -274,3 +275,38 @@ def test_the_build_is_dated_by_source_date_epoch_else_by_the_clock(monkeypatch: 
     monkeypatch.delenv("SOURCE_DATE_EPOCH")
     before = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     assert before <= created() <= datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_the_summary_reads_well_in_a_narrow_terminal_and_in_a_pipe(plans_dir: Path, tmp_path: Path) -> None:
+    """COLUMNS=60, output piped (as cron or `| less` sees it): every line fits, one stage time a
+    line, no column cut to 'an… in… ou…'."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "compare",
+            "build",
+            "--input",
+            str(plans_dir),
+            "--output",
+            str(tmp_path / "r"),
+            "--format",
+            "data",
+            "--jobs",
+            "1",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "COLUMNS": "60", "CI": ""},
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    print("\n" + done.stdout)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("Build ")
+    assert all(len(line) <= 60 for line in lines if str(tmp_path) not in line), lines
+    assert "…" not in done.stdout
+    timed = [m.groups() for m in (re.match(r"\s+([a-z]+)\s+(\d+\.\d\d) s\b", line) for line in lines) if m]
+    assert {"analyse", "ingest", "align", "gaps", "publish"} <= {stage for stage, _ in timed}, lines
+    assert done.stderr == ""  # no progress bars when not a terminal

@@ -1,5 +1,5 @@
-/* Filtering and sorting of a topic matrix. The page is complete without this script:
-   the tools stay hidden and every row is shown in the report's own order. */
+/* Filtering and sorting of a topic matrix, and the plan picker. The page is complete without this
+   script: the tools stay hidden and every row and every plan's column is shown in the report's own order. */
 (function () {
   "use strict";
   document.documentElement.classList.add("js");
@@ -23,6 +23,71 @@
   }
   filter.addEventListener("input", apply);
   gapsOnly.addEventListener("change", apply);
+
+  /* The plan picker: only the chosen plans' columns are shown, and the choice is kept in the address
+     (#plans=a,b) so that the view can be sent to a colleague. Plans the address names that are on
+     another page of a split matrix are kept in it; a page showing none of them shows every plan. */
+  var picker = tools.querySelector("[data-plan-picker]");
+  var boxes = picker ? Array.prototype.slice.call(picker.querySelectorAll("input[type=checkbox]")) : [];
+  var onPage = boxes.map(function (b) { return b.value; });
+  var hiding = document.createElement("style");
+  document.head.appendChild(hiding);
+
+  function plansInAddress() {
+    var m = /^#(?:.*&)?plans=([^&]*)/.exec(location.hash);
+    if (!m) return [];
+    return m[1].split(",").filter(Boolean).map(function (id) {
+      try { return decodeURIComponent(id); } catch (e) { return id; }
+    });
+  }
+  function show(chosen, tick) {
+    var here = chosen.filter(function (id) { return onPage.indexOf(id) !== -1; });
+    var hidden = here.length ? onPage.filter(function (id) { return here.indexOf(id) === -1; }) : [];
+    if (tick) boxes.forEach(function (b) { b.checked = hidden.indexOf(b.value) === -1; });
+    hiding.textContent = hidden.length ? hidden.map(function (id) {
+      var sel = '[data-plan="' + (window.CSS && CSS.escape ? CSS.escape(id) : id.replace(/["\\]/g, "\\$&")) + '"]';
+      return "#matrix " + sel + ", ul.coverage " + sel;
+    }).join(",\n") + " { display: none; }" : "";
+  }
+  function remember(chosen) {
+    var hash = chosen.length ? "#plans=" + chosen.map(encodeURIComponent).join(",") : "";
+    var url = location.href.split("#")[0] + hash;
+    try { history.replaceState(history.state, "", url); } catch (e) { location.replace(hash || "#"); }
+    document.querySelectorAll("nav.pager a").forEach(function (a) {  // the choice goes with the pages
+      a.href = a.href.split("#")[0] + hash;
+    });
+  }
+  function picked() {
+    var elsewhere = plansInAddress().filter(function (id) { return onPage.indexOf(id) === -1; });
+    var ticked = boxes.filter(function (b) { return b.checked; }).map(function (b) { return b.value; });
+    // every plan ticked, or none, is no choice: every column shows
+    return ticked.length === boxes.length ? elsewhere : elsewhere.concat(ticked);
+  }
+  function choose() { var chosen = picked(); show(chosen, false); remember(chosen); }
+  if (picker) {
+    boxes.forEach(function (b) { b.addEventListener("change", choose); });
+    picker.querySelector("[data-plans-all]").addEventListener("click", function () {
+      show([], true);
+      remember([]);
+    });
+    picker.querySelector("[data-plans-none]").addEventListener("click", function () {
+      boxes.forEach(function (b) { b.checked = false; });  // then tick the few to compare
+      choose();
+    });
+    window.addEventListener("hashchange", function () { show(plansInAddress(), true); });
+    show(plansInAddress(), true);
+    if (plansInAddress().length) remember(plansInAddress());
+  }
+
+  /* The matrix scrolls in its own box so that its header stays in view; when the page has been scrolled
+     past the box's top, scrolling the box brings that top (and the plan names) back into view. */
+  var wrap = table.closest(".matrix-wrap");
+  if (wrap) {
+    wrap.addEventListener("scroll", function () {
+      var top = wrap.getBoundingClientRect().top;
+      if (top < 0) window.scrollBy(0, top);
+    }, { passive: true });
+  }
 
   /* Sort the rows of each group: by family name, or by how much a plan's column holds. */
   var heads = table.querySelectorAll("thead th[data-sort]");

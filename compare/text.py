@@ -24,6 +24,7 @@ import re
 import threading
 import unicodedata
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any, Literal, overload
 
 # --- half-width -------------------------------------------------------------------------------------
@@ -261,14 +262,21 @@ def shown_name(name: str) -> str:
     return _INVISIBLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
+@lru_cache(maxsize=1 << 15)
+def _grams(text: str, n: int) -> frozenset[str]:
+    """The ``n``-character pieces of a text; remembered, since the same member texts are compared with
+    many clauses."""
+    return frozenset(text[i : i + n] for i in range(len(text) - n + 1))
+
+
 def shared_runs(text: str, others: Sequence[str], n: int = 3) -> list[tuple[int, int]]:
     """Runs of ``text`` (index spans) whose every ``n``-character piece also stands in one of
     ``others``: the wording ``text`` shares with them (runs shorter than ``n + 1`` left out)."""
-    grams = {o[i : i + n] for o in others for i in range(len(o) - n + 1)}
+    sets = [_grams(o, n) for o in dict.fromkeys(others)]
     covered = [False] * len(text)
     for i in range(len(text) - n + 1):
         piece = text[i : i + n]
-        if piece in grams and not piece.isspace():
+        if not piece.isspace() and any(piece in g for g in sets):
             for k in range(i, i + n):
                 covered[k] = True
     runs: list[tuple[int, int]] = []

@@ -118,15 +118,20 @@ def join_reused(
     "reuse", the passage marked). Sharing a clause's subject (县级以上人民政府以及开发区管理机构) or another
     of its actions does not carry the family: the shared words must be those that decided it."""
     by_plan = {p.document.plan_id: p for p in plans}
-    # per plan: (raw start, raw end, family, raw spans of the deciding words) of each membership's clause
-    deciding: dict[str, list[tuple[int, int, str, tuple[tuple[int, int], ...]]]] = defaultdict(list)
+    # per plan: (raw start, raw end, family, the member) of each membership's deciding clause
+    deciding: dict[str, list[tuple[int, int, str, FamilyMember]]] = defaultdict(list)
     for f in families:
         for m in f.members:
             if m.clause[1] > m.clause[0] and m.plan_id in by_plan:
-                clean = by_plan[m.plan_id].document.clean
-                a, b = clean.raw_span(*m.clause)
-                words = tuple(clean.raw_span(*w) for w in m.marks if w[1] > w[0]) or ((a, b),)
-                deciding[m.plan_id].append((a, b, f.family_id, words))
+                a, b = by_plan[m.plan_id].document.clean.raw_span(*m.clause)
+                deciding[m.plan_id].append((a, b, f.family_id, m))
+
+    def words_inside(m: FamilyMember, start: int, end: int) -> bool:
+        """Whether the words that decided the membership lie in the passage [start, end) (raw)."""
+        clean = by_plan[m.plan_id].document.clean
+        spans = [clean.raw_span(*w) for w in m.marks if w[1] > w[0]] or [clean.raw_span(*m.clause)]
+        return all(start <= x and y <= end for x, y in spans)
+
     spans: dict[str, list[tuple[int, int, str, tuple[int, int]]]] = defaultdict(list)
     for p in plans:
         clean = p.document.clean
@@ -152,9 +157,9 @@ def join_reused(
             rows = deciding.get(pid, [])
             lo = bisect.bisect_left(decided_starts.get(pid, []), start - longest)
             hi = bisect.bisect_left(decided_starts.get(pid, []), end)
-            near = [(fid, words) for a, b, fid, words in rows[lo:hi] if a < end and start < b]
+            near = [(fid, m) for a, b, fid, m in rows[lo:hi] if a < end and start < b]
             held.append({fid for fid, _ in near})
-            carried.append({fid for fid, words in near if all(start <= x and y <= end for x, y in words)})
+            carried.append({fid for fid, m in near if words_inside(m, start, end)})
         for k in (0, 1):
             pid, start, end = sides[1 - k]
             rows_k = spans.get(pid, [])

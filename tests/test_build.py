@@ -27,6 +27,23 @@ def _settings(inp: Path, out: Path, formats: tuple[str, ...] = ("data",)) -> Set
     return Settings(input_dir=inp, output_dir=out, formats=formats, jobs=1)
 
 
+def _build_command(inp: Path, out: Path, *extra: str) -> list[str]:
+    """`python -m compare build` as a user runs it, one job (a process the test can stop or read)."""
+    return [
+        sys.executable,
+        "-m",
+        "compare",
+        "build",
+        "--input",
+        str(inp),
+        "--output",
+        str(out),
+        *extra,
+        "--jobs",
+        "1",
+    ]
+
+
 def _read_csv(path: Path) -> list[dict[str, str]]:
     with path.open(encoding="utf-8-sig", newline="") as fh:
         return list(csv.DictReader(fh))
@@ -134,18 +151,7 @@ def test_a_build_killed_midway_leaves_the_previous_report_intact(plans_dir: Path
     )
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "compare",
-            "build",
-            "--input",
-            str(plans_dir),
-            "--output",
-            str(out),
-            "--jobs",
-            "1",
-        ],
+        _build_command(plans_dir, out),
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -281,20 +287,7 @@ def test_the_summary_reads_well_in_a_narrow_terminal_and_in_a_pipe(plans_dir: Pa
     """COLUMNS=60, output piped (as cron or `| less` sees it): every line fits, one stage time a
     line, no column cut to 'an… in… ou…'."""
     done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "compare",
-            "build",
-            "--input",
-            str(plans_dir),
-            "--output",
-            str(tmp_path / "r"),
-            "--format",
-            "data",
-            "--jobs",
-            "1",
-        ],
+        _build_command(plans_dir, tmp_path / "r", "--format", "data"),
         capture_output=True,
         text=True,
         timeout=300,

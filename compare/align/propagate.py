@@ -66,7 +66,7 @@ def propagate(
 ) -> list[Family]:
     """The catalogue families with the clauses that read like their members joined as "similar"."""
     settings = settings or default_settings()
-    stop = _stop_pattern(similarity.stop_terms)
+    stop = _stop_pattern(similarity)
     by_plan = {p.document.plan_id: p for p in plans}
     member_of: dict[str, set[str]] = defaultdict(set)  # measure -> families it is in
     # distinct texts, each with who holds it: related plans repeat clauses word for word, and the

@@ -60,6 +60,7 @@ class SimilaritySettings:
     threshold_step: float = 0.05
     name_terms: int = 3
     stop_terms: tuple[str, ...] = ()
+    strip_places: bool = True
 
     @classmethod
     def load(cls, path: Path | None = None) -> SimilaritySettings:
@@ -76,6 +77,7 @@ class SimilaritySettings:
             threshold_step=s.number("threshold_step", 0.001, 1.0),
             name_terms=s.integer("name_terms", 1),
             stop_terms=s.strings("stop_terms"),
+            strip_places=s.boolean("strip_places"),
         )
 
 
@@ -102,41 +104,65 @@ def propose_families(
     cosine to a member of another plan.
     """
     settings = settings or default_settings()
-    stop = _stop_pattern(settings.stop_terms)
+    stop = _stop_pattern(settings)
     stripped = [(c, _strip(c.text, stop)) for c in candidates]
     kept = [(c, t) for c, t in stripped if len(t) >= settings.min_chars]
     if len(kept) < 2:
         return []
     usable = [c for c, _ in kept]
-    texts = [t for _, t in kept]
-    # one segmentation per distinct text (plans copy each other): jieba is the slowest step, and
-    # vectors and names want the same words
+    # One node per wording of a topic: plans copy each other, and a clause copied by 300 plans is one
+    # measure (k nearest neighbours over its copies would keep a handful and cut the rest off), and
+    # one vector, one segmentation, one row of the neighbour search.
+    nodes = _wordings(usable, [t for _, t in kept])
     tokenize = _tokenizer()
-    words = None
-    if tokenize is not None:
-        cut = {t: tokenize(t) for t in dict.fromkeys(texts)}
-        words = [cut[t] for t in texts]
-    vectors = _vectorise(texts, words, settings)
+    words = [tokenize(n.text) for n in nodes] if tokenize is not None else None
+    vectors = _vectorise([n.text for n in nodes], words, settings, [len(n.members) for n in nodes])
     blocks: dict[str, list[int]] = defaultdict(list)
-    for i, c in enumerate(usable):
-        blocks[c.topic].append(i)
+    for i, n in enumerate(nodes):
+        blocks[n.topic].append(i)
     families: list[Family] = []
     for topic in sorted(blocks):
         idx = blocks[topic]
-        if len({usable[i].plan_id for i in idx}) < settings.min_plans:
+        if len({usable[m].plan_id for i in idx for m in nodes[i].members}) < settings.min_plans:
             continue
-        components = _components(idx, usable, vectors, settings, settings.threshold, threads)
+        components = _components(idx, nodes, usable, vectors, settings, settings.threshold, threads)
         if not components:
             continue
         # key terms of the whole block: a name prefers terms that are rare in the block
-        terms = {
-            i: _content_words(words[i] if words is not None else _bigrams(texts[i]), settings.stop_terms)
+        node_terms = {
+            i: _content_words(words[i] if words is not None else _bigrams(nodes[i].text), settings.stop_terms)
             for i in idx
         }
-        block_df: Counter[str] = Counter(t for i in idx for t in set(terms[i]))
+        block_df: Counter[str] = Counter()
+        for i in idx:
+            for t in set(node_terms[i]):
+                block_df[t] += len(nodes[i].members)
         for component, sims in components:
-            families.append(_family(topic, component, sims, usable, texts, terms, block_df, settings))
+            terms = {m: node_terms[i] for i in component for m in nodes[i].members}
+            texts = {m: nodes[i].text for i in component for m in nodes[i].members}
+            families.append(_family(topic, sims, usable, texts, terms, block_df, settings))
     return sorted(_unique_ids(families), key=lambda f: (f.topic, -len(f.plan_ids), f.family_id))
+
+
+@dataclass(frozen=True)
+class _Wording:
+    """A distinct match text of a topic and the candidates (indices) that read so."""
+
+    topic: str
+    text: str
+    members: tuple[int, ...]
+    plans: frozenset[str]
+
+
+def _wordings(usable: Sequence[Candidate], texts: Sequence[str]) -> list[_Wording]:
+    """The distinct (topic, text) pairs in order of first appearance, each with its candidates."""
+    groups: dict[tuple[str, str], list[int]] = {}
+    for i, (c, t) in enumerate(zip(usable, texts, strict=True)):
+        groups.setdefault((c.topic, t), []).append(i)
+    return [
+        _Wording(topic, text, tuple(ms), frozenset(usable[m].plan_id for m in ms))
+        for (topic, text), ms in groups.items()
+    ]
 
 
 def _unique_ids(families: list[Family]) -> list[Family]:
@@ -160,8 +186,17 @@ def default_settings() -> SimilaritySettings:
 # ---------------------------------------------------------------- vectors and neighbours
 
 
-def _stop_pattern(terms: Sequence[str]) -> re.Pattern[str] | None:
-    return _compiled_stop(tuple(terms))
+def _stop_pattern(settings: SimilaritySettings) -> re.Pattern[str] | None:
+    """What comes out of a text before comparing: the stop terms, and place names when
+    ``strip_places`` (the gazetteer's full and short names: a clause that cities copy with their own
+    name, 支持合肥高新区… / 支持芜湖高新区…, is one measure)."""
+    places: tuple[str, ...] = ()
+    if settings.strip_places:
+        from compare.ingest.places import gazetteer
+
+        g = gazetteer()
+        places = tuple(sorted({*g.full, *g.short}))
+    return _compiled_stop(tuple(settings.stop_terms) + places)
 
 
 @lru_cache(maxsize=8)
@@ -169,7 +204,7 @@ def _compiled_stop(terms: tuple[str, ...]) -> re.Pattern[str] | None:
     """The stop terms as one regex, longest first; cached: building it costs more than using it."""
     if not terms:
         return None
-    return re.compile("|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True)))
+    return re.compile("|".join(re.escape(t) for t in sorted(set(terms), key=len, reverse=True)))
 
 
 def _strip(text: str, stop: re.Pattern[str] | None) -> str:
@@ -317,18 +352,25 @@ def _best_others(
 
 def _components(
     idx: list[int],
+    nodes: Sequence[_Wording],
     usable: Sequence[Candidate],
     vectors: csr_matrix,
     settings: SimilaritySettings,
     threshold: float,
     threads: int = 1,
 ) -> list[tuple[list[int], dict[int, float]]]:
-    """Connected components (global indices) of the mutual-kNN graph over ``idx``, with best sims."""
-    plans = [usable[i].plan_id for i in idx]
+    """Connected components (node indices) of the mutual-kNN graph over the wordings ``idx``, with
+    each member candidate's best similarity to a member of another plan."""
+    # a wording of one plan looks for other plans' wordings; one that several plans share is "other"
+    # to every wording (its own copies already stand together)
+    plans = [next(iter(nodes[i].plans)) if len(nodes[i].plans) == 1 else f"\0{i}" for i in idx]
     n = len(idx)
     near = nearest_other_plans(vectors[idx], plans, settings.k, threshold, threads)
     rows, cols = [], []
     for a in range(n):
+        if len(nodes[idx[a]].plans) > 1:  # a wording several plans share is a group of its own
+            rows.append(a)
+            cols.append(a)
         for b in near[a]:
             if not settings.mutual or a in near[b]:
                 rows.append(a)
@@ -336,18 +378,20 @@ def _components(
     if not rows:
         return []
     labels = np.array(components(n, rows, cols))
-    members: dict[int, list[int]] = defaultdict(list)  # label -> its rows, ascending
+    grouped: dict[int, list[int]] = defaultdict(list)  # label -> its rows, ascending
     for a, label in enumerate(labels.tolist()):
-        members[label].append(a)
+        grouped[label].append(a)
     out: list[tuple[list[int], dict[int, float]]] = []
     for label in sorted(set(labels[rows].tolist())):
-        local = members[label]
-        if len({plans[a] for a in local}) < settings.min_plans:
+        local = grouped[label]
+        if len(frozenset().union(*(nodes[idx[a]].plans for a in local))) < settings.min_plans:
             continue
+        # distinct wordings, not copies, make a component too wide to be one measure
         if len(local) > settings.max_members and threshold + settings.threshold_step < 1.0:
             out.extend(
                 _components(
                     [idx[a] for a in local],
+                    nodes,
                     usable,
                     vectors,
                     settings,
@@ -356,10 +400,14 @@ def _components(
                 )
             )
             continue
-        sims = {
-            idx[a]: max((s for b, s in near[a].items() if labels[b] == label), default=threshold)
-            for a in local
-        }
+        sims: dict[int, float] = {}
+        for a in local:
+            node = nodes[idx[a]]
+            best = max((s for b, s in near[a].items() if labels[b] == label), default=threshold)
+            for m in node.members:
+                # a copy in another plan is as similar as text gets
+                copied = len(node.plans) > 1
+                sims[m] = 1.0 if copied else best
         out.append(([idx[a] for a in local], sims))
     return out
 
@@ -384,15 +432,15 @@ def _bigrams(text: str) -> list[str]:
 
 def _family(
     topic: str,
-    component: list[int],
     sims: dict[int, float],
     usable: Sequence[Candidate],
-    texts: list[str],
+    texts: dict[int, str],
     terms: dict[int, list[str]],
     block_df: Counter[str],
     settings: SimilaritySettings,
 ) -> Family:
-    members = sorted(component, key=lambda i: (usable[i].plan_id, usable[i].measure_id))
+    """A proposed family of the candidates ``sims`` holds, named by their key terms."""
+    members = sorted(sims, key=lambda i: (usable[i].plan_id, usable[i].measure_id))
     key = "\n".join(sorted(" ".join(sorted(terms[i])) for i in members))
     family_id = f"proposed.{topic}.{hashlib.sha1(key.encode('utf-8')).hexdigest()[:10]}"
     counts: Counter[str] = Counter(t for i in members for t in terms[i])

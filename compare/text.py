@@ -289,3 +289,27 @@ def shared_runs(text: str, others: Sequence[str], n: int = 3) -> list[tuple[int,
                 runs.append((start, i))
             start = None
     return runs
+
+
+def literal_alternation(words: Sequence[str]) -> str:
+    """A regex matching any of ``words``, the longest at each position (as an alternation sorted
+    longest first would), written as a prefix tree: the engine tries one branch per character instead
+    of every word in turn (hundreds of place names and stop terms are stripped from every clause)."""
+    trie: dict[str, Any] = {}
+    for w in words:
+        if not w:
+            continue
+        node = trie
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = {}  # a word ends here
+    return _trie_pattern(trie)
+
+
+def _trie_pattern(node: dict[str, Any]) -> str:
+    branches = [re.escape(ch) + _trie_pattern(child) for ch, child in sorted(node.items()) if ch]
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    # a word ending here is the fallback once every longer word has failed (greedy, backtracks)
+    return f"(?:{body})?" if "" in node else body

@@ -110,27 +110,40 @@ def propagate(
     product = sp_matmul_topn(
         vectors[len(members) :], members_t, top_n=settings.k, threshold=settings.threshold, n_threads=threads
     )
+    # member text -> family -> the plans that hold it there
+    holders: dict[str, dict[str, frozenset[str]]] = {}
+    for text, held in member_texts.items():
+        by_family: dict[str, set[str]] = defaultdict(set)
+        for fid, plan_id in held:
+            by_family[fid].add(plan_id)
+        holders[text] = {fid: frozenset(ps) for fid, ps in by_family.items()}
+    shares: dict[tuple[str, tuple[str, ...]], bool] = {}  # the same clause copied by many plans
     # (family, measure) -> (score, clause, plan, the member texts it is close to)
     joined: dict[tuple[str, str], tuple[float, tuple[int, int], str, list[str]]] = {}
     for r, text in enumerate(candidate_texts):
         lo, hi = product.indptr[r], product.indptr[r + 1]
-        hits = list(zip(product.indices[lo:hi].tolist(), product.data[lo:hi].tolist(), strict=True))
+        # family -> [(score, plans holding the member text, member text)], in the order of the hits
+        near_by_family: dict[str, list[tuple[float, frozenset[str], str]]] = defaultdict(list)
+        for col, score in zip(product.indices[lo:hi].tolist(), product.data[lo:hi].tolist(), strict=True):
+            for fid, held_by in holders[members[col]].items():
+                near_by_family[fid].append((score, held_by, members[col]))
         for pid, mid, clause in candidate_texts[text]:
-            near: dict[str, dict[str, float]] = defaultdict(dict)  # family -> other plan -> best score
-            close: dict[str, list[str]] = defaultdict(list)
-            for col, score in hits:
-                for fid, other in member_texts[members[col]]:
-                    if other != pid and fid not in member_of[mid]:
-                        near[fid][other] = max(score, near[fid].get(other, 0.0))
-                        close[fid].append(members[col])
-            for fid, others in near.items():
-                best = max(others.values())
-                if (len(others) >= settings.min_plans or best >= settings.strong) and _shares_words(
-                    text, close[fid], settings.min_shared
-                ):
+            for fid, near in near_by_family.items():
+                if fid in member_of[mid]:
+                    continue
+                others = [(score, held_by, t) for score, held_by, t in near if held_by - {pid}]
+                if not others:
+                    continue
+                best = max(score for score, _, _ in others)
+                if not (best >= settings.strong or _plans_at_least(others, pid, settings.min_plans)):
+                    continue
+                close = tuple(dict.fromkeys(t for _, _, t in others))
+                if (text, close) not in shares:
+                    shares[(text, close)] = _shares_words(text, list(close), settings.min_shared)
+                if shares[(text, close)]:
                     key = (fid, mid)
                     if key not in joined or best > joined[key][0]:
-                        joined[key] = (float(best), clause, pid, close[fid])
+                        joined[key] = (float(best), clause, pid, list(close))
     if not joined:
         return list(families)
     added: dict[str, list[FamilyMember]] = defaultdict(list)
@@ -150,6 +163,16 @@ def propagate(
         else f
         for f in families
     ]
+
+
+def _plans_at_least(near: list[tuple[float, frozenset[str], str]], plan_id: str, least: int) -> bool:
+    """Whether the member texts ``near`` are held by at least ``least`` plans other than ``plan_id``."""
+    seen: set[str] = set()
+    for _, held_by, _ in near:
+        seen |= held_by
+        if len(seen - {plan_id}) >= least:
+            return True
+    return False
 
 
 def _shares_words(text: str, near: list[str], least: int) -> bool:

@@ -33,6 +33,7 @@ from sparse_dot_topn import sp_matmul_topn
 
 from compare.datafiles import align_section
 from compare.model import Family, FamilyMember
+from compare.text import literal_alternation
 from compare.vectors import char_ngrams, l2_rows, tfidf
 
 _CJK_WORD = re.compile(r"^[\u4e00-\u9fffA-Za-z][\u4e00-\u9fffA-Za-z0-9+]*$")
@@ -201,10 +202,11 @@ def _stop_pattern(settings: SimilaritySettings) -> re.Pattern[str] | None:
 
 @lru_cache(maxsize=8)
 def _compiled_stop(terms: tuple[str, ...]) -> re.Pattern[str] | None:
-    """The stop terms as one regex, longest first; cached: building it costs more than using it."""
+    """The stop terms as one regex, the longest at each place; cached: building it costs more than
+    using it."""
     if not terms:
         return None
-    return re.compile("|".join(re.escape(t) for t in sorted(set(terms), key=len, reverse=True)))
+    return re.compile(literal_alternation(terms))
 
 
 def _strip(text: str, stop: re.Pattern[str] | None) -> str:

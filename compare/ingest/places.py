@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from compare.datafiles import DataFileError, get_str, get_str_list, load_yaml
-from compare.text import match_text
+from compare.text import literal_alternation, match_text
 
 DATA_FILE = "jurisdictions.yaml"
 _CITY_SUFFIXES = ("地区", "市", "盟")
@@ -47,7 +47,7 @@ class Gazetteer:
 
 
 def _alternation(names: list[str]) -> re.Pattern[str]:
-    return re.compile("|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)))
+    return re.compile(literal_alternation(names))
 
 
 @lru_cache(maxsize=1)

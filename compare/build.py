@@ -191,8 +191,10 @@ def _build(
                 exports.write_data(data, release.path / DATA_DIR_NAME, manifest)
         else:  # the manifest is what tells the next build what is published
             exports.write_manifest(manifest, release.path / DATA_DIR_NAME)
-        # and the facts what it compares with to say what changed, whatever the formats
-        exports.write_facts(changes.facts_record(facts), release.path / DATA_DIR_NAME)
+        with timer.stage(
+            "changes"
+        ):  # and the facts it compares with to say what changed, whatever the formats
+            exports.write_facts(changes.facts_record(facts), release.path / DATA_DIR_NAME)
         if "html" in settings.formats or "pdf" in settings.formats:
             model = view.build_view(
                 comparison,

@@ -76,13 +76,8 @@ def _sets(frame: pd.DataFrame, keep: Any) -> dict[str, set[str]]:
 
 
 def facts_record(facts: Facts) -> dict[str, Any]:
-    """The facts as ``facts.json`` holds them (lists in a fixed order, so the same build writes the
-    same bytes)."""
-    rank = {f.family_id: i for i, f in enumerate(facts.families)}
-
-    def ordered(ids: Iterable[str]) -> list[str]:
-        return sorted(ids, key=lambda f: (rank.get(f, len(rank)), f))
-
+    """The facts as ``facts.json`` holds them (id lists sorted, so the same build writes the same
+    bytes; plain string order: millions of gap ids at thousands of plans)."""
     return {
         "version": FACTS_VERSION,
         "build_id": facts.build_id,
@@ -96,8 +91,8 @@ def facts_record(facts: Facts) -> dict[str, Any]:
                 "plan_id": p.plan_id,
                 "name": p.name,
                 "sha256": p.sha256,
-                "families": ordered(p.families),
-                "gaps": ordered(p.gaps),
+                "families": sorted(p.families),
+                "gaps": sorted(p.gaps),
             }
             for p in facts.plans
         ],

@@ -20,6 +20,7 @@ from compare.console import changes_lines, print_summary
 from compare.model import Facts, FamilyName, PlanFacts
 
 from .conftest import DOCS_IN
+from .test_browser import ARGS, CHROMIUM, Tab
 
 NEW_PLAN = "2023-nantong-etdz-innovation-plan"  # arrives in the second build
 NEW_PLAN_NAME = "南通市开发区"
@@ -238,3 +239,36 @@ def test_a_published_build_without_facts_is_said_not_guessed(tmp_path: Path) -> 
     assert result.changes is not None and result.changes.basis == "no_record"
     assert "not known" in "\n".join(changes_lines(result.changes, "zh", 80))
     assert len(json.loads((out / "data" / "comparison.json").read_text(encoding="utf-8"))["changes"]) == 0
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(shutil.which(CHROMIUM) is None, reason=f"headless Chromium not installed at {CHROMIUM}")
+def test_in_a_browser_a_gap_that_opened_leads_to_its_row_and_the_page_fits_a_phone(builds: Builds) -> None:
+    sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
+    out, _, second, _ = builds
+    site = _site(out, second)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            tab = Tab(browser)
+            page = tab.open(site / "index.html")
+            page.locator("p.changes-note a").click()  # the index's note leads to the page
+            page.wait_for_load_state("load")
+            assert page.url.endswith("/changes.html")
+            assert page.locator("#changes-added ~ article h3").first.inner_text() == NEW_PLAN_NAME
+            link = page.locator(".fam-list.opened .fam a").first
+            family = link.inner_text()
+            link.click()
+            page.wait_for_load_state("load")
+            anchor = page.url.partition("#")[2]
+            assert "/topics/" in page.url and anchor.startswith("f-")
+            row = page.locator(f"[id='{anchor}']")
+            assert family in row.inner_text() and row.is_visible()
+            assert tab.problems == []
+            tab.close()
+            phone = Tab(browser, viewport={"width": 390, "height": 844}, is_mobile=True)
+            page = phone.open(site / "changes.html")
+            assert page.evaluate("document.documentElement.scrollWidth") <= 390 + 1
+            phone.close()
+        finally:
+            browser.close()

@@ -5,7 +5,12 @@ A dict diff of two builds' facts (``Facts``), never a re-analysis: this build's 
 its tables (``facts_of``), the published build's from the ``data/facts.json`` it wrote
 (``facts_from_record``; the build reads the file, this module only parses what it holds). A plan is
 the same plan by its id; changed when its content hash differs. Gaps are compared per (plan, family):
-opened = a gap now and not before, closed = a gap before and not now.
+opened = a gap now and not before, closed = a gap before and not now. A family formed from the data
+(``proposed``) is named by its members' words and re-forms under a new id when a plan joins it (or
+splits, or merges): a new one of the same topic held by mostly the same plans continues it
+(``_reformed``), and is not a change; for a plan whose text is the same, families formed from the data
+that it joined or left are not reported at all (its measures only re-clustered around the newcomer),
+only catalogue families (which move when the catalogue is edited) and its gaps.
 
 ``facts.json`` holds only these facts (a few bytes per family a plan has or lacks), written by every
 build whatever its formats, so the next build — or a cron run days later — reads a small file rather
@@ -144,6 +149,16 @@ def what_changed(previous: Facts | None, current: Facts, *, basis: ChangeBasis |
     def ordered(ids: Iterable[str]) -> tuple[str, ...]:
         return tuple(sorted(ids, key=lambda f: (rank.get(f, len(rank)), f)))
 
+    alias = _reformed(previous, current, names)
+
+    def moved(now_ids: frozenset[str], old_ids: frozenset[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(gained, lost): a family formed from the data that re-formed under new ids is the same."""
+        was = old_ids.union(*(alias[f] for f in old_ids if f in alias))
+        return (
+            ordered(now_ids - was),
+            ordered(f for f in old_ids if f not in now_ids and not alias.get(f, set()) & now_ids),
+        )
+
     found: list[PlanChange] = []
     for p in current.plans:
         old = before.get(p.plan_id)
@@ -151,22 +166,19 @@ def what_changed(previous: Facts | None, current: Facts, *, basis: ChangeBasis |
             found.append(PlanChange(p.plan_id, p.name, "added", ordered(p.families), (), (), ()))
             continue
         status: PlanStatus = "same" if old.sha256 == p.sha256 else "changed"
-        change = PlanChange(
-            p.plan_id,
-            p.name,
-            status,
-            ordered(p.families - old.families),
-            ordered(old.families - p.families),
-            ordered(p.gaps - old.gaps),
-            ordered(old.gaps - p.gaps),
-        )
-        if status == "changed" or change.gained or change.lost or change.opened or change.closed:
+        gained, lost = moved(p.families, old.families)
+        if status == "same":  # its text is the same: families formed from the data only re-clustered
+            gained, lost = _catalogued(gained, names), _catalogued(lost, names)
+        opened, closed = moved(p.gaps, old.gaps)
+        change = PlanChange(p.plan_id, p.name, status, gained, lost, opened, closed)
+        if status == "changed" or gained or lost or opened or closed:
             found.append(change)
     for p in previous.plans:
         if p.plan_id not in now:
             found.append(PlanChange(p.plan_id, p.name, "removed", (), ordered(p.families), (), ()))
     found.sort(key=lambda c: STATUS_ORDER.index(c.status))  # stable: plan order within a status
     held_before = {f for p in previous.plans for f in p.families}
+    held_before.update(*(alias[f] for f in held_before if f in alias))
     held_now = {f for p in current.plans for f in p.families}
     named = {f for c in found for f in (*c.gained, *c.lost, *c.opened, *c.closed)}
     return Changes(
@@ -177,6 +189,51 @@ def what_changed(previous: Facts | None, current: Facts, *, basis: ChangeBasis |
         families={f: names[f] for f in ordered(named) if f in names},
         new_families=frozenset(held_now - held_before),
     )
+
+
+def _catalogued(ids: tuple[str, ...], names: Mapping[str, FamilyName]) -> tuple[str, ...]:
+    return tuple(f for f in ids if f not in names or names[f].source != "proposed")
+
+
+# a family formed from the data continues in the next build as one of the same topic that it shares
+# most of its plans with, or they most of theirs with it (a family splits or merges as plans arrive)
+REFORMED_SHARE = 0.5
+
+
+def _reformed(previous: Facts, current: Facts, names: Mapping[str, FamilyName]) -> dict[str, set[str]]:
+    """Families formed from the data (``proposed``) that re-formed under other ids: old id -> new ids.
+
+    Their id hashes their members' words, so it changes when a plan joins or leaves, and a family can
+    split or merge. A new family continues an old one when they are of the same topic and either
+    holds at least half of the other's plans among the plans both have, or when they bear the same
+    name. Only ids that exist in one build alone are compared, pair by pair where one plan holds
+    both: a few at a time."""
+    old_ids = {f.family_id for f in previous.families}
+    new_ids = {f.family_id for f in current.families}
+    gone = {f.family_id for f in previous.families if f.source == "proposed" and f.family_id not in new_ids}
+    came = {f.family_id for f in current.families if f.source == "proposed" and f.family_id not in old_ids}
+    if not gone or not came:
+        return {}
+    held_old: dict[str, int] = {}
+    for p in previous.plans:
+        for f in p.families & gone:
+            held_old[f] = held_old.get(f, 0) + 1
+    after = {p.plan_id: p.families & came for p in current.plans}
+    held_new: dict[str, int] = {}
+    for fams in after.values():
+        for f in fams:
+            held_new[f] = held_new.get(f, 0) + 1
+    shared: dict[tuple[str, str], int] = {}
+    for p in previous.plans:
+        for o in p.families & gone:
+            for n in after.get(p.plan_id, ()):
+                if names[o].topic == names[n].topic:
+                    shared[(o, n)] = shared.get((o, n), 0) + 1
+    alias: dict[str, set[str]] = {}
+    for (o, n), k in shared.items():
+        if k >= REFORMED_SHARE * min(held_old[o], held_new[n]) or names[o].name == names[n].name:
+            alias.setdefault(o, set()).add(n)
+    return alias
 
 
 def changes_table(changes: Changes) -> pd.DataFrame:

@@ -60,6 +60,30 @@ def test_a_dict_diff_names_added_removed_changed_plans_and_the_gaps_that_moved()
             "new": ("h4", {"proposed.land.abc", "talent.part-time"}, {"land.standard-land"}),
         },
     )
+    # "a" and "b" held a family formed from the data that the newcomer re-forms (another id, the same
+    # plans and one more): not a change, even for "b", whose text changed
+    before = Facts(
+        before.build_id,
+        before.created,
+        tuple(
+            PlanFacts(p.plan_id, p.name, p.sha256, p.families | {"proposed.land.old"}, p.gaps)
+            if p.plan_id in ("a", "b")
+            else p
+            for p in before.plans
+        ),
+        (*before.families[:2], FamilyName("proposed.land.old", "land", "盘活、存量、低效", "", "proposed")),
+    )
+    after = Facts(
+        after.build_id,
+        after.created,
+        tuple(
+            PlanFacts(p.plan_id, p.name, p.sha256, p.families | {"proposed.land.abc"}, p.gaps)
+            if p.plan_id in ("a", "b")
+            else p
+            for p in after.plans
+        ),
+        after.families,
+    )
     changes = what_changed(before, after)
     assert changes.basis == "compared" and changes.previous_build == "b1"
     status = {c.plan_id: c.status for c in changes.plans}
@@ -69,8 +93,10 @@ def test_a_dict_diff_names_added_removed_changed_plans_and_the_gaps_that_moved()
     assert by["new"].opened == ()  # an added plan's gaps are its own, not "opened"
     assert by["gone"].lost == ("talent.part-time",)
     assert by["b"].gained == ("land.standard-land",) and by["b"].closed == ("land.standard-land",)
+    assert by["b"].lost == ()
     assert by["a"].closed == ("talent.part-time",) and by["a"].opened == ()
-    assert changes.new_families == {"proposed.land.abc"}
+    assert by["a"].gained == () and by["a"].lost == ()  # re-formed under another id: the same family
+    assert changes.new_families == frozenset()  # the newcomer's family continues one "a" had
     assert (
         changes.families["proposed.land.abc"].label("en") == "盘活、存量"
     )  # a proposed family keeps its words

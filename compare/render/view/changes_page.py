@@ -45,6 +45,7 @@ class ChangeGroup(TypedDict):
     status: str  # added / removed / changed / same
     anchor: str
     title: str
+    hint: str  # what the group shows and leaves out, or ""
     plans: list[PlanEntry]
 
 
@@ -124,11 +125,25 @@ def changes_page(data: ViewData, site: SiteContext) -> ChangesPage:
         "changed": _("内容有变的方案"),
         "same": _("其他方案的缺口与措施家族变化"),
     }
+    hints = {
+        "same": _(
+            "原文未变的方案：它们的缺口随其他方案的增减而出现或消除；措施家族只列目录中的家族，"
+            "由相似措施自动形成的建议家族会随新方案重组，不在此列。"
+        ),
+    }
     groups: list[ChangeGroup] = []
     for status, title in titles.items():
         entries = [plan_entry(data, changes, c) for c in changes.plans if c.status == status]
         if entries:
-            groups.append({"status": status, "anchor": f"changes-{status}", "title": title, "plans": entries})
+            groups.append(
+                {
+                    "status": status,
+                    "anchor": f"changes-{status}",
+                    "title": title,
+                    "hint": hints.get(status, ""),
+                    "plans": entries,
+                }
+            )
     return {"view": site, "page": "changes", "note": changes_note(data), "groups": groups}
 
 

@@ -200,10 +200,14 @@ def changes_lines(changes: Changes | None, lang: str, width: int) -> list[str]:
     opened = sum(len(c.opened) for c in changes.plans)
     closed = sum(len(c.closed) for c in changes.plans)
     moved = sum(1 for c in changes.plans if c.opened or c.closed)
+    gaps = (
+        f"{_n(opened, 'gap')} opened and {closed} closed in {_n(moved, 'plan')}"
+        if opened or closed
+        else "no gap opened or closed"
+    )
     lines = _wrap(
         f"{head}: {_n(len(by['added']), 'plan')} added, {len(by['removed'])} removed, "
-        f"{len(by['changed'])} changed; {_n(opened, 'gap')} opened and {closed} closed "
-        f"in {_n(moved, 'plan')}.",
+        f"{len(by['changed'])} changed; {gaps}.",
         width,
     )
 

@@ -87,9 +87,13 @@ def changes_note(data: ViewData) -> ChangesNote:
         opened = sum(len(c.opened) for c in changes.plans)
         closed = sum(len(c.closed) for c in changes.plans)
         touched = sum(1 for c in changes.plans if c.opened or c.closed)
-        counts = _(
-            "新增方案%(added)s个，删除%(removed)s个，内容有变%(changed)s个；"
-            "%(plans)s个方案的缺口新出现%(opened)s项、消除%(closed)s项。"
+        counts = (
+            _(
+                "新增方案%(added)s个，删除%(removed)s个，内容有变%(changed)s个；"
+                "%(plans)s个方案的缺口新出现%(opened)s项、消除%(closed)s项。"
+            )
+            if opened or closed
+            else _("新增方案%(added)s个，删除%(removed)s个，内容有变%(changed)s个；其他方案的缺口没有变化。")
         ) % {
             "added": len(by["added"]),
             "removed": len(by["removed"]),

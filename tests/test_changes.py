@@ -5,6 +5,7 @@ in the build's summary, read from the previously published build's facts."""
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import shutil
 import unicodedata
@@ -17,9 +18,15 @@ from compare.build import BuildResult, build
 from compare.changes import changes_table, facts_from_record, facts_record, what_changed
 from compare.config import Settings
 from compare.console import changes_lines, print_summary
-from compare.model import Facts, FamilyName, PlanFacts
+from compare.model import Changes, Facts, FamilyName, PlanChange, PlanFacts
+from compare.render.view import build_view
+from compare.render.view.changes_page import changes_page
+from compare.render.view.settings import load_report_settings
+from compare.render.view.site import site_context
+from compare.tables import comparison_tables
 
 from .conftest import DOCS_IN
+from .render_fixture import FIXTURE_BUILD, build_fixture_comparison, fixture_topic_names
 from .test_browser import ARGS, CHROMIUM, Tab
 
 NEW_PLAN = "2023-nantong-etdz-innovation-plan"  # arrives in the second build
@@ -298,3 +305,33 @@ def test_in_a_browser_a_gap_that_opened_leads_to_its_row_and_the_page_fits_a_pho
             phone.close()
         finally:
             browser.close()
+
+
+def test_a_long_list_of_changes_is_cut_on_the_page_and_counted() -> None:
+    """Many gaps move at once (an edited catalogue, another --min-peers at thousands of plans): the page
+    lists report.yaml's number of families and plans and counts the rest; the data has every row."""
+    comparison = build_fixture_comparison()
+    names = fixture_topic_names()
+    tables = comparison_tables(comparison, names)
+    plan_ids = [p.document.plan_id for p in comparison.plans]
+    families = [f for f in comparison.families if f.source == "catalogue"][:5]
+    changes = Changes(
+        "compared",
+        "b0",
+        "2026-12-01T02:30:00Z",
+        tuple(
+            PlanChange(pid, pid, "same", (), (), tuple(f.family_id for f in families), ()) for pid in plan_ids
+        ),
+        {f.family_id: FamilyName(f.family_id, f.topic, f.name, f.gloss) for f in families},
+    )
+    settings = dataclasses.replace(load_report_settings(), changes_plans=3, changes_families=2)
+    view = build_view(
+        comparison, tables, topic_names=names, build=FIXTURE_BUILD, changes=changes, settings=settings
+    )
+    page = changes_page(view, site_context(view))
+    (group,) = page["groups"]
+    assert len(group["plans"]) == 3 and "另有2个方案" in group["more"]
+    (shown,) = group["plans"][0]["lists"]
+    assert shown["label"] == "新出现的缺口（5）" and "另有3项" in shown["more"]
+    assert sum(len(t["families"]) for t in shown["topics"]) == 2
+    assert len(changes_table(changes)) == 5 * len(plan_ids)

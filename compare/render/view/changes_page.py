@@ -31,6 +31,7 @@ class FamilyList(TypedDict):
     kind: Literal["gained", "lost", "opened", "closed"]  # a CSS class too
     label: str  # "新增措施家族（3）" …
     topics: list[TopicFamilies]
+    more: str  # "另有 n 项 …" when the list is cut (report.yaml html.changes_families), or ""
 
 
 class PlanEntry(TypedDict):
@@ -47,6 +48,7 @@ class ChangeGroup(TypedDict):
     title: str
     hint: str  # what the group shows and leaves out, or ""
     plans: list[PlanEntry]
+    more: str  # "另有 n 个方案 …" when the group is cut (report.yaml html.changes_plans), or ""
 
 
 class ChangesNote(TypedDict):
@@ -136,16 +138,19 @@ def changes_page(data: ViewData, site: SiteContext) -> ChangesPage:
         ),
     }
     groups: list[ChangeGroup] = []
+    cap = data.cfg.changes_plans
     for status, title in titles.items():
-        entries = [plan_entry(data, changes, c) for c in changes.plans if c.status == status]
-        if entries:
+        found = [c for c in changes.plans if c.status == status]
+        if found:
+            more = len(found) - cap
             groups.append(
                 {
                     "status": status,
                     "anchor": f"changes-{status}",
                     "title": title,
                     "hint": hints.get(status, ""),
-                    "plans": entries,
+                    "plans": [plan_entry(data, changes, c) for c in found[:cap]],
+                    "more": _("另有%(n)s个方案，见数据文件 changes.csv。") % {"n": more} if more > 0 else "",
                 }
             )
     return {"view": site, "page": "changes", "note": changes_note(data), "groups": groups}
@@ -179,14 +184,19 @@ def plan_entry(data: ViewData, changes: Changes, c: PlanChange) -> PlanEntry:
         "closed": _("消除的缺口（%(n)s）"),
     }
     lists: list[FamilyList] = []
+    cap = data.cfg.changes_families
     for kind in ("gained", "lost", "opened", "closed"):
         ids: tuple[str, ...] = getattr(c, kind)
         if ids:
+            more = len(ids) - cap
             lists.append(
                 {
                     "kind": kind,
                     "label": labels[kind] % {"n": len(ids)},
-                    "topics": by_topic(data, changes, ids, c.plan_id if c.status != "removed" else None),
+                    "topics": by_topic(
+                        data, changes, ids[:cap], c.plan_id if c.status != "removed" else None
+                    ),
+                    "more": _("另有%(n)s项，见数据文件 changes.csv。") % {"n": more} if more > 0 else "",
                 }
             )
     present = c.status != "removed" and c.plan_id in data.plan_index

@@ -1,7 +1,8 @@
 """One build, read top to bottom like its pipeline (as mkdocs' ``build()``).
 
     fingerprint → (nothing changed? stop) → analyse each plan (cached, in parallel) → the plans
-    compared → align → gaps → tables → data, html, pdf → publish
+    compared → align → gaps → tables → what changed since the published build → data, html, pdf
+    → publish
 
 A build whose fingerprint is already published does no analysis and rewrites nothing; everything else
 is written into a new release that is swapped in atomically.
@@ -32,9 +33,9 @@ from compare.fingerprint import (
 )
 from compare.heap import long_lived
 from compare.lock import build_lock
-from compare.model import TOPIC_IDS, FailedInput, PlanAnalysis
+from compare.model import TOPIC_IDS, Changes, Facts, FailedInput, PlanAnalysis
 from compare.plans import apply_names, drop_duplicates, load_plan_catalogue
-from compare.publish import check_output_dir, current_manifest, open_release
+from compare.publish import check_output_dir, current_facts, current_manifest, current_release, open_release
 
 log = logging.getLogger("compare")
 
@@ -52,6 +53,7 @@ class BuildResult:
     counts: dict[str, int] = field(default_factory=dict)
     outputs: list[str] = field(default_factory=list)
     cache_hits: int = 0
+    changes: Changes | None = None  # what changed since the previously published build
 
     @property
     def exit_code(self) -> int:
@@ -138,7 +140,7 @@ def _build(
 ) -> BuildResult:
     # The stages, imported here and only here: a no-change rebuild stops before this and never pays
     # for pandas, jieba or WeasyPrint. Called through their modules so a profiler can wrap them.
-    from compare import align, analyse, cache, corrections, executor, gaps, tables, topics
+    from compare import align, analyse, cache, changes, corrections, executor, gaps, tables, topics
     from compare.render import exports, html, pdf, view
 
     timer = Timer()
@@ -178,6 +180,10 @@ def _build(
     with timer.stage("tables"):
         data = tables.comparison_tables(comparison, topic_names)
     manifest = build_manifest(this_id, files, plans, failed, versions, settings)
+    with timer.stage("changes"):
+        facts = changes.facts_of(data, this_id, manifest["created"])
+        found = since_published(settings.output_dir, facts)
+        data = {**data, "changes": changes.changes_table(found)}
 
     with open_release(settings.output_dir, this_id) as release:
         if "data" in settings.formats:
@@ -185,12 +191,17 @@ def _build(
                 exports.write_data(data, release.path / DATA_DIR_NAME, manifest)
         else:  # the manifest is what tells the next build what is published
             exports.write_manifest(manifest, release.path / DATA_DIR_NAME)
+        with timer.stage(
+            "changes"
+        ):  # and the facts it compares with to say what changed, whatever the formats
+            exports.write_facts(changes.facts_record(facts), release.path / DATA_DIR_NAME)
         if "html" in settings.formats or "pdf" in settings.formats:
             model = view.build_view(
                 comparison,
                 data,
                 topic_names=topic_names,
                 build=view.BuildInfo(this_id, manifest["created"], manifest["inputs"], versions),
+                changes=found,
                 lang=settings.lang,
                 topics=settings.topics,
                 title=settings.title,
@@ -232,7 +243,27 @@ def _build(
         },
         outputs=outputs,
         cache_hits=analysed.cache_hits,
+        changes=found,
     )
+
+
+def since_published(output_dir: Path, facts: Facts) -> Changes:
+    """What changed between the published build (its ``data/facts.json``) and this one's ``facts``.
+    Nothing published: a first build; a release without readable facts: not known (said, not fatal)."""
+    from compare import changes
+
+    record = current_facts(output_dir)
+    if record is None:
+        first = current_release(output_dir) is None
+        if not first:
+            log.info("the published build kept no record of its facts: what changed is not known")
+        return changes.what_changed(None, facts, basis="first_build" if first else "no_record")
+    try:
+        previous = changes.facts_from_record(record)
+    except ValueError as exc:
+        log.warning("what changed is not known: the published build's facts cannot be read (%s)", exc)
+        return changes.what_changed(None, facts, basis="no_record")
+    return changes.what_changed(previous, facts)
 
 
 def created() -> str:

@@ -189,7 +189,7 @@ def _common_build_options(f: Any) -> Any:
             help="Progress bars (default: on a terminal, off in CI).",
         ),
         click.option("-v", "--verbose", is_flag=True, help="Debug logging with timings per stage."),
-        click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors."),
+        click.option("-q", "--quiet", is_flag=True, help="Only what changed, warnings and errors."),
     ]
     for option in reversed(options):
         f = option(f)

@@ -32,6 +32,7 @@ JSON_NAME = "comparison.json"
 XLSX_NAME = "comparison.xlsx"
 SQLITE_NAME = "comparison.sqlite"
 MANIFEST_NAME = "manifest.json"
+FACTS_NAME = "facts.json"  # what the next build compares with to say what changed (compare.changes)
 
 
 # Files whose content shapes an analysis: code and the data it reads (codebook, catalogue, patterns).

@@ -382,3 +382,74 @@ class Comparison:
     # deferred, or in similar words (how; the sentence and its words as clean offsets)
     mentions: pd.DataFrame | None = None
     reviewed: list[Reviewed] = field(default_factory=list)  # the analyst's corrections applied
+
+
+# -- what changed between two published builds (compare.changes) ---------------------------------
+
+ChangeBasis = Literal["first_build", "no_record", "compared"]
+PlanStatus = Literal["added", "removed", "changed", "same"]
+
+
+@dataclass(frozen=True)
+class FamilyName:
+    """A family as a build named it: enough to name a family the other build no longer has."""
+
+    family_id: str
+    topic: str
+    name: str  # Chinese
+    gloss: str  # English (the catalogue's gloss; a proposed family's says how it was formed)
+    source: str = "catalogue"  # or "proposed": formed from the data, named by its shared words
+
+    def label(self, lang: str) -> str:
+        """The family's name in an edition: the English edition names a catalogue family by its gloss."""
+        return self.gloss if lang == "en" and self.source == "catalogue" and self.gloss else self.name
+
+
+@dataclass(frozen=True)
+class PlanFacts:
+    """One plan as a build left it: its content, the families it has and its gaps."""
+
+    plan_id: str
+    name: str
+    sha256: str
+    families: frozenset[str]
+    gaps: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What a published build found, in the few facts the next build compares with (``facts.json``)."""
+
+    build_id: str
+    created: str
+    plans: tuple[PlanFacts, ...]  # in the build's plan order
+    families: tuple[FamilyName, ...]  # in the build's family order
+
+
+@dataclass(frozen=True)
+class PlanChange:
+    """A plan added, removed or changed (other content: same id, another hash), or an unchanged plan
+    whose families or gaps moved because of the others. Family ids in the families' order."""
+
+    plan_id: str
+    name: str
+    status: PlanStatus
+    gained: tuple[str, ...]  # families it has now and did not have (an added plan: all of its)
+    lost: tuple[str, ...]
+    opened: tuple[str, ...]  # gaps now and not before (plans in both builds only)
+    closed: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What changed since the previously published build.
+
+    ``basis``: ``first_build`` (nothing published before), ``no_record`` (the published build kept no
+    facts: made by an older version, or its facts unreadable) or ``compared``."""
+
+    basis: ChangeBasis
+    previous_build: str | None = None
+    previous_created: str | None = None
+    plans: tuple[PlanChange, ...] = ()  # added, removed, changed, then the others, each in plan order
+    families: dict[str, FamilyName] = field(default_factory=dict)  # every family named, either build
+    new_families: frozenset[str] = frozenset()  # held by a plan now and by none before

@@ -34,7 +34,7 @@ from types import TracebackType
 from typing import Any
 
 # ENTRY_POINTS: the symlinks readers use, each into ``current`` (the output names live in config)
-from compare.config import DATA_DIR_NAME, ENTRY_POINTS, MANIFEST_NAME
+from compare.config import DATA_DIR_NAME, ENTRY_POINTS, FACTS_NAME, MANIFEST_NAME
 from compare.errors import UsageError
 
 RELEASES = "releases"
@@ -43,6 +43,7 @@ PARTIAL_SUFFIX = ".partial"
 OWNER_FILE = ".owner"
 RELEASE_FILE = ".release.json"
 MANIFEST = Path(DATA_DIR_NAME) / MANIFEST_NAME
+FACTS = Path(DATA_DIR_NAME) / FACTS_NAME
 # Two finished releases behind the current one: a reader that resolved the previous ``current`` an
 # instant before a swap still finds its files, and the last good report is one step back.
 DEFAULT_KEEP = 3
@@ -304,3 +305,12 @@ def current_manifest(output_dir: Path) -> dict[str, Any] | None:
     except (OSError, ValueError):
         return None
     return value if isinstance(value, dict) else None
+
+
+def current_facts(output_dir: Path) -> Any:
+    """The published release's ``data/facts.json`` as parsed JSON (``compare.changes`` reads it), or
+    None if there is none or it cannot be read."""
+    try:
+        return json.loads((Path(output_dir) / CURRENT / FACTS).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None

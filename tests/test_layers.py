@@ -7,7 +7,7 @@ Layers, lowest first; a module imports only from lower layers and from its own p
    normalisation module, regex prefilters, jieba behind one door, TF-IDF vectors of texts
 2. ``layout``: the parts of an official document (numbering grammar, front matter, signature)
 3. the stages: ``ingest``, ``outline``, ``topics``, ``measures``, ``kinds``, ``align``, ``corrections``,
-   ``gaps``, ``tables``, ``render``;
+   ``gaps``, ``changes``, ``tables``, ``render``;
    they never import each other, except ``measures`` -> ``topics`` and ``render`` -> ``tables``
 4. running a build: ``fingerprint``, ``analyse``, ``plans``, ``build``, ``cli``, ``cache``, ``executor``,
    ``lock``, ``publish``, ``watch``, ``inspect``, ``console``, ``heap`` (and the ``__main__`` entry)
@@ -44,6 +44,7 @@ LAYERS: dict[str, int] = {
             "align",
             "corrections",
             "gaps",
+            "changes",
             "tables",
             "render",
         ),

@@ -10,7 +10,9 @@ a release), one module per format:
   family×plan matrices, a sheet per table (capped), a ``README`` sheet;
 - ``sqlite_db``: ``comparison.sqlite``, every row of every table with primary and foreign keys;
 - ``manifest``: ``manifest.json``, the one writer of the manifest (also used when the data format is
-  off).
+  off);
+- ``facts_file``: ``facts.json``, the facts the next build compares with to say what changed (written
+  by the build whatever its formats, not by ``write_data``).
 
 The caps of the XLSX and JSON files (``ExportLimits``) come from ``templates/exports.yaml``, read once
 by ``limits.load_export_limits`` and passed in. Each file is written to a temporary name and renamed
@@ -30,6 +32,7 @@ import pandas as pd
 from compare.config import JSON_NAME, SQLITE_NAME, XLSX_NAME
 from compare.render.exports.atomic import write_atomic
 from compare.render.exports.csv_files import CSV_FORMULA_PREFIXES, neutralise, write_csv
+from compare.render.exports.facts_file import write_facts
 from compare.render.exports.json_file import write_json
 from compare.render.exports.limits import EXPORT_LIMITS, ExportLimits, ExportLimitsError, load_export_limits
 from compare.render.exports.manifest import write_manifest
@@ -50,6 +53,7 @@ __all__ = [
     "neutralise",
     "write_csv",
     "write_data",
+    "write_facts",
     "write_json",
     "write_manifest",
     "write_sqlite",

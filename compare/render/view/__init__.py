@@ -17,7 +17,7 @@ templates compute nothing.
     plan_gaps     a plan's gaps and unique families
     summary       the executive summary
     site          what every page shares
-    index_page, gaps_page, topic_page, plan_page     one module per kind of page
+    index_page, gaps_page, topic_page, plan_page, changes_page     one module per kind of page
     pages         the site, page by page
     briefing      the PDF's own selections
 """
@@ -28,7 +28,7 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
-from compare.model import Comparison
+from compare.model import Changes, Comparison
 from compare.render.i18n import normalise_lang
 from compare.render.view.briefing import Briefing, briefing_context
 from compare.render.view.build_info import BuildInfo
@@ -60,6 +60,7 @@ def build_view(
     topic_descriptions: Mapping[str, tuple[str, str]] | None = None,
     settings: ReportSettings | None = None,
     site_url: str | None = None,
+    changes: Changes | None = None,
 ) -> ViewData:
     """The comparison indexed for one edition: pass it to ``site_pages`` and ``briefing_context``."""
     return ViewData(
@@ -73,4 +74,5 @@ def build_view(
         descriptions=default_topic_descriptions() if topic_descriptions is None else topic_descriptions,
         settings=settings or load_report_settings(),
         site_url=site_url,
+        changes=changes,
     )

@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from compare.model import UNCLASSIFIED, Comparison, FamilyMember, Measure, Mention, PlanAnalysis
+from compare.model import UNCLASSIFIED, Changes, Comparison, FamilyMember, Measure, Mention, PlanAnalysis
 from compare.render.i18n import translations
 from compare.render.view.build_info import BuildInfo
 from compare.render.view.coverage import HeatRow, heatmap_rows
@@ -42,8 +42,10 @@ class ViewData:
         descriptions: Mapping[str, tuple[str, str]],
         settings: ReportSettings,
         site_url: str | None = None,
+        changes: Changes | None = None,
     ) -> None:
         self.tables = tables
+        self.changes = changes  # since the previously published build (None: not known to the view)
         self.lang = lang
         self.cfg = settings
         self.build = build

@@ -1,10 +1,11 @@
-"""The index page: the executive summary and the topic × plan heat-map (with many plans turned: a
-row per plan, a column per topic)."""
+"""The index page: what changed since the last build (a note), the executive summary and the topic ×
+plan heat-map (with many plans turned: a row per plan, a column per topic)."""
 
 from __future__ import annotations
 
 from typing import Literal, TypedDict
 
+from compare.render.view.changes_page import ChangesNote, changes_note
 from compare.render.view.coverage import HeatCell, HeatRow
 from compare.render.view.data import ViewData
 from compare.render.view.site import PlanColumn, SiteContext, plan_columns
@@ -27,6 +28,7 @@ class IndexPage(TypedDict):
     page: Literal["index"]
     heatmap: Heatmap
     summary: Summary
+    changes: ChangesNote  # what changed since the previously published build, linking to changes.html
 
 
 def heatmap(data: ViewData) -> Heatmap:
@@ -40,4 +42,10 @@ def heatmap(data: ViewData) -> Heatmap:
 
 
 def index_page(data: ViewData, site: SiteContext) -> IndexPage:
-    return {"view": site, "page": "index", "heatmap": heatmap(data), "summary": summary(data)}
+    return {
+        "view": site,
+        "page": "index",
+        "heatmap": heatmap(data),
+        "summary": summary(data),
+        "changes": changes_note(data),
+    }

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Literal, NamedTuple, TypedDict
 
+from compare.render.view.changes_page import CHANGES_HREF, ChangesPage, changes_page
 from compare.render.view.data import ViewData
 from compare.render.view.gaps_page import GapsPage, gaps_pages
 from compare.render.view.index_page import IndexPage, index_page
@@ -24,7 +25,7 @@ class MethodologyPage(TypedDict):
     page: Literal["methodology"]
 
 
-PageContext = IndexPage | GapsPage | MethodologyPage | TopicPage | PlanPage
+PageContext = IndexPage | GapsPage | ChangesPage | MethodologyPage | TopicPage | PlanPage
 
 
 class Page(NamedTuple):
@@ -34,11 +35,13 @@ class Page(NamedTuple):
 
 
 def site_pages(data: ViewData) -> Iterator[Page]:
-    """Every page of the site: the index, the gap list, the methodology, the topics, the plans."""
+    """Every page of the site: the index, the gap list, what changed, the methodology, the topics, the
+    plans."""
     site = site_context(data)
     yield Page("site/index.html.j2", "index.html", index_page(data, site))
     for gaps in gaps_pages(data, site):
         yield Page("site/gaps.html.j2", page_path(gaps["part"]["href"]), gaps)
+    yield Page("site/changes.html.j2", CHANGES_HREF, changes_page(data, site))
     yield Page("site/methodology.html.j2", "methodology.html", {"view": site, "page": "methodology"})
     for topic in topic_pages(data, site):  # one page a topic unless there are many plans
         yield Page("site/topic.html.j2", page_path(topic["part"]["href"]), topic)

@@ -35,6 +35,8 @@ class ReportSettings:
     html_plans_per_page: int
     reuse_names: int
     pdf_aggregate_above: int
+    changes_plans: int = 100  # changes.html: plans listed per kind, families per list (the rest counted)
+    changes_families: int = 100
 
 
 @lru_cache(maxsize=4)
@@ -68,6 +70,8 @@ def load_report_settings(path: Path = REPORT_SETTINGS) -> ReportSettings:
         html_plans_per_page=html.integer("plans_per_page", 1),
         reuse_names=excerpt.integer("reuse_names", 1),
         pdf_aggregate_above=pdf.integer("aggregate_above", 1),
+        changes_plans=html.integer("changes_plans", 1),
+        changes_families=html.integer("changes_families", 1),
     )
 
 

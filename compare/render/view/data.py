@@ -89,6 +89,7 @@ class ViewData:
                     self.decided[key] = member
         self.texts = {p.document.plan_id: p.document.clean.text for p in self.plans}
         self.reviewed = list(comparison.reviewed)
+        self.peer_groups = dict(comparison.peer_groups)  # plan -> the group its gaps were decided in
         # (plan, family) -> the sentence a plan touches a family in without a measure (never a gap)
         self.mentions: dict[tuple[str, str], Mention] = {}
         frame = comparison.mentions
@@ -161,6 +162,24 @@ class ViewData:
             "notice": self._("通知"),
         }
         return labels.get(scope, self._("其他"))
+
+    def kind_label(self, kind: str | None) -> str:
+        """A plan's kind of document (``compare.kinds``: 意见, 方案 …) in the edition's words."""
+        labels = {
+            "意见": self._("意见"),
+            "方案": self._("方案"),
+            "建设方案": self._("建设方案"),
+            "行动计划": self._("行动计划"),
+            "若干措施": self._("若干措施"),
+            "办法": self._("办法"),
+            "申报评审规则": self._("申报评审规则"),
+            "条例": self._("条例"),
+            "批复": self._("批复"),
+            "通知": self._("通知"),
+            "工作要点": self._("工作要点"),
+            "任务分工": self._("任务分工"),
+        }
+        return labels.get(kind or "", self._("文件"))
 
     def topic_link(self, topic_id: str, family_id: str | None = None, plan_id: str | None = None) -> str:
         """The topic's matrix page that shows ``plan_id``'s column (the first page without a plan)."""

@@ -1,5 +1,5 @@
-"""The index page: the executive summary and the topic × plan heat-map (with many plans turned: a
-row per plan, a column per topic)."""
+"""The index page: the findings (as the briefing has them) and the topic × plan heat-map (with many
+plans turned: a row per plan, a column per topic)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from typing import Literal, TypedDict
 
 from compare.render.view.coverage import HeatCell, HeatRow
 from compare.render.view.data import ViewData
+from compare.render.view.findings import Findings, findings
 from compare.render.view.site import PlanColumn, SiteContext, plan_columns
-from compare.render.view.summary import Summary, summary
 
 
 class PlanRow(PlanColumn):
@@ -26,7 +26,7 @@ class IndexPage(TypedDict):
     view: SiteContext
     page: Literal["index"]
     heatmap: Heatmap
-    summary: Summary
+    findings: Findings  # as the briefing's first pages
 
 
 def heatmap(data: ViewData) -> Heatmap:
@@ -40,4 +40,4 @@ def heatmap(data: ViewData) -> Heatmap:
 
 
 def index_page(data: ViewData, site: SiteContext) -> IndexPage:
-    return {"view": site, "page": "index", "heatmap": heatmap(data), "summary": summary(data)}
+    return {"view": site, "page": "index", "heatmap": heatmap(data), "findings": findings(data)}

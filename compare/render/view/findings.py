@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, TypedDict
 
+from compare.config import SITE_DIR_NAME
 from compare.model import BINDINGNESS_ORDER, MANDATORY_TOPICS
 from compare.render.view.evidence import evidence
 from compare.render.view.links import plan_href
@@ -70,7 +71,7 @@ class Compared(TypedDict):
 class Quote(TypedDict):
     plan: str
     text: str  # the deciding clause, in the plan's words (never translated)
-    path: str  # where in the plan (三/（四）/17); "" in the English edition
+    path: str  # where in the plan (三/（四）/17), a link to the matrix cell or the clause; "" in English
     href: str  # the clause in the plan's text on the site
 
 
@@ -96,6 +97,7 @@ class TopicFinding(TypedDict):
 
 
 class GapFact(TypedDict):
+    family_id: str
     name: str
     peers_with: Number
     peers_total: Number
@@ -136,8 +138,8 @@ class Findings(TypedDict):
     compared: Compared
     topics: list[TopicFinding]
     plans: list[PlanFinding]  # empty when the plans are too many to take one by one
-    plans_site: str  # then: the site's gap list
-    n_plans_named: int
+    plans_site: str  # then: the site's gap list …
+    plans_page: str  # … and its file in the release, for the briefing
     caveats: Caveats
 
 
@@ -149,7 +151,7 @@ def findings(data: ViewData) -> Findings:
         "topics": [topic_finding(data, t, quoted) for t in data.topic_ids if t in MANDATORY_TOPICS],
         "plans": [plan_finding(data, pid) for pid in data.plan_ids] if named else [],
         "plans_site": "gaps.html",
-        "n_plans_named": data.cfg.findings_plans,
+        "plans_page": f"{SITE_DIR_NAME}/gaps.html",
         "caveats": caveats(data),
     }
 
@@ -165,14 +167,17 @@ def names(items: Sequence[str], limit: int, link: Link) -> Names:
 
 
 def family_name(data: ViewData, family_id: str) -> str:
-    """A family as the prose names it: its name, in English the head of its gloss (up to the first
-    comma, parenthesis or dash) until the catalogue has English names."""
+    """A family as the prose names it: its name, in English the head of its gloss (up to a semicolon,
+    parenthesis, dash, ", and" or ", with") until the catalogue has English names."""
     fam = data.family_by_id.get(family_id, {})
     name = str(fam.get("name", family_id))
     if data.lang != "en":
         return name
     gloss = str(fam.get("gloss") or "")
-    return re.split(r"\s*[,;(—–]\s*| - ", gloss, maxsplit=1)[0].strip() or name
+    head = re.split(r"\s*[;(—]\s*|, and |, with ", gloss, maxsplit=1)[0].strip()
+    if len(head) > 1 and head[1].islower():
+        head = head[0].lower() + head[1:]  # it runs on in a sentence ("such as credit guarantees")
+    return head or name
 
 
 def catalogue_families(data: ViewData, family_ids: Iterable[str]) -> list[str]:
@@ -335,6 +340,7 @@ def plan_finding(data: ViewData, plan_id: str) -> PlanFinding:
         }
         gaps.append(
             {
+                "family_id": str(g["family_id"]),
                 "name": family_name(data, str(g["family_id"])),
                 "peers_with": {"value": int(g.get("peers_with") or 0), "link": topic_link},
                 "peers_total": {"value": int(g.get("peers_total") or 0), "link": topic_link},

@@ -22,6 +22,7 @@ from bs4 import BeautifulSoup
 from pypdf import PdfReader
 
 from compare.model import MANDATORY_TOPICS as MANDATORY
+from compare.model import FailedInput
 from compare.render.html import write_site
 from compare.render.pdf import render_briefing_html, write_briefing
 from compare.render.view import ViewData, briefing_context, build_view
@@ -248,3 +249,27 @@ def test_with_more_plans_than_it_names_the_findings_count_them_and_send_to_the_g
     for tag in section.select("a, q"):
         tag.decompose()
     assert not re.search(r"\d", section.get_text())
+
+
+def test_the_caveats_name_a_matter_left_to_another_document_and_the_files_not_read() -> None:
+    comparison = build_fixture_comparison()
+    mentions = comparison.mentions.copy()
+    row = mentions[mentions.topic.isin(MANDATORY)].index[0]  # a plan says it is for another document
+    mentions.loc[row, "how"] = "deferred"
+    comparison.mentions = mentions
+    comparison.failed = [FailedInput("scan-2020.pdf", "没有文字层")]
+    names = fixture_topic_names()
+    data = build_view(
+        comparison,
+        comparison_tables(comparison, names),
+        topic_names=names,
+        build=FIXTURE_BUILD,
+        topics=MANDATORY,
+    )
+    caveats = briefing_context(data)["findings"]["caveats"]
+    plan = data.names[str(mentions.loc[row, "plan_id"])]
+    assert [d["plan"] for d in caveats["deferred"]] == [plan]
+    assert caveats["failed"] == ["scan-2020.pdf"] and caveats["n_failed"]["value"] == 1
+    text = findings_html(render_briefing_html(data)).get_text()
+    assert f"{plan}把" in text and "留待其他文件规定" in text
+    assert "1个文件未能读取，未纳入比较：scan-2020.pdf" in text

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 # anchors of the briefing (templates/briefing/briefing.html.j2) and pages of the site
 PDF_PLANS, SITE_PLANS = "#appendix-plans", "index.html#h-plans"
+PDF_COUNTS = "#cover"  # the cover's table: each plan's number of measures
 PDF_TOPICS = "#topics"
 PDF_METHOD, SITE_METHOD = "#appendix-method", "methodology.html"
 PDF_COVER, SITE_FAILED = "#cover", "index.html#h-failed"
@@ -211,18 +212,18 @@ def compared(data: ViewData, named: bool) -> Compared:
                     "name": data.names[pid],
                     "kind": kind,
                     "date": number(date, PDF_PLANS, SITE_PLANS) if date else None,
-                    "n_measures": number(n, PDF_PLANS, plan_href(pid)),
+                    "n_measures": number(n, PDF_COUNTS, plan_href(pid)),
                 }
             )
     return {
-        "n_plans": number(len(data.plan_ids), PDF_PLANS, SITE_PLANS),
+        "n_plans": number(len(data.plan_ids), PDF_COUNTS, SITE_PLANS),
         "plans": plans,
         "kinds": []
         if named
         else [{"kind": k, "n": number(n, PDF_PLANS, SITE_PLANS)} for k, n in kinds.most_common()],
         "first": number(min(dates), PDF_PLANS, SITE_PLANS) if dates else None,
         "last": number(max(dates), PDF_PLANS, SITE_PLANS) if dates else None,
-        "n_measures": number(total, PDF_PLANS, SITE_PLANS),
+        "n_measures": number(total, PDF_COUNTS, SITE_PLANS),
     }
 
 
@@ -416,7 +417,7 @@ def caveats(data: ViewData) -> Caveats:
             for pid in data.plan_ids
             if (fids := deferred.get(pid))
         ],
-        "n_mentioned": number(n_mentioned, PDF_METHOD, SITE_METHOD),
+        "n_mentioned": number(n_mentioned, PDF_METHOD, SITE_METHOD),  # where mentions are explained
         "n_failed": number(len(failed), PDF_COVER, SITE_FAILED),
         "failed": failed,
     }

@@ -382,6 +382,8 @@ class Comparison:
     # deferred, or in similar words (how; the sentence and its words as clean offsets)
     mentions: pd.DataFrame | None = None
     reviewed: list[Reviewed] = field(default_factory=list)  # the analyst's corrections applied
+    # plan_id -> its peer group: the plans its gaps were decided against (the briefing's caveats say so)
+    peer_groups: dict[str, str] = field(default_factory=dict)
 
 
 # -- what changed between two published builds (compare.changes) ---------------------------------

@@ -5,7 +5,8 @@ Layers, lowest first; a module imports only from lower layers and from its own p
 0. ``model``, ``errors``, ``config``: the data that passes between stages, the one error family, settings
 1. ``datafiles``, ``text``, ``literals``, ``segment``, ``vectors``: the one YAML reader, the one
    normalisation module, regex prefilters, jieba behind one door, TF-IDF vectors of texts
-2. ``layout``: the parts of an official document (numbering grammar, front matter, signature)
+2. ``layout``: the parts of an official document (numbering grammar, front matter, signature);
+   ``places``: the gazetteer (metadata names a jurisdiction with it, alignment strips place names)
 3. the stages: ``ingest``, ``outline``, ``topics``, ``measures``, ``kinds``, ``align``, ``corrections``,
    ``gaps``, ``changes``, ``tables``, ``render``;
    they never import each other, except ``measures`` -> ``topics`` and ``render`` -> ``tables``
@@ -34,6 +35,7 @@ LAYERS: dict[str, int] = {
     "segment": 1,
     "vectors": 1,
     "layout": 2,
+    "places": 2,
     **dict.fromkeys(
         (
             "ingest",

@@ -16,10 +16,10 @@ from compare.datafiles import DataFileError, compile_pattern
 from compare.ingest import clean_text, read_document
 from compare.ingest.display import derive_display_name
 from compare.ingest.metadata import extract_metadata, split_orgs
-from compare.ingest.places import gazetteer, place_in
 from compare.layout.frontmatter import normalise_doc_number, parse_date
 from compare.layout.parts import lay_out
 from compare.model import Document, Metadata
+from compare.places import gazetteer, place_in
 
 from .conftest import CORPUS_DIR, DOCS_IN, SEED_FILES
 

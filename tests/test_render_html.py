@@ -281,29 +281,30 @@ def test_a_plan_containing_a_script_tag_shows_it_as_text(site: Path, comparison:
         assert SCRIPT not in page.read_text(encoding="utf-8"), page
 
 
-def test_executive_summary_names_silent_mandatory_topics_and_largest_gaps(
+def test_the_findings_name_each_plans_silent_mandatory_topics_and_widest_gaps(
     shown: ShownSite, comparison: Any
 ) -> None:
     names = fixture_topic_names()
     tables = comparison_tables(comparison, names)
     cov = tables["coverage"]
-    summary = shown.index["summary"]
-    by_plan = {p["plan_id"]: " ".join(s["text"] for s in p["sentences"]) for p in summary["plans"]}
+    findings = shown.index["findings"]
+    by_plan = {p["plan_id"]: p for p in findings["plans"]}
     assert list(by_plan) == [p.document.plan_id for p in comparison.plans]
-    for pid, text in by_plan.items():
+    fam = tables["families"].set_index("family_id")
+    for pid, p in by_plan.items():
         silent = [t for t in MANDATORY if cov[(cov.topic == t) & (cov.plan_id == pid)].n_measures.sum() == 0]
-        for t in silent:
-            assert names[t][0] in text, (pid, t)
+        assert p["silent_topics"] == [names[t][0] for t in silent], pid
         plan_gaps = tables["gaps"][tables["gaps"].plan_id == pid]
-        if len(plan_gaps):
-            top = max(int(x) for x in plan_gaps.peers_with)
-            fam = tables["families"].set_index("family_id")
-            widest = {fam.loc[f, "name"] for f in plan_gaps[plan_gaps.peers_with == top].family_id}
-            assert any(name in text for name in widest), pid
-    for s in summary["plans"]:
-        for sent in s["sentences"]:
-            assert sent["text"].endswith("。")
-            assert all(p["href"] is None or not urlsplit(p["href"]).scheme for p in sent["parts"])
+        assert p["n_gaps"]["value"] == len(plan_gaps)
+        named = plan_gaps[fam.loc[plan_gaps.family_id, "source"].to_numpy() == "catalogue"]
+        if len(named):
+            top = max(int(x) for x in named.peers_with)
+            widest = set(named[named.peers_with == top].family_id)
+            assert p["gaps"] and p["gaps"][0]["family_id"] in widest, pid
+        for g in p["gaps"]:
+            row = plan_gaps[plan_gaps.family_id == g["family_id"]].iloc[0]
+            assert (g["peers_with"]["value"], g["peers_total"]["value"]) == (row.peers_with, row.peers_total)
+            assert not urlsplit(g["peers_with"]["link"]["site"]).scheme
 
 
 def test_gaps_page_lists_each_plans_gaps_with_a_peer_reference(site: Path, shown: ShownSite) -> None:

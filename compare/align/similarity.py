@@ -193,7 +193,7 @@ def _stop_pattern(settings: SimilaritySettings) -> re.Pattern[str] | None:
     name, 支持合肥高新区… / 支持芜湖高新区…, is one measure)."""
     places: tuple[str, ...] = ()
     if settings.strip_places:
-        from compare.ingest.places import gazetteer
+        from compare.places import gazetteer
 
         g = gazetteer()
         places = tuple(sorted({*g.full, *g.short}))

@@ -176,9 +176,8 @@ def compare_plans(
     cells = family_cells(families, measures)
     # silence verified (compare.gaps.silence): a family a plan mentions is neither its gap nor
     # another plan's alone
-    candidates = gaps_frame(
-        families, plan_ids, cells, min_peers, settings, peer_groups(plans, settings, peers)
-    )
+    groups = peer_groups(plans, settings, peers)
+    candidates = gaps_frame(families, plan_ids, cells, min_peers, settings, groups)
     unique = unique_frame(families, plan_ids, cells)
     touched = rule_mentions(plans)
     asked = [k for k in zip(candidates["plan_id"], candidates["family_id"], strict=True) if k not in touched]
@@ -201,6 +200,7 @@ def compare_plans(
         families=families,
         mentions=mentions_frame(touched, families, plan_ids),
         reviewed=list(reviewed),
+        peer_groups=groups,
     )
 
 

@@ -12,9 +12,9 @@ from functools import lru_cache
 from compare.datafiles import get_int, get_str, get_str_list, section
 from compare.ingest.metadata import DATA_FILE, zone_matches
 from compare.ingest.metadata import rules as metadata_rules
-from compare.ingest.places import Place, place_in
 from compare.layout.frontmatter import rules as part_rules
 from compare.model import Metadata
+from compare.places import Place, place_in
 from compare.text import match_text
 
 

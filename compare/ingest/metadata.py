@@ -25,7 +25,6 @@ from compare.datafiles import (
 )
 from compare.ingest.adoption import find_adoption, find_in_force, is_draft
 from compare.ingest.citations import find_citations
-from compare.ingest.places import find_places, is_national, national_label, place_in, place_in_body
 from compare.layout.frontmatter import (
     DocNumber,
     Line,
@@ -44,6 +43,7 @@ from compare.layout.frontmatter import (
 )
 from compare.layout.parts import Layout, Signature, lay_out
 from compare.model import CleanText, Metadata, NoiseSpan
+from compare.places import find_places, is_national, national_label, place_in, place_in_body
 from compare.text import match_text
 
 DATA_FILE = "metadata.yaml"

@@ -1,4 +1,4 @@
-"""The PDF briefing: cover, executive summary, heat-map, one matrix per topic, appendices.
+"""The PDF briefing: cover, findings (prose), heat-map, one matrix per topic, appendices.
 
 Rendered once with WeasyPrint from the view model's briefing context
 (``compare.render.view.briefing``: the site's figures, selected for paper). Safe and

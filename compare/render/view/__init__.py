@@ -15,7 +15,7 @@ templates compute nothing.
     coverage      the heat-map cells
     matrix        a topic's family × plan matrix
     plan_gaps     a plan's gaps and unique families
-    summary       the executive summary
+    findings      the findings: prose before any matrix (briefing and index page)
     site          what every page shares
     index_page, gaps_page, topic_page, plan_page, changes_page     one module per kind of page
     pages         the site, page by page

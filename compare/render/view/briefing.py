@@ -1,6 +1,6 @@
 """The PDF briefing's context: what fits on paper, chosen here and only here.
 
-The briefing shows the site's figures (the same cards, summary, heat-map cells and family rows)
+The briefing shows the site's figures (the same cards, findings, heat-map cells and family rows)
 but selects for the page: matrices split into tables of at most ``pdf.max_plan_columns`` plans
 with column widths, shorter excerpts (``excerpt.pdf_chars``) and ``pdf.measures_per_cell``
 measures a cell; past ``pdf.many_plans`` plans compact cells and the top families only, the
@@ -17,6 +17,7 @@ from compare.config import SITE_DIR_NAME
 from compare.model import MANDATORY_TOPICS
 from compare.render.view.coverage import HeatCell, HeatRow, heat_level
 from compare.render.view.data import ViewData
+from compare.render.view.findings import Findings, findings
 from compare.render.view.links import page_path
 from compare.render.view.matrix import (
     Cell,
@@ -30,7 +31,6 @@ from compare.render.view.matrix import (
 )
 from compare.render.view.measures import MeasureItem
 from compare.render.view.site import PlanCard, PlanColumn, Report, plan_columns, report_context
-from compare.render.view.summary import Summary, summary
 from compare.text import excerpt_collapsed
 
 
@@ -114,7 +114,7 @@ class Overview(TypedDict):
 class Briefing(Report):  # Report's topics: the codebook appendix
     data_until: str  # the newest plan date (YYYY-MM-DD), "" when no plan is dated
     header_plans: str  # every page's header: the plans' names, or their number when they are many
-    summary: Summary
+    findings: Findings  # the prose before any matrix (the site's index page shows the same)
     heatmap_parts: list[HeatmapPart]
     topic_sections: list[TopicSection]
     compact: bool  # many plans: compact cells (count, bindingness, places), top families only
@@ -128,7 +128,7 @@ def briefing_context(data: ViewData) -> Briefing:
         **report,
         "data_until": data_until(report["plans"]),
         "header_plans": header_plans(data, report["plans"]),
-        "summary": summary(data),
+        "findings": findings(data),
         "heatmap_parts": heatmap_parts(data),
         "topic_sections": [topic_section(data, t) for t in data.topic_ids],
         "compact": compact(data),

@@ -91,6 +91,7 @@ class ViewData:
                     self.decided[key] = member
         self.texts = {p.document.plan_id: p.document.clean.text for p in self.plans}
         self.reviewed = list(comparison.reviewed)
+        self.peer_groups = dict(comparison.peer_groups)  # plan -> the group its gaps were decided in
         # (plan, family) -> the sentence a plan touches a family in without a measure (never a gap)
         self.mentions: dict[tuple[str, str], Mention] = {}
         frame = comparison.mentions
@@ -163,6 +164,26 @@ class ViewData:
             "notice": self._("通知"),
         }
         return labels.get(scope, self._("其他"))
+
+    def kind_label(self, kind: str | None) -> str:
+        """A plan's kind of document (``compare.kinds``: 意见, 方案 …) in the edition's words (context
+        "文件类型": 方案 the kind is not 方案 the heading "Plans")."""
+        pgettext = translations(self.lang).pgettext
+        labels = {
+            "意见": pgettext("文件类型", "意见"),
+            "方案": pgettext("文件类型", "方案"),
+            "建设方案": pgettext("文件类型", "建设方案"),
+            "行动计划": pgettext("文件类型", "行动计划"),
+            "若干措施": pgettext("文件类型", "若干措施"),
+            "办法": pgettext("文件类型", "办法"),
+            "申报评审规则": pgettext("文件类型", "申报评审规则"),
+            "条例": pgettext("文件类型", "条例"),
+            "批复": pgettext("文件类型", "批复"),
+            "通知": pgettext("文件类型", "通知"),
+            "工作要点": pgettext("文件类型", "工作要点"),
+            "任务分工": pgettext("文件类型", "任务分工"),
+        }
+        return labels.get(kind or "", pgettext("文件类型", "文件"))
 
     def topic_link(self, topic_id: str, family_id: str | None = None, plan_id: str | None = None) -> str:
         """The topic's matrix page that shows ``plan_id``'s column (the first page without a plan)."""

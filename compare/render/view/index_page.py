@@ -1,5 +1,5 @@
-"""The index page: what changed since the last build (a note), the executive summary and the topic ×
-plan heat-map (with many plans turned: a row per plan, a column per topic)."""
+"""The index page: what changed since the last build (a note), the findings (as the briefing has
+them) and the topic × plan heat-map (with many plans turned: a row per plan, a column per topic)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import Literal, TypedDict
 from compare.render.view.changes_page import ChangesNote, changes_note
 from compare.render.view.coverage import HeatCell, HeatRow
 from compare.render.view.data import ViewData
+from compare.render.view.findings import Findings, findings
 from compare.render.view.site import PlanColumn, SiteContext, plan_columns
-from compare.render.view.summary import Summary, summary
 
 
 class PlanRow(PlanColumn):
@@ -27,7 +27,7 @@ class IndexPage(TypedDict):
     view: SiteContext
     page: Literal["index"]
     heatmap: Heatmap
-    summary: Summary
+    findings: Findings  # as the briefing's first pages
     changes: ChangesNote  # what changed since the previously published build, linking to changes.html
 
 
@@ -46,6 +46,6 @@ def index_page(data: ViewData, site: SiteContext) -> IndexPage:
         "view": site,
         "page": "index",
         "heatmap": heatmap(data),
-        "summary": summary(data),
+        "findings": findings(data),
         "changes": changes_note(data),
     }

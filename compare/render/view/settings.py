@@ -35,6 +35,8 @@ class ReportSettings:
     html_plans_per_page: int
     reuse_names: int
     pdf_aggregate_above: int
+    findings_plans: int  # the findings take plans one by one up to this many
+    quote_chars: int  # a clause the findings quote is cut to this length
     changes_plans: int = 100  # changes.html: plans listed per kind, families per list (the rest counted)
     changes_families: int = 100
 
@@ -56,6 +58,7 @@ def load_report_settings(path: Path = REPORT_SETTINGS) -> ReportSettings:
     if scale not in ("absolute", "relative"):
         raise top.error("heat_scale", f"'absolute' or 'relative', got {scale!r}")
     excerpt, pdf, html = top.section("excerpt"), top.section("pdf"), top.section("html")
+    found = top.section("findings")
     return ReportSettings(
         heat_scale=str(scale),
         heat_levels=tuple(float(x) for x in levels),
@@ -70,6 +73,8 @@ def load_report_settings(path: Path = REPORT_SETTINGS) -> ReportSettings:
         html_plans_per_page=html.integer("plans_per_page", 1),
         reuse_names=excerpt.integer("reuse_names", 1),
         pdf_aggregate_above=pdf.integer("aggregate_above", 1),
+        findings_plans=found.integer("plans_named", 1),
+        quote_chars=found.integer("quote_chars", 10),
         changes_plans=html.integer("changes_plans", 1),
         changes_families=html.integer("changes_families", 1),
     )

@@ -35,6 +35,8 @@ class ReportSettings:
     html_plans_per_page: int
     reuse_names: int
     pdf_aggregate_above: int
+    search_words_plans: int  # the search index holds jieba words up to this many plans (bigrams always)
+    search_shard_kb: int  # the size a file of the search index aims at
 
 
 @lru_cache(maxsize=4)
@@ -54,6 +56,7 @@ def load_report_settings(path: Path = REPORT_SETTINGS) -> ReportSettings:
     if scale not in ("absolute", "relative"):
         raise top.error("heat_scale", f"'absolute' or 'relative', got {scale!r}")
     excerpt, pdf, html = top.section("excerpt"), top.section("pdf"), top.section("html")
+    search = top.section("search")
     return ReportSettings(
         heat_scale=str(scale),
         heat_levels=tuple(float(x) for x in levels),
@@ -68,6 +71,8 @@ def load_report_settings(path: Path = REPORT_SETTINGS) -> ReportSettings:
         html_plans_per_page=html.integer("plans_per_page", 1),
         reuse_names=excerpt.integer("reuse_names", 1),
         pdf_aggregate_above=pdf.integer("aggregate_above", 1),
+        search_words_plans=search.integer("words_plans", 0),
+        search_shard_kb=search.integer("shard_kb", 1),
     )
 
 

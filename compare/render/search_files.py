@@ -1,0 +1,97 @@
+"""The search index as files a page loads with <script> tags (a browser will not fetch() a JSON file
+from the file system): each assigns its part to ``self.COMPARE_SEARCH``, read by static/search.js.
+
+    search/meta.<hash>.js   the plans (name, page, first passage), the files below, whether words are in
+    search/t<k>.<hash>.js   postings of the tokens whose first two characters hash to k (view.search_index)
+    search/d<k>.<hash>.js   a run of passages: plan, anchor, outline path, clauses' text
+
+A query loads the meta file, one postings file per distinct bigram, and only the passage files of the
+results it shows. Both kinds of files are about ``search_shard_kb`` each, so their number grows with
+the corpus and a query's load does not. Posting lists are gaps between ascending passage numbers
+("3,1,1,12"), which stay short for the common tokens found in passage after passage.
+"""
+
+from __future__ import annotations
+
+import json
+from array import array
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from compare.render.view.search_index import SearchIndex, shard_of
+
+GLOBAL = "self.COMPARE_SEARCH"
+
+
+def _gaps(postings: array) -> str:
+    prev = 0
+    out = []
+    for n in postings:
+        out.append(n - prev)
+        prev = n
+    return ",".join(map(str, out))
+
+
+def _script(key: str, value: Any) -> bytes:
+    body = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return f'({GLOBAL}={GLOBAL}||{{}})["{key}"]={body};\n'.encode()
+
+
+def _doc_runs(index: SearchIndex, target: int) -> Iterator[tuple[int, list[list[Any]]]]:
+    """The passages in runs of about ``target`` bytes: (first passage number, rows)."""
+    run: list[list[Any]] = []
+    first, size = 0, 0
+    for n, d in enumerate(index.docs):
+        plan = index.plans[d.plan]
+        # the anchor without its plan's id in front (the meta file has it)
+        local = d.measure_id.removeprefix(plan.plan_id + "/")
+        row = [d.plan, local, d.path, 1 if d.anchored else 0, list(d.clauses)]
+        run.append(row)
+        size += 3 * sum(map(len, d.clauses)) + len(local) + len(d.path) * 3 + 16
+        if size >= target:
+            yield first, run
+            run, first, size = [], n + 1, 0
+    if run or not index.docs:
+        yield first, run
+
+
+def write_search_index(
+    index: SearchIndex,
+    out_dir: Path,
+    *,
+    shard_kb: int,
+    name: Callable[[str, bytes], str],
+    write: Callable[[Path, bytes], Path],
+) -> tuple[str, list[Path]]:
+    """Write the index under ``out_dir/search/``; return the meta file (from the site root) and the
+    files written. ``name`` gives a file its content-hashed name, ``write`` writes it."""
+    target = shard_kb * 1024
+    written: list[Path] = []
+
+    def put(stem: str, key: str, value: Any) -> str:
+        blob = _script(key, value)
+        rel = f"search/{name(stem + '.js', blob)}"
+        written.append(write(out_dir / rel, blob))
+        return rel
+
+    doc_files = [[first, put(f"d{k}", f"d{k}", rows)] for k, (first, rows) in enumerate(_doc_runs(index, target))]
+
+    bigram_lists = {t: _gaps(p) for t, p in index.bigrams.items()}
+    word_lists = {t: _gaps(p) for t, p in (index.words or {}).items()}
+    size = sum(len(t) * 3 + len(p) + 6 for lists in (bigram_lists, word_lists) for t, p in lists.items())
+    n = max(1, -(-size // target))
+    shards: list[dict[str, dict[str, str]]] = [{"b": {}, "w": {}} for _ in range(n)]
+    for kind, lists in (("b", bigram_lists), ("w", word_lists)):
+        for t in sorted(lists):  # sorted: the same index gives the same bytes
+            shards[shard_of(t, n)][kind][t] = lists[t]
+    token_files = [put(f"t{k}", f"t{k}", shard) for k, shard in enumerate(shards)]
+
+    meta = {
+        "plans": [[p.plan_id, p.name, p.href, p.first] for p in index.plans],
+        "docs": doc_files,
+        "n_docs": len(index.docs),
+        "tokens": token_files,
+        "words": index.words is not None,
+    }
+    return put("meta", "meta", meta), written

@@ -75,7 +75,9 @@ def write_search_index(
         written.append(write(out_dir / rel, blob))
         return rel
 
-    doc_files = [[first, put(f"d{k}", f"d{k}", rows)] for k, (first, rows) in enumerate(_doc_runs(index, target))]
+    doc_files = [
+        [first, put(f"d{k}", f"d{k}", rows)] for k, (first, rows) in enumerate(_doc_runs(index, target))
+    ]
 
     bigram_lists = {t: _gaps(p) for t, p in index.bigrams.items()}
     word_lists = {t: _gaps(p) for t, p in (index.words or {}).items()}

@@ -186,7 +186,7 @@
       }
       g.list.appendChild(li);
       g.n++;
-      g.count.textContent = label("count", { num: g.n });
+      g.count.textContent = label(g.n === 1 ? "count-one" : "count", { num: g.n });
       return true;
     }
     function next() { // the next passages: load their files, check them, show them

@@ -14,6 +14,7 @@ so a plan's passages are a run of numbers and a posting list is sorted. The file
 
 from __future__ import annotations
 
+import re
 from array import array
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -37,7 +38,7 @@ class SearchDoc:
 
     plan: int  # index into ``SearchIndex.plans``
     measure_id: str  # the anchor of the measure; clause k's is ``<measure_id>/c<k+1>``
-    path: str  # its place in the plan's outline (三/（四）/17)
+    path: str  # its place in the plan's outline (三/（四）/17); "" in an unnumbered part
     clauses: tuple[str, ...]  # empty clauses dropped; one clause when the measure was not cut
     anchored: bool  # its clauses carry anchors (a measure without clauses is anchored whole)
 
@@ -71,6 +72,9 @@ def shard_of(token: str, n: int) -> int:
     return h % n
 
 
+_PART_KIND = re.compile(r"[a-z_]+")
+
+
 def _flat(text: str) -> str:
     return "".join(text.split("\n"))
 
@@ -97,7 +101,9 @@ def search_index(
             if not clauses:
                 continue
             n = len(docs)
-            docs.append(SearchDoc(len(plans) - 1, m.measure_id, m.path, clauses, bool(m.clauses)))
+            # an unnumbered part's path is its kind (preamble, body …), no place a reader would name
+            path = "" if _PART_KIND.fullmatch(m.path) else m.path
+            docs.append(SearchDoc(len(plans) - 1, m.measure_id, path, clauses, bool(m.clauses)))
             whole = "".join(clauses)
             for bg in bigrams(whole):
                 got = postings.get(bg)

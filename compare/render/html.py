@@ -35,8 +35,21 @@ def _write(path: Path, text: str | bytes) -> Path:
     return path
 
 
-def write_site(data: ViewData, out_dir: Path, lang: str = "zh") -> list[Path]:
-    """Render every page of the site into ``out_dir``, one at a time; return the files written."""
+def write_search(data: ViewData, out_dir: Path) -> tuple[str, list[Path]]:
+    """The site's search index (``compare.render.search_files``): its meta file and the files written."""
+    index = search_index(data)
+    return write_search_index(
+        index, out_dir, shard_kb=data.cfg.search_shard_kb, name=hashed_name, write=_write
+    )
+
+
+def write_site(
+    data: ViewData, out_dir: Path, lang: str = "zh", search: tuple[str, list[Path]] | None = None
+) -> list[Path]:
+    """Render every page of the site into ``out_dir``, one at a time; return the files written.
+
+    ``search``: the index ``write_search`` wrote already (the build times it as a stage of its own).
+    """
     code = normalise_lang(lang)
     if data.lang != code:
         raise ValueError(f"view was built for {data.lang!r}, site requested in {code!r}")
@@ -50,9 +63,7 @@ def write_site(data: ViewData, out_dir: Path, lang: str = "zh") -> list[Path]:
         written.append(_write(out_dir / rel, blob))
         assets[key] = rel
     # the search index, before the pages: the search page names its meta file
-    assets["search"], files = write_search_index(
-        search_index(data), out_dir, shard_kb=data.cfg.search_shard_kb, name=hashed_name, write=_write
-    )
+    assets["search"], files = search if search is not None else write_search(data, out_dir)
     written.extend(files)
     # what the renderer adds to every page's context: where the root and the assets are, and the
     # methodology's prose (markdown, rendered once)

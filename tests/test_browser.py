@@ -429,3 +429,12 @@ def test_search_with_two_terms_a_longer_word_and_no_match(tab: Tab, search_site:
     page = tab.open(root, "?q=" + quote("人"))
     assert "两个字" in page.locator("[data-search-status]").inner_text()
     assert tab.problems == []
+
+
+def test_a_script_tag_in_a_plan_is_shown_as_text_in_search_results(tab: Tab, site: dict[str, Any]) -> None:
+    page = tab.open(site["root"] / "search.html", "?q=" + quote("alert(1)"))
+    page.wait_for_selector(".search-plan li")
+    page.wait_for_timeout(200)
+    assert "<script>alert(1)" in page.locator(".search-plan li").first.inner_text()
+    assert page.locator(".search-plan script").count() == 0
+    assert tab.dialogs == [] and tab.problems == []

@@ -40,7 +40,7 @@ def holding(index: SearchIndex, query: str) -> set[int]:
 
 def found(index: SearchIndex, query: str) -> set[int]:
     """What the browser finds before it checks the text: the intersection of the query's bigrams."""
-    sets = [set(index.bigrams.get(b, ())) for b in bigrams(query)]
+    sets = [set(index.bigrams.get(b)) for b in bigrams(query)]
     return set.intersection(*sets)
 
 
@@ -59,19 +59,34 @@ def test_every_measure_of_every_plan_is_a_passage_in_plan_order(data: ViewData, 
         assert "".join(d.clauses) == "".join(data.texts[m.plan_id][m.clean_start : m.clean_end].split("\n"))
 
 
+def test_the_postings_are_each_passage_s_own_bigrams_and_words(index: SearchIndex) -> None:
+    """The postings, built on the whole corpus at once, are what each passage's text holds."""
+    naive: dict[str, list[int]] = {}
+    for n, d in enumerate(index.docs):
+        for b in bigrams("".join(d.clauses)):
+            naive.setdefault(b, []).append(n)
+    assert index.bigrams.tokens == sorted(naive)
+    assert all(index.bigrams.get(t) == naive[t] for t in naive)
+    assert " " not in "".join(index.bigrams.tokens)  # none across a space, nor across two passages
+    assert index.words is not None
+    some = index.docs[7]
+    words = {w.lower() for w in tokenize("".join(some.clauses)) if len(w) > 1}
+    assert words and all(7 in index.words.get(w) for w in words)
+
+
 def test_a_two_character_word_finds_exactly_the_passages_that_hold_it(index: SearchIndex) -> None:
     for word in ("人才", "用地"):
         want = holding(index, word)
         assert len({index.docs[n].plan for n in want}) >= 3, word  # a word most plans use
         assert found(index, word) == want
-        assert list(index.bigrams[word]) == sorted(want)  # a posting list ascends, each passage once
+        assert index.bigrams.get(word) == sorted(want)  # a posting list ascends, each passage once
 
 
 def test_a_longer_word_is_found_by_intersecting_its_bigrams(index: SearchIndex) -> None:
     want = holding(index, "标准地")
     assert want  # 昆明: 试行工业用地“标准地”模式出让制度
     assert want <= found(index, "标准地")
-    assert index.words is not None and set(index.words["标准地"]) == want  # and it is a word there
+    assert index.words is not None and set(index.words.get("标准地")) == want  # and it is a word there
 
 
 def test_a_query_across_jieba_word_boundaries_is_found_but_not_as_a_word(index: SearchIndex) -> None:
@@ -93,7 +108,7 @@ def test_a_query_across_jieba_word_boundaries_is_found_but_not_as_a_word(index: 
                 continue
             assert n in found(index, query), (query, a, b)
             if query not in {w.lower() for w in words}:
-                assert n not in set(index.words.get(query, ())), (query, a, b)
+                assert n not in set(index.words.get(query)), (query, a, b)
                 seen += 1
     assert seen > 20
 
@@ -103,7 +118,7 @@ def test_jieba_words_are_left_out_above_the_setting(data: ViewData) -> None:
     small = make_view(build_fixture_comparison(), settings=few)
     without = search_index(small)
     assert without.words is None
-    assert without.bigrams.keys() == search_index(data).bigrams.keys()
+    assert without.bigrams.tokens == search_index(data).bigrams.tokens
 
 
 def _script_value(path: Path) -> tuple[str, Any]:
@@ -145,10 +160,10 @@ def test_the_files_split_by_size_hold_every_posting_and_passage(index: SearchInd
     shards = [_script_value(tmp_path / f)[1] for f in meta["tokens"]]
     n = len(shards)
     for token, postings in index.bigrams.items():
-        assert _decode(shards[shard_of(token, n)]["b"][token]) == list(postings)
+        assert _decode(shards[shard_of(token, n)]["b"][token]) == postings.tolist()
     assert index.words is not None
     for token, postings in index.words.items():
-        assert _decode(shards[shard_of(token, n)]["w"][token]) == list(postings)
+        assert _decode(shards[shard_of(token, n)]["w"][token]) == postings.tolist()
 
     rows: list[Any] = []
     for first, f in meta["docs"]:

@@ -14,23 +14,20 @@ the corpus and a query's load does not. Posting lists are gaps between ascending
 from __future__ import annotations
 
 import json
-from array import array
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from compare.render.view.search_index import SearchIndex, shard_of
+from compare.render.view.search_index import Postings, SearchIndex, shard_of
 
 GLOBAL = "self.COMPARE_SEARCH"
 
 
-def _gaps(postings: array) -> str:
-    prev = 0
-    out = []
-    for n in postings:
-        out.append(n - prev)
-        prev = n
-    return ",".join(map(str, out))
+def _lists(postings: Postings) -> dict[str, str]:
+    """token -> its passages as gaps, comma-separated."""
+    gaps = postings.gaps().tolist()
+    starts = postings.starts.tolist()
+    return {t: ",".join(map(str, gaps[starts[k] : starts[k + 1]])) for k, t in enumerate(postings.tokens)}
 
 
 def _script(key: str, value: Any) -> bytes:
@@ -79,14 +76,14 @@ def write_search_index(
         [first, put(f"d{k}", f"d{k}", rows)] for k, (first, rows) in enumerate(_doc_runs(index, target))
     ]
 
-    bigram_lists = {t: _gaps(p) for t, p in index.bigrams.items()}
-    word_lists = {t: _gaps(p) for t, p in (index.words or {}).items()}
+    bigram_lists = _lists(index.bigrams)
+    word_lists = _lists(index.words) if index.words is not None else {}
     size = sum(len(t) * 3 + len(p) + 6 for lists in (bigram_lists, word_lists) for t, p in lists.items())
     n = max(1, -(-size // target))
     shards: list[dict[str, dict[str, str]]] = [{"b": {}, "w": {}} for _ in range(n)]
     for kind, lists in (("b", bigram_lists), ("w", word_lists)):
-        for t in sorted(lists):  # sorted: the same index gives the same bytes
-            shards[shard_of(t, n)][kind][t] = lists[t]
+        for t, gaps in lists.items():  # tokens sorted (Postings): the same index gives the same bytes
+            shards[shard_of(t, n)][kind][t] = gaps
     token_files = [put(f"t{k}", f"t{k}", shard) for k, shard in enumerate(shards)]
 
     meta = {

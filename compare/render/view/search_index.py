@@ -15,9 +15,11 @@ so a plan's passages are a run of numbers and a posting list is sorted. The file
 from __future__ import annotations
 
 import re
-from array import array
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from operator import add
+
+import numpy as np
 
 from compare.render.view.data import ViewData
 from compare.render.view.links import plan_href
@@ -43,12 +45,83 @@ class SearchDoc:
     anchored: bool  # its clauses carry anchors (a measure without clauses is anchored whole)
 
 
+class Postings:
+    """Tokens (sorted) and, for each, the ascending numbers of the passages that hold it (each once),
+    in two flat arrays: token k's passages are ``docs[starts[k]:starts[k + 1]]``."""
+
+    def __init__(self, tokens: list[str], starts: np.ndarray, docs: np.ndarray) -> None:
+        self.tokens = tokens
+        self.starts = starts
+        self.docs = docs
+        self._at: dict[str, int] | None = None
+
+    def __len__(self) -> int:
+        return len(self.tokens)
+
+    def items(self) -> Iterator[tuple[str, np.ndarray]]:
+        for k, token in enumerate(self.tokens):
+            yield token, self.docs[self.starts[k] : self.starts[k + 1]]
+
+    def get(self, token: str) -> list[int]:
+        if self._at is None:
+            self._at = {t: k for k, t in enumerate(self.tokens)}
+        k = self._at.get(token)
+        return [] if k is None else self.docs[self.starts[k] : self.starts[k + 1]].tolist()
+
+    def gaps(self) -> np.ndarray:
+        """Each token's passages as gaps: the first number, then the differences (what the files hold)."""
+        gaps = np.diff(self.docs, prepend=0)
+        firsts = self.starts[:-1][self.starts[:-1] < len(self.docs)]
+        gaps[firsts] = self.docs[firsts]
+        return gaps
+
+
+# the characters str.isspace() is true for (a bigram never spans one)
+_SPACES = np.array([c for c in range(0x3001) if chr(c).isspace()], dtype=np.uint64)
+_BITS = 21  # a code point fits in 21 bits: a bigram is one integer
+
+
+def _grouped(keys: np.ndarray, n_docs: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(token code, passage) pairs as ``code * n_docs + passage``, made unique and sorted (so by token,
+    then passage): the distinct codes, where each one's passages start, and the passages."""
+    keys = np.sort(keys)  # np.unique hashes, several times slower here than a sort
+    keys = keys[np.r_[True, keys[1:] != keys[:-1]]] if len(keys) else keys
+    codes, docs = np.divmod(keys, np.uint64(max(n_docs, 1)))
+    first = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if len(codes) else np.zeros(0, np.int64)
+    starts = np.append(first, len(codes)).astype(np.int64)
+    return codes[first], starts, docs.astype(np.int64)
+
+
+def bigram_postings(texts: list[str]) -> Postings:
+    """The bigrams of each passage's (normalised) text, as postings, computed on the corpus at once:
+    its characters as one array of code points, the passages apart by a space."""
+    joined = " ".join(texts) + " "
+    chars = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    owner = np.repeat(np.arange(len(texts), dtype=np.uint64), [len(t) + 1 for t in texts])
+    blank = np.isin(chars, _SPACES)
+    keep = ~(blank[:-1] | blank[1:])
+    pairs = (chars[:-1][keep] << np.uint64(_BITS)) | chars[1:][keep]
+    codes, starts, docs = _grouped(pairs * np.uint64(max(len(texts), 1)) + owner[:-1][keep], len(texts))
+    mask = (1 << _BITS) - 1
+    tokens = [chr(c >> _BITS) + chr(c & mask) for c in codes.tolist()]
+    return Postings(tokens, starts, docs)
+
+
+def word_postings(words: list[set[str]]) -> Postings:
+    """Each passage's words, as postings."""
+    vocabulary = sorted(set().union(*words)) if words else []
+    number = {w: k for k, w in enumerate(vocabulary)}
+    keys = [number[w] * max(len(words), 1) + n for n, got in enumerate(words) for w in got]
+    codes, starts, docs = _grouped(np.array(keys, dtype=np.uint64), len(words))
+    return Postings([vocabulary[c] for c in codes.tolist()], starts, docs)
+
+
 @dataclass
 class SearchIndex:
     plans: list[SearchPlan]
     docs: list[SearchDoc]
-    bigrams: dict[str, array]  # bigram -> passage numbers, ascending, each once
-    words: dict[str, array] | None  # jieba word (2+ characters) -> passage numbers; None: not indexed
+    bigrams: Postings
+    words: Postings | None  # jieba words of 2+ characters; None: not indexed
 
 
 def normalise(text: str) -> str:
@@ -58,9 +131,11 @@ def normalise(text: str) -> str:
 
 
 def bigrams(text: str) -> set[str]:
-    """The text's character bigrams, none across whitespace."""
-    t = normalise(text)
-    return {t[i : i + 2] for i in range(len(t) - 1) if not (t[i].isspace() or t[i + 1].isspace())}
+    """The text's character bigrams, none across whitespace (what a query is cut into)."""
+    got: set[str] = set()
+    for run in normalise(text).split():
+        got.update(map(add, run, run[1:]))
+    return got
 
 
 def shard_of(token: str, n: int) -> int:
@@ -76,7 +151,7 @@ _PART_KIND = re.compile(r"[a-z_]+")
 
 
 def _flat(text: str) -> str:
-    return "".join(text.split("\n"))
+    return text.replace("\n", "")  # the plan's line breaks (a clause reads as one line)
 
 
 def search_index(
@@ -89,8 +164,8 @@ def search_index(
     with_words = len(data.plans) <= data.cfg.search_words_plans if words is None else words
     plans: list[SearchPlan] = []
     docs: list[SearchDoc] = []
-    postings: dict[str, array] = {}
-    word_postings: dict[str, array] | None = {} if with_words else None
+    texts: list[str] = []
+    words_of: list[set[str]] = []
     for p in data.plans:
         pid = p.document.plan_id
         text = p.document.clean.text
@@ -100,22 +175,11 @@ def search_index(
             clauses = tuple(c for c in (_flat(text[a:b]) for a, b in spans) if c)
             if not clauses:
                 continue
-            n = len(docs)
             # an unnumbered part's path is its kind (preamble, body …), no place a reader would name
             path = "" if _PART_KIND.fullmatch(m.path) else m.path
             docs.append(SearchDoc(len(plans) - 1, m.measure_id, path, clauses, bool(m.clauses)))
-            whole = "".join(clauses)
-            for bg in bigrams(whole):
-                got = postings.get(bg)
-                if got is None:
-                    postings[bg] = array("I", (n,))
-                else:
-                    got.append(n)
-            if word_postings is not None:
-                for w in {normalise(w) for w in cut(whole) if len(w) > 1}:
-                    got = word_postings.get(w)
-                    if got is None:
-                        word_postings[w] = array("I", (n,))
-                    else:
-                        got.append(n)
-    return SearchIndex(plans, docs, postings, word_postings)
+            whole = normalise("".join(clauses))
+            texts.append(whole)
+            if with_words:
+                words_of.append({w for w in cut(whole) if len(w) > 1 and not w.isspace()})
+    return SearchIndex(plans, docs, bigram_postings(texts), word_postings(words_of) if with_words else None)

@@ -423,6 +423,15 @@ def test_search_with_two_terms_a_longer_word_and_no_match(tab: Tab, search_site:
     page = tab.open(root, "?q=" + quote("人才 引进"))
     page.wait_for_selector(".search-plan li")
     assert page.locator(".search-plan li").count() == len(both) > 0
+    many = _holding(index, "发展")
+    assert len(many) > 50  # more than one batch: the rest on demand
+    page = tab.open(root, "?q=" + quote("发展"))
+    page.wait_for_selector(".search-plan li")
+    assert page.locator(".search-plan li").count() == 50
+    page.click("[data-search-more]")
+    page.wait_for_function(f"document.querySelectorAll('.search-plan li').length >= {min(len(many), 100)}")
+    assert page.locator(".search-plan li").count() == min(len(many), 100)
+    assert f"{len(many)}条措施" in page.locator("[data-search-status]").inner_text()
     page = tab.open(root, "?q=" + quote("无此词语"))
     page.wait_for_function("document.querySelector('[data-search-status]').textContent.includes('没有找到')")
     assert page.locator(".search-plan").count() == 0

@@ -18,16 +18,27 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from compare.render.view.search_index import Postings, SearchIndex, shard_of
 
 GLOBAL = "self.COMPARE_SEARCH"
 
 
 def _lists(postings: Postings) -> dict[str, str]:
-    """token -> its passages as gaps, comma-separated."""
-    gaps = postings.gaps().tolist()
+    """token -> its passages as gaps, comma-separated: every list is cut from one joined string."""
+    gaps = postings.gaps()
+    joined = ",".join(map(str, gaps.tolist()))
+    digits = np.ones(len(gaps), dtype=np.int64)
+    for power in range(1, 19):
+        digits += gaps >= 10**power
+    ends = np.cumsum(digits + 1).tolist()  # where each number's comma is, plus one
     starts = postings.starts.tolist()
-    return {t: ",".join(map(str, gaps[starts[k] : starts[k + 1]])) for k, t in enumerate(postings.tokens)}
+    out: dict[str, str] = {}
+    for k, token in enumerate(postings.tokens):
+        a, b = starts[k], starts[k + 1]
+        out[token] = joined[ends[a - 1] if a else 0 : ends[b - 1] - 1]
+    return out
 
 
 def _script(key: str, value: Any) -> bytes:

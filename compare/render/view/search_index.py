@@ -151,10 +151,6 @@ def shard_of(token: str, n: int) -> int:
 _PART_KIND = re.compile(r"[a-z_]+")
 
 
-def _flat(text: str) -> str:
-    return text.replace("\n", "")  # the plan's line breaks (a clause reads as one line)
-
-
 def search_index(
     data: ViewData, *, words: bool | None = None, cut: Callable[[str], Iterable[str]] = tokenize
 ) -> SearchIndex:
@@ -167,20 +163,27 @@ def search_index(
     docs: list[SearchDoc] = []
     texts: list[str] = []
     words_of: list[set[str]] = []
+    cut_once: dict[str, set[str]] = {}
     for p in data.plans:
         pid = p.document.plan_id
         text = p.document.clean.text
         plans.append(SearchPlan(pid, data.names[pid], plan_href(pid), len(docs)))
         for m in sorted(p.measures, key=lambda m: (m.clean_start, m.clean_end)):
-            spans = m.clauses or [(m.clean_start, m.clean_end)]
-            clauses = tuple(_flat(text[a:b]) for a, b in spans)  # all kept: clause k is anchor c<k+1>
+            whole = text[m.clean_start : m.clean_end]
+            # all clauses kept (clause k is anchor c<k+1>), the plan's line breaks dropped
+            clauses = tuple(text[a:b] for a, b in m.clauses) if m.clauses else (whole,)
+            if "\n" in whole:
+                clauses = tuple(c.replace("\n", "") for c in clauses)
             if not any(clauses):
                 continue
             # an unnumbered part's path is its kind (preamble, body …), no place a reader would name
             path = "" if _PART_KIND.fullmatch(m.path) else m.path
             docs.append(SearchDoc(len(plans) - 1, m.measure_id, path, clauses, bool(m.clauses)))
-            whole = normalise("".join(clauses))
+            whole = normalise("".join(clauses) if m.clauses else clauses[0])
             texts.append(whole)
-            if with_words:
-                words_of.append({w for w in cut(whole) if len(w) > 1 and not w.isspace()})
+            if with_words:  # plans copy each other's wording: a text is cut once
+                got = cut_once.get(whole)
+                if got is None:
+                    got = cut_once[whole] = {w for w in cut(whole) if len(w) > 1 and not w.isspace()}
+                words_of.append(got)
     return SearchIndex(plans, docs, bigram_postings(texts), word_postings(words_of) if with_words else None)

@@ -11,10 +11,11 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from compare.render.html import hashed_name, write_site
-from compare.render.search_files import write_search_index
+from compare.render.search_files import _letters, write_search_index
 from compare.render.view import ViewData
 from compare.render.view.search_index import SearchIndex, bigrams, search_index, shard_of
 from compare.render.view.settings import load_report_settings
@@ -132,11 +133,22 @@ def _script_value(path: Path) -> tuple[str, Any]:
 
 
 def _decode(gaps: str) -> list[int]:
-    out, n = [], 0
-    for g in gaps.split(","):
-        n += int(g)
-        out.append(n)
+    """As search.js reads a posting list."""
+    out, n, d = [], 0, 0
+    for ch in gaps:
+        if ch.islower():
+            n += d * 26 + ord(ch) - ord("a")
+            out.append(n)
+            d = 0
+        else:
+            d = d * 26 + ord(ch) - ord("A")
     return out
+
+
+def test_posting_lists_are_gaps_in_base_26_without_separators() -> None:
+    text, ends = _letters(np.array([0, 3, 1, 25, 26, 27, 675, 676, 1_000_000]))
+    assert text[: ends[5]] == "adbzBaBb"
+    assert _decode(text) == list(np.cumsum([0, 3, 1, 25, 26, 27, 675, 676, 1_000_000]))
 
 
 def test_the_files_split_by_size_hold_every_posting_and_passage(index: SearchIndex, tmp_path: Path) -> None:

@@ -7,8 +7,9 @@ from the file system): each assigns its part to ``self.COMPARE_SEARCH``, read by
 
 A query loads the meta file, one postings file per distinct bigram, and only the passage files of the
 results it shows. Both kinds of files are about ``search_shard_kb`` each, so their number grows with
-the corpus and a query's load does not. Posting lists are gaps between ascending passage numbers
-("3,1,1,12"), which stay short for the common tokens found in passage after passage.
+the corpus and a query's load does not. Posting lists are gaps between ascending passage numbers,
+which stay small for the common tokens found in passage after passage, written in base 26 with the
+last digit of each in lower case and no separator (3, 1, 1, 27 -> "dbbBb").
 """
 
 from __future__ import annotations
@@ -25,19 +26,32 @@ from compare.render.view.search_index import Postings, SearchIndex, shard_of
 GLOBAL = "self.COMPARE_SEARCH"
 
 
+def _letters(numbers: np.ndarray) -> tuple[str, list[int]]:
+    """Numbers in base 26 without separators: each number's last digit a lower-case letter, its other
+    digits upper-case (12 -> "m", 27 -> "Bb"); computed on all numbers at once. Returns the text and
+    where each number ends in it."""
+    g = numbers.astype(np.int64)
+    width = np.ones(len(g), dtype=np.int64)
+    power = 26
+    while len(g) and int(g.max()) >= power:
+        width += g >= power
+        power *= 26
+    ends = np.cumsum(width)
+    owner = np.repeat(np.arange(len(g)), width)
+    from_end = ends[owner] - 1 - np.arange(int(ends[-1]) if len(g) else 0)
+    digit = (g[owner] // np.power(26, from_end)) % 26
+    text = (digit + np.where(from_end == 0, ord("a"), ord("A"))).astype(np.uint8).tobytes().decode("ascii")
+    return text, ends.tolist()
+
+
 def _lists(postings: Postings) -> dict[str, str]:
-    """token -> its passages as gaps, comma-separated: every list is cut from one joined string."""
-    gaps = postings.gaps()
-    joined = ",".join(map(str, gaps.tolist()))
-    digits = np.ones(len(gaps), dtype=np.int64)
-    for power in range(1, 19):
-        digits += gaps >= 10**power
-    ends = np.cumsum(digits + 1).tolist()  # where each number's comma is, plus one
+    """token -> its passages as gaps (``_letters``), cut from one text."""
+    text, ends = _letters(postings.gaps())
     starts = postings.starts.tolist()
     out: dict[str, str] = {}
     for k, token in enumerate(postings.tokens):
         a, b = starts[k], starts[k + 1]
-        out[token] = joined[ends[a - 1] if a else 0 : ends[b - 1] - 1]
+        out[token] = text[ends[a - 1] if a else 0 : ends[b - 1]]
     return out
 
 

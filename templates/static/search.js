@@ -51,10 +51,12 @@
       document.head.appendChild(s);
     });
   }
-  function decode(gaps) {
-    var list = [], n = 0;
-    if (!gaps) return list;
-    gaps.split(",").forEach(function (d) { n += +d; list.push(n); });
+  function decode(gaps) { // base 26, a number's last digit lower case (compare/render/search_files.py)
+    var list = [], n = 0, d = 0;
+    for (var i = 0; gaps && i < gaps.length; i++) {
+      var c = gaps.charCodeAt(i);
+      if (c >= 97) { n += d * 26 + c - 97; list.push(n); d = 0; } else d = d * 26 + c - 65;
+    }
     return list;
   }
   function intersect(a, b) {

@@ -82,27 +82,47 @@ _SPACES = np.array([c for c in range(0x3001) if chr(c).isspace()], dtype=np.uint
 _BITS = 21  # a code point fits in 21 bits: a bigram is one integer
 
 
-def _grouped(keys: np.ndarray, n_docs: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(token code, passage) pairs as ``code * n_docs + passage``, made unique and sorted (so by token,
-    then passage): the distinct codes, where each one's passages start, and the passages."""
+_CHUNK = 1 << 20  # characters computed at once: a few arrays of this many integers in memory
+
+
+def _dedupe(keys: np.ndarray) -> np.ndarray:
     keys = np.sort(keys)  # np.unique hashes, several times slower here than a sort
-    keys = keys[np.r_[True, keys[1:] != keys[:-1]]] if len(keys) else keys
+    return keys[np.r_[True, keys[1:] != keys[:-1]]] if len(keys) else keys
+
+
+def _grouped(keys: np.ndarray, n_docs: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Unique (token code, passage) pairs as ``code * n_docs + passage``, sorted (so by token, then
+    passage): the distinct codes, where each one's passages start, and the passages."""
+    keys = np.sort(keys)
     codes, docs = np.divmod(keys, np.uint64(max(n_docs, 1)))
     first = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if len(codes) else np.zeros(0, np.int64)
     starts = np.append(first, len(codes)).astype(np.int64)
     return codes[first], starts, docs.astype(np.int64)
 
 
-def bigram_postings(texts: list[str]) -> Postings:
-    """The bigrams of each passage's (normalised) text, as postings, computed on the corpus at once:
-    its characters as one array of code points, the passages apart by a space."""
-    joined = " ".join(texts) + " "
-    chars = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-    owner = np.repeat(np.arange(len(texts), dtype=np.uint64), [len(t) + 1 for t in texts])
+def _bigram_keys(texts: list[str], first: int, n_docs: int) -> np.ndarray:
+    """The unique (bigram, passage) keys of passages ``first``, ``first + 1`` …: their characters as
+    one array of code points, the passages apart by a space."""
+    chars = np.frombuffer((" ".join(texts) + " ").encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    owner = np.repeat(np.arange(first, first + len(texts), dtype=np.uint64), [len(t) + 1 for t in texts])
     blank = np.isin(chars, _SPACES)
     keep = ~(blank[:-1] | blank[1:])
     pairs = (chars[:-1][keep] << np.uint64(_BITS)) | chars[1:][keep]
-    codes, starts, docs = _grouped(pairs * np.uint64(max(len(texts), 1)) + owner[:-1][keep], len(texts))
+    return _dedupe(pairs * np.uint64(max(n_docs, 1)) + owner[:-1][keep])
+
+
+def bigram_postings(texts: list[str]) -> Postings:
+    """The bigrams of each passage's (normalised) text, as postings, computed on runs of passages of
+    about a million characters (a passage's keys are all in its run, so each run is made unique)."""
+    parts: list[np.ndarray] = []
+    first, size = 0, 0
+    for n, text in enumerate(texts):
+        size += len(text) + 1
+        if size >= _CHUNK or n == len(texts) - 1:
+            parts.append(_bigram_keys(texts[first : n + 1], first, len(texts)))
+            first, size = n + 1, 0
+    keys = np.concatenate(parts) if parts else np.zeros(0, np.uint64)
+    codes, starts, docs = _grouped(keys, len(texts))
     mask = (1 << _BITS) - 1
     tokens = [chr(c >> _BITS) + chr(c & mask) for c in codes.tolist()]
     return Postings(tokens, starts, docs)
@@ -113,7 +133,7 @@ def word_postings(words: list[set[str]]) -> Postings:
     vocabulary = sorted(set().union(*words)) if words else []
     number = {w: k for k, w in enumerate(vocabulary)}
     keys = [number[w] * max(len(words), 1) + n for n, got in enumerate(words) for w in got]
-    codes, starts, docs = _grouped(np.array(keys, dtype=np.uint64), len(words))
+    codes, starts, docs = _grouped(_dedupe(np.array(keys, dtype=np.uint64)), len(words))
     return Postings([vocabulary[c] for c in codes.tolist()], starts, docs)
 
 

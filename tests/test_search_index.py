@@ -197,3 +197,14 @@ def test_the_site_links_its_search_page_and_index_from_every_page(data: ViewData
     assert 'action="../search.html"' in plan_page and re.search(
         r'src="\.\./static/search\.[0-9a-f]{10}\.js"', plan_page
     )
+
+
+def test_the_english_edition_labels_search_in_english(tmp_path: Path) -> None:
+    data = make_view(build_fixture_comparison(), lang="en")
+    write_site(data, tmp_path, lang="en")
+    page = (tmp_path / "search.html").read_text("utf-8")
+    labels = dict(re.findall(r'data-label-([\w-]+)="([^"]*)"', page))
+    assert labels["found"] == "“%(query)s” — measures: %(num)s, plans: %(plans)s"
+    assert labels["count-one"] == "%(num)s measure" and labels["count"] == "%(num)s measures"
+    assert not any(re.search(r"[\u4e00-\u9fff]", v) for v in labels.values()), labels
+    assert 'placeholder="Search the text, e.g. 标准地"' in (tmp_path / "index.html").read_text("utf-8")

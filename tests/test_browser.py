@@ -352,7 +352,7 @@ def search_site(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     comparison = build_fixture_comparison()
     names = fixture_topic_names()
     build = BuildInfo("browser-test", "2024-05-01T08:00:00Z", {"a.txt": "0" * 64}, {})
-    small = dataclasses.replace(load_report_settings(), search_shard_kb=8)
+    small = dataclasses.replace(load_report_settings(), search_shard_kb=8, search_passages_kb=8)
     data = build_view(
         comparison, comparison_tables(comparison, names), topic_names=names, build=build, settings=small
     )

@@ -157,7 +157,9 @@ def test_the_files_split_by_size_hold_every_posting_and_passage(index: SearchInd
         path.write_bytes(blob)
         return path
 
-    meta_rel, written = write_search_index(index, tmp_path, shard_kb=16, name=hashed_name, write=write)
+    meta_rel, written = write_search_index(
+        index, tmp_path, shard_kb=16, passages_kb=16, name=hashed_name, write=write
+    )
     assert re.fullmatch(r"search/meta\.[0-9a-f]{10}\.js", meta_rel)
     key, meta = _script_value(tmp_path / meta_rel)
     assert key == "meta" and meta["n_docs"] == len(index.docs) and meta["words"] is True

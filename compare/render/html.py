@@ -39,7 +39,12 @@ def write_search(data: ViewData, out_dir: Path) -> tuple[str, list[Path]]:
     """The site's search index (``compare.render.search_files``): its meta file and the files written."""
     index = search_index(data)
     return write_search_index(
-        index, out_dir, shard_kb=data.cfg.search_shard_kb, name=hashed_name, write=_write
+        index,
+        out_dir,
+        shard_kb=data.cfg.search_shard_kb,
+        passages_kb=data.cfg.search_passages_kb,
+        name=hashed_name,
+        write=_write,
     )
 
 

@@ -6,10 +6,12 @@ from the file system): each assigns its part to ``self.COMPARE_SEARCH``, read by
     search/d<k>.<hash>.js   a run of passages: plan, anchor, outline path, clauses' text
 
 A query loads the meta file, one postings file per distinct bigram, and only the passage files of the
-results it shows. Both kinds of files are about ``search_shard_kb`` each, so their number grows with
-the corpus and a query's load does not. Posting lists are gaps between ascending passage numbers,
-which stay small for the common tokens found in passage after passage, written in base 26 with the
-last digit of each in lower case and no separator (3, 1, 1, 27 -> "dbbBb").
+results it shows. The files are about ``search_shard_kb`` (postings) and ``search_passages_kb``
+(passages) each, so their number grows with the corpus and a query's load does not.
+
+Posting lists are gaps between ascending passage numbers, which stay small for the common tokens
+found in passage after passage, written in base 26 with the last digit of each in lower case and no
+separator (3, 1, 1, 27 -> "dbbBb").
 """
 
 from __future__ import annotations
@@ -83,6 +85,7 @@ def write_search_index(
     out_dir: Path,
     *,
     shard_kb: int,
+    passages_kb: int,
     name: Callable[[str, bytes], str],
     write: Callable[[Path, bytes], Path],
 ) -> tuple[str, list[Path]]:
@@ -97,9 +100,8 @@ def write_search_index(
         written.append(write(out_dir / rel, blob))
         return rel
 
-    doc_files = [
-        [first, put(f"d{k}", f"d{k}", rows)] for k, (first, rows) in enumerate(_doc_runs(index, target))
-    ]
+    runs = _doc_runs(index, passages_kb * 1024)
+    doc_files = [[first, put(f"d{k}", f"d{k}", rows)] for k, (first, rows) in enumerate(runs)]
 
     bigram_lists = _lists(index.bigrams)
     word_lists = _lists(index.words) if index.words is not None else {}

@@ -23,7 +23,7 @@
   var status = page.querySelector("[data-search-status]");
   var out = page.querySelector("[data-search-results]");
   var more = page.querySelector("[data-search-more]");
-  var BATCH = 50; // passages shown at a time
+  var BATCH = 50, FILES = 10; // passages shown at a time, and files of passages loaded for them at most
 
   function label(name, vars) {
     var text = page.getAttribute("data-label-" + name) || "";
@@ -193,8 +193,15 @@
     }
     function next() { // the next passages: load their files, check them, show them
       more.disabled = true;
-      var batch = ranked.slice(state.next, state.next + BATCH);
-      var files = unique(batch.map(function (r) { return docShard(r.doc); }));
+      var batch = [], files = [];
+      for (var i = state.next; i < ranked.length && batch.length < BATCH; i++) {
+        var k = docShard(ranked[i].doc);
+        if (files.indexOf(k) === -1) {
+          if (files.length === FILES) break;
+          files.push(k);
+        }
+        batch.push(ranked[i]);
+      }
       return Promise.all(files.map(function (k) { return load("d" + k, meta.docs[k][1]); })).then(function () {
         batch.forEach(function (r) {
           var k = docShard(r.doc);

@@ -36,7 +36,8 @@ class ReportSettings:
     reuse_names: int
     pdf_aggregate_above: int
     search_words_plans: int  # the search index holds jieba words up to this many plans (bigrams always)
-    search_shard_kb: int  # the size a file of the search index aims at
+    search_shard_kb: int  # the size a postings file of the search index aims at
+    search_passages_kb: int  # … and a file of its passages (a query loads those of the results it shows)
 
 
 @lru_cache(maxsize=4)
@@ -73,6 +74,7 @@ def load_report_settings(path: Path = REPORT_SETTINGS) -> ReportSettings:
         pdf_aggregate_above=pdf.integer("aggregate_above", 1),
         search_words_plans=search.integer("words_plans", 0),
         search_shard_kb=search.integer("shard_kb", 1),
+        search_passages_kb=search.integer("passages_kb", 1),
     )
 
 

@@ -94,10 +94,12 @@ def _grouped(keys: np.ndarray, n_docs: int) -> tuple[np.ndarray, np.ndarray, np.
     """Unique (token code, passage) pairs as ``code * n_docs + passage``, sorted (so by token, then
     passage): the distinct codes, where each one's passages start, and the passages."""
     keys = np.sort(keys)
-    codes, docs = np.divmod(keys, np.uint64(max(n_docs, 1)))
+    n = np.uint64(max(n_docs, 1))
+    docs = (keys % n).astype(np.int64)
+    codes = np.floor_divide(keys, n, out=keys)  # in place: tens of millions of keys at 2,000 plans
     first = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if len(codes) else np.zeros(0, np.int64)
     starts = np.append(first, len(codes)).astype(np.int64)
-    return codes[first], starts, docs.astype(np.int64)
+    return codes[first], starts, docs
 
 
 def _bigram_keys(texts: list[str], first: int, n_docs: int) -> np.ndarray:

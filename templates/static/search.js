@@ -114,7 +114,8 @@
       var done = state.next >= ranked.length;
       if (exact) status.textContent = ranked.length ? label("found", { query: q, num: ranked.length, plans: totalPlans }) : label("none", { query: q });
       else if (done) status.textContent = state.shown ? label("found", { query: q, num: state.shown, plans: state.nPlans }) : label("none", { query: q });
-      else status.textContent = label("more-found", { query: q, num: state.shown, plans: state.nPlans });
+      // not all checked yet: the bigrams' postings are an upper bound (almost always the count)
+      else status.textContent = label("more-found", { query: q, num: ranked.length, plans: totalPlans, shown: state.shown });
       more.hidden = done;
     }
     function group(p) {

@@ -19,7 +19,7 @@ from compare.render.search_files import _letters, write_search_index
 from compare.render.view import ViewData
 from compare.render.view.search_index import SearchIndex, bigrams, search_index, shard_of
 from compare.render.view.settings import load_report_settings
-from compare.segment import tokenize
+from compare.segment import search_words, tokenize
 from tests.render_fixture import build_fixture_comparison
 from tests.test_render_html import make_view
 
@@ -71,7 +71,7 @@ def test_the_postings_are_each_passage_s_own_bigrams_and_words(index: SearchInde
     assert " " not in "".join(index.bigrams.tokens)  # none across a space, nor across two passages
     assert index.words is not None
     some = index.docs[7]
-    words = {w.lower() for w in tokenize("".join(some.clauses)) if len(w) > 1}
+    words = {w.lower() for w in search_words("".join(some.clauses)) if len(w) > 1}
     assert words and all(7 in index.words.get(w) for w in words)
 
 
@@ -81,6 +81,16 @@ def test_a_two_character_word_finds_exactly_the_passages_that_hold_it(index: Sea
         assert len({index.docs[n].plan for n in want}) >= 3, word  # a word most plans use
         assert found(index, word) == want
         assert index.bigrams.get(word) == sorted(want)  # a posting list ascends, each passage once
+
+
+def test_a_word_inside_a_longer_word_counts_as_a_word(index: SearchIndex) -> None:
+    """jieba keeps 市场监管 whole; its search mode also gives 市场: a passage about 市场监管 is a
+    passage where 市场 is a word (not one where two characters happen to meet)."""
+    assert "市场监管" in tokenize("市场监管等各项改革")
+    assert "人才" not in search_words("提升个人才能")  # two characters that meet: no word
+    held = holding(index, "市场监管")
+    assert held and index.words is not None
+    assert set(held) <= set(index.words.get("市场"))
 
 
 def test_a_longer_word_is_found_by_intersecting_its_bigrams(index: SearchIndex) -> None:
@@ -108,7 +118,7 @@ def test_a_query_across_jieba_word_boundaries_is_found_but_not_as_a_word(index: 
             ):
                 continue
             assert n in found(index, query), (query, a, b)
-            if query not in {w.lower() for w in words}:
+            if query not in {w.lower() for w in search_words(text)}:
                 assert n not in set(index.words.get(query)), (query, a, b)
                 seen += 1
     assert seen > 20

@@ -3,9 +3,10 @@ and which of them hold each character bigram and each jieba word.
 
 Character bigrams make the index complete: any query of two or more characters is the intersection
 of its bigrams' postings (the browser then checks the passage really holds it), whatever the word
-boundaries. jieba words say where the query is a word of the passage (人才 in 引进人才, not in
-个人才能), so those passages come first; cutting text with jieba costs about 4 s per million
-characters, so they are indexed only up to ``search_words_plans`` plans (templates/report.yaml).
+boundaries. jieba words (search mode: 市场 is a word of 市场监管 too) say where the query is a word
+of the passage (人才 in 引进人才, not in 个人才能), so those passages come first; cutting text with
+jieba costs about 4 s per million characters, so they are indexed only up to ``search_words_plans``
+plans (templates/report.yaml).
 
 One pass over the plans' measures, in the site's plan order; passages are numbered in that order,
 so a plan's passages are a run of numbers and a posting list is sorted. The postings are computed on
@@ -24,7 +25,7 @@ import numpy as np
 
 from compare.render.view.data import ViewData
 from compare.render.view.links import plan_href
-from compare.segment import tokenize
+from compare.segment import search_words
 
 
 @dataclass(frozen=True)
@@ -174,7 +175,7 @@ _PART_KIND = re.compile(r"[a-z_]+")
 
 
 def search_index(
-    data: ViewData, *, words: bool | None = None, cut: Callable[[str], Iterable[str]] = tokenize
+    data: ViewData, *, words: bool | None = None, cut: Callable[[str], Iterable[str]] = search_words
 ) -> SearchIndex:
     """The index of every measure and context unit of the site's plans, in the site's plan order.
 

@@ -65,6 +65,7 @@ STAGE_ORDER = (
     "gaps",
     "tables",
     "data",
+    "search",
     "html",
     "pdf",
     "publish",

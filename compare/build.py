@@ -211,8 +211,10 @@ def _build(
                 ),
             )
             if "html" in settings.formats:
+                with timer.stage("search"):
+                    search = html.write_search(model, release.path / SITE_DIR_NAME)
                 with timer.stage("html"):
-                    html.write_site(model, release.path / SITE_DIR_NAME, lang=settings.lang)
+                    html.write_site(model, release.path / SITE_DIR_NAME, lang=settings.lang, search=search)
             if "pdf" in settings.formats:
                 with timer.stage("pdf"):
                     pdf.write_briefing(model, release.path / BRIEFING_NAME, lang=settings.lang)

@@ -284,3 +284,9 @@ def tokenize(text: str, *, hmm: bool = True) -> list[str]:
     ``hmm=False`` finds no new words (what a check for a word cut by a line break wants).
     """
     return [t for t in _tokenizer().lcut(text, HMM=hmm) if t.strip()]
+
+
+def search_words(text: str) -> list[str]:
+    """Word tokens of ``text`` as a search index wants them: jieba's search mode, which adds the
+    dictionary words inside a longer word (市场 and 监管 besides 市场监管)."""
+    return [t for t in _tokenizer().lcut_for_search(text) if t.strip()]

@@ -2,21 +2,26 @@
 
 A reader opens the index and a topic page (no console errors, no failed requests), clicks a
 measure in the matrix and lands on the highlighted passage of the plan, filters the matrix,
-reads a plan whose text holds a script tag (shown, never run), and uses a phone-sized screen.
+reads a plan whose text holds a script tag (shown, never run), uses a phone-sized screen, and
+searches the plans from the header's box.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
 from compare.render.html import write_site
 from compare.render.view import BuildInfo, build_view
+from compare.render.view.search_index import search_index
+from compare.render.view.settings import load_report_settings
 from compare.tables import comparison_tables
 from tests.render_fixture import build_fixture_comparison, fixture_topic_names, shown_site
 from tests.test_render_html import SCRIPT, inject_script
@@ -339,3 +344,106 @@ def test_without_javascript_an_address_with_chosen_plans_shows_every_plan(
         assert not page.locator("[data-plan-picker]").is_visible()
     finally:
         t.close()
+
+
+@pytest.fixture(scope="module")
+def search_site(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The five plans' site with its search index split into small files (as at thousands of plans)."""
+    comparison = build_fixture_comparison()
+    names = fixture_topic_names()
+    build = BuildInfo("browser-test", "2024-05-01T08:00:00Z", {"a.txt": "0" * 64}, {})
+    small = dataclasses.replace(load_report_settings(), search_shard_kb=8, search_passages_kb=8)
+    data = build_view(
+        comparison, comparison_tables(comparison, names), topic_names=names, build=build, settings=small
+    )
+    out = tmp_path_factory.mktemp("search-site")
+    write_site(data, out)
+    return {"root": out, "index": search_index(data), "data": data}
+
+
+def _holding(index: Any, query: str) -> list[int]:
+    return [n for n, d in enumerate(index.docs) if query in "".join(d.clauses)]
+
+
+def test_search_finds_a_two_character_word_and_its_link_lands_on_the_clause(
+    tab: Tab, search_site: dict[str, Any]
+) -> None:
+    index = search_site["index"]
+    assert len(list((search_site["root"] / "search").glob("t*.js"))) > 3  # the index is split
+    want = _holding(index, "人才")
+    plans = list(dict.fromkeys(index.plans[index.docs[n].plan].name for n in want))
+    assert len(plans) >= 3
+    # from a plan's page: "/" puts the cursor in the header's search box
+    plan_page = next((search_site["root"] / "plans").iterdir())
+    page = tab.open(plan_page)
+    page.keyboard.press("/")
+    assert page.evaluate("document.activeElement.id") == "site-q"
+    page.keyboard.type("人才")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.url.split("?")[0].endswith("/search.html")
+    page.wait_for_selector(".search-plan li")
+    status = page.locator("[data-search-status]").inner_text()
+    assert f"{len(want)}条措施" in status and f"{len(plans)}个方案" in status
+    # grouped by plan, in the report's order, every passage once, the word marked
+    assert page.locator(".search-plan h2 a").all_inner_texts() == plans
+    assert page.locator(".search-plan li").count() == len(want)
+    assert page.locator(".search-plan li mark").first.inner_text() == "人才"
+    assert page.input_value("#site-q") == "人才"  # the box keeps the query
+    # the reader follows a result of the second plan: it lands on the clause that holds the word
+    link = page.locator(".search-plan").nth(1).locator("li a").first
+    link.focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")  # keyboard only
+    assert "/plans/" in page.url
+    target = page.locator(":target")
+    assert target.count() == 1
+    anchor = page.evaluate("decodeURIComponent(location.hash.slice(1))")
+    assert target.get_attribute("id") == anchor and re.search(r"/m\d+/c\d+$", anchor)
+    assert "人才" in target.inner_text()
+    assert target.evaluate(
+        "el => { const r = el.getBoundingClientRect(); return r.top < innerHeight && r.bottom > 0 }"
+    )
+    plain = page.locator(".plantext .c:not(:target)").first.evaluate(
+        "el => getComputedStyle(el).backgroundColor"
+    )
+    assert target.evaluate("el => getComputedStyle(el).backgroundColor") != plain  # highlighted
+    assert tab.problems == []
+    assert all(u.startswith("file://") for u in tab.requests), tab.requests
+
+
+def test_search_with_two_terms_a_longer_word_and_no_match(tab: Tab, search_site: dict[str, Any]) -> None:
+    index = search_site["index"]
+    root = search_site["root"] / "search.html"
+    page = tab.open(root, "?q=" + quote("标准地"))
+    page.wait_for_selector(".search-plan li")
+    assert page.locator(".search-plan li").count() == len(_holding(index, "标准地")) == 1
+    assert "标准地" in page.locator(".search-plan li").inner_text()
+    both = [n for n in _holding(index, "人才") if n in _holding(index, "引进")]
+    page = tab.open(root, "?q=" + quote("人才 引进"))
+    page.wait_for_selector(".search-plan li")
+    assert page.locator(".search-plan li").count() == len(both) > 0
+    many = _holding(index, "发展")
+    assert len(many) > 50  # more than one batch: the rest on demand
+    page = tab.open(root, "?q=" + quote("发展"))
+    page.wait_for_selector(".search-plan li")
+    assert page.locator(".search-plan li").count() == 50
+    page.click("[data-search-more]")
+    page.wait_for_function(f"document.querySelectorAll('.search-plan li').length >= {min(len(many), 100)}")
+    assert page.locator(".search-plan li").count() == min(len(many), 100)
+    assert f"{len(many)}条措施" in page.locator("[data-search-status]").inner_text()
+    page = tab.open(root, "?q=" + quote("无此词语"))
+    page.wait_for_function("document.querySelector('[data-search-status]').textContent.includes('没有找到')")
+    assert page.locator(".search-plan").count() == 0
+    page = tab.open(root, "?q=" + quote("人"))
+    assert "两个字" in page.locator("[data-search-status]").inner_text()
+    assert tab.problems == []
+
+
+def test_a_script_tag_in_a_plan_is_shown_as_text_in_search_results(tab: Tab, site: dict[str, Any]) -> None:
+    page = tab.open(site["root"] / "search.html", "?q=" + quote("alert(1)"))
+    page.wait_for_selector(".search-plan li")
+    page.wait_for_timeout(200)
+    assert "<script>alert(1)" in page.locator(".search-plan li").first.inner_text()
+    assert page.locator(".search-plan script").count() == 0
+    assert tab.dialogs == [] and tab.problems == []

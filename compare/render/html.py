@@ -1,4 +1,5 @@
-"""The HTML site: index (heat-map), one page per topic (matrix), per plan (text), gaps, methodology.
+"""The HTML site: index (heat-map), one page per topic (matrix), per plan (text), gaps, methodology,
+search (its index written beside the pages, ``compare.render.search_files``).
 
 Pages only show the view model's page contexts (``compare.render.view.site_pages``), each
 rendered and written as it is built, then dropped. Links are relative, assets are local and
@@ -14,10 +15,12 @@ from pathlib import Path
 from compare.config import TEMPLATES_DIR
 from compare.render.i18n import normalise_lang
 from compare.render.jinja import environment, methodology_markdown, render_markdown
+from compare.render.search_files import write_search_index
 from compare.render.view import ViewData, site_pages
+from compare.render.view.search_index import search_index
 
 STATIC_DIR = TEMPLATES_DIR / "static"
-ASSETS = {"css": "site.css", "js": "site.js"}
+ASSETS = {"css": "site.css", "js": "site.js", "search_js": "search.js"}
 
 
 def hashed_name(name: str, data: bytes) -> str:
@@ -32,8 +35,26 @@ def _write(path: Path, text: str | bytes) -> Path:
     return path
 
 
-def write_site(data: ViewData, out_dir: Path, lang: str = "zh") -> list[Path]:
-    """Render every page of the site into ``out_dir``, one at a time; return the files written."""
+def write_search(data: ViewData, out_dir: Path) -> tuple[str, list[Path]]:
+    """The site's search index (``compare.render.search_files``): its meta file and the files written."""
+    index = search_index(data)
+    return write_search_index(
+        index,
+        out_dir,
+        shard_kb=data.cfg.search_shard_kb,
+        passages_kb=data.cfg.search_passages_kb,
+        name=hashed_name,
+        write=_write,
+    )
+
+
+def write_site(
+    data: ViewData, out_dir: Path, lang: str = "zh", search: tuple[str, list[Path]] | None = None
+) -> list[Path]:
+    """Render every page of the site into ``out_dir``, one at a time; return the files written.
+
+    ``search``: the index ``write_search`` wrote already (the build times it as a stage of its own).
+    """
     code = normalise_lang(lang)
     if data.lang != code:
         raise ValueError(f"view was built for {data.lang!r}, site requested in {code!r}")
@@ -46,6 +67,9 @@ def write_site(data: ViewData, out_dir: Path, lang: str = "zh") -> list[Path]:
         rel = f"static/{hashed_name(name, blob)}"
         written.append(_write(out_dir / rel, blob))
         assets[key] = rel
+    # the search index, before the pages: the search page names its meta file
+    assets["search"], files = search if search is not None else write_search(data, out_dir)
+    written.extend(files)
     # what the renderer adds to every page's context: where the root and the assets are, and the
     # methodology's prose (markdown, rendered once)
     methodology_html = render_markdown(methodology_markdown(code))

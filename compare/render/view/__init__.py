@@ -20,6 +20,7 @@ templates compute nothing.
     index_page, gaps_page, topic_page, plan_page, changes_page     one module per kind of page
     pages         the site, page by page
     briefing      the PDF's own selections
+    search_index  the passages and postings the site's search reads (written by render.search_files)
 """
 
 from __future__ import annotations

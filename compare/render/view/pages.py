@@ -25,7 +25,14 @@ class MethodologyPage(TypedDict):
     page: Literal["methodology"]
 
 
-PageContext = IndexPage | GapsPage | ChangesPage | MethodologyPage | TopicPage | PlanPage
+class SearchPage(TypedDict):
+    """The search page: the box and the results, which static/search.js finds in the index files."""
+
+    view: SiteContext
+    page: Literal["search"]
+
+
+PageContext = IndexPage | GapsPage | ChangesPage | MethodologyPage | SearchPage | TopicPage | PlanPage
 
 
 class Page(NamedTuple):
@@ -35,14 +42,15 @@ class Page(NamedTuple):
 
 
 def site_pages(data: ViewData) -> Iterator[Page]:
-    """Every page of the site: the index, the gap list, what changed, the methodology, the topics, the
-    plans."""
+    """Every page of the site: the index, the gap list, what changed, the methodology, search, the
+    topics, the plans."""
     site = site_context(data)
     yield Page("site/index.html.j2", "index.html", index_page(data, site))
     for gaps in gaps_pages(data, site):
         yield Page("site/gaps.html.j2", page_path(gaps["part"]["href"]), gaps)
     yield Page("site/changes.html.j2", CHANGES_HREF, changes_page(data, site))
     yield Page("site/methodology.html.j2", "methodology.html", {"view": site, "page": "methodology"})
+    yield Page("site/search.html.j2", "search.html", {"view": site, "page": "search"})
     for topic in topic_pages(data, site):  # one page a topic unless there are many plans
         yield Page("site/topic.html.j2", page_path(topic["part"]["href"]), topic)
     for plan in plan_pages(data, site):

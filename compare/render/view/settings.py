@@ -37,6 +37,9 @@ class ReportSettings:
     pdf_aggregate_above: int
     findings_plans: int  # the findings take plans one by one up to this many
     quote_chars: int  # a clause the findings quote is cut to this length
+    search_words_plans: int  # the search index holds jieba words up to this many plans (bigrams always)
+    search_shard_kb: int  # the size a postings file of the search index aims at
+    search_passages_kb: int  # … and a file of its passages (a query loads those of the results it shows)
     changes_plans: int = 100  # changes.html: plans listed per kind, families per list (the rest counted)
     changes_families: int = 100
 
@@ -59,6 +62,7 @@ def load_report_settings(path: Path = REPORT_SETTINGS) -> ReportSettings:
         raise top.error("heat_scale", f"'absolute' or 'relative', got {scale!r}")
     excerpt, pdf, html = top.section("excerpt"), top.section("pdf"), top.section("html")
     found = top.section("findings")
+    search = top.section("search")
     return ReportSettings(
         heat_scale=str(scale),
         heat_levels=tuple(float(x) for x in levels),
@@ -77,6 +81,9 @@ def load_report_settings(path: Path = REPORT_SETTINGS) -> ReportSettings:
         quote_chars=found.integer("quote_chars", 10),
         changes_plans=html.integer("changes_plans", 1),
         changes_families=html.integer("changes_families", 1),
+        search_words_plans=search.integer("words_plans", 0),
+        search_shard_kb=search.integer("shard_kb", 1),
+        search_passages_kb=search.integer("passages_kb", 1),
     )
 
 

@@ -126,11 +126,16 @@ def join_reused(
                 a, b = by_plan[m.plan_id].document.clean.raw_span(*m.clause)
                 deciding[m.plan_id].append((a, b, f.family_id, m))
 
+    words: dict[int, tuple[int, int]] = {}  # id(member) -> raw extent of its deciding words
+
     def words_inside(m: FamilyMember, start: int, end: int) -> bool:
         """Whether the words that decided the membership lie in the passage [start, end) (raw)."""
-        clean = by_plan[m.plan_id].document.clean
-        spans = [clean.raw_span(*w) for w in m.marks if w[1] > w[0]] or [clean.raw_span(*m.clause)]
-        return all(start <= x and y <= end for x, y in spans)
+        extent = words.get(id(m))
+        if extent is None:  # a membership meets many passages: its words are placed once
+            clean = by_plan[m.plan_id].document.clean
+            spans = [clean.raw_span(*w) for w in m.marks if w[1] > w[0]] or [clean.raw_span(*m.clause)]
+            extent = words[id(m)] = (min(x for x, _ in spans), max(y for _, y in spans))
+        return start <= extent[0] and extent[1] <= end
 
     spans: dict[str, list[tuple[int, int, str, tuple[int, int]]]] = defaultdict(list)
     for p in plans:

@@ -1,4 +1,5 @@
-"""The HTML site: index (heat-map), one page per topic (matrix), per plan (text), gaps, methodology.
+"""The HTML site: index (heat-map), one page per topic (matrix), per plan (text), gaps, methodology,
+and the two-plan view (``compare.html``) with one data script per plan (``data/pairs/<plan>.js``).
 
 Pages only show the view model's page contexts (``compare.render.view.site_pages``), each
 rendered and written as it is built, then dropped. Links are relative, assets are local and
@@ -9,15 +10,18 @@ can be cached forever by a web server.
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 from compare.config import TEMPLATES_DIR
 from compare.render.i18n import normalise_lang
 from compare.render.jinja import environment, methodology_markdown, render_markdown
 from compare.render.view import ViewData, site_pages
+from compare.render.view.links import page_path
+from compare.render.view.pair_data import pair_data_path, pair_records
 
 STATIC_DIR = TEMPLATES_DIR / "static"
-ASSETS = {"css": "site.css", "js": "site.js"}
+ASSETS = {"css": "site.css", "js": "site.js", "pair": "compare.js"}
 
 
 def hashed_name(name: str, data: bytes) -> str:
@@ -55,4 +59,10 @@ def write_site(data: ViewData, out_dir: Path, lang: str = "zh") -> list[Path]:
         template = env.get_template(page.template)
         html = template.render(**page.context, root=root, assets=assets, methodology_html=methodology_html)
         written.append(_write(out_dir / page.path, html))
+    # the two-plan view's records, one script a plan (a page on the file system may not fetch JSON)
+    for record in pair_records(data):
+        key = json.dumps(record["plan_id"])
+        body = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+        script = f"window.COMPARE_PAIRS=window.COMPARE_PAIRS||{{}};window.COMPARE_PAIRS[{key}]={body};\n"
+        written.append(_write(out_dir / page_path(pair_data_path(record["plan_id"])), script))
     return written

@@ -35,6 +35,8 @@ class ReportSettings:
     html_plans_per_page: int
     reuse_names: int
     pdf_aggregate_above: int
+    pair_clause_chars: int = 600
+    pair_min_same: float = 0.4
 
 
 @lru_cache(maxsize=4)
@@ -68,6 +70,8 @@ def load_report_settings(path: Path = REPORT_SETTINGS) -> ReportSettings:
         html_plans_per_page=html.integer("plans_per_page", 1),
         reuse_names=excerpt.integer("reuse_names", 1),
         pdf_aggregate_above=pdf.integer("aggregate_above", 1),
+        pair_clause_chars=html.integer("pair_clause_chars", 1),
+        pair_min_same=html.number("pair_min_same", 0.0, 1.0),
     )
 
 

@@ -18,7 +18,7 @@ from compare.render.i18n import normalise_lang
 from compare.render.jinja import environment, methodology_markdown, render_markdown
 from compare.render.view import ViewData, site_pages
 from compare.render.view.links import page_path
-from compare.render.view.pair_data import pair_data_path, pair_records
+from compare.render.view.pair_data import FAMILIES_PATH, family_heads, pair_data_path, pair_records
 
 STATIC_DIR = TEMPLATES_DIR / "static"
 ASSETS = {"css": "site.css", "js": "site.js", "pair": "compare.js"}
@@ -34,6 +34,14 @@ def _write(path: Path, text: str | bytes) -> Path:
     data = text.encode("utf-8") if isinstance(text, str) else text
     path.write_bytes(data)
     return path
+
+
+def _script(name: str, key: str | None, value: object) -> str:
+    """A script that sets ``window[name]`` (or, with a key, ``window[name][key]``) to ``value``."""
+    body = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    if key is None:
+        return f"window.{name}={body};\n"
+    return f"window.{name}=window.{name}||{{}};window.{name}[{json.dumps(key)}]={body};\n"
 
 
 def write_site(data: ViewData, out_dir: Path, lang: str = "zh") -> list[Path]:
@@ -59,10 +67,11 @@ def write_site(data: ViewData, out_dir: Path, lang: str = "zh") -> list[Path]:
         template = env.get_template(page.template)
         html = template.render(**page.context, root=root, assets=assets, methodology_html=methodology_html)
         written.append(_write(out_dir / page.path, html))
-    # the two-plan view's records, one script a plan (a page on the file system may not fetch JSON)
-    for record in pair_records(data):
-        key = json.dumps(record["plan_id"])
-        body = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
-        script = f"window.COMPARE_PAIRS=window.COMPARE_PAIRS||{{}};window.COMPARE_PAIRS[{key}]={body};\n"
+    # the two-plan view's data: the families' names, and one record a plan (scripts: a page opened
+    # from the file system may not fetch a JSON file)
+    heads = family_heads(data)
+    written.append(_write(out_dir / FAMILIES_PATH, _script("COMPARE_FAMILIES", None, heads)))
+    for record in pair_records(data, heads):
+        script = _script("COMPARE_PAIRS", record["plan_id"], record)
         written.append(_write(out_dir / page_path(pair_data_path(record["plan_id"])), script))
     return written

@@ -1,7 +1,8 @@
 /* The two-plan view (compare.html#a=…&b=…): loads the two plans' records (data/pairs/<plan>.js, written
-   by the build; a script, since a page opened from the file system may not fetch a JSON file) and draws
-   the families both have with both wordings, those only one has, and the near-identical passages with
-   their character-level differences (computed by the build: this only draws <del> and <ins>).
+   by the build; a script, since a page opened from the file system may not fetch a JSON file; their
+   format is described in compare/render/view/pair_data.py) and draws the families both have with both
+   wordings, those only one has, and the clauses holding a passage both share with their character-level
+   differences (computed by the build: this only cuts the texts and draws <del> and <ins>).
    Every text is set as text, never as HTML. */
 (function () {
   "use strict";
@@ -12,6 +13,7 @@
   var L = JSON.parse(labels.textContent);
   var select = { a: form.querySelector('select[data-side="a"]'), b: form.querySelector('select[data-side="b"]') };
   var records = window.COMPARE_PAIRS = window.COMPARE_PAIRS || {};
+  var heads = window.COMPARE_FAMILIES || {};  // family id -> [order, name, topic, page stem, row anchor]
   var waiting = {};
   var drawn = 0;  // the latest choice: a record arriving for an older one draws nothing
   form.hidden = false;
@@ -58,8 +60,13 @@
     return index;
   }
 
+  /* Where a record's anchor lands: "" the plan's page, "#…" as it is, else after the plan's own prefix. */
+  function place(rec, anchor) {
+    if (!anchor) return rec.href;
+    return rec.href + (anchor.charAt(0) === "#" ? anchor : "#" + rec.anchor + anchor);
+  }
   /* A wording: the deciding clause, its decisive words marked, and the link to it. */
-  function wording(w) {
+  function wording(rec, w) {
     var box = el("div", "measure");
     var p = el("p", "clause");
     w[2].forEach(function (part) {
@@ -67,24 +74,26 @@
       else p.appendChild(el("mark", null, part[0]));
     });
     box.appendChild(p);
-    box.appendChild(link(w[1], L.source + " " + w[0], "src"));
+    box.appendChild(link(place(rec, w[1]), L.source + " " + w[0], "src"));
     return box;
   }
-  function wordings(cell, f) {
-    f[5].forEach(function (w) { cell.appendChild(wording(w)); });
+  function wordings(cell, rec, f) {
+    f[1].forEach(function (w) { cell.appendChild(wording(rec, w)); });
   }
-  function familyHead(f) {
+  function familyHead(f, rec) {
+    var h = heads[f[0]] || [0, f[0], "", "", ""];
     var th = el("th");
     th.scope = "row";
-    th.appendChild(link(f[4], f[2]));
-    th.appendChild(el("span", "topic", f[3]));
+    // the topic page that shows the plan's column (topics/land.html, topics/land-2.html …)
+    th.appendChild(h[3] ? link(h[3] + (rec.page ? "-" + (rec.page + 1) : "") + ".html#" + h[4], h[1]) : el("span", null, h[1]));
+    th.appendChild(el("span", "topic", h[2]));
     return th;
   }
-  function table(caption, heads) {
+  function table(caption, columns) {
     var t = el("table", "list pair-table");
     t.appendChild(el("caption", null, caption));
     var tr = el("tr");
-    heads.forEach(function (h) { var th = el("th", null, h); th.scope = "col"; tr.appendChild(th); });
+    columns.forEach(function (h) { var th = el("th", null, h); th.scope = "col"; tr.appendChild(th); });
     t.appendChild(el("thead")).appendChild(tr);
     t.appendChild(el("tbody"));
     return t;
@@ -108,34 +117,42 @@
     s.appendChild(box);
   }
 
-  /* The passages the two plans share, oriented from plan a to plan b. */
+  /* The clauses holding a passage both plans share, oriented from plan a to plan b: each
+     [clause of a, clause of b, ops as lengths]; a record keeps them for the plans after it by id. */
   function diffsOf(A, B) {
-    if (A.diffs[B.plan_id]) return A.diffs[B.plan_id];
+    var mine = A.diffs[B.plan_id];
+    if (mine) {
+      return mine.map(function (d) { return [A.clauses[d[0]], B.clauses[d[1]], d[2]]; });
+    }
     return (B.diffs[A.plan_id] || []).map(function (d) {
-      var ops = d[4].map(function (op) { return [-op[0], op[1]]; });
-      for (var i = 0; i + 1 < ops.length; i++) {  // a replacement reads deletion first, as the build writes it
-        if (ops[i][0] === 1 && ops[i + 1][0] === -1) { var t = ops[i]; ops[i] = ops[i + 1]; ops[i + 1] = t; i++; }
+      var ops = [];
+      for (var i = 0; i < d[2].length; i += 2) ops.push([-d[2][i], d[2][i + 1]]);
+      for (var k = 0; k + 1 < ops.length; k++) {  // a replacement reads deletion first, as the build writes it
+        if (ops[k][0] === 1 && ops[k + 1][0] === -1) { var t = ops[k]; ops[k] = ops[k + 1]; ops[k + 1] = t; k++; }
       }
-      return [d[2], d[3], d[0], d[1], ops];
+      return [A.clauses[d[1]], B.clauses[d[0]], [].concat.apply([], ops)];
     });
   }
-  function identical(d) { return d[4].every(function (op) { return op[0] === 0; }); }
+  function sameOf(A, B) { return A.same[B.plan_id] || B.same[A.plan_id] || 0; }
   function diff(d, A, B) {
     var item = el("div", "pair-diff");
     var where = el("p", "where");
-    where.appendChild(link(d[1], A.name + " " + (d[0] || L.passage), "src"));
+    where.appendChild(link(place(A, d[0][1]), A.name + " " + (d[0][0] || L.passage), "src"));
     where.appendChild(document.createTextNode(" ↔ "));
-    where.appendChild(link(d[3], B.name + " " + (d[2] || L.passage), "src"));
-    if (identical(d)) where.appendChild(el("span", "identical", L.identical));
+    where.appendChild(link(place(B, d[1][1]), B.name + " " + (d[1][0] || L.passage), "src"));
     item.appendChild(where);
     var p = el("p", "diff");
     p.lang = "zh";
-    d[4].forEach(function (op) {
-      if (op[0] === 0) { p.appendChild(document.createTextNode(op[1])); return; }
-      var e = el(op[0] < 0 ? "del" : "ins", null, op[1]);
-      e.title = fill(L.only_in, op[0] < 0 ? A.name : B.name);
+    // lengths count characters (code points), as the build does
+    var a = Array.from(d[0][2]), b = Array.from(d[1][2]), i = 0, j = 0;
+    for (var k = 0; k < d[2].length; k += 2) {
+      var op = d[2][k], n = d[2][k + 1];
+      if (op === 0) { p.appendChild(document.createTextNode(a.slice(i, i + n).join(""))); i += n; j += n; continue; }
+      var e = el(op < 0 ? "del" : "ins", null, (op < 0 ? a.slice(i, i + n) : b.slice(j, j + n)).join(""));
+      e.title = fill(L.only_in, op < 0 ? A.name : B.name);
       p.appendChild(e);
-    });
+      if (op < 0) i += n; else j += n;
+    }
     item.appendChild(p);
     return item;
   }
@@ -152,8 +169,8 @@
     list.forEach(function (f) {
       var tr = el("tr");
       tr.setAttribute("data-family", f[0]);
-      tr.appendChild(familyHead(f));
-      wordings(tr.appendChild(el("td")), f);
+      tr.appendChild(familyHead(f, A));
+      wordings(tr.appendChild(el("td")), A, f);
       tr.appendChild(el("td", "status")).appendChild(status(B, f[0]));
       t.tBodies[0].appendChild(tr);
     });
@@ -172,7 +189,7 @@
 
     var summary = el("ul", "pair-summary");
     [["pair-both", L.summary_both, both.length], ["pair-only-a", fill(L.summary_only, A.name), onlyA.length],
-     ["pair-only-b", fill(L.summary_only, B.name), onlyB.length], ["pair-diffs", L.summary_diffs, diffs.length]
+     ["pair-only-b", fill(L.summary_only, B.name), onlyB.length], ["pair-diffs", L.summary_diffs, diffs.length + sameOf(A, B)]
     ].forEach(function (s) {
       var li = el("li");
       li.appendChild(link("#" + s[0], s[1]));
@@ -185,22 +202,13 @@
     });
     out.appendChild(summary);
 
-    /* clauses with a change first (their diff), then the identical ones, folded */
-    var edited = diffs.filter(function (d) { return !identical(d); });
-    var same = diffs.filter(identical);
-    var s = section("pair-diffs", L.diffs, diffs.length);
-    if (diffs.length) {
-      s.appendChild(el("p", "hint", fill(L.diffs_hint, A.name, B.name)));
-      edited.forEach(function (d) { s.appendChild(diff(d, A, B)); });
-      if (same.length) {
-        var fold = el("details", "pair-same");
-        fold.appendChild(el("summary", null, L.identical_more.replace("%(n)s", same.length)));
-        same.forEach(function (d) { fold.appendChild(diff(d, A, B)); });
-        s.appendChild(fold);
-      }
-    } else {
-      s.appendChild(el("p", "empty", L.no_diffs));
-    }
+    /* the clauses that differ, each with its diff; those the same word for word, counted */
+    var same = sameOf(A, B);
+    var s = section("pair-diffs", L.diffs, diffs.length + same);
+    if (diffs.length) s.appendChild(el("p", "hint", fill(L.diffs_hint, A.name, B.name)));
+    diffs.forEach(function (d) { s.appendChild(diff(d, A, B)); });
+    if (same) s.appendChild(el("p", "pair-same", L.identical_more.replace("%(n)s", same)));
+    if (!diffs.length && !same) s.appendChild(el("p", "empty", L.no_diffs));
 
     s = section("pair-both", L.both, both.length);
     if (both.length) {
@@ -208,9 +216,9 @@
       both.forEach(function (f) {
         var tr = el("tr");
         tr.setAttribute("data-family", f[0]);
-        tr.appendChild(familyHead(f));
-        wordings(tr.appendChild(el("td")), f);
-        wordings(tr.appendChild(el("td")), inB[f[0]]);
+        tr.appendChild(familyHead(f, A));
+        wordings(tr.appendChild(el("td")), A, f);
+        wordings(tr.appendChild(el("td")), B, inB[f[0]]);
         t.tBodies[0].appendChild(tr);
       });
       wrap(s, t);

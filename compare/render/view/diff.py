@@ -14,14 +14,26 @@ def char_diff(first: str, second: str) -> list[Op]:
     """The runs that turn ``first`` into ``second``: equal text, text deleted from ``first``, text
     inserted from ``second`` (a replacement is its deletion, then its insertion). Joining the equal
     and deleted runs gives ``first``; the equal and inserted ones give ``second``."""
+    # Near-identical wordings differ in a few places: the common start and end are taken off first
+    # (SequenceMatcher's time grows with the product of the lengths it compares).
+    n = min(len(first), len(second))
+    head = 0
+    while head < n and first[head] == second[head]:
+        head += 1
+    tail = 0
+    while tail < n - head and first[-1 - tail] == second[-1 - tail]:
+        tail += 1
     ops: list[Op] = []
+    _add(ops, EQUAL, first[:head])
+    a, b = first[head : len(first) - tail], second[head : len(second) - tail]
     # autojunk off: in a short clause a frequent character (的, 和) is content, not noise
-    for tag, i0, i1, j0, j1 in SequenceMatcher(None, first, second, autojunk=False).get_opcodes():
+    for tag, i0, i1, j0, j1 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         if tag == "equal":
-            _add(ops, EQUAL, first[i0:i1])
+            _add(ops, EQUAL, a[i0:i1])
             continue
-        _add(ops, DELETED, first[i0:i1])
-        _add(ops, INSERTED, second[j0:j1])
+        _add(ops, DELETED, a[i0:i1])
+        _add(ops, INSERTED, b[j0:j1])
+    _add(ops, EQUAL, first[len(first) - tail :])
     return ops
 
 

@@ -1,51 +1,64 @@
-"""What the two-plan view (``compare.html#a=…&b=…``) reads: one small record per plan, written by the
-build as a script the page loads for the two plans chosen (no server, and it works from the file
-system, where a page may not fetch a JSON file). Any two of thousands of plans can be chosen, so
-nothing is computed per pair of plans except the near-identical passages, which are few.
+"""What the two-plan view (``compare.html#a=…&b=…``) reads: one record per plan, written by the build as a
+script the page loads for the two plans chosen (no server, and it works from the file system, where a
+page may not fetch a JSON file), and the families' names, once. Any two of thousands of plans can be
+chosen, so nothing is stored per pair of plans except the clauses holding a passage they share.
 
-A plan's record (``PairPlan``), in lists rather than objects to keep thousands of them small:
+A plan's record (``PairPlan``), in lists rather than objects and with links cut to the part after the
+plan's own (``anchor`` + it is the id on the plan page), to keep thousands of them small:
 
-- ``families``: ``[family_id, order, name, topic, href, wordings]`` for each family the plan has, where
-  ``order`` sorts them as the topic pages do and ``href`` is the family's row on its topic page; each
-  wording is ``[path, href, parts]``: the deciding clause, its link and its text as a list of strings,
-  a decisive word as a one-string list (``["支持", ["标准地"], "出让"]``), as elsewhere on the site;
+- ``families``: ``[family_id, wordings]`` for each family the plan has, in the order of the topic pages;
+  each wording is ``[path, anchor, parts]``: the deciding clause, where it is, and its text as a list
+  of strings, a decisive word as a one-string list (``["支持", ["标准地"], "出让"]``), as on the site;
+  the families' names, topics and rows are in ``families.js`` (``family_heads``);
 - ``gaps`` and ``mentions``: the families the plan lacks as a gap, and those it touches without a
   measure (so "B lacks it" can say which);
 - ``diffs``: for each plan sharing a verbatim passage with it (kept once, in the record of the pair's
-  first plan by id), ``[path_a, href_a, path_b, href_b, ops]``: the clauses the passage lies in, in
-  both plans, and their character-level diff (``[op, text]``, op -1 only in this plan, 1 only in the
-  other, 0 both), computed here so that the browser only draws ``<del>`` and ``<ins>``.
+  first plan by id), ``[key_a, key_b, ops]`` for each pair of clauses the passages lie in that differ:
+  the two clauses by their keys in the two records' ``clauses`` (``key: [path, anchor, text]``) and
+  their character-level diff as lengths (``[op, n, op, n …]``: op 0 both, -1 only in this plan, 1 only
+  in the other), computed here so that the browser only cuts the texts and draws ``<del>``/``<ins>``;
+- ``same``: for each such plan, how many pairs of clauses are the same word for word (the plan pages
+  mark those passages; listing them here would repeat the text of every copied plan).
 """
 
 from __future__ import annotations
 
 import bisect
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, NamedTuple, TypedDict
+from typing import TYPE_CHECKING, TypedDict
+from urllib.parse import quote
 
 from compare.model import CleanText, PlanAnalysis
-from compare.render.view.diff import char_diff, same_share
-from compare.render.view.evidence import clause_anchor, evidence
-from compare.render.view.links import plan_href
-from compare.render.view.records import records, split_ids
+from compare.render.view.diff import EQUAL, char_diff, same_share
+from compare.render.view.evidence import clause_anchor, evidence_parts
+from compare.render.view.links import family_anchor, plan_href
+from compare.render.view.records import split_ids
 
 if TYPE_CHECKING:
     from compare.render.view.data import ViewData
 
 Parts = list[str | list[str]]  # text, and a decisive word as a one-string list
-Wording = tuple[str, str, Parts]  # path, href, parts
-FamilyEntry = tuple[str, int, str, str, str, list[Wording]]
-Diff = tuple[str, str, str, str, list[tuple[int, str]]]
+Wording = tuple[str, str, Parts]  # path, anchor (after the plan's), parts
+FamilyEntry = tuple[str, list[Wording]]
+ClauseEntry = tuple[str, str, str]  # path, anchor (after the plan's), text
+Diff = tuple[str, str, list[int]]  # key in this record's clauses, key in the other's, ops as lengths
+FamilyHead = tuple[int, str, str, str, str]  # order, name, topic name, topic page stem, row anchor
+
+FAMILIES_PATH = "data/families.js"  # the families' names, read by the two-plan page (family_heads)
 
 
 class PairPlan(TypedDict):
     plan_id: str
     name: str
-    href: str
+    href: str  # the plan's page
+    anchor: str  # what every anchor of the record follows: the plan's id and "/"
+    page: int  # which page of a topic split by plans shows its column (from 0)
     families: list[FamilyEntry]
     gaps: list[str]
     mentions: list[str]
+    clauses: dict[str, ClauseEntry]
     diffs: dict[str, list[Diff]]
+    same: dict[str, int]
 
 
 def pair_data_path(plan_id: str) -> str:
@@ -53,12 +66,23 @@ def pair_data_path(plan_id: str) -> str:
     return "data/pairs/" + plan_href(plan_id).removeprefix("plans/").removesuffix(".html") + ".js"
 
 
-def pair_records(data: ViewData) -> Iterator[PairPlan]:
-    """Every plan's record, in plan order, each built when asked for."""
+def family_heads(data: ViewData) -> dict[str, FamilyHead]:
+    """family_id -> what the two-plan page shows of a family: its place in the topic pages' order, its
+    name, its topic, and the stem and anchor of its row (``topics/land`` + ``-2`` for a later page)."""
+    heads: dict[str, FamilyHead] = {}
+    for topic in data.topic_ids:
+        stem = "topics/" + quote(topic, safe="")  # links.topic_href: stem.html, stem-2.html …
+        for row in data.family_rows[topic]:
+            fid = row["family_id"]
+            heads[fid] = (len(heads), row["name"], data.topic_name(topic), stem, family_anchor(fid))
+    return heads
+
+
+def pair_records(data: ViewData, heads: dict[str, FamilyHead] | None = None) -> Iterator[PairPlan]:
+    """Every plan's record, in plan order, each built when asked for (the clauses shared with other
+    plans are diffed first, for all plans at once)."""
+    order = {fid: h[0] for fid, h in (heads or family_heads(data)).items()}
     held: dict[str, list[tuple[str, list[str]]]] = {}
-    order = {
-        row["family_id"]: k for k, row in enumerate(r for t in data.topic_ids for r in data.family_rows[t])
-    }
     for fid, cells in data.cells.items():
         if fid not in order:
             continue  # a topic the report leaves out
@@ -72,126 +96,158 @@ def pair_records(data: ViewData) -> Iterator[PairPlan]:
     for pid, fid in data.mentions:
         if fid in order:
             mentions.setdefault(pid, []).append(fid)
-    diffs = reuse_diffs(data)
-    for p in data.plans:
+    shared = shared_clauses(data)
+    per = data.cfg.html_plans_per_page
+    for i, p in enumerate(data.plans):
         pid = p.document.plan_id
+        prefix = _anchor_prefix(pid)
         families = [
-            _family(data, fid, order[fid], pid, mids)
+            (fid, _wordings(data, fid, mids, prefix))
             for fid, mids in sorted(held.get(pid, []), key=lambda fm: order[fm[0]])
         ]
+        mine = shared.get(pid)
         yield {
             "plan_id": pid,
             "name": data.names[pid],
             "href": plan_href(pid),
+            "anchor": prefix,
+            "page": i // per,
             "families": families,
             "gaps": sorted(gaps.get(pid, []), key=order.__getitem__),
             "mentions": sorted(mentions.get(pid, []), key=order.__getitem__),
-            "diffs": diffs.get(pid, {}),
+            "clauses": mine.entries() if mine else {},
+            "diffs": mine.diffs if mine else {},
+            "same": mine.same if mine else {},
         }
 
 
-def _family(data: ViewData, fid: str, order: int, pid: str, measure_ids: list[str]) -> FamilyEntry:
-    f = data.family_by_id[fid]
+def _anchor_prefix(plan_id: str) -> str:
+    """The start of every anchor on the plan's page (``plan_href`` quotes measure ids this way)."""
+    return quote(plan_id, safe="/") + "/"
+
+
+def _after(prefix: str, anchor: str) -> str:
+    """An anchor as a record keeps it: after the plan's prefix; "#…" whole; "" for the page itself."""
+    quoted = quote(anchor, safe="/")
+    if not quoted:
+        return ""
+    return quoted[len(prefix) :] if quoted.startswith(prefix) else "#" + quoted
+
+
+def _wordings(data: ViewData, fid: str, measure_ids: list[str], prefix: str) -> list[Wording]:
     wordings: list[Wording] = []
     for mid in measure_ids:
         member = data.decided.get((fid, mid))
         m = data.measures.get(mid)
         if member is None or m is None:
             continue
-        found = evidence(data, member)
-        if found is not None:
-            parts: Parts = [[p["text"]] if p["mark"] else p["text"] for p in found["parts"]]
-            wordings.append((m.path, found["href"], parts))
-    topic = str(f["topic"])
-    return (fid, order, str(f["name"]), data.topic_name(topic), data.topic_link(topic, fid, pid), wordings)
+        anchor, found = evidence_parts(data, member, m)
+        parts: Parts = [[p["text"]] if p["mark"] else p["text"] for p in found]
+        wordings.append((m.path, _after(prefix, anchor), parts))
+    return wordings
 
 
-# ---------------------------------------------------------------- near-identical passages
+# ---------------------------------------------------------------- clauses sharing a passage
 
 
-def reuse_diffs(data: ViewData) -> dict[str, dict[str, list[Diff]]]:
-    """plan a -> plan b -> the diffs of the clauses each passage the two share lies in (a < b by id),
-    in the order of the passages in plan a; the same pair of clauses once.
+class _Shared:
+    """One plan's clauses that hold a passage shared with another plan: their texts (once), the
+    diffs of those that differ from the other plan's, and how many are the same."""
+
+    def __init__(self, clauses: _Clauses) -> None:
+        self.source = clauses
+        self.used: dict[str, Clause] = {}
+        self.diffs: dict[str, list[Diff]] = {}
+        self.same: dict[str, int] = {}
+
+    def key(self, side: Clause) -> str:
+        key = f"{side[0]}-{side[1]}"
+        self.used.setdefault(key, side)
+        return key
+
+    def entries(self) -> dict[str, ClauseEntry]:
+        prefix = _anchor_prefix(self.source.plan_id)
+        return {k: (c[2], _after(prefix, c[3]), self.source.shown(c)) for k, c in self.used.items()}
+
+
+def shared_clauses(data: ViewData) -> dict[str, _Shared]:
+    """plan_id -> its clauses holding a passage shared with another plan (``reuse``), compared.
 
     A passage copied with a few words changed is found as several passages, broken at each change,
     and a whole copied section is one long passage: so the unit shown is the clause (分句). Each
     clause of plan a that a passage touches is paired with the clause of plan b at the same place in
     the passage (the passage is the same text in both, up to place names and bracketed insertions),
-    and the two are diffed whole, so a change at a passage's edge shows inside its clause."""
+    and the two are diffed whole, so a change at a passage's edge shows inside its clause; two
+    clauses that only share a phrase (less than ``pair_min_same`` of the longer) show the phrase.
+    Templated plans share hundreds of passages each: the same two texts are diffed once."""
     frame = data.tables.get("reuse")
-    out: dict[str, dict[str, list[Diff]]] = {}
+    out: dict[str, _Shared] = {}
     if frame is None or frame.empty:
         return out
-    units: dict[str, _Clauses] = {}
+    clauses: dict[str, _Clauses] = {}
     seen: set[tuple[str, str, int, int, int, int]] = set()
+    diffs: dict[tuple[str, str], list[tuple[int, str]]] = {}
     limit, min_same = data.cfg.pair_clause_chars, data.cfg.pair_min_same
-    rows = records(data.tables, "reuse", columns=("plan_a", "start_a", "end_a", "plan_b", "start_b", "end_b"))
-    for r in sorted(rows, key=lambda r: (str(r["plan_a"]), str(r["plan_b"]), int(r["start_a"]))):
-        a, b = str(r["plan_a"]), str(r["plan_b"])
+
+    def compare(a: str, b: str, ua: _Clauses, ub: _Clauses, side_a: Clause, side_b: Clause) -> bool:
+        """Diff two sides once; False when the pair was seen or its clauses share too little."""
+        key = (a, b, side_a[0], side_a[1], side_b[0], side_b[1])
+        if key in seen:
+            return True
+        texts = (ua.shown(side_a), ub.shown(side_b))
+        ops = diffs.get(texts)
+        if ops is None:
+            ops = diffs[texts] = [(EQUAL, texts[0])] if texts[0] == texts[1] else char_diff(*texts)
+        if len(ops) > 1 and same_share(ops) < min_same:
+            return False
+        seen.add(key)
+        sa = out.get(a) or out.setdefault(a, _Shared(ua))
+        if len(ops) == 1 and ops[0][0] == EQUAL:
+            sa.same[b] = sa.same.get(b, 0) + 1
+        else:
+            sb = out.get(b) or out.setdefault(b, _Shared(ub))
+            lengths = [n for op, text in ops for n in (op, len(text))]
+            sa.diffs.setdefault(b, []).append((sa.key(side_a), sb.key(side_b), lengths))
+        return True
+
+    columns = ("plan_a", "plan_b", "start_a", "end_a", "start_b", "end_b")
+    rows = sorted(zip(*(frame[c].tolist() for c in columns), strict=True))
+    for a, b, start_a, end_a, start_b, end_b in rows:
+        a, b = str(a), str(b)
         if a not in data.plan_by_id or b not in data.plan_by_id:
             continue
-        span_a, span_b = (int(r["start_a"]), int(r["end_a"])), (int(r["start_b"]), int(r["end_b"]))
+        span_a, span_b = (int(start_a), int(end_a)), (int(start_b), int(end_b))
         if b < a:  # kept in the record of the pair's first plan by id
             a, b, span_a, span_b = b, a, span_b, span_a
-        ua = units.get(a) or units.setdefault(a, _Clauses(data.plan_by_id[a]))
-        ub = units.get(b) or units.setdefault(b, _Clauses(data.plan_by_id[b]))
+        ua = clauses.get(a) or clauses.setdefault(a, _Clauses(data.plan_by_id[a]))
+        ub = clauses.get(b) or clauses.setdefault(b, _Clauses(data.plan_by_id[b]))
         pa, pb = ua.clean_span(*span_a), ub.clean_span(*span_b)
-        for whole, part in _paired(ua, pa, ub, pb, limit):
-            ops = _diff(ua, ub, *whole)
-            if ops is not None and same_share(ops) < min_same:
+        scale = (pb[1] - pb[0]) / max(1, pa[1] - pa[0])
+        slack = abs((pb[1] - pb[0]) - (pa[1] - pa[0])) + 16
+        found = ua.touching(*pa)
+        if not found:  # a passage outside every measure: the passage itself
+            compare(a, b, ua, ub, ua.part(*pa), ub.part(*pb))
+            continue
+        for clause in found:
+            # the clause, and the clause of plan b at the same place in the passage
+            x0, x1 = max(clause[0], pa[0]), min(clause[1], pa[1])
+            y0 = pb[0] + round((x0 - pa[0]) * scale)
+            y1 = max(y0 + 1, min(pb[1], pb[0] + round((x1 - pa[0]) * scale)))
+            # the same words near there in plan b, where they are there as they are in plan a (the
+            # passages differ by place names and insertions, so the guess drifts along a long one)
+            found_b = ub.clean.text.find(ua.clean.text[x0:x1], max(0, y0 - slack), y1 + slack)
+            if found_b >= 0:
+                y0, y1 = found_b, found_b + x1 - x0
+            other = ub.at((y0 + y1) // 2)
+            side_a = clause if clause[1] - clause[0] <= limit else ua.part(x0, x1)
+            side_b = other if other is not None and other[1] - other[0] <= limit else ub.part(y0, y1)
+            if not compare(a, b, ua, ub, side_a, side_b):
                 # two different clauses that share a phrase: the phrase is what they have in common
-                whole, ops = part, None
-            key = (a, b, whole[0].start, whole[0].end, whole[1].start, whole[1].end)
-            if key in seen:
-                continue
-            seen.add(key)
-            ops = ops or _diff(ua, ub, *whole) or []
-            out.setdefault(a, {}).setdefault(b, []).append(
-                (whole[0].path, whole[0].href, whole[1].path, whole[1].href, ops)
-            )
+                compare(a, b, ua, ub, ua.part(x0, x1), ub.part(y0, y1))
     return out
 
 
-def _diff(ua: _Clauses, ub: _Clauses, side_a: Side, side_b: Side) -> list[tuple[int, str]] | None:
-    ta, tb = ua.shown(side_a), ub.shown(side_b)
-    return [(0, ta)] if ta == tb else char_diff(ta, tb)
-
-
-class Side(NamedTuple):
-    """One plan's side of a clause pair: the clean span shown and where it is."""
-
-    path: str  # the outline path of its measure ("" outside every measure)
-    start: int
-    end: int
-    href: str
-
-
-def _paired(
-    ua: _Clauses, pa: tuple[int, int], ub: _Clauses, pb: tuple[int, int], limit: int
-) -> Iterator[tuple[tuple[Side, Side], tuple[Side, Side]]]:
-    """For each clause of plan a the passage ``pa`` touches: the clause with the clause of plan b at
-    the same place in the passage ``pb`` (whole, unless longer than ``limit``), and the two pieces of
-    the passage alone."""
-    scale = (pb[1] - pb[0]) / max(1, pa[1] - pa[0])
-    found = ua.touching(*pa)
-    if not found:  # a passage outside every measure: the passage itself
-        part = (ua.side(None, *pa), ub.side(None, *pb))
-        yield part, part
-        return
-    for clause in found:
-        x0, x1 = max(clause[0], pa[0]), min(clause[1], pa[1])
-        y0 = pb[0] + round((x0 - pa[0]) * scale)
-        y1 = max(y0 + 1, min(pb[1], pb[0] + round((x1 - pa[0]) * scale)))
-        other = ub.at((y0 + y1) // 2)
-        part = (ua.side(None, x0, x1), ub.side(None, y0, y1))
-        whole = (
-            ua.side(clause, x0, x1) if clause[1] - clause[0] <= limit else part[0],
-            ub.side(other, y0, y1) if other is not None and other[1] - other[0] <= limit else part[1],
-        )
-        yield whole, part
-
-
-Clause = tuple[int, int, str, str]  # clean start, end, the measure's path, the anchor of the clause
+Clause = tuple[int, int, str, str]  # clean start, end, its measure's path, its anchor on the plan page
 
 
 class _Clauses:
@@ -211,6 +267,7 @@ class _Clauses:
         self.clauses = sorted(found)
         self.starts = [c[0] for c in self.clauses]
         self.raw_starts = [run[1] for run in self.clean.runs]
+        self._shown: dict[tuple[int, int], str] = {}
 
     def clean_span(self, raw_start: int, raw_end: int) -> tuple[int, int]:
         a = self._to_clean(raw_start)
@@ -233,13 +290,15 @@ class _Clauses:
         i = bisect.bisect_right(self.starts, x) - 1
         return self.clauses[i] if i >= 0 and x < self.clauses[i][1] else None
 
-    def side(self, clause: Clause | None, a: int, b: int) -> Side:
-        """The whole clause (or, without one, the span a..b) and its link."""
-        if clause is None:
-            held = self.at(a)
-            return Side(held[2] if held else "", a, b, plan_href(self.plan_id, held[3] if held else None))
-        return Side(clause[2], clause[0], clause[1], plan_href(self.plan_id, clause[3]))
+    def part(self, a: int, b: int) -> Clause:
+        """The span a..b of the text, linked to the clause it starts in (or to the page)."""
+        held = self.at(a)
+        return (a, b, held[2], held[3]) if held else (a, b, "", "")
 
-    def shown(self, side: Side) -> str:
-        """The text of a side as a reader sees it: the plan's line breaks dropped."""
-        return "".join(self.clean.text[side.start : side.end].split("\n"))
+    def shown(self, side: Clause) -> str:
+        """The text of a side as a reader sees it: the plan's line breaks dropped (once per span)."""
+        span = (side[0], side[1])
+        text = self._shown.get(span)
+        if text is None:
+            text = self._shown[span] = "".join(self.clean.text[side[0] : side[1]].split("\n"))
+        return text

@@ -8,7 +8,7 @@ from typing import Literal, TypedDict
 from urllib.parse import quote
 
 from compare.render.view.data import ViewData
-from compare.render.view.pair_data import pair_data_path
+from compare.render.view.pair_data import FAMILIES_PATH, pair_data_path
 from compare.render.view.site import SiteContext
 
 PAIR_PAGE = "compare.html"
@@ -27,6 +27,7 @@ class PairPage(TypedDict):
     first: str  # the pair shown when the address names none
     second: str
     labels: dict[str, str]  # what the script writes, in the edition's language
+    families: str  # the script with the families' names (view.pair_data.family_heads)
 
 
 def pair_href(a: str, b: str) -> str:
@@ -45,6 +46,7 @@ def pair_page(data: ViewData, site: SiteContext, default: tuple[str, str] | None
         "first": first,
         "second": second,
         "labels": labels(data),
+        "families": FAMILIES_PATH,
     }
 
 
@@ -68,8 +70,7 @@ def labels(data: ViewData) -> dict[str, str]:
         "topic": _("议题"),
         "source": _("原文"),
         "passage": _("段落"),
-        "identical": _("逐字相同"),
-        "identical_more": _("另有%(n)s条逐字相同的条文"),
+        "identical_more": _("另有%(n)s条逐字相同的条文（方案全文中标有“与……逐字相同”）"),
         "gap": _("缺口"),
         "gap_title": _("同类方案中多数有此措施，本方案未涉及"),
         "mention": _("提及"),

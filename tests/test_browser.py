@@ -12,6 +12,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 
@@ -441,6 +442,10 @@ def test_the_two_plan_view_follows_the_address_and_the_pickers(
     page.wait_for_selector(".pair-diff")
     assert page.locator('select[data-side="a"]').input_value() == copy
     assert page.locator('select[data-side="b"]').input_value() == original
+    word = page.locator("ul.pair-summary li.docx a")  # the Word 对照表 of a plan and the plan it cites
+    href = word.get_attribute("href")
+    assert word.inner_text() == "下载 Word 对照表" and href and href.endswith(".docx")
+    assert (root / unquote(href)).is_file()
     page.select_option('select[data-side="b"]', copy)  # the same plan twice: nothing to compare
     page.wait_for_selector("#pair p.empty")
     assert page.evaluate("decodeURIComponent(location.hash)") == f"#a={copy}&b={copy}"

@@ -16,9 +16,19 @@ from pathlib import Path
 from compare.config import TEMPLATES_DIR
 from compare.render.i18n import normalise_lang
 from compare.render.jinja import environment, methodology_markdown, render_markdown
+from compare.render.pair_docx import pair_docx
 from compare.render.view import ViewData, site_pages
 from compare.render.view.links import page_path
-from compare.render.view.pair_data import FAMILIES_PATH, family_heads, pair_data_path, pair_records
+from compare.render.view.pair_data import (
+    FAMILIES_PATH,
+    PairPlan,
+    docx_pairs,
+    family_heads,
+    pair_data_path,
+    pair_docx_path,
+    pair_records,
+)
+from compare.render.view.pair_page import labels as pair_labels
 
 STATIC_DIR = TEMPLATES_DIR / "static"
 ASSETS = {"css": "site.css", "js": "site.js", "pair": "compare.js"}
@@ -71,7 +81,18 @@ def write_site(data: ViewData, out_dir: Path, lang: str = "zh") -> list[Path]:
     # from the file system may not fetch a JSON file)
     heads = family_heads(data)
     written.append(_write(out_dir / FAMILIES_PATH, _script("COMPARE_FAMILIES", None, heads)))
+    citing = docx_pairs(data)
+    involved = {pid for pair in citing for pid in pair}
+    kept: dict[str, PairPlan] = {}
     for record in pair_records(data, heads):
         script = _script("COMPARE_PAIRS", record["plan_id"], record)
         written.append(_write(out_dir / page_path(pair_data_path(record["plan_id"])), script))
+        if record["plan_id"] in involved:
+            kept[record["plan_id"]] = record
+    # the Word 对照表 of each plan and a plan it cites (few: citations between plans of one build)
+    labels = pair_labels(data)
+    for a, b in citing:
+        title = labels["docx_title"].replace("%(a)s", data.names[a]).replace("%(b)s", data.names[b])
+        doc = pair_docx(kept[a], kept[b], heads, labels, title=title, site_root=data.site_url or "../../")
+        written.append(_write(out_dir / page_path(pair_docx_path(a, b)), doc))
     return written

@@ -200,6 +200,12 @@
       });
       summary.appendChild(li);
     });
+    var doc = A.docs[B.plan_id] || B.docs[A.plan_id];
+    if (doc) {  // written for a plan and a plan it cites
+      var li = el("li", "docx");
+      li.appendChild(link(doc, L.docx)).setAttribute("download", "");
+      summary.appendChild(li);
+    }
     out.appendChild(summary);
 
     /* the clauses that differ, each with its diff; those the same word for word, counted */

@@ -80,4 +80,7 @@ def labels(data: ViewData) -> dict[str, str]:
         "same": _("请选择两个不同的方案。"),
         "missing": _("读不到该方案的数据：%(a)s"),
         "only_in": _("只见于%(a)s"),
+        "diff_column": _("逐字对照（删除线：只见于%(a)s；下划线：只见于%(b)s）"),
+        "docx": _("下载 Word 对照表"),
+        "docx_title": _("两方案对照：%(a)s与%(b)s"),
     }

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, TypedDict
 from urllib.parse import quote
 
 from compare.model import CleanText, PlanAnalysis
-from compare.render.view.diff import EQUAL, char_diff, same_share
+from compare.render.view.diff import char_diff, same_share
 from compare.render.view.evidence import clause_anchor, evidence_parts
 from compare.render.view.links import family_anchor, plan_href
 from compare.render.view.records import split_ids
@@ -202,7 +202,9 @@ def shared_clauses(data: ViewData) -> dict[str, _Shared]:
         return out
     clauses: dict[str, _Clauses] = {}
     seen: set[tuple[str, str, int, int, int, int]] = set()
-    diffs: dict[tuple[str, str], list[tuple[int, str]]] = {}
+    # two texts -> their diff as lengths ([] the same) and the share both have: templated plans
+    # repeat the same clauses, so most pairs of texts recur
+    diffs: dict[tuple[str, str], tuple[list[int], float]] = {}
     limit, min_same = data.cfg.pair_clause_chars, data.cfg.pair_min_same
 
     def compare(a: str, b: str, ua: _Clauses, ub: _Clauses, side_a: Clause, side_b: Clause) -> bool:
@@ -211,18 +213,25 @@ def shared_clauses(data: ViewData) -> dict[str, _Shared]:
         if key in seen:
             return True
         texts = (ua.shown(side_a), ub.shown(side_b))
-        ops = diffs.get(texts)
-        if ops is None:
-            ops = diffs[texts] = [(EQUAL, texts[0])] if texts[0] == texts[1] else char_diff(*texts)
-        if len(ops) > 1 and same_share(ops) < min_same:
+        found = diffs.get(texts)
+        if found is None:
+            shorter, longer = sorted((len(texts[0]), len(texts[1])))
+            if texts[0] == texts[1]:
+                found = diffs[texts] = ([], 1.0)
+            elif shorter < min_same * longer:  # they cannot share enough: no need to diff them
+                found = diffs[texts] = ([], 0.0)
+            else:
+                ops = char_diff(*texts)
+                found = diffs[texts] = ([n for op, text in ops for n in (op, len(text))], same_share(ops))
+        lengths, share = found
+        if share < min_same:
             return False
         seen.add(key)
         sa = out.get(a) or out.setdefault(a, _Shared(ua))
-        if len(ops) == 1 and ops[0][0] == EQUAL:
+        if not lengths:
             sa.same[b] = sa.same.get(b, 0) + 1
         else:
             sb = out.get(b) or out.setdefault(b, _Shared(ub))
-            lengths = [n for op, text in ops for n in (op, len(text))]
             sa.diffs.setdefault(b, []).append((sa.key(side_a), sb.key(side_b), lengths))
         return True
 

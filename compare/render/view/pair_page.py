@@ -5,9 +5,9 @@ with. What it shows for the two plans chosen is read in the browser from their r
 from __future__ import annotations
 
 from typing import Literal, TypedDict
-from urllib.parse import quote
 
 from compare.render.view.data import ViewData
+from compare.render.view.links import quoted
 from compare.render.view.pair_data import FAMILIES_PATH, pair_data_path
 from compare.render.view.site import SiteContext
 
@@ -32,7 +32,7 @@ class PairPage(TypedDict):
 
 def pair_href(a: str, b: str) -> str:
     """The two-plan view of plans ``a`` and ``b``, relative to the site root."""
-    return f"{PAIR_PAGE}#a={quote(a, safe='')}&b={quote(b, safe='')}"
+    return f"{PAIR_PAGE}#a={quoted(a)}&b={quoted(b)}"
 
 
 def pair_page(data: ViewData, site: SiteContext, default: tuple[str, str] | None = None) -> PairPage:

@@ -14,7 +14,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import pytest
 
@@ -408,6 +408,24 @@ def test_search_finds_a_two_character_word_and_its_link_lands_on_the_clause(
         "el => getComputedStyle(el).backgroundColor"
     )
     assert target.evaluate("el => getComputedStyle(el).backgroundColor") != plain  # highlighted
+
+
+# --------------------------------------------------------------------------- two plans side by side
+
+
+def test_the_two_plan_page_diffs_the_passages_two_real_plans_share(tab: Tab, site: dict[str, Any]) -> None:
+    """Chongqing's and Yunnan's plans share passages with a few words changed: the page marks them."""
+    a, b = "2021-chongqing-ftz-linked-zones-plan", "2021-yunnan-ftz-linked-etdz-plan"
+    page = tab.open(Path(site["root"]) / "compare.html", f"#a={a}&b={b}")
+    page.wait_for_selector("#pair-diffs")
+    assert page.locator('select[data-side="a"]').input_value() == a
+    assert page.locator('select[data-side="b"]').input_value() == b
+    inserted = [t.strip() for t in page.locator(".pair-diff p.diff ins").all_inner_texts()]
+    assert "云南" in inserted  # 复制推广[云南]自贸试验区: only in Yunnan's wording
+    assert (
+        page.locator("#pair-both + p + .scroll table tbody tr, #pair-both ~ .scroll table tbody tr").count()
+        > 0
+    )
     assert tab.problems == []
     assert all(u.startswith("file://") for u in tab.requests), tab.requests
 
@@ -447,3 +465,109 @@ def test_a_script_tag_in_a_plan_is_shown_as_text_in_search_results(tab: Tab, sit
     assert "<script>alert(1)" in page.locator(".search-plan li").first.inner_text()
     assert page.locator(".search-plan script").count() == 0
     assert tab.dialogs == [] and tab.problems == []
+
+
+def derived_plan_input(folder: Path) -> tuple[str, str]:
+    """A real plan and a county plan made from it: it cites the real plan by 文号 and copies its text
+    with two clauses edited (合理性 → 前瞻性; 市级…临沧高新区 → 县级…园区). Returns both plan ids."""
+    source = Path(__file__).parent.parent / "docs_in" / "2019-lincang-hightech-zone-opinions.txt"
+    text = source.read_text(encoding="utf-8")
+    body = text[text.index("一、总体要求") :]
+    for old, new in (
+        ("增强规划的科学性、合理性和约束力", "增强规划的科学性、前瞻性和约束力"),
+        ("市级有关部门要将临沧高新区规划的重大支撑性项目", "县级有关部门要将园区规划的重大支撑性项目"),
+    ):
+        assert old in body
+        body = body.replace(old, new, 1)
+    head = (
+        "双江县人民政府办公室\n\n双政办发〔2020〕8号\n\n关于推进双江工业园区转型升级创新发展的实施方案\n\n"
+        "为贯彻落实《关于支持临沧高新技术产业开发区转型升级创新发展的实施意见》(临办发〔2019〕5号)精神,"
+        "推进双江工业园区转型升级、创新发展,结合实际,提出以下实施方案。\n\n"
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / source.name).write_text(text, encoding="utf-8")
+    (folder / "2020-shuangjiang-park-plan.txt").write_text(head + body, encoding="utf-8")
+    return source.stem, "2020-shuangjiang-park-plan"
+
+
+@pytest.fixture(scope="module")
+def derived_site(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    from compare.build import build
+    from compare.config import Settings
+
+    work = tmp_path_factory.mktemp("derived")
+    original, copy = derived_plan_input(work / "in")
+    result = build(Settings(input_dir=work / "in", output_dir=work / "out", formats=("html",), jobs=1))
+    assert not result.failed
+    return {"root": work / "out" / "site", "original": original, "copy": copy}
+
+
+def test_a_plan_page_leads_to_the_two_plan_view_of_the_plan_it_cites_and_its_diff(
+    tab: Tab, derived_site: dict[str, Any]
+) -> None:
+    root, original, copy = derived_site["root"], derived_site["original"], derived_site["copy"]
+    page = tab.open(root / "plans" / f"{original}.html")
+    link = page.locator("ul.pairs a")
+    assert link.count() == 1 and link.inner_text().startswith("对照：")
+    link.click()
+    page.wait_for_selector(".pair-diff")
+    assert page.evaluate("decodeURIComponent(location.hash)") == f"#a={original}&b={copy}"
+    # the edited clause: one diff, the original's word struck out, the copy's underlined
+    edited = page.locator(".pair-diff", has=page.locator("del", has_text="合理"))
+    assert edited.count() == 1
+    assert edited.locator("ins").first.inner_text() == "前瞻"
+    assert "增强规划的科学性、" in edited.locator("p.diff").inner_text()
+    assert (
+        edited.locator("del").first.evaluate("e => getComputedStyle(e).textDecorationLine") == "line-through"
+    )
+    assert edited.locator("ins").first.evaluate("e => getComputedStyle(e).textDecorationLine") == "underline"
+    # its links land on the clause in each plan
+    hrefs = [a.get_attribute("href") for a in edited.locator("a.src").all()]
+    assert hrefs[0].startswith(f"plans/{original}.html#") and hrefs[1].startswith(f"plans/{copy}.html#")
+    # the copy keeps every family of the original: both have them all, neither has one of its own
+    assert page.locator("section:has(#pair-both) table tbody tr").count() > 10
+    assert page.locator("section:has(#pair-only-a) p.empty").count() == 1
+    assert page.locator("section:has(#pair-only-b) p.empty").count() == 1
+    page.locator(".pair-diff").first.scroll_into_view_if_needed()
+    page.screenshot(path=str(root.parent / "two-plans.png"))
+    # swapped, the same change reads the other way
+    page.click("[data-swap]")
+    page.wait_for_function(f"decodeURIComponent(location.hash) === '#a={copy}&b={original}'")
+    edited = page.locator(".pair-diff", has=page.locator("del", has_text="前瞻"))
+    assert edited.count() == 1 and edited.locator("ins").first.inner_text() == "合理"
+    assert tab.problems == []
+    assert all(u.startswith("file://") for u in tab.requests), tab.requests
+
+
+def test_the_two_plan_view_follows_the_address_and_the_pickers(
+    tab: Tab, derived_site: dict[str, Any]
+) -> None:
+    root, original, copy = derived_site["root"], derived_site["original"], derived_site["copy"]
+    page = tab.open(root / "compare.html")  # no choice in the address: a plan and the plan it cites
+    page.wait_for_selector(".pair-diff")
+    assert page.locator('select[data-side="a"]').input_value() == copy
+    assert page.locator('select[data-side="b"]').input_value() == original
+    word = page.locator("ul.pair-summary li.docx a")  # the Word 对照表 of a plan and the plan it cites
+    href = word.get_attribute("href")
+    assert word.inner_text() == "下载 Word 对照表" and href and href.endswith(".docx")
+    assert (root / unquote(href)).is_file()
+    page.select_option('select[data-side="b"]', copy)  # the same plan twice: nothing to compare
+    page.wait_for_selector("#pair p.empty")
+    assert page.evaluate("decodeURIComponent(location.hash)") == f"#a={copy}&b={copy}"
+    assert page.locator(".pair-diff").count() == 0
+    page.evaluate(f"location.hash = '#a={original}&b={copy}'")  # back to a pair, by the address
+    page.wait_for_selector(".pair-diff")
+    assert page.locator('select[data-side="a"]').input_value() == original
+    assert tab.problems == []
+
+
+def test_without_javascript_the_two_plan_page_says_what_it_needs(
+    browser: Any, derived_site: dict[str, Any]
+) -> None:
+    t = Tab(browser, java_script_enabled=False)
+    try:
+        page = t.open(derived_site["root"] / "compare.html")
+        assert not page.locator("[data-pair-picker]").is_visible()
+        assert "JavaScript" in page.locator("main").inner_text()
+    finally:
+        t.close()

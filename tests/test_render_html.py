@@ -29,6 +29,7 @@ from compare.render.jinja import environment, render_markdown
 from compare.render.view import ViewData, briefing_context, build_view, site_pages
 from compare.render.view.coverage import heat_level
 from compare.render.view.matrix import unaligned
+from compare.render.view.pair_data import pair_data_path
 from compare.render.view.settings import load_report_settings
 from compare.tables import comparison_tables
 from compare.text import excerpt
@@ -145,7 +146,14 @@ def assert_links_resolve(parsed: dict[Path, Any]) -> None:
                 continue  # the data folder sits beside the site in a release
             target = (page.parent / unquote(parts.path)).resolve() if parts.path else page
             assert target.is_file(), f"{page}: broken link {ref}"
-            if parts.fragment and target.suffix == ".html":
+            if target.name == "compare.html" and "=" in parts.fragment:
+                # the two-plan view's state (#a=…&b=…): both plans have the data script it loads
+                chosen = dict(kv.split("=", 1) for kv in parts.fragment.split("&"))
+                assert set(chosen) == {"a", "b"}, f"{page}: {ref}"
+                for plan in chosen.values():
+                    script = target.parent / unquote(pair_data_path(unquote(plan)))
+                    assert script.is_file(), f"{page}: {ref}: no data for {plan}"
+            elif parts.fragment and target.suffix == ".html":
                 assert unquote(parts.fragment) in ids[target], f"{page}: missing anchor {ref}"
 
 
@@ -394,7 +402,10 @@ def test_english_edition_comes_from_the_same_templates(comparison: Any, tmp_path
     write_site(view, tmp_path, lang="en")
     doc = soup(tmp_path / "index.html")
     assert doc.html["lang"] == "en"
-    assert doc.find("nav").get_text(" ", strip=True) == "Overview Gaps What changed Methodology"
+    assert (
+        doc.find("nav").get_text(" ", strip=True)
+        == "Overview Gaps What changed Compare two plans Methodology"
+    )
     shown = shown_site(view)
     assert shown.index["heatmap"]["rows"][0]["name"] == fixture_topic_names()["delegation"][1]
     chrome = " ".join(t.get_text(" ") for t in doc.select("h1, h2, caption, thead th.corner, footer p"))

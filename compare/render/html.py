@@ -1,5 +1,6 @@
 """The HTML site: index (heat-map), one page per topic (matrix), per plan (text), gaps, methodology,
-search (its index written beside the pages, ``compare.render.search_files``).
+search (its index written beside the pages, ``compare.render.search_files``), and the two-plan view
+(``compare.html``) with one data script per plan (``data/pairs/<plan>.js``).
 
 Pages only show the view model's page contexts (``compare.render.view.site_pages``), each
 rendered and written as it is built, then dropped. Links are relative, assets are local and
@@ -10,17 +11,30 @@ can be cached forever by a web server.
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 from compare.config import TEMPLATES_DIR
 from compare.render.i18n import normalise_lang
 from compare.render.jinja import environment, methodology_markdown, render_markdown
+from compare.render.pair_docx import pair_docx
 from compare.render.search_files import write_search_index
 from compare.render.view import ViewData, site_pages
+from compare.render.view.links import page_path
+from compare.render.view.pair_data import (
+    FAMILIES_PATH,
+    PairPlan,
+    docx_pairs,
+    family_heads,
+    pair_data_path,
+    pair_docx_path,
+    pair_records,
+)
+from compare.render.view.pair_page import labels as pair_labels
 from compare.render.view.search_index import search_index
 
 STATIC_DIR = TEMPLATES_DIR / "static"
-ASSETS = {"css": "site.css", "js": "site.js", "search_js": "search.js"}
+ASSETS = {"css": "site.css", "js": "site.js", "search_js": "search.js", "pair": "compare.js"}
 
 
 def hashed_name(name: str, data: bytes) -> str:
@@ -33,6 +47,14 @@ def _write(path: Path, text: str | bytes) -> Path:
     data = text.encode("utf-8") if isinstance(text, str) else text
     path.write_bytes(data)
     return path
+
+
+def _script(name: str, key: str | None, value: object) -> str:
+    """A script that sets ``window[name]`` (or, with a key, ``window[name][key]``) to ``value``."""
+    body = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    if key is None:
+        return f"window.{name}={body};\n"
+    return f"window.{name}=window.{name}||{{}};window.{name}[{json.dumps(key)}]={body};\n"
 
 
 def write_search(data: ViewData, out_dir: Path) -> tuple[str, list[Path]]:
@@ -79,4 +101,22 @@ def write_site(
         template = env.get_template(page.template)
         html = template.render(**page.context, root=root, assets=assets, methodology_html=methodology_html)
         written.append(_write(out_dir / page.path, html))
+    # the two-plan view's data: the families' names, and one record a plan (scripts: a page opened
+    # from the file system may not fetch a JSON file)
+    heads = family_heads(data)
+    written.append(_write(out_dir / FAMILIES_PATH, _script("COMPARE_FAMILIES", None, heads)))
+    citing = docx_pairs(data)
+    involved = {pid for pair in citing for pid in pair}
+    kept: dict[str, PairPlan] = {}
+    for record in pair_records(data, heads):
+        script = _script("COMPARE_PAIRS", record["plan_id"], record)
+        written.append(_write(out_dir / page_path(pair_data_path(record["plan_id"])), script))
+        if record["plan_id"] in involved:
+            kept[record["plan_id"]] = record
+    # the Word 对照表 of each plan and a plan it cites (few: citations between plans of one build)
+    labels = pair_labels(data)
+    for a, b in citing:
+        title = labels["docx_title"].replace("%(a)s", data.names[a]).replace("%(b)s", data.names[b])
+        doc = pair_docx(kept[a], kept[b], heads, labels, title=title, site_root=data.site_url or "../../")
+        written.append(_write(out_dir / page_path(pair_docx_path(a, b)), doc))
     return written

@@ -18,6 +18,8 @@ templates compute nothing.
     findings      the findings: prose before any matrix (briefing and index page)
     site          what every page shares
     index_page, gaps_page, topic_page, plan_page, changes_page     one module per kind of page
+    pair_page     the two-plan page (compare.html); pair_data  what its script reads, one record a plan
+    cited         which plans of the build cite which      diff  a character-level diff of two wordings
     pages         the site, page by page
     briefing      the PDF's own selections
     search_index  the passages and postings the site's search reads (written by render.search_files)

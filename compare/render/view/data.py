@@ -18,6 +18,7 @@ import pandas as pd
 from compare.model import UNCLASSIFIED, Changes, Comparison, FamilyMember, Measure, Mention, PlanAnalysis
 from compare.render.i18n import translations
 from compare.render.view.build_info import BuildInfo
+from compare.render.view.cited import Citations, resolve_citations
 from compare.render.view.coverage import HeatRow, heatmap_rows
 from compare.render.view.links import topic_href
 from compare.render.view.matrix import FamilyRow, family_rows
@@ -126,6 +127,23 @@ class ViewData:
     def heatmap(self) -> dict[str, HeatRow]:
         """Per topic, in topic order, its heat-map row: one coverage cell per plan."""
         return {r["topic_id"]: r for r in heatmap_rows(self)}
+
+    @cached_property
+    def citations(self) -> Citations:
+        """Which plans of the build cite which (by 文号 or title): their pages offer the two-plan view."""
+        return resolve_citations(self.plans)
+
+    @property
+    def first_pair(self) -> tuple[str, str] | None:
+        """The two plans the two-plan view opens on: the first that cites another of the build, else
+        the first two sharing a verbatim passage (None: the first two plans)."""
+        for pid in self.plan_ids:
+            if self.citations.cites.get(pid):
+                return pid, self.citations.cites[pid][0]
+        reuse = self.tables.get("reuse")
+        if reuse is not None and not reuse.empty:
+            return str(reuse["plan_a"].iloc[0]), str(reuse["plan_b"].iloc[0])
+        return None
 
     # -- names and labels of the edition ------------------------------------------------
 

@@ -7,6 +7,8 @@ rest of the provision is folded), so the words that put the measure in the famil
 
 from __future__ import annotations
 
+import bisect
+import math
 from typing import TYPE_CHECKING, TypedDict
 
 from compare.model import FamilyMember, Measure
@@ -37,9 +39,10 @@ def clause_anchor(measure_id: str, k: int) -> str:
 
 def clause_number(m: Measure, span: tuple[int, int]) -> int:
     """Which of the measure's clauses ``span`` is (the one it starts in; 0 when unknown)."""
-    for k, (a, b) in enumerate(m.clauses):
-        if a <= span[0] < b:
-            return k
+    # the clauses partition the measure in order: the last one starting at or before the span
+    k = bisect.bisect_right(m.clauses, (span[0], math.inf)) - 1
+    if 0 <= k < len(m.clauses) and m.clauses[k][0] <= span[0] < m.clauses[k][1]:
+        return k
     return 0
 
 
@@ -48,16 +51,28 @@ def evidence(data: ViewData, member: FamilyMember) -> Evidence | None:
     m = data.measures.get(member.measure_id)
     if m is None:
         return None
-    text = data.texts[m.plan_id]
-    a, b = member.clause if member.clause[1] > member.clause[0] else (m.clean_start, m.clean_end)
-    k = clause_number(m, (a, b))
+    anchor, parts = evidence_parts(data, member, m)
+    a, b = deciding_span(member, m)
     return {
-        "parts": _parts(text, a, b, member.marks),
-        "href": plan_href(m.plan_id, clause_anchor(m.measure_id, k) if m.clauses else m.measure_id),
+        "parts": parts,
+        "href": plan_href(m.plan_id, anchor),
         "basis": member.basis,
         "note": member.evidence if member.basis == "reviewed" else "",
         "whole": (a, b) == (m.clean_start, m.clean_end),
     }
+
+
+def deciding_span(member: FamilyMember, m: Measure) -> tuple[int, int]:
+    """The clean span of the member's deciding clause (the whole measure when it is not known)."""
+    return member.clause if member.clause[1] > member.clause[0] else (m.clean_start, m.clean_end)
+
+
+def evidence_parts(data: ViewData, member: FamilyMember, m: Measure) -> tuple[str, list[EvidencePart]]:
+    """The anchor of the member's deciding clause on its plan's page, and the clause cut into runs
+    with its decisive words apart."""
+    a, b = deciding_span(member, m)
+    anchor = clause_anchor(m.measure_id, clause_number(m, (a, b))) if m.clauses else m.measure_id
+    return anchor, _parts(data.texts[m.plan_id], a, b, member.marks)
 
 
 def mentioned(data: ViewData, plan_id: str, family_id: str) -> Evidence | None:

@@ -18,6 +18,11 @@ def _quoted(text: str, safe: str = "") -> str:
     return quote(text, safe=safe)
 
 
+def quoted(text: str) -> str:
+    """An id quoted for a link (cached: the same ids are linked thousands of times)."""
+    return _quoted(text)
+
+
 def plan_href(plan_id: str, measure_id: str | None = None) -> str:
     href = f"plans/{_quoted(plan_id)}.html"
     return href + (f"#{quote(measure_id, safe='/')}" if measure_id else "")

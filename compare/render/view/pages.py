@@ -15,6 +15,7 @@ from compare.render.view.data import ViewData
 from compare.render.view.gaps_page import GapsPage, gaps_pages
 from compare.render.view.index_page import IndexPage, index_page
 from compare.render.view.links import page_path
+from compare.render.view.pair_page import PAIR_PAGE, PairPage, pair_page
 from compare.render.view.plan_page import PlanPage, plan_pages
 from compare.render.view.site import SiteContext, site_context
 from compare.render.view.topic_page import TopicPage, topic_pages
@@ -32,7 +33,9 @@ class SearchPage(TypedDict):
     page: Literal["search"]
 
 
-PageContext = IndexPage | GapsPage | ChangesPage | MethodologyPage | SearchPage | TopicPage | PlanPage
+PageContext = (
+    IndexPage | GapsPage | ChangesPage | MethodologyPage | SearchPage | TopicPage | PlanPage | PairPage
+)
 
 
 class Page(NamedTuple):
@@ -43,7 +46,7 @@ class Page(NamedTuple):
 
 def site_pages(data: ViewData) -> Iterator[Page]:
     """Every page of the site: the index, the gap list, what changed, the methodology, search, the
-    topics, the plans."""
+    topics, the plans, and the two-plan view (its data: ``view.pair_data.pair_records``)."""
     site = site_context(data)
     yield Page("site/index.html.j2", "index.html", index_page(data, site))
     for gaps in gaps_pages(data, site):
@@ -55,3 +58,4 @@ def site_pages(data: ViewData) -> Iterator[Page]:
         yield Page("site/topic.html.j2", page_path(topic["part"]["href"]), topic)
     for plan in plan_pages(data, site):
         yield Page("site/plan.html.j2", page_path(plan["plan"]["href"]), plan)
+    yield Page("site/compare.html.j2", PAIR_PAGE, pair_page(data, site, data.first_pair))

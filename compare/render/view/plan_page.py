@@ -6,12 +6,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Literal, TypedDict
 
-from compare.model import PlanAnalysis
+from compare.model import Measure, PlanAnalysis
 from compare.render.view.coverage import HeatCell
 from compare.render.view.data import ViewData
 from compare.render.view.evidence import clause_anchor
 from compare.render.view.links import plan_href
 from compare.render.view.measures import ReusePeer
+from compare.render.view.pair_page import pair_href
 from compare.render.view.plan_gaps import GapEntry, UniqueEntry, gap_entries, unique_entries
 from compare.render.view.site import PlanCard, SiteContext
 
@@ -19,6 +20,21 @@ from compare.render.view.site import PlanCard, SiteContext
 class FamilyLink(TypedDict):
     name: str
     href: str
+
+
+class PairPeer(ReusePeer):
+    """A plan sharing a verbatim passage, with the two-plan view of both."""
+
+    href: str
+
+
+class PairLink(TypedDict):
+    """Another plan to read beside this one in the two-plan view, and why: it cites it or is cited."""
+
+    name: str
+    href: str  # the two-plan view (compare.html#a=…&b=…)
+    plan_href: str
+    relation: str  # in the edition's words
 
 
 class Clause(TypedDict):
@@ -38,7 +54,7 @@ class Segment(TypedDict, total=False):
     topics: list[str]
     bindingness_label: str
     families: list[FamilyLink]
-    reuse: list[ReusePeer]
+    reuse: list[PairPeer]
     reuse_more: int
 
 
@@ -60,6 +76,7 @@ class PlanDetail(PlanCard):
     gaps: list[GapEntry]
     unique: list[UniqueEntry]
     reviewed: list[ReviewedEntry]  # the analyst's corrections of this plan (docs_in/corrections.yaml)
+    pairs: list[PairLink]  # the plans of the build it cites or that cite it
 
 
 class PlanPage(TypedDict):
@@ -87,7 +104,19 @@ def plan_detail(data: ViewData, p: PlanAnalysis, card: PlanCard) -> PlanDetail:
         "gaps": gap_entries(data, pid),
         "unique": unique_entries(data, pid),
         "reviewed": reviewed_entries(data, pid),
+        "pairs": pair_links(data, pid),
     }
+
+
+def pair_links(data: ViewData, plan_id: str) -> list[PairLink]:
+    """The plans of the build this plan cites, then those that cite it, each with the two-plan view."""
+    _ = data._
+    found = [(q, _("本方案引用")) for q in data.citations.cites.get(plan_id, ())]
+    found += [(q, _("引用本方案")) for q in data.citations.cited_by.get(plan_id, ())]
+    return [
+        {"name": data.names[q], "href": pair_href(plan_id, q), "plan_href": plan_href(q), "relation": why}
+        for q, why in found
+    ]
 
 
 def reviewed_entries(data: ViewData, plan_id: str) -> list[ReviewedEntry]:
@@ -150,10 +179,22 @@ def segments(data: ViewData, p: PlanAnalysis) -> list[Segment]:
                     }
                     for f in families
                 ],
-                **data.items.reused_with(m),
+                **reused_with(data, m),
             }
         )
         pos = end
     if pos < len(text):
         out.append({"text": text[pos:], "measure_id": None})
     return out
+
+
+class PairReuse(TypedDict):
+    reuse: list[PairPeer]
+    reuse_more: int
+
+
+def reused_with(data: ViewData, m: Measure) -> PairReuse:
+    """The plans sharing a verbatim passage with the measure, each with the two-plan view of both."""
+    found = data.items.reused_with(m)
+    peers: list[PairPeer] = [{**r, "href": pair_href(m.plan_id, r["plan_id"])} for r in found["reuse"]]
+    return {"reuse": peers, "reuse_more": found["reuse_more"]}

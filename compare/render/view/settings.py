@@ -42,6 +42,8 @@ class ReportSettings:
     search_passages_kb: int  # … and a file of its passages (a query loads those of the results it shows)
     changes_plans: int = 100  # changes.html: plans listed per kind, families per list (the rest counted)
     changes_families: int = 100
+    pair_clause_chars: int = 600
+    pair_min_same: float = 0.4
 
 
 @lru_cache(maxsize=4)
@@ -84,6 +86,8 @@ def load_report_settings(path: Path = REPORT_SETTINGS) -> ReportSettings:
         search_words_plans=search.integer("words_plans", 0),
         search_shard_kb=search.integer("shard_kb", 1),
         search_passages_kb=search.integer("passages_kb", 1),
+        pair_clause_chars=html.integer("pair_clause_chars", 1),
+        pair_min_same=html.number("pair_min_same", 0.0, 1.0),
     )
 
 

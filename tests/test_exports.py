@@ -162,7 +162,7 @@ def test_xlsx_matrices_show_coverage_scores_and_mark_gaps(
     ids, header = [c.value for c in topic_ws[1]], [c.value for c in topic_ws[2]]
     names = dict(zip(tables["documents"]["plan_id"], tables["documents"]["display_name"], strict=True))
     assert ids == ["topic", "topic_name", *names]  # the plan ids, hidden above their names
-    assert header[:2] == ["主题编号", "主题"] and header[2:] == [names[p] for p in names]
+    assert header[:2] == ["议题编号", "议题"] and header[2:] == [names[p] for p in names]
     coverage = tables["coverage"].set_index(["topic", "plan_id"])["score"]
     for row in topic_ws.iter_rows(min_row=3, values_only=True):
         for pid, value in zip(names, row[2:], strict=True):
@@ -296,7 +296,8 @@ def test_xlsx_headers_are_chinese_and_the_field_ids_are_kept_for_tools(
             assert header != field and CJK.search(header), (ws.title, field, header)
     for name, frame in tables.items():
         ids = [c.value for c in workbook[name][1]]
-        assert [i for i in ids if i in frame.columns] == list(frame.columns), name  # in their order
+        assert sorted(i for i in ids if i in frame.columns) == sorted(frame.columns), name  # all kept
+        assert ids[0] == frame.columns[0], name
     # names beside their ids
     measures = workbook["measures"]
     assert [c.value for c in measures[1]][:3] == ["plan_id", "plan_name", "measure_id"]
@@ -306,6 +307,8 @@ def test_xlsx_headers_are_chinese_and_the_field_ids_are_kept_for_tools(
         assert plan_name == names["plan"][plan_id]
     members = workbook["family_members"]
     assert [c.value for c in members[1]][:4] == ["family_id", "family_name", "plan_id", "plan_name"]
+    gaps = [c.value for c in workbook["gaps"][1]]  # the family's own name column moves beside its id
+    assert gaps[:5] == ["plan_id", "plan_name", "family_id", "name", "topic"]
     # a tool reads a sheet by its field ids
     back = pd.read_excel(out / "comparison.xlsx", sheet_name="measures", skiprows=[1])
     assert list(back.columns)[:3] == ["plan_id", "plan_name", "measure_id"]

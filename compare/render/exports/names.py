@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from compare.render.exports.columns import name_columns
+from compare.render.exports.columns import NAMED_BY, name_columns
 from compare.render.i18n import DEFAULT_LANG, SUPPORTED_LANGS
 
 
@@ -63,11 +63,17 @@ def edition_names(tables: Mapping[str, pd.DataFrame], lang: str) -> Names:
 
 def with_names(table: str, frame: pd.DataFrame, names: Names, beside: bool) -> pd.DataFrame:
     """``frame`` with a name column for each of its id columns that ``NAME_COLUMNS`` names (an unknown id
-    gets an empty name); ``beside``: right after the id, else after all of the table's columns."""
+    gets an empty name); ``beside``: right after the id (and a name the table has already, such as a
+    gap's family ``name``, moved there too), else after all of the table's columns."""
     added = name_columns(table, [str(c) for c in frame.columns])
-    if not added:
+    own = [(i, n) for (t, i), n in NAMED_BY.items() if t == table and {i, n} <= set(frame.columns)]
+    if not added and not (beside and own):
         return frame
     out = frame.copy(deep=False)
+    if beside:
+        for id_column, name_column in own:
+            values = out.pop(name_column)
+            out.insert(list(out.columns).index(id_column) + 1, name_column, values)
     for id_column, name_column, kind in added:
         lookup = names.lookup(kind)
         # positions in the lookup, an unknown id at the end (""): numpy, not a dict look-up per row

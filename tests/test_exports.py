@@ -398,6 +398,8 @@ def test_sqlite_full_text_search_finds_a_two_character_word_and_longer_ones(out:
             {"word": "人才"},
         ).fetchone()[0]
         assert two == sum("人才" in t for t in texts.values())
+        query, params = search_sql("人才 zq")  # a word no measure has: nothing, and no error
+        assert con.execute(query, params).fetchall() == []
     finally:
         con.close()
 

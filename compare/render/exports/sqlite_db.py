@@ -55,10 +55,11 @@ def _quote(name: str) -> str:
 
 
 # A two-character word has no trigram of its own: it is every indexed trigram that starts or ends with
-# it (from the index's vocabulary), so a query for 人才 is "人才引" OR "进人才" OR … (one SQL statement).
+# it (from the index's vocabulary), so a query for 人才 is "人才引" OR "进人才" OR … (one SQL statement;
+# an empty phrase, which matches nothing, when no trigram has it).
 TWO_CHARACTER_MATCH = (
-    f"SELECT group_concat('\"' || replace(term, '\"', '\"\"') || '\"', ' OR ') FROM {VOCAB_TABLE} "
-    "WHERE substr(term, 1, 2) = :word OR substr(term, 2, 2) = :word"
+    f"SELECT coalesce(group_concat('\"' || replace(term, '\"', '\"\"') || '\"', ' OR '), '\"\"') "
+    f"FROM {VOCAB_TABLE} WHERE substr(term, 1, 2) = :word OR substr(term, 2, 2) = :word"
 )
 
 

@@ -362,6 +362,12 @@ def test_the_english_edition_has_english_headers_and_names(
     glosses = dict(zip(tables["families"]["family_id"], tables["families"]["gloss"], strict=True))
     for family_id, _, name, *_ in wb[FAMILY_MATRIX_SHEET].iter_rows(min_row=3, values_only=True):
         assert name == (glosses[family_id] or _names(tables)["family"][family_id])
+    # a gap names its family in Chinese (name): the English edition adds the English name beside it
+    english = {f: glosses[f] or _names(tables)["family"][f] for f in glosses}
+    gaps = pd.read_csv(tmp_path / "gaps.csv", encoding="utf-8-sig", keep_default_na=False)
+    assert list(gaps.columns)[len(tables["gaps"].columns) :] == ["plan_name", "family_name", "topic_name"]
+    assert list(gaps["family_name"]) == [english[f] for f in gaps["family_id"]]
+    assert [c.value for c in wb["gaps"][1]][2:5] == ["family_id", "family_name", "name"]
     con = sqlite3.connect(tmp_path / "comparison.sqlite")
     try:
         (name,) = con.execute(

@@ -252,6 +252,8 @@ NAMED_BY: dict[tuple[str, str], str] = {
     ("mentions", "family_id"): "name",
     ("topics", "topic"): "name_zh",
 }
+# …of which these are Chinese only: the English edition adds the English name beside them.
+NAMED_IN_CHINESE = frozenset({("gaps", "family_id"), ("unique", "family_id"), ("mentions", "family_id")})
 
 
 # Tables whose CSV file gets no name columns: the full family × plan grid (millions of rows at thousands
@@ -267,12 +269,13 @@ def label(table: str, field: str, gettext: Callable[[str], str]) -> str:
     return gettext(text) if text else field
 
 
-def name_columns(table: str, fields: list[str]) -> list[tuple[str, str, str]]:
-    """(id column, name column, kind of name) for each id column of the table that gets a name beside it:
-    not when the table names it already."""
+def name_columns(table: str, fields: list[str], lang: str) -> list[tuple[str, str, str]]:
+    """(id column, name column, kind of name) for each id column of the table that gets a name beside it
+    in the edition ``lang``: not when the table names it already in that language."""
     out = []
     for field in fields:
-        if field not in NAME_COLUMNS or (table, field) in NAMED_BY:
+        named = (table, field) in NAMED_BY and (lang == "zh" or (table, field) not in NAMED_IN_CHINESE)
+        if field not in NAME_COLUMNS or named:
             continue
         name, kind = NAME_COLUMNS[field]
         if name not in fields:

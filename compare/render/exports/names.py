@@ -28,9 +28,10 @@ def edition(manifest: Mapping[str, Any]) -> str:
 
 @dataclass(frozen=True)
 class Names:
-    """id -> name, per kind of name (``plan``, ``family``, ``topic``)."""
+    """id -> name, per kind of name (``plan``, ``family``, ``topic``), in the edition ``lang``."""
 
     by_kind: dict[str, dict[str, str]]
+    lang: str = "zh"
 
     def lookup(self, kind: str) -> dict[str, str]:
         return self.by_kind.get(kind, {})
@@ -57,7 +58,8 @@ def edition_names(tables: Mapping[str, pd.DataFrame], lang: str) -> Names:
             "plan": _pairs(tables.get("documents"), "plan_id", "display_name"),
             "family": families,
             "topic": topics,
-        }
+        },
+        lang,
     )
 
 
@@ -65,7 +67,7 @@ def with_names(table: str, frame: pd.DataFrame, names: Names, beside: bool) -> p
     """``frame`` with a name column for each of its id columns that ``NAME_COLUMNS`` names (an unknown id
     gets an empty name); ``beside``: right after the id (and a name the table has already, such as a
     gap's family ``name``, moved there too), else after all of the table's columns."""
-    added = name_columns(table, [str(c) for c in frame.columns])
+    added = name_columns(table, [str(c) for c in frame.columns], names.lang)
     own = [(i, n) for (t, i), n in NAMED_BY.items() if t == table and {i, n} <= set(frame.columns)]
     if not added and not (beside and own):
         return frame

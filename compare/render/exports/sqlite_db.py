@@ -181,7 +181,7 @@ def _name_sql(kind: str, alias: str, lang: str) -> tuple[str, str, str]:
 def _views(con: sqlite3.Connection, tables: Mapping[str, pd.DataFrame], lang: str) -> None:
     """``<table>_with_names``: the table's columns, then a name for each id (as its CSV file has them)."""
     for name, frame in tables.items():
-        added = name_columns(name, [str(c) for c in frame.columns])
+        added = name_columns(name, [str(c) for c in frame.columns], lang)
         if not added:
             continue
         selects, joins = ["t.*"], []

@@ -6,6 +6,8 @@ import dataclasses
 
 from compare.gaps import MANDATORY_TOPICS, compare_plans
 from compare.model import Alignment, Comparison, FailedInput, Family, FamilyMember
+from compare.render.exports.names import edition_names, with_names
+from compare.tables import comparison_tables
 from compare.topics import load_codebook
 
 from .conftest import seed_alignment, seed_plans
@@ -173,3 +175,29 @@ def test_a_family_a_plan_mentions_in_passing_is_not_its_gap_and_the_words_are_sh
     alone = set(zip(comp.unique["plan_id"], comp.unique["family_id"], strict=True))
     for pid, fid in alone:
         assert not ((comp.mentions["family_id"] == fid) & (comp.mentions["plan_id"] != pid)).any()
+
+
+def test_the_gaps_a_reader_downloads_keep_their_columns_and_gain_the_names() -> None:
+    """gaps.csv: the table's columns, spelled out, then the plan's and the topic's names (the family's is
+    ``name``)."""
+    codebook = load_codebook().topics
+    tables = comparison_tables(comparison(), {t.id: (t.zh, t.en) for t in codebook})
+    gaps = with_names("gaps", tables["gaps"], edition_names(tables, "zh"), beside=False)
+    assert list(gaps.columns) == [
+        "plan_id",
+        "family_id",
+        "topic",
+        "peers_with",
+        "best_peer_measure_id",
+        "rank",
+        "peer_plan_ids",
+        "name",
+        "peers_total",
+        "peer_bindingness",
+        "plan_name",
+        "topic_name",
+    ]
+    names = {p.document.plan_id: p.document.display_name for p in seed_plans()}
+    assert list(gaps["plan_name"]) == [names[p] for p in gaps["plan_id"]]
+    land = next(t.zh for t in codebook if t.id == "land")
+    assert set(gaps.loc[gaps["topic"] == "land", "topic_name"]) == {land}

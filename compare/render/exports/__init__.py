@@ -1,14 +1,19 @@
 """The comparison tables as data files: CSV, JSON, XLSX, SQLite, and the build manifest.
 
 ``write_data(tables, out_dir, manifest, limits=...)`` writes into ``out_dir`` (the ``data/`` folder of
-a release), one module per format:
+a release) the comparison's tables and the link tables derived from them (``links``: ``topics``,
+``measure_topics``), in the edition of the manifest's ``lang``, one module per format:
 
-- ``csv_files``: ``<table>.csv`` per table, always every row, formula-looking text neutralised;
+- ``csv_files``: ``<table>.csv`` per table, always every row, formula-looking text neutralised; the
+  field ids as headers, then the table's columns, then a name for each id (``names``; not in the
+  family × plan grid, ``columns.CSV_WITHOUT_NAMES``);
 - ``json_file``: ``comparison.json``, the manifest and the tables (a table over the JSON cap is listed
   under ``"omitted"`` instead);
 - ``xlsx_book`` (with ``xlsx_sheets`` and ``xlsx_matrices``): ``comparison.xlsx``, the topic×plan and
-  family×plan matrices, a sheet per table (capped), a ``README`` sheet;
-- ``sqlite_db``: ``comparison.sqlite``, every row of every table with primary and foreign keys;
+  family×plan matrices, a sheet per table (capped), a ``README`` sheet; headers in the edition's
+  language (``columns.label``), the field ids in a hidden row, names beside the ids;
+- ``sqlite_db``: ``comparison.sqlite``, every row of every table with primary and foreign keys,
+  full-text search of the measures' text and views with names;
 - ``manifest``: ``manifest.json``, the one writer of the manifest (also used when the data format is
   off);
 - ``facts_file``: ``facts.json``, the facts the next build compares with to say what changed (written
@@ -31,17 +36,21 @@ import pandas as pd
 
 from compare.config import JSON_NAME, SQLITE_NAME, XLSX_NAME
 from compare.render.exports.atomic import write_atomic
+from compare.render.exports.columns import CSV_WITHOUT_NAMES
 from compare.render.exports.csv_files import CSV_FORMULA_PREFIXES, neutralise, write_csv
 from compare.render.exports.facts_file import write_facts
 from compare.render.exports.json_file import write_json
 from compare.render.exports.limits import EXPORT_LIMITS, ExportLimits, ExportLimitsError, load_export_limits
+from compare.render.exports.links import link_tables
 from compare.render.exports.manifest import write_manifest
+from compare.render.exports.names import edition, edition_names, with_names
 from compare.render.exports.sqlite_db import write_sqlite
 from compare.render.exports.xlsx_book import README_SHEET, build_time, write_xlsx
 from compare.render.exports.xlsx_matrices import FAMILY_MATRIX_SHEET, TOPIC_MATRIX_SHEET
 
 __all__ = [
     "CSV_FORMULA_PREFIXES",
+    "CSV_WITHOUT_NAMES",
     "EXPORT_LIMITS",
     "FAMILY_MATRIX_SHEET",
     "README_SHEET",
@@ -74,15 +83,19 @@ def write_data(
     limits = load_export_limits() if limits is None else limits
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    lang = edition(manifest)
+    tables = {**tables, **link_tables(tables)}
+    names = edition_names(tables, lang)
     written: list[Path] = []
     for name, frame in tables.items():
         path = out_dir / f"{name}.csv"
-        write_atomic(path, functools.partial(write_csv, frame))
+        named = frame if name in CSV_WITHOUT_NAMES else with_names(name, frame, names, beside=False)
+        write_atomic(path, functools.partial(write_csv, named))
         written.append(path)
     for file_name, writer in (
         (JSON_NAME, lambda tmp: write_json(tables, manifest, tmp, limits)),
         (XLSX_NAME, lambda tmp: write_xlsx(tables, manifest, tmp, limits)),
-        (SQLITE_NAME, lambda tmp: write_sqlite(tables, manifest, tmp)),
+        (SQLITE_NAME, lambda tmp: write_sqlite(tables, manifest, tmp, lang)),
     ):
         path = out_dir / file_name
         write_atomic(path, writer)

@@ -1,8 +1,9 @@
 """``comparison.xlsx``: the two matrices, a sheet per table and a README sheet, written with xlsxwriter.
 
-Colour scales, frozen headers, autofilters; text is always stored as text, never as a formula. What
-goes on each sheet is decided in ``xlsx_sheets`` and ``xlsx_matrices``; this module draws it. Written
-in memory when small, rows streamed to temp files when big. Byte-reproducible: the document's
+Colour scales, frozen headers in the edition's language above a hidden row of field ids, autofilters,
+long text wrapped (a column format, not a format per cell); text is always stored as text, never as a
+formula. What goes on each sheet is decided in ``xlsx_sheets`` and ``xlsx_matrices``; this module draws
+it. Written in memory when small, rows streamed to temp files when big. Byte-reproducible: the document's
 created/modified dates are the manifest's ``created`` time and xlsxwriter gives every zip entry the
 same fixed 1980 time.
 """
@@ -23,6 +24,7 @@ from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
 from compare.render.exports.limits import ExportLimits
+from compare.render.exports.names import Names, edition, edition_names
 from compare.render.exports.xlsx_matrices import (
     FAMILY_MATRIX_SHEET,
     TOPIC_MATRIX_SHEET,
@@ -38,11 +40,12 @@ from compare.render.exports.xlsx_sheets import (
     written,
     xlsx_text,
 )
-from compare.render.i18n import DEFAULT_LANG, SUPPORTED_LANGS, translations
+from compare.render.i18n import translations
 
 README_SHEET = "README"
 
 _WIDTH_SAMPLE = 500  # rows looked at for a column's width
+_MAX_WIDTH = 60  # a column this wide holds long text: wrapped, not cut off at the cell's edge
 _IN_MEMORY_CELLS = 200_000  # up to this many cells xlsxwriter builds the workbook in memory (~50 MB)
 _WIDE = re.compile("[\u2e80-\U0010ffff]")  # CJK and beyond: two columns wide
 _ZIP_EPOCH = datetime(1980, 1, 1, tzinfo=UTC)  # the earliest time a zip (XLSX) can carry
@@ -67,6 +70,7 @@ class _Formats:
     header: Format
     note: Format
     gap: Format
+    wrap: Format
     numbers: dict[str, Format]
 
 
@@ -74,10 +78,11 @@ def _formats(book: xlsxwriter.Workbook, lang: str) -> _Formats:
     # the word in a gap cell: a context of its own, as the site's "缺口" is a heading ("Gap")
     gap_label = translations(lang).pgettext("xlsx gap cell", "缺口")
     return _Formats(
-        header=book.add_format({"bold": True, "valign": "top"}),
+        header=book.add_format({"bold": True, "valign": "top", "text_wrap": True}),
         note=book.add_format({"bold": True, "font_color": "#9C0006"}),
         # a gap is 0 measures: show the word instead
         gap=book.add_format({"bg_color": _GAP_COLOUR, "num_format": f'0;-0;"{gap_label}"'}),
+        wrap=book.add_format({"text_wrap": True, "valign": "top"}),
         numbers={"0.00": book.add_format({"num_format": "0.00"})},
     )
 
@@ -102,7 +107,7 @@ def _column_width(header: str, sample: list[Any], max_width: int) -> int:
     return max(6, min(max_width, best + 2))
 
 
-def _widths(sheet: Sheet, max_width: int = 60) -> list[int]:
+def _widths(sheet: Sheet, max_width: int = _MAX_WIDTH) -> list[int]:
     """Column widths from the header and the first rows; plan columns of a matrix from the header."""
     return [
         _column_width(
@@ -153,20 +158,27 @@ def _write_body(ws: Worksheet, sheet: Sheet, first: int, fmt: _Formats) -> None:
 
 
 def _write_sheet(book: xlsxwriter.Workbook, sheet: Sheet, fmt: _Formats) -> None:
-    """Note row (if cut), bold header, data, frozen header (and label columns), filter, widths, scales."""
+    """Note row (if cut), hidden row of field ids, bold header, data, frozen header (and label columns),
+    filter, widths, long text wrapped, scales."""
     ws = book.add_worksheet(sheet.title)
+    # Column formats first: a streamed row is written out as soon as the next one starts.
+    for c, width in enumerate(_widths(sheet)):
+        long_text = width >= _MAX_WIDTH and c < len(sheet.values) and sheet.values[c].kind in ("text", "any")
+        ws.set_column(c, c, width, fmt.wrap if long_text else None)
     top = 0
     if sheet.note:
         ws.write_string(0, 0, sheet.note, fmt.note)
         top = 1
+    ws.set_row(top, None, None, {"hidden": True})
+    for c, field_id in enumerate(sheet.ids or sheet.headers):
+        ws.write_string(top, c, xlsx_text(field_id)[0])
+    top += 1
     for c, header in enumerate(sheet.headers):
         ws.write_string(top, c, xlsx_text(header)[0], fmt.header)
     _write_body(ws, sheet, top + 1, fmt)
     n, last_col = sheet.n_rows, max(len(sheet.headers) - 1, 0)
     ws.freeze_panes(top + 1, sheet.freeze_cols)
     ws.autofilter(top, 0, top + n, last_col)
-    for c, width in enumerate(_widths(sheet)):
-        ws.set_column(c, c, width)
     if n == 0:
         return
     for c in sheet.scale_cols:
@@ -189,9 +201,9 @@ def write_xlsx(
 ) -> None:
     """The matrices, every table (capped by ``limits``) and a README as sheets of one workbook,
     byte-reproducible."""
-    lang = str(manifest.get("lang", DEFAULT_LANG))[:2]
-    lang = lang if lang in SUPPORTED_LANGS else DEFAULT_LANG  # notes and labels of an unknown one: Chinese
-    names = sheet_names([TOPIC_MATRIX_SHEET, FAMILY_MATRIX_SHEET, *tables, README_SHEET])
+    lang = edition(manifest)
+    names: Names = edition_names(tables, lang)
+    titles = sheet_names([TOPIC_MATRIX_SHEET, FAMILY_MATRIX_SHEET, *tables, README_SHEET])
     options = {
         # Big workbooks stream rows to temp files (flat memory); small ones stay in memory, which
         # saves the temp files' cost (a fifth of the time on the seed plans).
@@ -207,10 +219,10 @@ def write_xlsx(
     fmt = _formats(book, lang)
     done = []
     builders: list[Callable[[], Sheet | None]] = [
-        lambda: topic_matrix(tables, names[TOPIC_MATRIX_SHEET], lang),
-        lambda: family_matrix(tables, names[FAMILY_MATRIX_SHEET], lang),
+        lambda: topic_matrix(tables, titles[TOPIC_MATRIX_SHEET], lang, names),
+        lambda: family_matrix(tables, titles[FAMILY_MATRIX_SHEET], lang, names),
         *(
-            functools.partial(table_sheet, name, names[name], frame, lang, limits)
+            functools.partial(table_sheet, name, titles[name], frame, lang, limits, names)
             for name, frame in tables.items()
         ),
     ]
@@ -219,5 +231,5 @@ def write_xlsx(
         if sheet is not None:
             _write_sheet(book, sheet, fmt)
             done.append(written(sheet))
-    _write_sheet(book, readme_sheet(done, names[README_SHEET], lang), fmt)
+    _write_sheet(book, readme_sheet(done, titles[README_SHEET], lang), fmt)
     book.close()

@@ -1,6 +1,7 @@
 """The two matrices that open ``comparison.xlsx``: topic × plan (coverage score) and family × plan
-(measure counts, gap cells marked), laid out from the long tables ``coverage``, ``family_matrix`` and
-``gaps``. Not capped: they are the workbook's point (only Excel's own limits cut them)."""
+(measure counts, gap cells marked, a family a plan does not have left blank as the site's "—"), laid out
+from the long tables ``coverage``, ``family_matrix`` and ``gaps``. Not capped: they are the workbook's
+point (only Excel's own limits cut them). Topic and family names are the edition's (``names``)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from compare.render.exports.columns import column
+from compare.render.exports.names import Names
 from compare.render.exports.xlsx_sheets import Sheet, fit, matrix_sheet
 
 TOPIC_MATRIX_SHEET = "topic×plan"
@@ -57,7 +59,7 @@ def _grid(
     return grid
 
 
-def topic_matrix(tables: Mapping[str, pd.DataFrame], title: str, lang: str) -> Sheet | None:
+def topic_matrix(tables: Mapping[str, pd.DataFrame], title: str, lang: str, names: Names) -> Sheet | None:
     """The topic × plan coverage scores (None when the tables have no coverage)."""
     coverage = tables.get("coverage")
     if coverage is None or not {"topic", "plan_id", "score"} <= set(coverage.columns):
@@ -65,38 +67,39 @@ def topic_matrix(tables: Mapping[str, pd.DataFrame], title: str, lang: str) -> S
     plan_ids, headers = _plan_headers(tables)
     topic_keys = coverage["topic"].astype(str)
     topics = list(dict.fromkeys(topic_keys))
-    names: dict[str, Any] = {}
-    if "topic_name" in coverage.columns:
-        names = dict(zip(topic_keys, column(coverage["topic_name"]).values, strict=True))
+    topic_names = names.lookup("topic")
     grid = _grid(coverage["topic"], coverage["plan_id"], coverage["score"], topics, plan_ids, np.nan)
-    labels = {"topic": topics, "topic_name": [names.get(t) or "" for t in topics]}
-    plans = [headers[p] for p in plan_ids]
-    sheet = matrix_sheet(title, "coverage", ["coverage.csv"], labels, plans, grid)
+    labels = {"topic": topics, "topic_name": [topic_names.get(t) or "" for t in topics]}
+    plans = {p: headers[p] for p in plan_ids}
+    sheet = matrix_sheet(title, "coverage", ["coverage.csv"], labels, plans, grid, lang)
     sheet.grid_format = "0.00"
     reason = "rows" if sheet.n_rows < len(grid) else ""
     return fit(sheet, lang, reason)
 
 
-def _family_rows(tables: Mapping[str, pd.DataFrame], fm: pd.DataFrame) -> dict[str, list[Any]]:
+def _family_rows(tables: Mapping[str, pd.DataFrame], fm: pd.DataFrame, names: Names) -> dict[str, list[Any]]:
     families = tables.get("families")
     if families is None or families.empty:
         ids = list(dict.fromkeys(fm["family_id"].astype(str)))
         return {"family_id": ids, "topic": [None] * len(ids), "name": [None] * len(ids)}
     unique = families.drop_duplicates("family_id")
+    ids = unique["family_id"].astype(str).tolist()
+    family_names = names.lookup("family")
     return {
-        "family_id": unique["family_id"].astype(str).tolist(),
+        "family_id": ids,
         "topic": column(unique["topic"]).values,
-        "name": column(unique["name"]).values,
+        "name": [family_names.get(f) for f in ids],
     }
 
 
-def family_matrix(tables: Mapping[str, pd.DataFrame], title: str, lang: str) -> Sheet | None:
-    """The family × plan counts, gap cells marked (None when the tables have no family matrix)."""
+def family_matrix(tables: Mapping[str, pd.DataFrame], title: str, lang: str, names: Names) -> Sheet | None:
+    """The family × plan counts, gap cells marked, other silent cells blank (None when the tables have
+    no family matrix)."""
     fm = tables.get("family_matrix")
     if fm is None or not {"family_id", "plan_id", "n_measures"} <= set(fm.columns):
         return None
     plan_ids, headers = _plan_headers(tables)
-    labels = _family_rows(tables, fm)
+    labels = _family_rows(tables, fm, names)
     families = labels["family_id"]
     grid = _grid(fm["family_id"], fm["plan_id"], fm["n_measures"], families, plan_ids, 0.0)
     marks = np.zeros(grid.shape, dtype=bool)
@@ -104,8 +107,12 @@ def family_matrix(tables: Mapping[str, pd.DataFrame], title: str, lang: str) -> 
     if gaps is not None and {"plan_id", "family_id"} <= set(gaps.columns):
         r, c, _ = _positions(gaps["family_id"], gaps["plan_id"], families, plan_ids)
         marks[r, c] = True
+    # Silent and no gap (not comparable, or too few peers have it): blank, as the site's "—". Most of a
+    # big grid, so most of the workbook's cells are never written.
+    grid[(grid == 0) & ~marks] = np.nan
     files = ["family_matrix.csv", "gaps.csv"]
-    sheet = matrix_sheet(title, "family_matrix, gaps", files, labels, [headers[p] for p in plan_ids], grid)
+    plans = {p: headers[p] for p in plan_ids}
+    sheet = matrix_sheet(title, "family_matrix, gaps", files, labels, plans, grid, lang)
     sheet.marks = marks[: sheet.n_rows, : sheet.grid.shape[1] if sheet.grid is not None else 0]
     reason = "rows" if sheet.n_rows < len(grid) else ""
     return fit(sheet, lang, reason)

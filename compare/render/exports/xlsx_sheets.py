@@ -6,22 +6,27 @@ A table with more cells than ``ExportLimits.xlsx_max_table_cells`` keeps only it
 starts with a note row naming the files that have everything, in the workbook's language (through the
 message catalogue, ``compare.render.i18n``). The ``README`` sheet lists every sheet with its table's
 size, how much of it the workbook holds and why fewer.
+
+A person reads the headers (``columns.label``: Chinese in the Chinese edition, English in the English
+one) and the names beside the ids (``names.with_names``); tools read the field ids, kept in a hidden row
+above the headers (``pandas.read_excel(path, sheet, skiprows=[1])`` reads a sheet by them).
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from compare.config import SQLITE_NAME
-from compare.render.exports.columns import Column, column
+from compare.render.exports.columns import Column, column, label
 from compare.render.exports.limits import ExportLimits
+from compare.render.exports.names import Names, with_names
 from compare.render.i18n import translations
 
 # Excel's hard limits (module constants so tests can lower them): rows and columns per sheet including
@@ -39,7 +44,8 @@ class Sheet:
     """One worksheet's content: label/table columns, then (matrices) a numeric grid.
 
     ``total_rows``/``total_cols`` are the source's size; ``headers``, ``values`` and ``grid`` hold only
-    what fits. ``marks`` flags grid cells shown as gaps.
+    what fits. ``marks`` flags grid cells shown as gaps. ``ids``: the field id of each header (the
+    hidden row tools read; the headers themselves when empty).
     """
 
     title: str
@@ -55,6 +61,7 @@ class Sheet:
     grid_format: str | None = None
     scale_cols: tuple[int, ...] = ()  # columns (0-based) with a colour scale
     note: str = ""
+    ids: list[str] = field(default_factory=list)
 
     @property
     def n_rows(self) -> int:
@@ -129,8 +136,8 @@ def kept_rows(n_rows: int, n_cols: int, limits: ExportLimits | None) -> tuple[in
         and n_rows > limits.xlsx_preview_rows
     ):
         return limits.xlsx_preview_rows, "cap"
-    if n_rows > EXCEL_MAX_ROWS - 1:
-        return EXCEL_MAX_ROWS - 2, "rows"  # header and note rows
+    if n_rows > EXCEL_MAX_ROWS - 2:
+        return EXCEL_MAX_ROWS - 3, "rows"  # the field ids', the header and the note rows
     return n_rows, ""
 
 
@@ -173,8 +180,8 @@ def fit(sheet: Sheet, lang: str, reason: str, limits: ExportLimits | None = None
     n_cut = sum(n for _, n in fitted)
     kept_cols = len(sheet.headers)
     parts: dict[str, dict[str, int]] = {"cap": {}, "rows": {}, "cols": {}, "cells": {}}
-    if (reason or n_cut or kept_cols < sheet.total_cols) and sheet.n_rows > EXCEL_MAX_ROWS - 2:
-        _keep_rows(sheet, EXCEL_MAX_ROWS - 2)
+    if (reason or n_cut or kept_cols < sheet.total_cols) and sheet.n_rows > EXCEL_MAX_ROWS - 3:
+        _keep_rows(sheet, EXCEL_MAX_ROWS - 3)
         reason = reason or "rows"
     if reason == "cap":
         assert limits is not None, "a sheet cut to the cap needs the caps for its note"
@@ -199,20 +206,30 @@ def _keep_rows(sheet: Sheet, n: int) -> None:
         sheet.marks = sheet.marks[:n]
 
 
-def table_sheet(name: str, title: str, frame: pd.DataFrame, lang: str, limits: ExportLimits) -> Sheet:
-    """A table's sheet: every row, or the first few when the table is over the cap or Excel's limits."""
-    n_rows, n_cols = frame.shape
+def headers_of(table: str, fields: Sequence[str], gettext: Callable[[str], str]) -> list[str]:
+    """The headers a person reads for the fields of a table."""
+    return [label(table, f, gettext) for f in fields]
+
+
+def table_sheet(
+    name: str, title: str, frame: pd.DataFrame, lang: str, limits: ExportLimits, names: Names
+) -> Sheet:
+    """A table's sheet: every row, or the first few when the table is over the cap or Excel's limits;
+    a name beside each id (only for the rows kept: a capped table can have millions)."""
+    n_rows = len(frame)
+    part = frame.iloc[: kept_rows(n_rows, frame.shape[1], limits)[0]]
+    part = with_names(name, part, names, beside=True)
+    n_cols = part.shape[1]
     rows, reason = kept_rows(n_rows, n_cols, limits)
     cols = min(n_cols, EXCEL_MAX_COLS)
-    part = frame.iloc[:rows, :cols]
-    headers = [str(c) for c in part.columns]
+    part = part.iloc[:rows, :cols]
+    ids = [str(c) for c in part.columns]
     values = [column(part.iloc[:, i]) for i in range(cols)]
     scale = tuple(
-        i
-        for i, c in enumerate(headers)
-        if (name, c) in {("coverage", "score"), ("family_matrix", "n_measures")}
+        i for i, c in enumerate(ids) if (name, c) in {("coverage", "score"), ("family_matrix", "n_measures")}
     )
-    sheet = Sheet(title, name, [f"{name}.csv", SQLITE_NAME], headers, values, n_rows, n_cols)
+    headers = headers_of(name, ids, translations(lang).gettext)
+    sheet = Sheet(title, name, [f"{name}.csv", SQLITE_NAME], headers, values, n_rows, n_cols, ids=ids)
     sheet.scale_cols = scale
     return fit(sheet, lang, reason, limits)
 
@@ -222,17 +239,23 @@ def matrix_sheet(
     source: str,
     files: list[str],
     labels: dict[str, list[Any]],
-    plans: list[str],
+    plans: dict[str, str],
     grid: np.ndarray,
+    lang: str,
 ) -> Sheet:
-    """A label columns + plan columns sheet, plan columns cut at Excel's column limit (not capped)."""
+    """A label columns + plan columns sheet, plan columns cut at Excel's column limit (not capped).
+
+    ``labels``: field id -> values; ``plans``: plan id -> the header (its name)."""
     room = max(EXCEL_MAX_COLS - len(labels), 0)
     kept = min(len(plans), room)
     n_rows = len(grid)
     rows, _ = kept_rows(n_rows, 0, None)
     values = [Column("any", list(v)[:rows]) for v in labels.values()]
+    plan_ids = list(plans)[:kept]
+    headers = [*headers_of(source, list(labels), translations(lang).gettext), *(plans[p] for p in plan_ids)]
+    total_cols = len(labels) + len(plans)
     sheet = Sheet(
-        title, source, files, [*labels, *plans[:kept]], values, n_rows, len(labels) + len(plans), len(labels)
+        title, source, files, headers, values, n_rows, total_cols, len(labels), ids=[*labels, *plan_ids]
     )
     sheet.grid = grid[:rows, :kept]
     return sheet
@@ -274,4 +297,6 @@ def readme_sheet(sheets: list[Written], title: str, lang: str) -> Sheet:
     kept, reason = kept_rows(len(rows), len(fields), None)
     cols = min(len(fields), EXCEL_MAX_COLS)
     values = [Column(kind, [row[i] for row in rows[:kept]]) for i, kind in enumerate(kinds[:cols])]
-    return fit(Sheet(title, "", [], fields[:cols], values, len(rows), len(fields)), lang, reason)
+    headers = headers_of("README", fields[:cols], translations(lang).gettext)
+    sheet = Sheet(title, "", [], headers, values, len(rows), len(fields), ids=fields[:cols])
+    return fit(sheet, lang, reason)

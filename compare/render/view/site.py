@@ -193,8 +193,20 @@ def failed(data: ViewData) -> list[Failed]:
 def downloads(data: ViewData) -> list[Download]:
     _ = data._
     files = [
-        ("comparison.xlsx", _("Excel 工作簿：每张表一个工作表，另有议题×方案、措施家族×方案矩阵")),
-        ("comparison.sqlite", _("SQLite 数据库：全部表，含主键和外键")),
+        (
+            "comparison.xlsx",
+            _(
+                "Excel 工作簿：每张表一个工作表，另有议题×方案、措施家族×方案矩阵；"
+                "中文表头（字段名在隐藏的第一行），编号旁附名称"
+            ),
+        ),
+        (
+            "comparison.sqlite",
+            _(
+                "SQLite 数据库：全部表，含主键和外键；措施原文全文检索（用 Datasette 打开即可搜索）、"
+                "措施与议题的关联表、附名称的视图"
+            ),
+        ),
         ("comparison.json", _("JSON：全部表")),
         ("measures.csv", _("CSV：措施（每条措施的原文、位置、议题、约束力、量化目标）")),
         ("coverage.csv", _("CSV：议题×方案覆盖度")),

@@ -106,21 +106,23 @@ def with_evidence(data: ViewData, item: MeasureItem, family_id: str) -> MeasureI
 
 def _parts(text: str, a: int, b: int, marks: tuple[tuple[int, int], ...]) -> list[EvidencePart]:
     """text[a:b] cut into runs, the marked words apart."""
-    parts: list[EvidencePart] = []
+    runs: list[tuple[str, bool]] = []
     pos = a
     for s, e in sorted(marks):
         s, e = max(s, pos), min(e, b)
         if e <= s:
             continue
         if s > pos:
-            parts.append({"text": _flat(text[pos:s]), "mark": False})
-        parts.append({"text": _flat(text[s:e]), "mark": True})
+            runs.append((text[pos:s], False))
+        runs.append((text[s:e], True))
         pos = e
     if pos < b:
-        parts.append({"text": _flat(text[pos:b]), "mark": False})
-    return [p for p in parts if p["text"]]
+        runs.append((text[pos:b], False))
+    if "\n" in text[a:b]:  # most clauses hold no line break: nothing to flatten
+        runs = [(_flat(t), mark) for t, mark in runs]
+    return [{"text": t, "mark": mark} for t, mark in runs if t]
 
 
 def _flat(text: str) -> str:
     """Line breaks of the plan's layout dropped (the clause reads as one line)."""
-    return "".join(text.split("\n"))
+    return text.replace("\n", "")

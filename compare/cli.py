@@ -243,15 +243,34 @@ def run_build(settings: Settings) -> int:
         where = _log_traceback(settings.output_dir)
         details = f"details in {where}" if where else "run with -v for details"
         log.error(
-            "the build failed: %s: %s; the previous report is kept (%s)",
-            type(exc).__name__,
-            exc,
+            "the build failed: %s; the previous report is kept (%s)",
+            _failure(exc, settings.output_dir),
             details,
             exc_info=settings.verbose,
         )
         return EXIT_BUILD_FAILED
     print_summary(result, settings)
     return result.exit_code
+
+
+FULL_DISK_BYTES = 1 << 20  # an SQLite I/O error with less free space than this is a full disk
+
+
+def _failure(exc: BaseException, output_dir: Path) -> str:
+    """What went wrong, in one phrase. SQLite (the cache, the data file) reports a full disk as a bare
+    "disk I/O error" when it writes its journal: the free space says which it was."""
+    import shutil
+    import sqlite3
+
+    text = f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, sqlite3.OperationalError):
+        try:
+            full = shutil.disk_usage(output_dir).free < FULL_DISK_BYTES
+        except OSError:
+            full = False
+        if full:
+            return f"{text} (No space left on device in {output_dir})"
+    return text
 
 
 def _log_traceback(output_dir: Path) -> Path | None:

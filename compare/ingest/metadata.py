@@ -577,6 +577,12 @@ def _read_zone_type(md: Metadata, src: _Sources) -> None:
 
 def _jurisdiction(md: Metadata, titles: _Titles, body: str) -> tuple[str | None, str]:
     if md.issuer and is_national(md.issuer):
+        # a national document governs the whole country, unless its title names the one place it is
+        # about (a reply approving one zone, a plan for one new area): then that place
+        if md.title and not rules().several_in_title.search(md.title):
+            place = place_in(md.title)
+            if place is not None:
+                return place.jurisdiction, "national issuer, the title's place"
         return national_label(), "national issuer"
     sources = [(md.issuer, "issuer"), (md.title, "title"), *((t, "page/notice title") for t in titles.others)]
     for text, where in sources:

@@ -9,6 +9,7 @@ import dataclasses
 import json
 import shutil
 import unicodedata
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -69,28 +70,15 @@ def test_a_dict_diff_names_added_removed_changed_plans_and_the_gaps_that_moved()
     )
     # "a" and "b" held a family formed from the data that the newcomer re-forms (another id, the same
     # plans and one more): not a change, even for "b", whose text changed
-    before = Facts(
-        before.build_id,
-        before.created,
-        tuple(
-            PlanFacts(p.plan_id, p.name, p.sha256, p.families | {"proposed.land.old"}, p.gaps)
-            if p.plan_id in ("a", "b")
-            else p
-            for p in before.plans
+    before = _holding(before, ("a", "b"), "proposed.land.old")
+    before = replace(
+        before,
+        families=(
+            *before.families[:2],
+            FamilyName("proposed.land.old", "land", "盘活、存量、低效", "", "proposed"),
         ),
-        (*before.families[:2], FamilyName("proposed.land.old", "land", "盘活、存量、低效", "", "proposed")),
     )
-    after = Facts(
-        after.build_id,
-        after.created,
-        tuple(
-            PlanFacts(p.plan_id, p.name, p.sha256, p.families | {"proposed.land.abc"}, p.gaps)
-            if p.plan_id in ("a", "b")
-            else p
-            for p in after.plans
-        ),
-        after.families,
-    )
+    after = _holding(after, ("a", "b"), "proposed.land.abc")
     changes = what_changed(before, after)
     assert changes.basis == "compared" and changes.previous_build == "b1"
     status = {c.plan_id: c.status for c in changes.plans}
@@ -335,3 +323,11 @@ def test_a_long_list_of_changes_is_cut_on_the_page_and_counted() -> None:
     assert shown["label"] == "新出现的缺口（5）" and "另有3项" in shown["more"]
     assert sum(len(t["families"]) for t in shown["topics"]) == 2
     assert len(changes_table(changes)) == 5 * len(plan_ids)
+
+
+def _holding(facts: Facts, plan_ids: tuple[str, ...], family_id: str) -> Facts:
+    """``facts`` with these plans holding one more family."""
+    plans = tuple(
+        replace(p, families=p.families | {family_id}) if p.plan_id in plan_ids else p for p in facts.plans
+    )
+    return replace(facts, plans=plans)

@@ -162,17 +162,20 @@
     if (B.mentions.indexOf(fid) !== -1) { var m = el("span", "mention", L.mention); m.title = L.mention_title; return m; }
     return el("span", "absent", L.absent);
   }
+  /* a family's row of table t: its head and A's wordings; the caller adds B's cell */
+  function familyRow(t, f, A) {
+    var tr = el("tr");
+    tr.setAttribute("data-family", f[0]);
+    tr.appendChild(familyHead(f, A));
+    wordings(tr.appendChild(el("td")), A, f);
+    return t.tBodies[0].appendChild(tr);
+  }
   function onlyOne(id, A, B, list) {
     var s = section(id, fill(L.only, A.name, B.name), list.length);
     if (!list.length) { s.appendChild(el("p", "empty", L.none)); return; }
     var t = table(fill(L.only_caption, A.name, B.name), [L.family, A.name, B.name]);
     list.forEach(function (f) {
-      var tr = el("tr");
-      tr.setAttribute("data-family", f[0]);
-      tr.appendChild(familyHead(f, A));
-      wordings(tr.appendChild(el("td")), A, f);
-      tr.appendChild(el("td", "status")).appendChild(status(B, f[0]));
-      t.tBodies[0].appendChild(tr);
+      familyRow(t, f, A).appendChild(el("td", "status")).appendChild(status(B, f[0]));
     });
     wrap(s, t);
   }
@@ -220,12 +223,7 @@
     if (both.length) {
       var t = table(fill(L.both_caption, A.name, B.name), [L.family, A.name, B.name]);
       both.forEach(function (f) {
-        var tr = el("tr");
-        tr.setAttribute("data-family", f[0]);
-        tr.appendChild(familyHead(f, A));
-        wordings(tr.appendChild(el("td")), A, f);
-        wordings(tr.appendChild(el("td")), B, inB[f[0]]);
-        t.tBodies[0].appendChild(tr);
+        wordings(familyRow(t, f, A).appendChild(el("td")), B, inB[f[0]]);
       });
       wrap(s, t);
     } else {

@@ -59,7 +59,7 @@ class GridLabels(TypedDict):
 class GridPart(PagePart):
     plans: list[PlanColumn]
     topics: list[GridTopic]
-    rows_left_out: int  # families no plan of this page has, mentions or lacks as a gap
+    rows_left_out: int  # families no plan of this page has or lacks as a gap (as its matrix pages)
 
 
 class GridPage(TypedDict):
@@ -111,7 +111,7 @@ def grid_rows(
     labels: GridLabels,
 ) -> tuple[list[GridRow], int]:
     """The topic's grid rows for these plans (``page``: the matrix page that shows them) and how many
-    families were left out: on a split grid, a family no plan of the page touches."""
+    families were left out: on a split grid, a family no plan of the page has or lacks as a gap."""
     marks = {"mention": labels["mention"], "gap": labels["gap"], "absent": labels["absent"]}
     rows: list[GridRow] = []
     left_out = 0
@@ -119,11 +119,14 @@ def grid_rows(
         fid = head["family_id"]
         cells: list[GridCell] = []
         counts = {"has": 0, "mention": 0, "gap": 0, "absent": 0}
+        peer_gaps = 0  # lacked as a gap, mentioned or not: the matrix page keeps the row for it
         for pid in plan_ids:
             state, n = cell_state(data, fid, pid)
             counts[state] += 1
+            peer_gaps += (pid, fid) in data.gap_keys
             cells.append({"c": STATE_CLASS[state], "t": str(n) if n else marks[state]})
-        if data.paged and counts["absent"] == len(plan_ids):
+        # a split grid leaves out the rows its matrix page leaves out (``topic_page.matrix_part``)
+        if data.paged and not counts["has"] and not peer_gaps:
             left_out += 1
             continue
         rows.append(

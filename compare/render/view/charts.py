@@ -132,8 +132,9 @@ def num(value: float) -> str:
     return f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
-def _label(text: str, chars: int) -> str:
-    return excerpt_collapsed(text, chars)
+def _label(data: ViewData, text: str, chars: int) -> str:
+    """A bar's label cut to ``chars`` (twice as many letters as Han characters: about as wide)."""
+    return excerpt_collapsed(text, chars * (2 if data.lang == "en" else 1))
 
 
 def _row_y(i: int, top: float = TOP) -> float:
@@ -198,9 +199,8 @@ def bindingness_chart(data: ViewData) -> Chart:
     for i, (_pid, name, c, href) in enumerate(series):
         y = _row_y(i)
         n = sum(c[level] for level in BINDINGNESS)
-        texts.append(
-            {"x": LABEL_W - 6, "y": y + 12, "text": _label(name, data.cfg.chart_label_chars), "anchor": "end"}
-        )
+        label = _label(data, name, data.cfg.chart_label_chars)
+        texts.append({"x": LABEL_W - 6, "y": y + 12, "text": label, "anchor": "end"})
         x = LABEL_W
         for level in BINDINGNESS:
             if not c[level]:
@@ -260,7 +260,7 @@ def coverage_chart(data: ViewData) -> Chart:
             {
                 "x": LABEL_W - 6,
                 "y": y + 12,
-                "text": _label(heat["name"], data.cfg.chart_label_chars),
+                "text": _label(data, heat["name"], data.cfg.chart_label_chars),
                 "anchor": "end",
             }
         )
@@ -283,7 +283,7 @@ def coverage_chart(data: ViewData) -> Chart:
         )
     return {
         "id": "chart-coverage",
-        "title": _("必备议题的覆盖"),
+        "title": _("必备议题：涉及的方案所占比例"),
         "desc": _("每条横条是一个必备议题：至少有一条措施涉及它的方案所占比例。"),
         "width": WIDTH,
         "height": _row_y(len(topics)) + 4,
@@ -368,12 +368,12 @@ def target_chart(data: ViewData, kind: TargetKind, entries: list[TargetEntry]) -
     bar_w = _bar_w()
     for i, e in enumerate(shown):
         y = _row_y(i)
-        label = f"{_label(e['plan_name'], data.cfg.chart_label_chars - 4)} {e['path']}"
+        label = f"{_label(data, e['plan_name'], data.cfg.chart_label_chars - 4)} {e['path']}"
         texts.append(
             {
                 "x": LABEL_W - 6,
                 "y": y + 12,
-                "text": _label(label, data.cfg.chart_label_chars + 6),
+                "text": _label(data, label, data.cfg.chart_label_chars + 6),
                 "anchor": "end",
             }
         )

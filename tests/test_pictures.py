@@ -178,3 +178,12 @@ def test_the_english_edition_labels_charts_and_grid_in_english(
     assert any("Investment per mu" in c["title"] and "10k yuan/mu" in c["title"] for c in found["targets"])
     labels = grid_labels(data)
     assert labels["gap"] == data._("缺口") != "缺口"
+
+
+def test_with_many_plans_the_bindingness_chart_is_one_bar_of_all_plans(
+    comparison_and_tables: tuple[Any, Any], data: ViewData
+) -> None:
+    each = charts(data)["bindingness"]["rows"]
+    many = charts(view_of(comparison_and_tables, chart_plans=2))["bindingness"]
+    assert [r["cells"][0] for r in many["rows"]] == ["全部5个方案"] and many["note"]
+    assert many["rows"][0]["cells"][1:] == [str(sum(int(r["cells"][k]) for r in each)) for k in range(1, 6)]

@@ -571,3 +571,39 @@ def test_without_javascript_the_two_plan_page_says_what_it_needs(
         assert "JavaScript" in page.locator("main").inner_text()
     finally:
         t.close()
+
+
+def test_the_grid_keeps_plan_names_and_families_in_view_mid_scroll(tab: Tab, site: dict[str, Any]) -> None:
+    page = tab.open(Path(site["root"]) / "grid.html")
+    page.set_viewport_size({"width": 700, "height": 600})
+    wrap = page.locator(".grid-wrap")
+    wrap.evaluate("el => el.scrollIntoView({block: 'start'})")
+    assert wrap.evaluate("el => el.scrollHeight > el.clientHeight && el.scrollWidth > el.clientWidth")
+    wrap.evaluate("el => { el.scrollTop = (el.scrollHeight - el.clientHeight) / 2; el.scrollLeft = 120; }")
+    page.wait_for_timeout(50)
+    top = wrap.evaluate("el => el.getBoundingClientRect().top")
+    for th in page.locator("table.grid thead th").all():
+        rect = th.evaluate("el => { const r = el.getBoundingClientRect(); return [r.top, r.bottom] }")
+        assert top - 1 <= rect[0] and rect[1] <= top + 80, rect  # stuck to the top of the grid's box
+    left = wrap.evaluate("el => el.getBoundingClientRect().left")
+    visible = [
+        th
+        for th in page.locator("table.grid tbody th[scope=row]").all()
+        if 0 < th.evaluate("el => el.getBoundingClientRect().top") < 600
+    ]
+    lefts = [th.evaluate("el => el.getBoundingClientRect().left") for th in visible]
+    assert lefts and all(abs(x - left) < 2 for x in lefts)  # the family column stays at the left edge
+    assert visible[0].evaluate(ON_TOP)
+    page.screenshot(path=str(Path(site["root"]) / "grid-mid-scroll.png"))
+    assert tab.problems == []
+
+
+def test_the_plan_picker_hides_the_topic_grid_columns_too(tab: Tab, site: dict[str, Any]) -> None:
+    page = tab.open(_topic_path(site))
+    plans = [b.get_attribute("value") for b in page.locator("[data-plan-picker] input").all()]
+    page = tab.open(_topic_path(site), "#plans=" + plans[1])
+    heads = page.locator("#grid thead th[data-plan]").all()
+    assert [th.get_attribute("data-plan") for th in heads if th.is_visible()] == [plans[1]]
+    cells = page.locator("#grid tbody tr").first.locator("td").all()
+    assert sum(c.is_visible() for c in cells) == 2  # the tally and the chosen plan's cell
+    assert tab.problems == []

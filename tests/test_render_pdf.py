@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import Image
 from pypdf import PdfReader
 
 from compare.config import TEMPLATES_DIR
@@ -322,3 +323,38 @@ def test_two_renders_give_the_same_bytes_and_our_code_adds_little_to_weasyprints
     weasy = time.perf_counter() - t1
     assert first == second
     assert ours <= 0.5 * weasy, (ours, weasy)
+
+
+def test_the_charts_follow_the_findings_on_one_page_with_their_figures(
+    view: Briefing, page_texts: list[str], pdf: Path, tmp_path: Path
+) -> None:
+    """The inline SVG charts are drawn into the PDF: their titles and the figures at their bars."""
+    summary = next(i for i, t in enumerate(page_texts) if "摘要" in t)
+    on = [i for i, t in enumerate(page_texts) if "各方案措施的约束力构成" in flat(t)]
+    assert len(on) == 1 and on[0] > summary
+    page = flat(page_texts[on[0]])
+    charts = view["charts"]
+    for chart in [charts["coverage"], charts["bindingness"], *charts["targets"]]:
+        assert flat(chart["title"]) in page
+        for t in chart["texts"]:
+            assert flat(t["text"]) in page, t["text"]
+    if shutil.which("pdftoppm"):  # the page is drawn, not only text: the bars' blue is on it
+        png = tmp_path / "charts"
+        subprocess.run(
+            [
+                "pdftoppm",
+                "-f",
+                str(on[0] + 1),
+                "-l",
+                str(on[0] + 1),
+                "-r",
+                "30",
+                "-png",
+                "-singlefile",
+                str(pdf),
+                str(png),
+            ],
+            check=True,
+        )
+        pixels = list(Image.open(f"{png}.png").convert("RGB").get_flattened_data())
+        assert sum(1 for p in pixels if p == (0x2A, 0x6C, 0xB0)) > 100

@@ -46,7 +46,9 @@
     if (tick) boxes.forEach(function (b) { b.checked = hidden.indexOf(b.value) === -1; });
     hiding.textContent = hidden.length ? hidden.map(function (id) {
       var sel = '[data-plan="' + (window.CSS && CSS.escape ? CSS.escape(id) : id.replace(/["\\]/g, "\\$&")) + '"]';
-      return "#matrix " + sel + ", ul.coverage " + sel;
+      // the compact grid above the matrix has the same columns, after its family and tally columns
+      var col = "#grid tr > :nth-child(" + (onPage.indexOf(id) + 3) + ")";
+      return "#matrix " + sel + ", ul.coverage " + sel + ", " + col;
     }).join(",\n") + " { display: none; }" : "";
   }
   function remember(chosen) {

@@ -14,6 +14,8 @@ templates compute nothing.
     measures      a measure as shown (the measure items, the one cache of the view)
     coverage      the heat-map cells
     matrix        a topic's family × plan matrix
+    grid          the compact family × plan grid (one mark a cell): topic pages and grid.html
+    charts        the small charts (bindingness, mandatory-topic coverage, targets) as SVG coordinates
     plan_gaps     a plan's gaps and unique families
     findings      the findings: prose before any matrix (briefing and index page)
     site          what every page shares

@@ -15,6 +15,7 @@ from typing import TypedDict
 
 from compare.config import SITE_DIR_NAME
 from compare.model import MANDATORY_TOPICS
+from compare.render.view.charts import Charts, charts
 from compare.render.view.coverage import HeatCell, HeatRow, heat_level
 from compare.render.view.data import ViewData
 from compare.render.view.findings import Findings, findings
@@ -115,6 +116,7 @@ class Briefing(Report):  # Report's topics: the codebook appendix
     data_until: str  # the newest plan date (YYYY-MM-DD), "" when no plan is dated
     header_plans: str  # every page's header: the plans' names, or their number when they are many
     findings: Findings  # the prose before any matrix (the site's index page shows the same)
+    charts: Charts  # after the findings, as on the site's index page
     heatmap_parts: list[HeatmapPart]
     topic_sections: list[TopicSection]
     compact: bool  # many plans: compact cells (count, bindingness, places), top families only
@@ -129,6 +131,7 @@ def briefing_context(data: ViewData) -> Briefing:
         "data_until": data_until(report["plans"]),
         "header_plans": header_plans(data, report["plans"]),
         "findings": findings(data),
+        "charts": charts(data),
         "heatmap_parts": heatmap_parts(data),
         "topic_sections": [topic_section(data, t) for t in data.topic_ids],
         "compact": compact(data),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Literal, TypedDict
 
 from compare.render.view.changes_page import ChangesNote, changes_note
+from compare.render.view.charts import Charts, charts
 from compare.render.view.coverage import HeatCell, HeatRow
 from compare.render.view.data import ViewData
 from compare.render.view.findings import Findings, findings
@@ -29,6 +30,7 @@ class IndexPage(TypedDict):
     heatmap: Heatmap
     findings: Findings  # as the briefing's first pages
     changes: ChangesNote  # what changed since the previously published build, linking to changes.html
+    charts: Charts  # the small charts (inline SVG), after the findings
 
 
 def heatmap(data: ViewData) -> Heatmap:
@@ -48,4 +50,5 @@ def index_page(data: ViewData, site: SiteContext) -> IndexPage:
         "heatmap": heatmap(data),
         "findings": findings(data),
         "changes": changes_note(data),
+        "charts": charts(data),
     }

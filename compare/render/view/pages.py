@@ -13,6 +13,7 @@ from typing import Literal, NamedTuple, TypedDict
 from compare.render.view.changes_page import CHANGES_HREF, ChangesPage, changes_page
 from compare.render.view.data import ViewData
 from compare.render.view.gaps_page import GapsPage, gaps_pages
+from compare.render.view.grid import GridPage, grid_pages
 from compare.render.view.index_page import IndexPage, index_page
 from compare.render.view.links import page_path
 from compare.render.view.pair_page import PAIR_PAGE, PairPage, pair_page
@@ -34,7 +35,15 @@ class SearchPage(TypedDict):
 
 
 PageContext = (
-    IndexPage | GapsPage | ChangesPage | MethodologyPage | SearchPage | TopicPage | PlanPage | PairPage
+    IndexPage
+    | GapsPage
+    | GridPage
+    | ChangesPage
+    | MethodologyPage
+    | SearchPage
+    | TopicPage
+    | PlanPage
+    | PairPage
 )
 
 
@@ -45,12 +54,15 @@ class Page(NamedTuple):
 
 
 def site_pages(data: ViewData) -> Iterator[Page]:
-    """Every page of the site: the index, the gap list, what changed, the methodology, search, the
-    topics, the plans, and the two-plan view (its data: ``view.pair_data.pair_records``)."""
+    """Every page of the site: the index, the gap list, the all-topics grid, what changed, the
+    methodology, search, the topics, the plans, and the two-plan view (its data:
+    ``view.pair_data.pair_records``)."""
     site = site_context(data)
     yield Page("site/index.html.j2", "index.html", index_page(data, site))
     for gaps in gaps_pages(data, site):
         yield Page("site/gaps.html.j2", page_path(gaps["part"]["href"]), gaps)
+    for grid in grid_pages(data, site):
+        yield Page("site/grid.html.j2", page_path(grid["part"]["href"]), grid)
     yield Page("site/changes.html.j2", CHANGES_HREF, changes_page(data, site))
     yield Page("site/methodology.html.j2", "methodology.html", {"view": site, "page": "methodology"})
     yield Page("site/search.html.j2", "search.html", {"view": site, "page": "search"})

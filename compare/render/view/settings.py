@@ -44,6 +44,9 @@ class ReportSettings:
     changes_families: int = 100
     pair_clause_chars: int = 600
     pair_min_same: float = 0.4
+    chart_plans: int = 20  # the bindingness chart: a bar per plan up to this many, else one for all
+    chart_targets: int = 12  # a target chart shows this many values of a kind (the largest)
+    chart_label_chars: int = 12  # a label at a bar's left is cut to this length
 
 
 @lru_cache(maxsize=4)
@@ -65,6 +68,7 @@ def load_report_settings(path: Path = REPORT_SETTINGS) -> ReportSettings:
     excerpt, pdf, html = top.section("excerpt"), top.section("pdf"), top.section("html")
     found = top.section("findings")
     search = top.section("search")
+    chart = top.section("charts")
     return ReportSettings(
         heat_scale=str(scale),
         heat_levels=tuple(float(x) for x in levels),
@@ -83,6 +87,9 @@ def load_report_settings(path: Path = REPORT_SETTINGS) -> ReportSettings:
         quote_chars=found.integer("quote_chars", 10),
         changes_plans=html.integer("changes_plans", 1),
         changes_families=html.integer("changes_families", 1),
+        chart_plans=chart.integer("plans", 1),
+        chart_targets=chart.integer("targets", 1),
+        chart_label_chars=chart.integer("label_chars", 4),
         search_words_plans=search.integer("words_plans", 0),
         search_shard_kb=search.integer("shard_kb", 1),
         search_passages_kb=search.integer("passages_kb", 1),

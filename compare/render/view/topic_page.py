@@ -9,6 +9,7 @@ from typing import Literal, TypedDict
 
 from compare.render.view.coverage import HeatCell
 from compare.render.view.data import ViewData
+from compare.render.view.grid import GridLabels, GridRow, grid_labels, grid_rows
 from compare.render.view.links import PagePart, page_part, topic_href
 from compare.render.view.matrix import (
     FamilyRow,
@@ -45,16 +46,26 @@ class TopicPage(TypedDict):
     page: Literal["topic"]
     topic: TopicHead
     part: MatrixPart
+    grid: list[GridRow]  # the compact grid of the page's plans, above the matrix
+    grid_labels: GridLabels
 
 
 def topic_pages(data: ViewData, site: SiteContext) -> Iterator[TopicPage]:
     """Every topic's matrix pages, each built when asked for."""
+    labels = grid_labels(data)
     for head in site["topics"]:
         t = head["topic_id"]
         rows = data.family_rows[t]
         found = unaligned(data, t)  # read by each page of the topic
         for k in range(len(data.chunks)):
-            yield {"view": site, "page": "topic", "topic": head, "part": matrix_part(data, t, rows, found, k)}
+            yield {
+                "view": site,
+                "page": "topic",
+                "topic": head,
+                "part": matrix_part(data, t, rows, found, k),
+                "grid": grid_rows(data, t, rows, data.chunks[k], k, labels)[0],
+                "grid_labels": labels,
+            }
 
 
 def matrix_part(

@@ -227,7 +227,7 @@ class Mention:
     family_id: str
     sentence: tuple[int, int]  # clean span (document offsets) of the sentence
     marks: tuple[tuple[int, int], ...]  # clean spans of the words
-    how: str  # passing | list | context | deferred | similar
+    how: str  # passing | list | context | deferred | similar | form (a narrower family's member)
 
 
 @dataclass(frozen=True)
@@ -291,6 +291,7 @@ class Family:
     gloss: str
     source: Literal["catalogue", "proposed"]
     members: list[FamilyMember] = field(default_factory=list)
+    form_of: str = ""  # the broader family this one is a form of (a catalogue family's ``form_of``)
 
     @property
     def plan_ids(self) -> list[str]:

@@ -69,6 +69,8 @@ GOOD = """families:
         (GOOD + GOOD.removeprefix("families:\n"), 7, "duplicate family id 'land.property-split'"),
         (GOOD + "  patterns: ['产权(分割']\n", 7, "bad regex"),
         (GOOD + "  patterns:\n  - near: [[厂房], [分割]]\n", 8, "within"),
+        (GOOD + "  form_of: land.paid-use\n", 2, "no family 'land.paid-use'"),
+        (GOOD + "  form_of: land.property-split\n", 2, "another family"),
     ],
 )
 def test_a_bad_edit_of_the_catalogue_names_the_file_and_line(

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 
+from compare.align import load_catalogue
 from compare.gaps import MANDATORY_TOPICS, compare_plans
+from compare.gaps.silence import form_mentions
 from compare.model import Alignment, Comparison, FailedInput, Family, FamilyMember
 from compare.render.exports.names import edition_names, with_names
 from compare.tables import comparison_tables
@@ -201,3 +203,26 @@ def test_the_gaps_a_reader_downloads_keep_their_columns_and_gain_the_names() -> 
     assert list(gaps["plan_name"]) == [names[p] for p in gaps["plan_id"]]
     land = next(t.zh for t in codebook if t.id == "land")
     assert set(gaps.loc[gaps["topic"] == "land", "topic_name"]) == {land}
+
+
+def test_a_plan_with_a_form_of_a_family_is_not_silent_on_it() -> None:
+    """标准地出让 is paid land use: a plan that sells 标准地 is not shown lacking 土地有偿使用 (form_of in the
+    catalogue); its deciding clause is the mention, and the plan's own words come first."""
+    plans = seed_plans()
+    alignment = seed_alignment()
+    catalogue = load_catalogue()
+    forms = {f.id: f.form_of for f in catalogue.families if f.form_of}
+    assert forms["land.standard-land"] == "land.paid-use"
+    assert all(f.form_of == forms.get(f.family_id, "") for f in alignment.families if f.source == "catalogue")
+    comparison = compare_plans(plans, alignment, [], [t.id for t in load_codebook().topics])
+    gaps = set(zip(comparison.gaps["plan_id"], comparison.gaps["family_id"], strict=True))
+    found = form_mentions(alignment.families)
+    assert found  # the five hold some narrower family
+    for (plan_id, broad), mention in found.items():
+        assert (plan_id, broad) not in gaps
+        narrow = [f for f in alignment.families if f.form_of == broad and plan_id in f.plan_ids]
+        assert any(m.clause == mention.sentence for f in narrow for m in f.members if m.plan_id == plan_id)
+    shown = comparison.mentions
+    assert shown is not None
+    rows = shown[(shown["how"] == "form")]
+    assert {(p, f) for p, f in zip(rows["plan_id"], rows["family_id"], strict=True)} <= set(found)

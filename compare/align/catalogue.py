@@ -20,6 +20,8 @@ Rule language (every *term* is a Python regular expression; a plain word is one)
     negative: [代办股份转让]                # rules of the same language; any hit vetoes the family
     in_lists: false                        # hits inside an enumeration (甲、乙、丙等 …) do not count:
                                            # for families named by sectors, which plans list as scope
+    form_of: land.paid-use                 # this family is a form of that broader one: a plan that
+                                           # has it is not silent on the broader family
 
 A rule's *hit* records the character spans that carried it: the aligner uses them as evidence and
 to keep one family per stretch of text (see ``compare.align``).
@@ -48,7 +50,7 @@ from compare.literals import LiteralFinder, RegexFilter, Requirement, required_l
 from compare.model import TOPIC_IDS
 
 _ID_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9][a-z0-9-]*)+$")
-_FAMILY_KEYS = {"id", "topic", "name", "gloss", "synonyms", "patterns", "negative", "in_lists"}
+_FAMILY_KEYS = {"id", "topic", "name", "gloss", "synonyms", "patterns", "negative", "in_lists", "form_of"}
 # Hits of `near` rules are searched over all combinations of term hits; cap the work per rule.
 _MAX_COMBINATIONS = 5000
 _SPAN = methodcaller("span")
@@ -167,6 +169,7 @@ class FamilySpec:
     negative: tuple[Rule, ...]
     line: int
     in_lists: bool = True  # False: a hit inside an enumeration (甲、乙、丙等) does not count
+    form_of: str = ""  # the broader family this one is a form of (标准地出让 is paid land use)
 
     def match(
         self, text: str, rules: Sequence[Rule] | None = None, negative: Sequence[Rule] | None = None
@@ -317,6 +320,10 @@ class _Reader:
                 )
             seen[fam.id] = fam.line
             families.append(fam)
+        for i, fam in enumerate(families):
+            if fam.form_of and fam.form_of not in seen:
+                where = f"families[{i}].form_of"
+                raise self.fail(where, fam.line, f"no family {fam.form_of!r} in the catalogue")
         return Catalogue(families=tuple(families), version=version, path=str(self.path))
 
     def family(self, entry: Any, where: str) -> FamilySpec:
@@ -371,8 +378,11 @@ class _Reader:
         in_lists = entry.get("in_lists", True)
         if not isinstance(in_lists, bool):
             raise self.fail(f"{where}.in_lists", line, "must be true or false")
+        form_of = entry.get("form_of", "")
+        if not isinstance(form_of, str) or form_of == fid:
+            raise self.fail(f"{where}.form_of", line, "must be the id of another family")
         return FamilySpec(
-            str(fid), str(topic), name.strip(), gloss.strip(), tuple(rules), negative, line, in_lists
+            str(fid), str(topic), name.strip(), gloss.strip(), tuple(rules), negative, line, in_lists, form_of
         )
 
     def rules(self, items: Any, where: str, line: int) -> list[Rule]:

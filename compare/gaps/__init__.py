@@ -53,7 +53,7 @@ import numpy as np
 import pandas as pd
 
 from compare.datafiles import align_section
-from compare.gaps.silence import rule_mentions, similar_mentions
+from compare.gaps.silence import form_mentions, rule_mentions, similar_mentions
 from compare.model import (
     BINDINGNESS_ORDER,
     MANDATORY_TOPICS,
@@ -179,7 +179,7 @@ def compare_plans(
     groups = peer_groups(plans, settings, peers)
     candidates = gaps_frame(families, plan_ids, cells, min_peers, settings, groups)
     unique = unique_frame(families, plan_ids, cells)
-    touched = rule_mentions(plans)
+    touched = {**form_mentions(families), **rule_mentions(plans)}  # the plan's own words first
     asked = [k for k in zip(candidates["plan_id"], candidates["family_id"], strict=True) if k not in touched]
     asked += [
         (q, fid)

@@ -2,7 +2,8 @@
 plan's whole text is searched for it. Three states: covered (a member measure), mentioned, silent;
 only silent is a gap, and a family another plan mentions is no plan's alone.
 
-Mentioned: the family's rules hit a sentence of the plan outside its member measures (in passing, in a
+Mentioned: the plan has a family that is a form of this one (``form_of`` in the catalogue: 标准地出让 is
+paid land use), or the family's rules hit a sentence of the plan outside its member measures (in passing, in a
 list of items, in context such as goals, or in a sentence that leaves the matter to another document:
 ``PlanAnalysis.mentions``, found with the per-plan work), or a sentence of the plan reads like the
 family's members in other plans (character n-gram TF-IDF against their centroid, at or above
@@ -58,6 +59,19 @@ def default_settings() -> SilenceSettings:
 
 
 _SENTENCE_END = re.compile(r"[。;；!?！？\n]+")
+
+
+def form_mentions(families: Iterable[Family]) -> dict[Key, Mention]:
+    """(plan, broader family) for every member of a family that is a form of it (``form_of``): a plan
+    with 标准地出让 is not silent on paid land use. The member's deciding clause is the sentence."""
+    out: dict[Key, Mention] = {}
+    for f in families:
+        if not f.form_of:
+            continue
+        for m in f.members:
+            if m.clause[1] > m.clause[0]:
+                out.setdefault((m.plan_id, f.form_of), Mention(f.form_of, m.clause, m.marks, "form"))
+    return out
 
 
 def rule_mentions(plans: Iterable[PlanAnalysis]) -> dict[Key, Mention]:

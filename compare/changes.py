@@ -58,9 +58,10 @@ def facts_of(tables: Mapping[str, pd.DataFrame], build_id: str, created: str) ->
     )
     fams = tables["families"]
     families = tuple(
-        FamilyName(str(fid), str(topic), str(name), _text(gloss), _text(source) or "catalogue")
-        for fid, topic, name, gloss, source in zip(
-            *(fams[c].tolist() for c in ("family_id", "topic", "name", "gloss", "source")), strict=True
+        FamilyName(str(fid), str(topic), str(name), _text(gloss), _text(source) or "catalogue", _text(name_en))
+        for fid, topic, name, gloss, source, name_en in zip(
+            *(fams[c].tolist() for c in ("family_id", "topic", "name", "gloss", "source", "name_en")),
+            strict=True,
         )
     )
     return Facts(build_id, created, plans, families)
@@ -88,7 +89,14 @@ def facts_record(facts: Facts) -> dict[str, Any]:
         "build_id": facts.build_id,
         "created": facts.created,
         "families": [
-            {"family_id": f.family_id, "topic": f.topic, "name": f.name, "gloss": f.gloss, "source": f.source}
+            {
+                "family_id": f.family_id,
+                "topic": f.topic,
+                "name": f.name,
+                "name_en": f.name_en,
+                "gloss": f.gloss,
+                "source": f.source,
+            }
             for f in facts.families
         ],
         "plans": [
@@ -117,6 +125,7 @@ def facts_from_record(record: Any) -> Facts:
                 str(f["name"]),
                 str(f.get("gloss") or ""),
                 str(f.get("source") or "catalogue"),
+                str(f.get("name_en") or ""),  # absent in the facts of older builds
             )
             for f in record["families"]
         )

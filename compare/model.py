@@ -291,6 +291,10 @@ class Family:
     gloss: str
     source: Literal["catalogue", "proposed"]
     members: list[FamilyMember] = field(default_factory=list)
+    # a catalogue family's English name and Chinese definition (a proposed family has neither: its
+    # name is its members' shared words, in Chinese in both editions)
+    name_en: str = ""
+    definition: str = ""
 
     @property
     def plan_ids(self) -> list[str]:
@@ -401,10 +405,14 @@ class FamilyName:
     name: str  # Chinese
     gloss: str  # English (the catalogue's gloss; a proposed family's says how it was formed)
     source: str = "catalogue"  # or "proposed": formed from the data, named by its shared words
+    name_en: str = ""  # a catalogue family's English name ("" in facts of builds before it had one)
 
     def label(self, lang: str) -> str:
-        """The family's name in an edition: the English edition names a catalogue family by its gloss."""
-        return self.gloss if lang == "en" and self.source == "catalogue" and self.gloss else self.name
+        """The family's name in an edition: the English edition names a catalogue family by its English
+        name (by its gloss in the facts of a build made before the catalogue had English names)."""
+        if lang == "en" and self.source == "catalogue":
+            return self.name_en or self.gloss or self.name
+        return self.name
 
 
 @dataclass(frozen=True)

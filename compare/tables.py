@@ -24,7 +24,7 @@ Tables and columns (the leading columns are fixed; the ones after ``+`` are extr
   + primary_topic ("" for context), topic_scores (JSON ``{topic: score}``), context_reason, family_ids,
   clean_start, clean_end
 - ``families``: family_id, topic, name, gloss, source (catalogue|proposed), n_plans
-  + n_members, plan_ids, topic_name
+  + n_members, plan_ids, topic_name, name_en (English name), definition (Chinese definition)
 - ``family_members``: family_id, plan_id, measure_id, similarity + evidence (the words or pattern),
   basis (rule | similar | reuse | reviewed), clause_start, clause_end (raw offsets of the deciding
   clause), clause (its text), marks (JSON list of raw [start, end] of the decisive words)
@@ -136,6 +136,8 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
         "n_members",
         "plan_ids",
         "topic_name",
+        "name_en",
+        "definition",
     ),
     "family_members": (
         "family_id",
@@ -484,6 +486,8 @@ def _families(
                 "family_id": f.family_id,
                 "topic": f.topic,
                 "name": f.name,
+                "name_en": f.name_en,
+                "definition": f.definition,
                 "gloss": f.gloss,
                 "source": f.source,
                 "n_plans": len(plans),

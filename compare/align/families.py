@@ -76,7 +76,16 @@ def align(
             members.setdefault(fm.family_id, []).append(fm)
     families = [
         # members by plan id, then in document order: the same whatever order the plans came in
-        Family(f.id, f.topic, f.name, f.gloss, "catalogue", sorted(members[f.id], key=lambda m: m.plan_id))
+        Family(
+            f.id,
+            f.topic,
+            f.name,
+            f.gloss,
+            "catalogue",
+            sorted(members[f.id], key=lambda m: m.plan_id),
+            name_en=f.name_en,
+            definition=f.definition,
+        )
         for f in catalogue.families
         if f.id in members
     ]

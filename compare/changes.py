@@ -58,7 +58,9 @@ def facts_of(tables: Mapping[str, pd.DataFrame], build_id: str, created: str) ->
     )
     fams = tables["families"]
     families = tuple(
-        FamilyName(str(fid), str(topic), str(name), _text(gloss), _text(source) or "catalogue", _text(name_en))
+        FamilyName(
+            str(fid), str(topic), str(name), _text(gloss), _text(source) or "catalogue", _text(name_en)
+        )
         for fid, topic, name, gloss, source, name_en in zip(
             *(fams[c].tolist() for c in ("family_id", "topic", "name", "gloss", "source", "name_en")),
             strict=True,

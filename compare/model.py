@@ -139,6 +139,7 @@ class Document:
     metadata: Metadata
     display_name: str = ""
     warnings: list[str] = field(default_factory=list)
+    display_name_en: str = ""  # the English edition's name (set with the display name: compare.plans)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,8 @@ Tables and columns (the leading columns are fixed; the ones after ``+`` are extr
 - ``documents``: plan_id, source_file, sha256, display_name, title, issuer, doc_number, date, published,
   jurisdiction, zone_type, cited_documents (``《title》(文号)`` joined by ``；``), n_sections, n_measures
   (units of kind ``measure``), warnings (joined by ``; ``) + format, encoding, n_context, n_noise_spans,
-  kind (条例, 批复, 意见 …), scope (comprehensive, construction, application … : ``compare.kinds``)
+  kind (条例, 批复, 意见 …), scope (comprehensive, construction, application … : ``compare.kinds``),
+  display_name_en (the English edition's name: ``compare.plans``)
 - ``sections``: plan_id, section_id, path, label, level, heading, start, end, text
   + style, parent_id, seq, clean_start, clean_end
 - ``measures``: plan_id, measure_id, section_id, path, heading, kind (measure|context), text, start, end,
@@ -84,6 +85,7 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
         "n_noise_spans",
         "kind",
         "scope",
+        "display_name_en",
     ),
     "sections": (
         "plan_id",
@@ -353,6 +355,7 @@ def _documents(comparison: Comparison) -> pd.DataFrame:
                 "n_noise_spans": len(d.noise),
                 "kind": p.kind.kind if p.kind else None,
                 "scope": p.kind.scope if p.kind else None,
+                "display_name_en": d.display_name_en or d.display_name or d.plan_id,
             }
         )
     return _frame(rows, "documents")

@@ -219,13 +219,13 @@ def test_a_plan_withdrawn_closes_gaps_and_the_english_edition_names_them_in_engl
     names = [f.get_text(" ", strip=True) for f in soup.select(".fam-list.closed .fam")]
     expected = [changes.families[f].label("en") for ids in closed.values() for f in ids]
     assert sorted(names) == sorted(expected)
-    glossed = [
+    catalogued = [
         changes.families[f]
         for ids in closed.values()
         for f in ids
         if changes.families[f].source == "catalogue"
     ]
-    assert glossed and all(f.gloss in names for f in glossed)
+    assert catalogued and all(f.name_en and f.name_en in names for f in catalogued)  # their English names
 
 
 def test_the_data_and_the_summary_say_the_same(builds: Builds, capsys: pytest.CaptureFixture[str]) -> None:
@@ -322,7 +322,7 @@ def test_a_long_list_of_changes_is_cut_on_the_page_and_counted() -> None:
         tuple(
             PlanChange(pid, pid, "same", (), (), tuple(f.family_id for f in families), ()) for pid in plan_ids
         ),
-        {f.family_id: FamilyName(f.family_id, f.topic, f.name, f.gloss) for f in families},
+        {f.family_id: FamilyName(f.family_id, f.topic, f.name, f.gloss, name_en=f.name_en) for f in families},
     )
     settings = dataclasses.replace(load_report_settings(), changes_plans=3, changes_families=2)
     view = build_view(

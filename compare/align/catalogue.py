@@ -49,7 +49,16 @@ from compare.model import TOPIC_IDS
 
 _ID_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9][a-z0-9-]*)+$")
 _FAMILY_KEYS = {
-    "id", "topic", "name", "name_en", "gloss", "definition", "synonyms", "patterns", "negative", "in_lists"
+    "id",
+    "topic",
+    "name",
+    "name_en",
+    "gloss",
+    "definition",
+    "synonyms",
+    "patterns",
+    "negative",
+    "in_lists",
 }
 # Hits of `near` rules are searched over all combinations of term hits; cap the work per rule.
 _MAX_COMBINATIONS = 5000
@@ -278,7 +287,8 @@ def load_catalogue(path: Path | None = None) -> Catalogue:
     """Read and validate the family catalogue (default ``compare/data/families.yaml``).
 
     Raises ``CatalogueError`` naming the file and line on a YAML syntax error, an unknown topic
-    id, a duplicate or malformed family id, a missing name, English name or definition, or a pattern that is not a valid regex.
+    id, a duplicate or malformed family id, a missing name, English name or definition, or a pattern
+    that is not a valid regex.
     """
     path = Path(path) if path is not None else DEFAULT_CATALOGUE
     raw = read_bytes(path, CatalogueError)
@@ -397,7 +407,8 @@ class _Reader:
         """A required one-line text of a family (its names and definition), stripped."""
         value = entry.get(key)
         if not isinstance(value, str) or not value.strip():
-            raise self.fail(f"{where}.{key}", line_of(entry, key) or line, missing)  # the key's, else the family's
+            # the line of the key when it is there (empty), else the family's
+            raise self.fail(f"{where}.{key}", line_of(entry, key) or line, missing)
         return value.strip()
 
     def rules(self, items: Any, where: str, line: int) -> list[Rule]:

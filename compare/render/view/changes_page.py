@@ -229,7 +229,9 @@ def family_ref(data: ViewData, changes: Changes, f: FamilyName, plan_id: str | N
     name = f.label(data.lang)
     return {
         "name": name,
-        "title": f.name if f.name != name else "",  # the English edition: the Chinese name on hover
+        # on hover, what the family covers: the English gloss (the English edition only: the facts keep
+        # no Chinese definition, and the Chinese edition shows no English)
+        "title": f.gloss if data.lang == "en" and f.source == "catalogue" and f.gloss != name else "",
         "href": data.topic_link(f.topic, f.family_id, plan_id) if shown else "",
         "new": f.family_id in changes.new_families,
     }

@@ -68,10 +68,10 @@ def derive_english_name(md: Metadata, fallback: str) -> str:
     if parts is not None and parts.zone.label in t.zone_kinds:
         zone = t.zone_kinds[parts.zone.label]
         name = zone.plural if parts.collective else zone.name
-        place = place_name(parts.place) if parts.place else ""
+        where = place_name(parts.place) if parts.place else ""
         if parts.second and parts.second.label in t.zone_kinds:
             name += f" · {t.zone_kinds[parts.second.label].short}"
-        return " ".join(w for w in (place, name, f"({kind})" if kind else "") if w)
+        return " ".join(w for w in (where, name, f"({kind})" if kind else "") if w)
     if md.doc_number and (number := doc_number(md.doc_number)):
         return number
     place = place_in(title) or (place_in(md.jurisdiction, short_names=False) if md.jurisdiction else None)

@@ -23,6 +23,7 @@ from compare.plans import apply_names, load_plan_catalogue
 from compare.render.html import write_site
 from compare.render.pdf import write_briefing
 from compare.render.view import ViewData, briefing_context, build_view
+from compare.render.view.data import english_only
 from compare.render.view.links import family_anchor
 from compare.tables import comparison_tables
 from tests.render_fixture import (
@@ -185,3 +186,22 @@ def test_a_plan_catalogue_name_en_is_the_english_name(tmp_path: Path, comparison
     for pid, name in ENGLISH_PLAN_NAMES.items():
         if pid != first.document.plan_id:
             assert docs[pid].display_name_en == name
+
+
+def test_the_methodology_page_defines_each_family_shown_in_the_editions_language(
+    sites: dict[str, Path],
+) -> None:
+    by_name = {
+        "zh": {f.name: f.definition for f in CATALOGUE.values()},
+        "en": {f.name_en: f.gloss for f in CATALOGUE.values()},
+    }
+    for lang, names in by_name.items():
+        rows = soup(sites[lang] / "methodology.html").select("table.glossary tbody tr:not(.group)")
+        assert len(rows) > 50
+        for row in rows:
+            name, definition = row.th.get_text(strip=True), row.td.get_text(strip=True)
+            assert name in names, (lang, name)
+            if lang == "zh":
+                assert definition == names[name]
+            else:  # the gloss, without the Chinese terms of art it cites
+                assert definition == english_only(names[name]) and not HAN.search(definition)

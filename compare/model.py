@@ -425,6 +425,7 @@ class PlanFacts:
     sha256: str
     families: frozenset[str]
     gaps: frozenset[str]
+    name_en: str = ""  # the English edition's name ("" in the facts of older builds)
 
 
 @dataclass(frozen=True)
@@ -449,6 +450,7 @@ class PlanChange:
     lost: tuple[str, ...]
     opened: tuple[str, ...]  # gaps now and not before (plans in both builds only)
     closed: tuple[str, ...]
+    name_en: str = ""  # the English edition's name, for a plan no longer compared
 
 
 @dataclass(frozen=True)

@@ -202,7 +202,8 @@ def plan_entry(data: ViewData, changes: Changes, c: PlanChange) -> PlanEntry:
     present = c.status != "removed" and c.plan_id in data.plan_index
     return {
         "plan_id": c.plan_id,
-        "name": data.names.get(c.plan_id, c.name),
+        # a plan no longer compared: by the name its build gave it in the edition's language
+        "name": data.names.get(c.plan_id) or (c.name_en if data.lang == "en" and c.name_en else c.name),
         "href": plan_href(c.plan_id) if present else "",
         "note": note,
         "lists": lists,

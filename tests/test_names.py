@@ -17,8 +17,9 @@ from bs4 import BeautifulSoup
 from pypdf import PdfReader
 
 from compare.align.catalogue import load_catalogue
-from compare.ingest.display_en import derive_english_name, doc_number, pinyin
+from compare.ingest.display_en import derive_english_name, doc_number, english_names, pinyin, place_name
 from compare.model import MANDATORY_TOPICS, Metadata
+from compare.places import gazetteer
 from compare.plans import apply_names, load_plan_catalogue
 from compare.render.html import write_site
 from compare.render.pdf import write_briefing
@@ -205,3 +206,16 @@ def test_the_methodology_page_defines_each_family_shown_in_the_editions_language
                 assert definition == names[name]
             else:  # the gloss, without the Chinese terms of art it cites
                 assert definition == english_only(names[name]) and not HAN.search(definition)
+
+
+def test_every_province_and_city_of_the_gazetteer_has_an_english_name() -> None:
+    """The table is reviewed (pypinyin reads 长治 as Zhangzhi): a place added to the gazetteer needs its
+    English name too."""
+    tables = english_names()
+    for place in gazetteer().full.values():
+        if place.is_city:
+            english = tables.cities.get(place.province, {}).get(place.short)
+        else:
+            english = tables.provinces.get(place.name)
+        assert english and not HAN.search(english), place.name
+    assert place_name(gazetteer().full["长治市"]) == "Changzhi"

@@ -1,10 +1,11 @@
 """A plan's English name for the English edition's headers (Lincang High-tech Zone (Implementing Opinions)).
 
-Made of the same parts as the Chinese short name (``compare.ingest.display.naming``): the place, in
-its usual English name or in pinyin (``pypinyin``), the zone kind translated, and the kind of document
-the title calls itself. A plan whose title names no zone is called by its 文号 in pinyin (Lin Ban Fa
-[2019] No. 5), else by its place and kind of document. The words are data:
-``compare/data/names_en.yaml``.
+Made of the same parts as the Chinese short name (``compare.ingest.display.naming``): the place by its
+English name, the zone kind translated, and the kind of document the title calls itself. A plan whose
+title names no zone is called by its 文号 in pinyin (Lin Ban Fa [2019] No. 5), else by its place and
+kind of document. The words are data (``compare/data/names_en.yaml``: every province and prefecture-level
+city of the gazetteer, reviewed); ``pypinyin`` spells what the tables do not know (a 文号's issuer, a
+place outside the gazetteer) and is imported only then (it takes a few tenths of a second).
 """
 
 from __future__ import annotations
@@ -33,8 +34,8 @@ class ZoneKind:
 
 @dataclass(frozen=True)
 class EnglishNames:
-    provinces: dict[str, str]
-    cities: dict[str, str]
+    provinces: dict[str, str]  # full name -> English
+    cities: dict[str, dict[str, str]]  # province (full name) -> city (short name) -> English
     zone_kinds: dict[str, ZoneKind]
     doc_kinds: tuple[tuple[re.Pattern[str], str], ...]
     doc_number: re.Pattern[str]
@@ -45,9 +46,10 @@ def english_names() -> EnglishNames:
     """The tables of ``names_en.yaml`` (loaded once)."""
     top = Section.read(DATA_FILE, error=DataError)
     kinds = top.section("zone_kinds")
+    cities = top.section("cities")
     return EnglishNames(
         provinces=top.mapping("provinces"),
-        cities=top.mapping("cities"),
+        cities={str(province): cities.mapping(str(province)) for province in cities.data},
         zone_kinds={
             str(label): ZoneKind(k.string("name"), k.string("plural"), k.string("short"))
             for label in kinds.data
@@ -77,7 +79,7 @@ def derive_english_name(md: Metadata, fallback: str) -> str:
     place = place_in(title) or (place_in(md.jurisdiction, short_names=False) if md.jurisdiction else None)
     if place and kind:
         return f"{place_name(place)} {kind}"
-    return fallback if not _HAN.search(fallback) else pinyin(fallback).title()
+    return fallback if not _HAN.search(fallback) else _capitalised(pinyin(fallback))
 
 
 def doc_kind(title: str) -> str:
@@ -88,11 +90,11 @@ def doc_kind(title: str) -> str:
 
 
 def place_name(place: Place) -> str:
-    """A place in English: a province by its usual name, a city by its own or its pinyin (Lincang)."""
+    """A place in English: by the tables (Yunnan, Lincang, Harbin), else in pinyin."""
     t = english_names()
     if not place.is_city:
-        return t.provinces.get(place.name) or pinyin(place.short).title()
-    return t.cities.get(place.short) or pinyin(place.short).title()
+        return t.provinces.get(place.name) or _capitalised(pinyin(place.short))
+    return t.cities.get(place.province, {}).get(place.short) or _capitalised(pinyin(place.short))
 
 
 def doc_number(text: str) -> str:
@@ -113,6 +115,10 @@ def pinyin(text: str) -> str:
             out += "'"
         out += syllable
     return out
+
+
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]  # Xi'an, not Xi'An
 
 
 def _syllables(text: str) -> list[str]:

@@ -40,7 +40,7 @@ ENGLISH_PLAN_NAMES = {
     "2019-lincang-hightech-zone-opinions": "Lincang High-tech Zone (Implementing Opinions)",
     "2021-chongqing-ftz-linked-zones-plan": "Chongqing FTZ Linked Innovation Zone (Construction Plan)",
     "2021-kunming-development-zones-opinions": "Kunming Development Zones and Industrial Parks (Opinions)",
-    "2021-yunnan-ftz-linked-etdz-plan": "Yunnan FTZ Linked Innovation Zone · ETDZ (Construction Plan)",
+    "2021-yunnan-ftz-linked-etdz-plan": "Yunnan FTZ Linked Innovation Zone / ETDZ (Construction Plan)",
     "2023-nantong-etdz-innovation-plan": "Nantong Economic Development Zones (Implementation Plan)",
 }
 

@@ -39,6 +39,7 @@ class EnglishNames:
     zone_kinds: dict[str, ZoneKind]
     doc_kinds: tuple[tuple[re.Pattern[str], str], ...]
     doc_number: re.Pattern[str]
+    separator: str  # before the second zone kind a title names
 
 
 @lru_cache(maxsize=1)
@@ -57,6 +58,7 @@ def english_names() -> EnglishNames:
         },
         doc_kinds=tuple((d.regex("pattern"), d.string("name")) for d in top.sections("doc_kinds")),
         doc_number=top.regex("doc_number"),
+        separator=top.string("separator"),
     )
 
 
@@ -72,7 +74,7 @@ def derive_english_name(md: Metadata, fallback: str) -> str:
         name = zone.plural if parts.collective else zone.name
         where = place_name(parts.place) if parts.place else ""
         if parts.second and parts.second.label in t.zone_kinds:
-            name += f" · {t.zone_kinds[parts.second.label].short}"
+            name += t.separator + t.zone_kinds[parts.second.label].short
         return " ".join(w for w in (where, name, f"({kind})" if kind else "") if w)
     if md.doc_number and (number := doc_number(md.doc_number)):
         return number

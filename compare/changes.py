@@ -48,19 +48,32 @@ def facts_of(tables: Mapping[str, pd.DataFrame], build_id: str, created: str) ->
     docs = tables["documents"]
     held = _sets(tables["family_matrix"], lambda f: f["n_measures"].fillna(0) > 0)
     gaps = _sets(tables["gaps"], None)
+    names_en = docs["display_name_en"].tolist() if "display_name_en" in docs else [""] * len(docs)
     plans = tuple(
         PlanFacts(
-            str(pid), str(name or pid), str(sha), frozenset(held.get(pid, ())), frozenset(gaps.get(pid, ()))
+            str(pid),
+            str(name or pid),
+            str(sha),
+            frozenset(held.get(pid, ())),
+            frozenset(gaps.get(pid, ())),
+            _text(name_en),
         )
-        for pid, name, sha in zip(
-            docs["plan_id"].tolist(), docs["display_name"].tolist(), docs["sha256"].tolist(), strict=True
+        for pid, name, sha, name_en in zip(
+            docs["plan_id"].tolist(),
+            docs["display_name"].tolist(),
+            docs["sha256"].tolist(),
+            names_en,
+            strict=True,
         )
     )
     fams = tables["families"]
     families = tuple(
-        FamilyName(str(fid), str(topic), str(name), _text(gloss), _text(source) or "catalogue")
-        for fid, topic, name, gloss, source in zip(
-            *(fams[c].tolist() for c in ("family_id", "topic", "name", "gloss", "source")), strict=True
+        FamilyName(
+            str(fid), str(topic), str(name), _text(gloss), _text(source) or "catalogue", _text(name_en)
+        )
+        for fid, topic, name, gloss, source, name_en in zip(
+            *(fams[c].tolist() for c in ("family_id", "topic", "name", "gloss", "source", "name_en")),
+            strict=True,
         )
     )
     return Facts(build_id, created, plans, families)
@@ -88,13 +101,21 @@ def facts_record(facts: Facts) -> dict[str, Any]:
         "build_id": facts.build_id,
         "created": facts.created,
         "families": [
-            {"family_id": f.family_id, "topic": f.topic, "name": f.name, "gloss": f.gloss, "source": f.source}
+            {
+                "family_id": f.family_id,
+                "topic": f.topic,
+                "name": f.name,
+                "name_en": f.name_en,
+                "gloss": f.gloss,
+                "source": f.source,
+            }
             for f in facts.families
         ],
         "plans": [
             {
                 "plan_id": p.plan_id,
                 "name": p.name,
+                "name_en": p.name_en,
                 "sha256": p.sha256,
                 "families": sorted(p.families),
                 "gaps": sorted(p.gaps),
@@ -117,6 +138,7 @@ def facts_from_record(record: Any) -> Facts:
                 str(f["name"]),
                 str(f.get("gloss") or ""),
                 str(f.get("source") or "catalogue"),
+                str(f.get("name_en") or ""),  # absent in the facts of older builds
             )
             for f in record["families"]
         )
@@ -127,6 +149,7 @@ def facts_from_record(record: Any) -> Facts:
                 str(p["sha256"]),
                 frozenset(map(str, p["families"])),
                 frozenset(map(str, p["gaps"])),
+                str(p.get("name_en") or ""),  # absent in the facts of older builds
             )
             for p in record["plans"]
         )
@@ -163,19 +186,19 @@ def what_changed(previous: Facts | None, current: Facts, *, basis: ChangeBasis |
     for p in current.plans:
         old = before.get(p.plan_id)
         if old is None:
-            found.append(PlanChange(p.plan_id, p.name, "added", ordered(p.families), (), (), ()))
+            found.append(PlanChange(p.plan_id, p.name, "added", ordered(p.families), (), (), (), p.name_en))
             continue
         status: PlanStatus = "same" if old.sha256 == p.sha256 else "changed"
         gained, lost = moved(p.families, old.families)
         if status == "same":  # its text is the same: families formed from the data only re-clustered
             gained, lost = _catalogued(gained, names), _catalogued(lost, names)
         opened, closed = moved(p.gaps, old.gaps)
-        change = PlanChange(p.plan_id, p.name, status, gained, lost, opened, closed)
+        change = PlanChange(p.plan_id, p.name, status, gained, lost, opened, closed, p.name_en)
         if status == "changed" or gained or lost or opened or closed:
             found.append(change)
     for p in previous.plans:
         if p.plan_id not in now:
-            found.append(PlanChange(p.plan_id, p.name, "removed", (), ordered(p.families), (), ()))
+            found.append(PlanChange(p.plan_id, p.name, "removed", (), ordered(p.families), (), (), p.name_en))
     found.sort(key=lambda c: STATUS_ORDER.index(c.status))  # stable: plan order within a status
     held_before = {f for p in previous.plans for f in p.families}
     held_before.update(*(alias[f] for f in held_before if f in alias))

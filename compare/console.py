@@ -221,12 +221,13 @@ def changes_lines(changes: Changes | None, lang: str, width: int) -> list[str]:
     entries: list[list[str]] = []  # per plan its lines, before wrapping
     for c in changes.plans:
         status = "" if c.status == "same" else f"{c.status} "
+        name = c.name_en if lang == "en" and c.name_en else c.name  # the report's language, as families
         if c.status == "added":
             new = sum(1 for f in c.gained if f in changes.new_families)
             what = f"{_n(len(c.gained), 'family', 'families')}, {new} new to the comparison"
-            entries.append([f"{status}{c.name}: {what}"])
+            entries.append([f"{status}{name}: {what}"])
         elif c.status == "removed":
-            entries.append([f"{status}{c.name}: had {_n(len(c.lost), 'family', 'families')}"])
+            entries.append([f"{status}{name}: had {_n(len(c.lost), 'family', 'families')}"])
         else:
             parts = [
                 f"{label} {len(ids)}: {names(ids)}"
@@ -238,7 +239,7 @@ def changes_lines(changes: Changes | None, lang: str, width: int) -> list[str]:
                 )
                 if ids
             ]
-            entries.append([f"{status}{c.name}:" + ("" if parts else " content changed"), *parts])
+            entries.append([f"{status}{name}:" + ("" if parts else " content changed"), *parts])
     for entry in entries[:_CHANGED_PLANS_SHOWN]:
         lines += _wrap_wide(entry[0], width, "  ", "      ")
         for part in entry[1:]:  # what moved for it, a line each

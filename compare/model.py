@@ -139,6 +139,7 @@ class Document:
     metadata: Metadata
     display_name: str = ""
     warnings: list[str] = field(default_factory=list)
+    display_name_en: str = ""  # the English edition's name (set with the display name: compare.plans)
 
 
 @dataclass(frozen=True)
@@ -292,6 +293,10 @@ class Family:
     source: Literal["catalogue", "proposed"]
     members: list[FamilyMember] = field(default_factory=list)
     form_of: str = ""  # the broader family this one is a form of (a catalogue family's ``form_of``)
+    # a catalogue family's English name and Chinese definition (a proposed family has neither: its
+    # name is its members' shared words, in Chinese in both editions)
+    name_en: str = ""
+    definition: str = ""
 
     @property
     def plan_ids(self) -> list[str]:
@@ -402,10 +407,14 @@ class FamilyName:
     name: str  # Chinese
     gloss: str  # English (the catalogue's gloss; a proposed family's says how it was formed)
     source: str = "catalogue"  # or "proposed": formed from the data, named by its shared words
+    name_en: str = ""  # a catalogue family's English name ("" in facts of builds before it had one)
 
     def label(self, lang: str) -> str:
-        """The family's name in an edition: the English edition names a catalogue family by its gloss."""
-        return self.gloss if lang == "en" and self.source == "catalogue" and self.gloss else self.name
+        """The family's name in an edition: the English edition names a catalogue family by its English
+        name (by its gloss in the facts of a build made before the catalogue had English names)."""
+        if lang == "en" and self.source == "catalogue":
+            return self.name_en or self.gloss or self.name
+        return self.name
 
 
 @dataclass(frozen=True)
@@ -417,6 +426,7 @@ class PlanFacts:
     sha256: str
     families: frozenset[str]
     gaps: frozenset[str]
+    name_en: str = ""  # the English edition's name ("" in the facts of older builds)
 
 
 @dataclass(frozen=True)
@@ -441,6 +451,7 @@ class PlanChange:
     lost: tuple[str, ...]
     opened: tuple[str, ...]  # gaps now and not before (plans in both builds only)
     closed: tuple[str, ...]
+    name_en: str = ""  # the English edition's name, for a plan no longer compared
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """The plans a build compares: each content once, with its display name and in the user's order.
 
-``docs_in/catalogue.yaml`` (optional) gives a file a short display name and fixes the column order;
+``docs_in/catalogue.yaml`` (optional) gives a file a short display name (``name``, and ``name_en`` for
+the English edition) and fixes the column order;
 the same plan twice (same bytes, or the same text in another encoding or format) is compared once.
 """
 
@@ -90,18 +91,23 @@ def drop_duplicates(plans: list[PlanAnalysis]) -> tuple[list[PlanAnalysis], list
 
 
 def apply_names(plans: list[PlanAnalysis], names: dict[str, dict[str, Any]]) -> list[PlanAnalysis]:
-    """Display names from docs_in/catalogue.yaml where given, equal names made distinct; catalogue order."""
-    named = [_with_name(p, _display_name(p, names)) for p in plans]
+    """Display names, Chinese and English, from docs_in/catalogue.yaml where given, else derived (the
+    English one by ``compare.ingest.display_en``); equal names made distinct; catalogue order."""
+    named = [_with_names(p, _display_name(p, names), _english_name(p, names)) for p in plans]
     counts: dict[str, int] = {}
+    counts_en: dict[str, int] = {}
     for p in named:
         counts[p.document.display_name] = counts.get(p.document.display_name, 0) + 1
+        counts_en[p.document.display_name_en] = counts_en.get(p.document.display_name_en, 0) + 1
     distinct = []
     for p in named:
-        name = p.document.display_name
+        name, name_en = p.document.display_name, p.document.display_name_en
+        year = (p.document.metadata.date or p.document.metadata.published or "")[:4] or p.document.plan_id
         if counts[name] > 1:
-            year = (p.document.metadata.date or p.document.metadata.published or "")[:4]
-            p = _with_name(p, f"{name}({year or p.document.plan_id})")
-        distinct.append(p)
+            name = f"{name}({year})"
+        if counts_en[name_en] > 1:
+            name_en = f"{name_en} ({year})"
+        distinct.append(_with_names(p, name, name_en))
     order = {name: i for i, name in enumerate(names)}
     return sorted(
         distinct, key=lambda p: (order.get(p.document.source_file, len(order)), p.document.source_file)
@@ -115,7 +121,17 @@ def _display_name(plan: PlanAnalysis, names: dict[str, dict[str, Any]]) -> str:
     return plan.document.display_name or Path(plan.document.source_file).stem
 
 
-def _with_name(plan: PlanAnalysis, name: str) -> PlanAnalysis:
-    if plan.document.display_name == name:
+def _english_name(plan: PlanAnalysis, names: dict[str, dict[str, Any]]) -> str:
+    entry = names.get(plan.document.source_file)
+    if entry and entry.get("name_en"):
+        return str(entry["name_en"])
+    from compare.ingest.display_en import derive_english_name  # pypinyin: loaded when a build names plans
+
+    return derive_english_name(plan.document.metadata, Path(plan.document.source_file).stem)
+
+
+def _with_names(plan: PlanAnalysis, name: str, name_en: str) -> PlanAnalysis:
+    doc = plan.document
+    if doc.display_name == name and doc.display_name_en == name_en:
         return plan
-    return replace(plan, document=replace(plan.document, display_name=name))
+    return replace(plan, document=replace(doc, display_name=name, display_name_en=name_en))

@@ -15,7 +15,8 @@ Tables and columns (the leading columns are fixed; the ones after ``+`` are extr
 - ``documents``: plan_id, source_file, sha256, display_name, title, issuer, doc_number, date, published,
   jurisdiction, zone_type, cited_documents (``《title》(文号)`` joined by ``；``), n_sections, n_measures
   (units of kind ``measure``), warnings (joined by ``; ``) + format, encoding, n_context, n_noise_spans,
-  kind (条例, 批复, 意见 …), scope (comprehensive, construction, application … : ``compare.kinds``)
+  kind (条例, 批复, 意见 …), scope (comprehensive, construction, application … : ``compare.kinds``),
+  display_name_en (the English edition's name: ``compare.plans``)
 - ``sections``: plan_id, section_id, path, label, level, heading, start, end, text
   + style, parent_id, seq, clean_start, clean_end
 - ``measures``: plan_id, measure_id, section_id, path, heading, kind (measure|context), text, start, end,
@@ -24,7 +25,7 @@ Tables and columns (the leading columns are fixed; the ones after ``+`` are extr
   + primary_topic ("" for context), topic_scores (JSON ``{topic: score}``), context_reason, family_ids,
   clean_start, clean_end
 - ``families``: family_id, topic, name, gloss, source (catalogue|proposed), n_plans
-  + n_members, plan_ids, topic_name
+  + n_members, plan_ids, topic_name, name_en (English name), definition (Chinese definition)
 - ``family_members``: family_id, plan_id, measure_id, similarity + evidence (the words or pattern),
   basis (rule | similar | reuse | reviewed), clause_start, clause_end (raw offsets of the deciding
   clause), clause (its text), marks (JSON list of raw [start, end] of the decisive words)
@@ -84,6 +85,7 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
         "n_noise_spans",
         "kind",
         "scope",
+        "display_name_en",
     ),
     "sections": (
         "plan_id",
@@ -136,6 +138,8 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
         "n_members",
         "plan_ids",
         "topic_name",
+        "name_en",
+        "definition",
     ),
     "family_members": (
         "family_id",
@@ -351,6 +355,7 @@ def _documents(comparison: Comparison) -> pd.DataFrame:
                 "n_noise_spans": len(d.noise),
                 "kind": p.kind.kind if p.kind else None,
                 "scope": p.kind.scope if p.kind else None,
+                "display_name_en": d.display_name_en or d.display_name or d.plan_id,
             }
         )
     return _frame(rows, "documents")
@@ -484,6 +489,8 @@ def _families(
                 "family_id": f.family_id,
                 "topic": f.topic,
                 "name": f.name,
+                "name_en": f.name_en,
+                "definition": f.definition,
                 "gloss": f.gloss,
                 "source": f.source,
                 "n_plans": len(plans),

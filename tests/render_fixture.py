@@ -20,6 +20,7 @@ from compare.align.catalogue import load_catalogue
 from compare.analyse import analyse_file
 from compare.gaps import compare_plans
 from compare.model import Comparison, Measure
+from compare.plans import apply_names
 from compare.render.view import BuildInfo, ViewData, default_topic_descriptions, site_pages
 from compare.topics import load_codebook
 from tests.seeds import DOCS_IN, SEED_FILES
@@ -75,7 +76,8 @@ def fixture_manifest() -> dict[str, Any]:
 
 @functools.lru_cache(maxsize=1)
 def _pipeline() -> Comparison:
-    plans = [analyse_file(DOCS_IN / name, DOCS_IN) for name in sorted(SEED_FILES.values())]
+    # named as the build names them (the English edition's plan names among them)
+    plans = apply_names([analyse_file(DOCS_IN / name, DOCS_IN) for name in sorted(SEED_FILES.values())], {})
     alignment = align(plans, load_catalogue())
     return compare_plans(plans, alignment, [], list(fixture_topic_names()), min_peers=MIN_PEERS)
 

@@ -43,6 +43,12 @@ def test_the_catalogue_covers_every_topic_with_stable_ascii_ids() -> None:
         assert f.id.startswith(f.topic + ".")
         assert re.search(r"[\u4e00-\u9fff]", f.name), f.id
         assert re.search(r"[A-Za-z]{3}", f.gloss), f.id  # an English gloss
+        # an English name (no Chinese) and a Chinese definition, each its own
+        assert re.search(r"[A-Za-z]{3}", f.name_en) and not re.search(r"[\u4e00-\u9fff]", f.name_en), f.id
+        assert re.search(r"[\u4e00-\u9fff]{4}", f.definition), f.id
+    for attr in ("name_en", "definition"):
+        values = [getattr(f, attr) for f in cat.families]
+        assert len(set(values)) == len(values), attr  # no family's text copied to another
     assert cat.version == hashlib.sha256(Path(cat.path).read_bytes()).hexdigest()
 
 
@@ -56,7 +62,9 @@ GOOD = """families:
 - id: land.property-split
   topic: land
   name: 工业物业产权分割
+  name_en: Splitting industrial property titles
   gloss: Splitting industrial property rights
+  definition: 允许工业厂房分割登记和转让。
   synonyms: [产权分割]
 """
 
@@ -64,11 +72,15 @@ GOOD = """families:
 @pytest.mark.parametrize(
     ("text", "line", "message"),
     [
-        (GOOD + "- id: land.x\n  topic: land\n  name: 分割: 产权\n  gloss: x\n", 9, "YAML syntax"),
+        (GOOD + "- id: land.x\n  topic: land\n  name: 分割: 产权\n  gloss: x\n", 11, "YAML syntax"),
         (GOOD.replace("topic: land", "topic: lands"), 3, "unknown topic id 'lands'"),
-        (GOOD + GOOD.removeprefix("families:\n"), 7, "duplicate family id 'land.property-split'"),
-        (GOOD + "  patterns: ['产权(分割']\n", 7, "bad regex"),
-        (GOOD + "  patterns:\n  - near: [[厂房], [分割]]\n", 8, "within"),
+        (GOOD + GOOD.removeprefix("families:\n"), 9, "duplicate family id 'land.property-split'"),
+        (GOOD + "  patterns: ['产权(分割']\n", 9, "bad regex"),
+        (GOOD + "  patterns:\n  - near: [[厂房], [分割]]\n", 10, "within"),
+        # every catalogue family names itself in both editions: the English name and the Chinese definition
+        (GOOD.replace("  name_en: Splitting industrial property titles\n", ""), 2, "English name"),
+        (GOOD.replace("  definition: 允许工业厂房分割登记和转让。\n", ""), 2, "Chinese definition"),
+        (GOOD.replace("definition: 允许工业厂房分割登记和转让。", "definition: ''"), 7, "Chinese definition"),
         (GOOD + "  form_of: land.paid-use\n", 2, "no family 'land.paid-use'"),
         (GOOD + "  form_of: land.property-split\n", 2, "another family"),
     ],
@@ -90,13 +102,17 @@ def test_the_rule_language_any_all_near_also_and_negative(tmp_path: Path) -> Non
 - id: talent.part-time
   topic: talent
   name: 兼职兼薪
+  name_en: Paid part-time posts
   gloss: Paid part-time posts
+  definition: 兼职兼薪的措施。
   patterns:
   - all: [兼职, 兼薪]
 - id: land.split
   topic: land
   name: 产权分割
+  name_en: Property splitting
   gloss: Property splitting
+  definition: 产权分割的措施。
   patterns:
   - near: [['厂房|物业'], [分割]]
     within: 6
@@ -104,7 +120,9 @@ def test_the_rule_language_any_all_near_also_and_negative(tmp_path: Path) -> Non
 - id: fiscal_tax.sharing
   topic: fiscal_tax
   name: 税收分成
+  name_en: Sharing taxes
   gloss: Sharing taxes
+  definition: 税收分成的措施。
   patterns:
   - any: [分成, 分享]
     also: [[共建, 飞地]]

@@ -32,6 +32,7 @@ from .test_browser import ARGS, CHROMIUM, Tab
 
 NEW_PLAN = "2023-nantong-etdz-innovation-plan"  # arrives in the second build
 NEW_PLAN_NAME = "南通市开发区"
+NEW_PLAN_NAME_EN = "Nantong Economic Development Zones (Implementation Plan)"
 
 
 def _facts(build_id: str, plans: dict[str, tuple[str, set[str], set[str]]]) -> Facts:
@@ -202,18 +203,19 @@ def test_a_plan_withdrawn_closes_gaps_and_the_english_edition_names_them_in_engl
     soup = BeautifulSoup((_site(out, third) / "changes.html").read_bytes(), "lxml")
     assert soup.html["lang"] == "en" and "Compared with the previously published build" in soup.get_text()
     removed = soup.select_one("#changes-removed").find_parent("section")
-    assert removed.select_one("article h3").get_text() == NEW_PLAN_NAME
+    # named as its build named it in English (the facts keep both names)
+    assert removed.select_one("article h3").get_text() == NEW_PLAN_NAME_EN
     assert removed.select_one("article h3 a") is None  # no page for a plan no longer compared
     names = [f.get_text(" ", strip=True) for f in soup.select(".fam-list.closed .fam")]
     expected = [changes.families[f].label("en") for ids in closed.values() for f in ids]
     assert sorted(names) == sorted(expected)
-    glossed = [
+    catalogued = [
         changes.families[f]
         for ids in closed.values()
         for f in ids
         if changes.families[f].source == "catalogue"
     ]
-    assert glossed and all(f.gloss in names for f in glossed)
+    assert catalogued and all(f.name_en and f.name_en in names for f in catalogued)  # their English names
 
 
 def test_the_data_and_the_summary_say_the_same(builds: Builds, capsys: pytest.CaptureFixture[str]) -> None:
@@ -310,7 +312,7 @@ def test_a_long_list_of_changes_is_cut_on_the_page_and_counted() -> None:
         tuple(
             PlanChange(pid, pid, "same", (), (), tuple(f.family_id for f in families), ()) for pid in plan_ids
         ),
-        {f.family_id: FamilyName(f.family_id, f.topic, f.name, f.gloss) for f in families},
+        {f.family_id: FamilyName(f.family_id, f.topic, f.name, f.gloss, name_en=f.name_en) for f in families},
     )
     settings = dataclasses.replace(load_report_settings(), changes_plans=3, changes_families=2)
     view = build_view(

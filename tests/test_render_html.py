@@ -274,6 +274,21 @@ def test_plan_page_shows_the_whole_cleaned_text_with_every_measure_anchored(
         assert doc.find("dl", class_="meta")
 
 
+def test_a_measures_family_tags_head_it_on_the_plan_page(site: Path, comparison: Any) -> None:
+    """The tags follow the measure's label, before its text: at its end they sat against the next
+    measure's label and read as that one's."""
+    tagged = 0
+    for plan in comparison.plans:
+        for m in soup(site / "plans" / f"{plan.document.plan_id}.html").select(".plantext .m"):
+            tags = m.find("span", class_="mf", recursive=False)
+            if tags is None:
+                continue
+            tagged += 1
+            children = m.find_all(True, recursive=False)
+            assert children[0] is tags and all("c" in c.get("class", []) for c in children[1:]), m["id"]
+    assert tagged > 50
+
+
 def test_a_plan_containing_a_script_tag_shows_it_as_text(site: Path, comparison: Any) -> None:
     plan_id = comparison.plans[0].document.plan_id
     raw = (site / "plans" / f"{plan_id}.html").read_text(encoding="utf-8")

@@ -50,7 +50,19 @@ from compare.literals import LiteralFinder, RegexFilter, Requirement, required_l
 from compare.model import TOPIC_IDS
 
 _ID_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9][a-z0-9-]*)+$")
-_FAMILY_KEYS = {"id", "topic", "name", "gloss", "synonyms", "patterns", "negative", "in_lists", "form_of"}
+_FAMILY_KEYS = {
+    "id",
+    "topic",
+    "name",
+    "name_en",
+    "gloss",
+    "definition",
+    "synonyms",
+    "patterns",
+    "negative",
+    "in_lists",
+    "form_of",
+}
 # Hits of `near` rules are searched over all combinations of term hits; cap the work per rule.
 _MAX_COMBINATIONS = 5000
 _SPAN = methodcaller("span")
@@ -159,7 +171,10 @@ def _near_hits(per_group: list[list[tuple[int, int]]], within: int, text: str) -
 
 @dataclass(frozen=True)
 class FamilySpec:
-    """One curated family: who it is (id, topic, names) and the rules that recognise it."""
+    """One curated family: who it is (id, topic, names, definitions) and the rules that recognise it.
+
+    ``name`` / ``name_en``: the row label in each edition; ``definition`` / ``gloss``: one sentence
+    saying what the family covers, in Chinese and in English."""
 
     id: str
     topic: str
@@ -170,6 +185,8 @@ class FamilySpec:
     line: int
     in_lists: bool = True  # False: a hit inside an enumeration (甲、乙、丙等) does not count
     form_of: str = ""  # the broader family this one is a form of (标准地出让 is paid land use)
+    name_en: str = ""
+    definition: str = ""
 
     def match(
         self, text: str, rules: Sequence[Rule] | None = None, negative: Sequence[Rule] | None = None
@@ -274,7 +291,8 @@ def load_catalogue(path: Path | None = None) -> Catalogue:
     """Read and validate the family catalogue (default ``compare/data/families.yaml``).
 
     Raises ``CatalogueError`` naming the file and line on a YAML syntax error, an unknown topic
-    id, a duplicate or malformed family id, a missing name, or a pattern that is not a valid regex.
+    id, a duplicate or malformed family id, a missing name, English name or definition, or a pattern
+    that is not a valid regex.
     """
     path = Path(path) if path is not None else DEFAULT_CATALOGUE
     raw = read_bytes(path, CatalogueError)
@@ -349,9 +367,11 @@ class _Reader:
             raise self.fail(
                 f"{where}.id", line, f"family id {fid!r} must start with its topic, e.g. '{topic}.…'"
             )
-        name = entry.get("name")
-        if not isinstance(name, str) or not name.strip():
-            raise self.fail(f"{where}.name", line, "the Chinese name is required")
+        name = self.text(entry, "name", where, line, "the Chinese name is required")
+        name_en = self.text(entry, "name_en", where, line, "the English name (a short row label) is required")
+        definition = self.text(
+            entry, "definition", where, line, "the Chinese definition (one sentence) is required"
+        )
         gloss = entry.get("gloss", "")
         if not isinstance(gloss, str):
             raise self.fail(f"{where}.gloss", line, "must be a string")
@@ -382,8 +402,26 @@ class _Reader:
         if not isinstance(form_of, str) or form_of == fid:
             raise self.fail(f"{where}.form_of", line, "must be the id of another family")
         return FamilySpec(
-            str(fid), str(topic), name.strip(), gloss.strip(), tuple(rules), negative, line, in_lists, form_of
+            str(fid),
+            str(topic),
+            name,
+            gloss.strip(),
+            tuple(rules),
+            negative,
+            line,
+            in_lists,
+            name_en=name_en,
+            definition=definition,
+            form_of=form_of,
         )
+
+    def text(self, entry: dict[str, Any], key: str, where: str, line: int, missing: str) -> str:
+        """A required one-line text of a family (its names and definition), stripped."""
+        value = entry.get(key)
+        if not isinstance(value, str) or not value.strip():
+            # the line of the key when it is there (empty), else the family's
+            raise self.fail(f"{where}.{key}", line_of(entry, key) or line, missing)
+        return value.strip()
 
     def rules(self, items: Any, where: str, line: int) -> list[Rule]:
         if not isinstance(items, list):

@@ -84,6 +84,8 @@ def align(
             "catalogue",
             sorted(members[f.id], key=lambda m: m.plan_id),
             form_of=f.form_of,
+            name_en=f.name_en,
+            definition=f.definition,
         )
         for f in catalogue.families
         if f.id in members

@@ -20,7 +20,10 @@ def catalogue_block(family: Family, plans: Mapping[str, PlanAnalysis], names: Ma
         f"- id: {family.topic}.{slug}  # rename to a readable slug; never reuse an id",
         f"  topic: {family.topic}",
         f"  name: {json.dumps(family.name, ensure_ascii=False)}",
-        f"  gloss: {json.dumps(family.gloss, ensure_ascii=False)}",
+        # the catalogue needs both editions' names and definitions: placeholders the analyst rewrites
+        '  name_en: "TODO: a short English name"  # the row label of the English edition',
+        f"  gloss: {json.dumps(family.gloss, ensure_ascii=False)}  # rewrite as the English definition",
+        f"  definition: {json.dumps(_definition(terms), ensure_ascii=False)}  # rewrite in one sentence",
         f"  synonyms: {json.dumps(terms, ensure_ascii=False)}",
     ]
     if len(terms) >= 2:
@@ -33,3 +36,8 @@ def catalogue_block(family: Family, plans: Mapping[str, PlanAnalysis], names: Ma
         clause = "".join(plan.document.clean.text[m.clause[0] : m.clause[1]].split())
         lines.append(f"  # {names.get(m.plan_id, m.plan_id)}: {clause[:80]}")
     return "\n".join(lines)
+
+
+def _definition(terms: list[str]) -> str:
+    """A placeholder Chinese definition from the family's key terms (the analyst writes the real one)."""
+    return f"待定：含有“{'、'.join(terms)}”的措施。"

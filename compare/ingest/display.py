@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from compare.datafiles import get_int, get_str, get_str_list, section
-from compare.ingest.metadata import DATA_FILE, zone_matches
+from compare.ingest.metadata import DATA_FILE, ZoneType, zone_matches
 from compare.ingest.metadata import rules as metadata_rules
 from compare.layout.frontmatter import rules as part_rules
 from compare.model import Metadata
@@ -46,13 +46,19 @@ def _place_of(jurisdiction: str | None) -> Place | None:
     return place_in(jurisdiction, short_names=False)
 
 
-def derive_display_name(md: Metadata, fallback: str) -> str:
-    """A short column header: place + zone kind (临沧高新区, 昆明市园区, 重庆自贸联动, 云南自贸联动·经开区).
+@dataclass(frozen=True)
+class Naming:
+    """What a plan's short name is made of: the place, the zone kind(s) its title names, and whether
+    the plan is about all zones of the place (全市…)."""
 
-    The place is the one the title names, else the jurisdiction's; it keeps its 市/省 when the plan is
-    about all zones of the place (全市…, 开发区及产业园区). A plan whose title names no zone is called by
-    its 文号 (国发〔2019〕5号), else by the subject of its title.
-    """
+    place: Place | None
+    zone: ZoneType
+    collective: bool
+    second: ZoneType | None  # another kind the title names (云南自贸联动·经开区)
+
+
+def naming(md: Metadata) -> Naming | None:
+    """The parts of a plan's short name, or None when its title names no zone of its kind."""
     r = rules()
     title = md.title or ""
     zones = zone_matches(title)
@@ -62,17 +68,32 @@ def derive_display_name(md: Metadata, fallback: str) -> str:
         (z for z in metadata_rules().zone_types if z.label == md.zone_type and z.label in named), None
     )
     if primary is None:
-        if md.doc_number:
-            return md.doc_number
-        core = _title_core(title)
-        return core[: r.display_max] if core else fallback
+        return None
     place = place_in(title) or _place_of(md.jurisdiction)
     collective = primary.collective or any(m in title for m in r.collective_markers)
-    where = "" if place is None else place.name if collective else place.short
-    name = where + primary.abbrev
     secondary = [z for _, _, z in sorted(zones, key=lambda t: order[t[2].label]) if z.label != primary.label]
-    if secondary:
-        extra = name + r.display_separator + secondary[0].abbrev
+    return Naming(place, primary, collective, secondary[0] if secondary else None)
+
+
+def derive_display_name(md: Metadata, fallback: str) -> str:
+    """A short column header: place + zone kind (临沧高新区, 昆明市园区, 重庆自贸联动, 云南自贸联动·经开区).
+
+    The place is the one the title names, else the jurisdiction's; it keeps its 市/省 when the plan is
+    about all zones of the place (全市…, 开发区及产业园区). A plan whose title names no zone is called by
+    its 文号 (国发〔2019〕5号), else by the subject of its title.
+    """
+    r = rules()
+    parts = naming(md)
+    if parts is None:
+        if md.doc_number:
+            return md.doc_number
+        core = _title_core(md.title or "")
+        return core[: r.display_max] if core else fallback
+    place = parts.place
+    where = "" if place is None else place.name if parts.collective else place.short
+    name = where + parts.zone.abbrev
+    if parts.second:
+        extra = name + r.display_separator + parts.second.abbrev
         if len(extra) <= r.display_max:
             return extra
     return name[: r.display_max]

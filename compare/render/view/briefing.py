@@ -269,7 +269,7 @@ def overview(data: ViewData) -> Overview:
             lacking[str(g["family_id"])] = lacking.get(str(g["family_id"]), 0) + 1
     top_gaps: list[GapCount] = [
         {
-            "name": str(data.family_by_id[fid]["name"]),
+            "name": data.family_name(fid),
             "topic": data.topic_name(str(data.family_by_id[fid]["topic"])),
             "n_lacking": k,
             "share_lacking": _percent(k, n),

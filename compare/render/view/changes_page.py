@@ -202,7 +202,8 @@ def plan_entry(data: ViewData, changes: Changes, c: PlanChange) -> PlanEntry:
     present = c.status != "removed" and c.plan_id in data.plan_index
     return {
         "plan_id": c.plan_id,
-        "name": data.names.get(c.plan_id, c.name),
+        # a plan no longer compared: by the name its build gave it in the edition's language
+        "name": data.names.get(c.plan_id) or (c.name_en if data.lang == "en" and c.name_en else c.name),
         "href": plan_href(c.plan_id) if present else "",
         "note": note,
         "lists": lists,
@@ -229,7 +230,9 @@ def family_ref(data: ViewData, changes: Changes, f: FamilyName, plan_id: str | N
     name = f.label(data.lang)
     return {
         "name": name,
-        "title": f.name if f.name != name else "",  # the English edition: the Chinese name on hover
+        # on hover, what the family covers: the English gloss (the English edition only: the facts keep
+        # no Chinese definition, and the Chinese edition shows no English)
+        "title": f.gloss if data.lang == "en" and f.source == "catalogue" and f.gloss != name else "",
         "href": data.topic_link(f.topic, f.family_id, plan_id) if shown else "",
         "new": f.family_id in changes.new_families,
     }

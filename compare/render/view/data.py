@@ -26,6 +26,17 @@ from compare.render.view.measures import MeasureItems
 from compare.render.view.records import Record, records, rows_by
 from compare.render.view.settings import ReportSettings
 
+# a term in Chinese within an English gloss ("Agents … (代办, 帮办, 领办)"), with the separator before it
+_HAN_TERM = re.compile(r"\s*[,，、;]?\s*[^\s(),，、;]*[\u4e00-\u9fff][^\s(),，、;]*")
+
+
+def english_only(gloss: str) -> str:
+    """A catalogue gloss without the Chinese terms of art it cites: the English edition shows no Chinese
+    outside quoted clauses and plan titles (the terms are in the Chinese edition's name and definition)."""
+    text = _HAN_TERM.sub("", gloss)
+    text = re.sub(r"\(\s*[,，、;]\s*", "(", text)  # "(, one-off rewards)" after "以奖代补" went
+    return re.sub(r"\s*\(\s*\)", "", text).strip()  # "()" once all its terms went
+
 
 class ViewData:
     """One comparison and its tables, indexed for the pages of one edition (``lang``)."""
@@ -60,7 +71,13 @@ class ViewData:
         self.plan_ids = [p.document.plan_id for p in self.plans]
         self.plan_index = {pid: i for i, pid in enumerate(self.plan_ids)}
         self.plan_by_id = {p.document.plan_id: p for p in self.plans}
-        self.names = {p.document.plan_id: p.document.display_name or p.document.plan_id for p in self.plans}
+        # plan names in the edition's language (the English one from compare.plans.apply_names)
+        self.names = {
+            p.document.plan_id: (p.document.display_name_en if lang == "en" else "")
+            or p.document.display_name
+            or p.document.plan_id
+            for p in self.plans
+        }
         self.measures: dict[str, Measure] = {m.measure_id: m for p in self.plans for m in p.measures}
         # what a measure item reads from the table (the whole table is hundreds of MB at thousands of plans)
         self.measure_rows = rows_by(tables, "measures", "measure_id", ("targets", "bindingness"))
@@ -153,12 +170,23 @@ class ViewData:
         zh, en = self.topic_names.get(topic_id, (topic_id, topic_id))
         return en if self.lang == "en" and en else zh
 
-    def gloss(self, text: Any) -> str:
-        """A family's gloss, shown when it adds something: always in English, in Chinese only if Chinese."""
-        text = str(text or "").strip()
-        if self.lang == "en" or re.search(r"[\u4e00-\u9fff]", text):
-            return text
-        return ""
+    def family_name(self, family: Mapping[str, Any] | str) -> str:
+        """A family's name in the edition: a catalogue family's English name in English; a family formed
+        from the data keeps its Chinese key terms in both (``family_source_label`` says so)."""
+        f = self.family_by_id.get(family, {}) if isinstance(family, str) else family
+        name = str(f.get("name") or (family if isinstance(family, str) else ""))
+        if self.lang == "en" and f.get("source") == "catalogue":
+            return str(f.get("name_en") or "") or name
+        return name
+
+    def family_definition(self, family: Mapping[str, Any]) -> str:
+        """What a family covers, in the edition's language only: the catalogue's Chinese definition or its
+        English gloss; for a family formed from the data, how it was formed (translated)."""
+        if family.get("source") != "catalogue":
+            return self._("由文本相似度聚类发现，未经人工审定")
+        if self.lang == "en":
+            return english_only(str(family.get("gloss") or ""))
+        return str(family.get("definition") or "").strip()
 
     def bindingness_label(self, level: str | None) -> str:
         labels = {

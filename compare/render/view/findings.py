@@ -10,7 +10,6 @@ The briefing and the site's index page show the same ``Findings``.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, TypedDict
@@ -168,17 +167,8 @@ def names(items: Sequence[str], limit: int, link: Link) -> Names:
 
 
 def family_name(data: ViewData, family_id: str) -> str:
-    """A family as the prose names it: its name, in English the head of its gloss (up to a semicolon,
-    parenthesis, dash, ", and" or ", with") until the catalogue has English names."""
-    fam = data.family_by_id.get(family_id, {})
-    name = str(fam.get("name", family_id))
-    if data.lang != "en":
-        return name
-    gloss = str(fam.get("gloss") or "")
-    head = re.split(r"\s*[;(—]\s*|, and |, with ", gloss, maxsplit=1)[0].strip()
-    if len(head) > 1 and head[1].islower():
-        head = head[0].lower() + head[1:]  # it runs on in a sentence ("such as credit guarantees")
-    return head or name
+    """A family as the prose names it: the row label of the matrices, in the edition's language."""
+    return data.family_name(family_id)
 
 
 def catalogue_families(data: ViewData, family_ids: Iterable[str]) -> list[str]:

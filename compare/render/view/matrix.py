@@ -22,8 +22,9 @@ class FamilyRow(TypedDict):
     family_id: str
     anchor: str
     href: str
-    name: str
-    gloss: str
+    name: str  # in the edition's language (a proposed family: its Chinese key terms in both)
+    definition: str  # what the family covers, in the edition's language (the row head's title)
+    gloss: str  # the English definition, shown under the name in the English edition only
     source: str  # catalogue | proposed
     source_label: str
     n_plans: int
@@ -63,13 +64,15 @@ def family_rows(data: ViewData, topic_id: str) -> list[FamilyRow]:
         fid = str(f["family_id"])
         held = data.cells.get(fid, {})
         counts = [cell_count(data, r) for r in held.values()]
+        definition = data.family_definition(f)
         rows.append(
             {
                 "family_id": fid,
                 "anchor": family_anchor(fid),
                 "href": topic_href(topic_id, fid),
-                "name": str(f["name"]),
-                "gloss": data.gloss(f.get("gloss")),
+                "name": data.family_name(f),
+                "definition": definition,
+                "gloss": definition if data.lang == "en" else "",
                 "source": str(f["source"]),
                 "source_label": data._("目录") if f["source"] == "catalogue" else data._("聚类发现"),
                 "n_plans": int(f.get("n_plans") or sum(1 for n in counts if n)),

@@ -16,15 +16,11 @@ from compare.render.view.gaps_page import GapsPage, gaps_pages
 from compare.render.view.grid import GridPage, grid_pages
 from compare.render.view.index_page import IndexPage, index_page
 from compare.render.view.links import page_path
+from compare.render.view.methodology_page import MethodologyPage, methodology_page
 from compare.render.view.pair_page import PAIR_PAGE, PairPage, pair_page
 from compare.render.view.plan_page import PlanPage, plan_pages
 from compare.render.view.site import SiteContext, site_context
 from compare.render.view.topic_page import TopicPage, topic_pages
-
-
-class MethodologyPage(TypedDict):
-    view: SiteContext
-    page: Literal["methodology"]
 
 
 class SearchPage(TypedDict):
@@ -64,7 +60,7 @@ def site_pages(data: ViewData) -> Iterator[Page]:
     for grid in grid_pages(data, site):
         yield Page("site/grid.html.j2", page_path(grid["part"]["href"]), grid)
     yield Page("site/changes.html.j2", CHANGES_HREF, changes_page(data, site))
-    yield Page("site/methodology.html.j2", "methodology.html", {"view": site, "page": "methodology"})
+    yield Page("site/methodology.html.j2", "methodology.html", methodology_page(data, site))
     yield Page("site/search.html.j2", "search.html", {"view": site, "page": "search"})
     for topic in topic_pages(data, site):  # one page a topic unless there are many plans
         yield Page("site/topic.html.j2", page_path(topic["part"]["href"]), topic)

@@ -49,13 +49,12 @@ def gap_entries(data: ViewData, plan_id: str, first: int | None = None) -> list[
     rows.sort(key=lambda g: (plain(g.get("rank")) or 0, -peer_count(g), str(g["family_id"])))
     for g in rows[:first]:
         fid = str(g["family_id"])
-        fam = data.family_by_id.get(fid, {})
         peers = split_ids(g.get("peer_plan_ids"))
         best = g.get("best_peer_measure_id")
         entries.append(
             {
                 "family_id": fid,
-                "name": str(fam.get("name", fid)),
+                "name": data.family_name(fid),
                 "topic": data.topic_name(str(g["topic"])),
                 "href": data.topic_link(str(g["topic"]), fid, plan_id),
                 "peers_with": peer_count(g),
@@ -89,7 +88,7 @@ def unique_entries(data: ViewData, plan_id: str) -> list[UniqueEntry]:
         entries.append(
             {
                 "family_id": fid,
-                "name": str(fam.get("name", fid)),
+                "name": data.family_name(fid),
                 "topic": data.topic_name(topic),
                 "href": data.topic_link(topic, fid, plan_id),
                 "measures": [

@@ -132,11 +132,10 @@ def reviewed_entries(data: ViewData, plan_id: str) -> list[ReviewedEntry]:
     for r in data.reviewed:
         if r.plan_id != plan_id:
             continue
-        family = data.family_by_id.get(r.family_id, {})
         out.append(
             {
                 "action": words.get(r.action, r.action),
-                "family": str(family.get("name", r.family_id)),
+                "family": data.family_name(r.family_id),
                 "href": plan_href(plan_id, r.measure_id) if r.measure_id else "",
                 "note": r.note,
             }
@@ -174,7 +173,7 @@ def segments(data: ViewData, p: PlanAnalysis) -> list[Segment]:
                 "bindingness_label": data.bindingness_label(m.bindingness),
                 "families": [
                     {
-                        "name": str(f["name"]),
+                        "name": data.family_name(f),
                         "href": data.topic_link(str(f["topic"]), str(f["family_id"]), m.plan_id),
                     }
                     for f in families

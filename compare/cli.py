@@ -265,7 +265,9 @@ def _failure(exc: BaseException, output_dir: Path) -> str:
     text = f"{type(exc).__name__}: {exc}"
     if isinstance(exc, sqlite3.OperationalError):
         try:
-            full = shutil.disk_usage(output_dir).free < FULL_DISK_BYTES
+            full = getattr(exc, "sqlite_errorname", "") == "SQLITE_FULL" or (
+                shutil.disk_usage(output_dir).free < FULL_DISK_BYTES
+            )
         except OSError:
             full = False
         if full:

@@ -28,9 +28,12 @@ from compare.render.view.search_index import Postings, SearchIndex, shard_of
 GLOBAL = "self.COMPARE_SEARCH"
 
 
-def _letters(numbers: np.ndarray) -> tuple[str, list[int]]:
+_NUMBERS_AT_ONCE = 1 << 22  # numbers written at once: a few arrays of their digits in memory
+
+
+def _letters(numbers: np.ndarray) -> tuple[str, np.ndarray]:
     """Numbers in base 26 without separators: each number's last digit a lower-case letter, its other
-    digits upper-case (12 -> "m", 27 -> "Bb"); computed on all numbers at once. Returns the text and
+    digits upper-case (12 -> "m", 27 -> "Bb"); computed on the numbers at once. Returns the text and
     where each number ends in it."""
     g = numbers.astype(np.int64)
     width = np.ones(len(g), dtype=np.int64)
@@ -43,17 +46,27 @@ def _letters(numbers: np.ndarray) -> tuple[str, list[int]]:
     from_end = ends[owner] - 1 - np.arange(int(ends[-1]) if len(g) else 0)
     digit = (g[owner] // np.power(26, from_end)) % 26
     text = (digit + np.where(from_end == 0, ord("a"), ord("A"))).astype(np.uint8).tobytes().decode("ascii")
-    return text, ends.tolist()
+    return text, ends
 
 
 def _lists(postings: Postings) -> dict[str, str]:
-    """token -> its passages as gaps (``_letters``), cut from one text."""
-    text, ends = _letters(postings.gaps())
-    starts = postings.starts.tolist()
+    """token -> its passages as gaps (``_letters``), cut from one text per run of tokens holding about
+    ``_NUMBERS_AT_ONCE`` numbers: at 2,000 plans the postings hold tens of millions, and their digits
+    all at once (with a Python int for each number's end) took gigabytes."""
+    gaps, starts, tokens = postings.gaps(), postings.starts, postings.tokens
     out: dict[str, str] = {}
-    for k, token in enumerate(postings.tokens):
-        a, b = starts[k], starts[k + 1]
-        out[token] = text[ends[a - 1] if a else 0 : ends[b - 1]]
+    k = 0
+    while k < len(tokens):
+        # tokens k..j-1: at least one, at most as many as keep the run within the bound
+        j = int(np.searchsorted(starts, starts[k] + _NUMBERS_AT_ONCE, side="right")) - 1
+        j = min(max(j, k + 1), len(tokens))
+        a = int(starts[k])
+        text, ends = _letters(gaps[a : starts[j]])
+        # where each token's numbers end in the text (every token has at least one passage)
+        bounds = [0, *ends[starts[k + 1 : j + 1] - a - 1].tolist()]
+        for i, token in enumerate(tokens[k:j]):
+            out[token] = text[bounds[i] : bounds[i + 1]]
+        k = j
     return out
 
 

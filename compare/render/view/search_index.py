@@ -93,8 +93,9 @@ def _dedupe(keys: np.ndarray) -> np.ndarray:
 
 def _grouped(keys: np.ndarray, n_docs: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Unique (token code, passage) pairs as ``code * n_docs + passage``, sorted (so by token, then
-    passage): the distinct codes, where each one's passages start, and the passages."""
-    keys = np.sort(keys)
+    passage): the distinct codes, where each one's passages start, and the passages. ``keys`` is
+    sorted and divided in place (the caller's array is used up)."""
+    keys.sort()
     n = np.uint64(max(n_docs, 1))
     docs = (keys % n).astype(np.int64)
     codes = np.floor_divide(keys, n, out=keys)  # in place: tens of millions of keys at 2,000 plans
@@ -125,7 +126,9 @@ def bigram_postings(texts: list[str]) -> Postings:
             parts.append(_bigram_keys(texts[first : n + 1], first, len(texts)))
             first, size = n + 1, 0
     keys = np.concatenate(parts) if parts else np.zeros(0, np.uint64)
+    parts.clear()  # tens of millions of keys at 2,000 plans: one copy in memory, not two
     codes, starts, docs = _grouped(keys, len(texts))
+    del keys
     mask = (1 << _BITS) - 1
     tokens = [chr(c >> _BITS) + chr(c & mask) for c in codes.tolist()]
     return Postings(tokens, starts, docs)

@@ -14,11 +14,11 @@ from functools import lru_cache
 
 from compare.datafiles import DATA_DIR, Section
 from compare.errors import DataError
+from compare.layout.frontmatter import notice_subject
 from compare.model import Measure, PlanKind
 from compare.model import Section as OutlineSection
 
 DATA_FILE = DATA_DIR / "metadata.yaml"
-_TRANSMITTED = re.compile(r"印发[《<]?(?P<inner>.+?)[》>]?的通知")
 _ARTICLE = re.compile(r"^第[一二三四五六七八九十百零〇两\d]+条")
 
 
@@ -75,8 +75,8 @@ def classify_plan(
     if units and applying / len(units) >= rules.application_share:
         return PlanKind("申报评审规则", "application", f"{applying}/{len(units)} 申报条件与程序")
     if title:
-        inner = _TRANSMITTED.search(title)
-        name = inner.group("inner") if inner else title
+        # a transmittal notice is named for the plan it hands over
+        name = notice_subject(title) or title
         for rule in rules.rules:
             for pattern in rule.patterns:
                 found = pattern.search(name)

@@ -17,11 +17,11 @@ from functools import lru_cache
 from compare.datafiles import DATA_DIR, Section
 from compare.errors import DataError
 from compare.ingest.display import naming
+from compare.layout.frontmatter import notice_subject
 from compare.model import Metadata
 from compare.places import Place, place_in
 
 DATA_FILE = DATA_DIR / "names_en.yaml"
-_TRANSMITTED = re.compile(r"印发[《<]?(?P<inner>.+?)[》>]?的通知")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -86,8 +86,8 @@ def derive_english_name(md: Metadata, fallback: str) -> str:
 
 def doc_kind(title: str) -> str:
     """What the title calls the document (Opinions, Implementation Plan …), '' when it says nothing."""
-    inner = _TRANSMITTED.search(title)
-    name = inner.group("inner") if inner else title
+    # a transmittal notice is named for the plan it hands over
+    name = notice_subject(title) or title
     return next((en for pattern, en in english_names().doc_kinds if pattern.search(name)), "")
 
 

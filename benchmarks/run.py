@@ -53,6 +53,7 @@ STAGE_FUNCTIONS = {
     "gaps": ("compare.gaps", "compare_plans"),
     "tables": ("compare.tables", "comparison_tables"),
     "data": ("compare.render.exports", "write_data"),
+    "search": ("compare.render.html", "write_search"),
     "html": ("compare.render.html", "write_site"),
     "pdf": ("compare.render.pdf", "write_briefing"),
 }

@@ -44,6 +44,7 @@ class MatchingSettings:
     sentence_end: re.Pattern[str] = re.compile(r"[。;!?\n]+")
     deferral: tuple[re.Pattern[str], ...] = ()
     purpose: tuple[re.Pattern[str], ...] = ()
+    qualifier: tuple[re.Pattern[str], ...] = ()
 
     @classmethod
     def load(cls, path: Path | None = None) -> MatchingSettings:
@@ -54,20 +55,24 @@ class MatchingSettings:
             sentence_end=s.regex("sentence_end"),
             deferral=s.regexes("deferral"),
             purpose=s.regexes("purpose"),
+            qualifier=s.regexes("qualifier"),
         )
 
-    def purposes(self, text: str) -> list[tuple[int, int]]:
-        """Spans of ``text`` that state a purpose (为…, 以…为目标): the reason for an action."""
-        return [(m.start(), m.end()) for p in self.purpose for m in p.finditer(text)]
+    def asides(self, text: str) -> list[tuple[int, int]]:
+        """Spans of ``text`` that are not its action: a purpose (为…, 以…为目标), the reason for an
+        action, or items qualifying a noun (统一规划、统一建设、统一招商的要求)."""
+        return [(m.start(), m.end()) for p in (*self.purpose, *self.qualifier) for m in p.finditer(text)]
 
-    def enumerations(self, text: str) -> list[tuple[int, int]]:
-        """Spans of ``text`` that enumerate items (甲、乙、丙等). The first item is cut to about the
-        length of the others: what stands before it (在人才服务中心增设公积金管理、…) is the clause's
-        own words, not an item."""
+    def enumerations(self, text: str, least: int = 2) -> list[tuple[int, int]]:
+        """Spans of ``text`` that enumerate at least ``least`` items (甲、乙、丙等). The first item is
+        cut to about the length of the others: what stands before it (在人才服务中心增设公积金管理、…)
+        is the clause's own words, not an item."""
         out = []
         for p in self.enumeration:
             for m in p.finditer(text):
                 first, *others = m.group().split("、")
+                if len(others) + 1 < least:
+                    continue
                 longest = max((len(o) for o in others), default=len(first)) + _FIRST_ITEM_SLACK
                 out.append((m.start() + max(0, len(first) - longest), m.end()))
         return out
@@ -261,19 +266,21 @@ def catalogue_matches(
     order = order or {f.id: i for i, f in enumerate(catalogue.families)}
     topics = [t.topic for t in measure.topics] if measure is not None else []
     lists: list[tuple[int, int]] | None = None
-    purpose = matching.purposes(text)  # words of a purpose (为…,) say why, not what: no membership
+    long_lists: list[tuple[int, int]] = []  # of three items or more: a clause may act on them
+    aside = matching.asides(text)  # words of a purpose (为…,) say why, not what: no membership
     candidates = []
     listed: set[str] = set()  # families whose every hit is an item of an enumeration
     for f, rules, negative in catalogue.prefiltered(text):  # rules that cannot hit are never run
         hits = list(f.all_hits(text, rules, negative))
         if hits:
-            lists = matching.enumerations(text) if lists is None else lists
-            if lists and all(_inside(h, lists) for h in hits):
-                if not f.in_lists:
-                    continue
+            if lists is None:
+                lists, long_lists = matching.enumerations(text), matching.enumerations(text, 3)
+            if lists and not f.in_lists and all(_inside(h, lists) for h in hits):
+                continue
+            if long_lists and all(_inside(h, long_lists) for h in hits):
                 listed.add(f.id)
-        if hits and purpose:
-            hits = [h for h in hits if not _inside(h, purpose)]
+        if hits and aside:
+            hits = [h for h in hits if not _inside(h, aside)]
         if hits:
             candidates.append((f, hits))
     if listed and len(listed) < len(candidates):

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 from compare.align import load_catalogue
+from compare.align.matching import find_mentions, match_plan
+from compare.analyse import analyse_file
 from compare.gaps import MANDATORY_TOPICS, compare_plans
 from compare.gaps.silence import form_mentions
 from compare.model import Alignment, Comparison, FailedInput, Family, FamilyMember
@@ -226,3 +229,23 @@ def test_a_plan_with_a_form_of_a_family_is_not_silent_on_it() -> None:
     assert shown is not None
     rows = shown[(shown["how"] == "form")]
     assert {(p, f) for p, f in zip(rows["plan_id"], rows["family_id"], strict=True)} <= set(found)
+
+
+def test_silence_is_searched_with_the_rules_relaxed(tmp_path: Path) -> None:
+    """A plan whose verb stands further from the object than a membership rule allows (建设 … 基础设施,
+    15 characters apart) does not carry the family, but it is not silent on it either: the search for
+    silence widens ``near`` rules (align.yaml ``silence_slack``) and finds it mentioned."""
+    path = tmp_path / "某开发区建设方案.txt"
+    path.write_text(
+        "某开发区高质量发展实施方案\n一、主要任务\n（一）加快建设园区内外连接的交通和公共服务等基础设施，"
+        "提升承载能力。\n（二）支持企业开展技术改造。\n",
+        encoding="utf-8",
+    )
+    plan = analyse_file(path, tmp_path)
+    catalogue = load_catalogue()
+    members = match_plan(plan, catalogue)
+    assert "planning.infrastructure" not in {m.family_id for m in members}
+    mentions = {m.family_id: m for m in find_mentions(plan, catalogue, members)}
+    assert mentions["planning.infrastructure"].how in ("passing", "context")
+    marked = [plan.document.clean.text[a:b] for a, b in mentions["planning.infrastructure"].marks]
+    assert "基础设施" in marked

@@ -118,8 +118,9 @@ class Rule:
         """The first (leftmost, then most specific) hit of the rule in ``text``, or None."""
         return next(iter(self.hits(text)), None)
 
-    def hits(self, text: str) -> list[Hit]:
-        """Every distinct hit of the rule in ``text``, leftmost first."""
+    def hits(self, text: str, slack: int = 1) -> list[Hit]:
+        """Every distinct hit of the rule in ``text``, leftmost first. ``slack``: how many times
+        ``within`` a ``near`` rule's terms may stand apart (the relaxed search for silence)."""
         if self.also and not all(any(p.search(text) for p in group) for group in self.also):
             return []
         # term matches are handled as (start, end) spans; a match's words are text[start:end]
@@ -134,7 +135,7 @@ class Rule:
         if self.kind == "all":
             picks = [ms[0] for ms in per_group]
             return [_hit_of(picks, text)]
-        return _near_hits(per_group, self.within, text)
+        return _near_hits(per_group, self.within * slack, text)
 
 
 def _spans(group: tuple[re.Pattern[str], ...], text: str) -> list[tuple[int, int]]:
@@ -203,15 +204,20 @@ class FamilySpec:
         return [h for h in (r.first_hit(text) for r in rules) if h is not None]
 
     def all_hits(
-        self, text: str, rules: Sequence[Rule] | None = None, negative: Sequence[Rule] | None = None
+        self,
+        text: str,
+        rules: Sequence[Rule] | None = None,
+        negative: Sequence[Rule] | None = None,
+        slack: int = 1,
     ) -> Iterator[Hit]:
-        """Every hit of every rule (for placing the family's evidence in the text); see ``match``."""
+        """Every hit of every rule (for placing the family's evidence in the text); see ``match``.
+        ``slack`` widens ``near`` rules (see ``Rule.hits``); negative rules stay as written."""
         rules = self.rules if rules is None else rules
         negative = self.negative if negative is None else negative
         if not rules or any(r.first_hit(text) for r in negative):
             return
         for r in rules:
-            yield from r.hits(text)
+            yield from r.hits(text, slack)
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,7 @@ class MatchingSettings:
     deferral: tuple[re.Pattern[str], ...] = ()
     purpose: tuple[re.Pattern[str], ...] = ()
     qualifier: tuple[re.Pattern[str], ...] = ()
+    silence_slack: int = 1
 
     @classmethod
     def load(cls, path: Path | None = None) -> MatchingSettings:
@@ -56,6 +57,7 @@ class MatchingSettings:
             deferral=s.regexes("deferral"),
             purpose=s.regexes("purpose"),
             qualifier=s.regexes("qualifier"),
+            silence_slack=s.integer("silence_slack", 1),
         )
 
     def asides(self, text: str) -> list[tuple[int, int]]:
@@ -152,7 +154,7 @@ def find_mentions(
         k = bisect.bisect_right(starts, span[0]) - 1
         in_measure = k >= 0 and units[k][1] > span[0] and units[k][2] == "measure"
         for f, rules, negative in candidates:
-            hits = list(f.all_hits(text, rules, negative))
+            hits = list(f.all_hits(text, rules, negative, matching.silence_slack))
             if not hits:
                 continue
             if deferred:

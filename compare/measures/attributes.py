@@ -47,6 +47,7 @@ class Rules:
     # segmentation
     unit_lead: re.Pattern[str]  # an action verb (after adverbs) at the start of a sentence
     lead_patterns: tuple[re.Pattern[str], ...]
+    clause_patterns: tuple[re.Pattern[str], ...]  # other openings of a comma-led clause (为…提供)
     sentence_end: re.Pattern[str]
     min_unit_chars: int
     # context
@@ -193,6 +194,10 @@ class _Reader:
             self.compile(seg["lead_patterns"], i, p, f"segmentation.lead_patterns[{i}]")
             for i, p in enumerate(self.get(seg, "lead_patterns", list, "segmentation"))
         )
+        clause_patterns = tuple(
+            self.compile(seg["clause_patterns"], i, p, f"segmentation.clause_patterns[{i}]")
+            for i, p in enumerate(self.get(seg, "clause_patterns", list, "segmentation"))
+        )
         ctx = self.section("context")
         resp = self.section("responsible")
         bind = self.section("bindingness")
@@ -238,6 +243,7 @@ class _Reader:
             version=version,
             unit_lead=unit_lead,
             lead_patterns=lead_patterns,
+            clause_patterns=clause_patterns,
             sentence_end=self.compile(
                 seg, "sentence_end", seg.get("sentence_end"), "segmentation.sentence_end"
             ),

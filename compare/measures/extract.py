@@ -194,7 +194,7 @@ def clauses(norm: str, start: int, end: int, rules: Rules) -> list[tuple[int, in
         if s > cuts[-1]:
             cuts.append(s)
         for k in range(s, e):
-            if norm[k] in _CLAUSE_COMMA and rules.unit_lead.match(norm[k + 1 : k + 40].lstrip(_WS)):
+            if norm[k] in _CLAUSE_COMMA and _opens_clause(norm[k + 1 : k + 90].lstrip(_WS), rules):
                 cuts.append(k + 1)
     cuts.append(end)
     spans: list[tuple[int, int]] = []
@@ -208,6 +208,11 @@ def clauses(norm: str, start: int, end: int, rules: Rules) -> list[tuple[int, in
         else:
             spans.append((a, b))
     return spans
+
+
+def _opens_clause(following: str, rules: Rules) -> bool:
+    """Whether the text after a comma opens a clause: an action verb, or a clause pattern."""
+    return bool(rules.unit_lead.match(following)) or any(rx.match(following) for rx in rules.clause_patterns)
 
 
 _ARTICLE = "article"  # the numbering style of 第X条: articles have no headings (compare.outline)

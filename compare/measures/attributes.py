@@ -48,6 +48,7 @@ class Rules:
     unit_lead: re.Pattern[str]  # an action verb (after adverbs) at the start of a sentence
     lead_patterns: tuple[re.Pattern[str], ...]
     clause_patterns: tuple[re.Pattern[str], ...]  # other openings of a comma-led clause (为…提供)
+    clause_topic: re.Pattern[str]  # a clause so far only its topic (对…,): no cut after it
     sentence_end: re.Pattern[str]
     min_unit_chars: int
     # context
@@ -244,6 +245,12 @@ class _Reader:
             unit_lead=unit_lead,
             lead_patterns=lead_patterns,
             clause_patterns=clause_patterns,
+            clause_topic=self.compile(
+                seg,
+                "clause_topic",
+                self.get(seg, "clause_topic", str, "segmentation"),
+                "segmentation.clause_topic",
+            ),
             sentence_end=self.compile(
                 seg, "sentence_end", seg.get("sentence_end"), "segmentation.sentence_end"
             ),

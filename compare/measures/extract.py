@@ -194,7 +194,7 @@ def clauses(norm: str, start: int, end: int, rules: Rules) -> list[tuple[int, in
         if s > cuts[-1]:
             cuts.append(s)
         for k in range(s, e):
-            if norm[k] in _CLAUSE_COMMA and _opens_clause(norm[k + 1 : k + 90].lstrip(_WS), rules):
+            if norm[k] in _CLAUSE_COMMA and _cut_after(norm, max(cuts[-1], s), k, rules):
                 cuts.append(k + 1)
     cuts.append(end)
     spans: list[tuple[int, int]] = []
@@ -210,9 +210,12 @@ def clauses(norm: str, start: int, end: int, rules: Rules) -> list[tuple[int, in
     return spans
 
 
-def _opens_clause(following: str, rules: Rules) -> bool:
-    """Whether the text after a comma opens a clause: an action verb, or a clause pattern."""
-    return bool(rules.unit_lead.match(following)) or any(rx.match(following) for rx in rules.clause_patterns)
+def _cut_after(norm: str, start: int, comma: int, rules: Rules) -> bool:
+    """Whether a new clause starts after the comma at ``comma``: the text after it opens one (an action
+    verb, a clause pattern), unless the clause begun at ``start`` only names whom it is about (对…,)."""
+    following = norm[comma + 1 : comma + 90].lstrip(_WS)
+    opens = rules.unit_lead.match(following) or any(rx.match(following) for rx in rules.clause_patterns)
+    return bool(opens) and not rules.clause_topic.match(norm[start:comma].strip(_WS))
 
 
 _ARTICLE = "article"  # the numbering style of 第X条: articles have no headings (compare.outline)

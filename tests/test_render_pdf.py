@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-import time
 from pathlib import Path
 from typing import Any
 
@@ -307,22 +306,17 @@ def test_english_edition() -> None:
     assert "资料截至" not in html and "生成日期" not in html
 
 
-def test_two_renders_give_the_same_bytes_and_our_code_adds_little_to_weasyprints_time(
-    comparison_and_tables: tuple[Any, Any], tmp_path: Path
-) -> None:
+def test_two_renders_give_the_same_bytes(comparison_and_tables: tuple[Any, Any], tmp_path: Path) -> None:
+    """The briefing is a pure function of its view: rendered twice (once through the site's writer
+    beside it), the same bytes. How much our code adds to WeasyPrint's time is a benchmark target
+    (benchmarks/run.py, html_pdf_vs_weasyprint), not a timed test: a loaded machine would fail it."""
     comparison, tables = comparison_and_tables
     # a one-topic briefing: the same code paths, rendered twice in a fraction of the time
     small = build_view(comparison, tables, topic_names=fixture_topic_names(), build=BUILD, topics=("land",))
     first = write_briefing(small, tmp_path / "a.pdf").read_bytes()
-    t0 = time.perf_counter()
     write_site(small, tmp_path / "site")
-    source = render_briefing_html(small)
-    ours = time.perf_counter() - t0
-    t1 = time.perf_counter()
-    second = pdf_from_html(source, build_id=small.build.build_id)
-    weasy = time.perf_counter() - t1
+    second = pdf_from_html(render_briefing_html(small), build_id=small.build.build_id)
     assert first == second
-    assert ours <= 0.5 * weasy, (ours, weasy)
 
 
 def test_the_charts_follow_the_findings_on_one_page_with_their_figures(

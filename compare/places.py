@@ -1,9 +1,10 @@
 """Place names of China: find provinces and prefecture-level cities in a text, name a plan's jurisdiction.
 
 The gazetteer is data (``compare/data/jurisdictions.yaml``: 34 provincial units, 333 prefecture-level
-divisions). Short names (临沧, 云南, 广西) are trusted only in short texts such as an issuer or a
-title; in running text only full names (临沧市, 云南省) count, because short names collide with
-ordinary words (长治久安, 中山大学).
+divisions, and the districts and counties of the four municipalities). Short names (临沧, 云南, 广西) are
+trusted only in short texts such as an issuer or a title; in running text only full names (临沧市, 云南省)
+count, because short names collide with ordinary words (长治久安, 中山大学). Districts are read in
+issuers and titles only, and by a short name (永川) only beside their municipality's name.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from compare.text import literal_alternation, match_text
 
 DATA_FILE = "jurisdictions.yaml"
 _CITY_SUFFIXES = ("地区", "市", "盟")
+_DISTRICT_SUFFIXES = ("新区", "区", "县")
 
 
 @dataclass(frozen=True)
@@ -26,8 +28,9 @@ class Place:
     short: str  # 临沧, 云南
     province: str  # full name of the provincial unit (itself for a province)
     province_short: str
-    is_city: bool
+    is_city: bool  # a prefecture-level city, or a municipality's district (the level below it)
     municipality: bool  # 北京/天津/上海/重庆: a province-level city
+    is_district: bool = False  # a district or county of a municipality (重庆市永川区)
 
     @property
     def jurisdiction(self) -> str:
@@ -39,8 +42,9 @@ class Place:
 class Gazetteer:
     full: dict[str, Place]
     short: dict[str, Place]
+    districts: dict[str, Place]  # full and short names of the municipalities' districts
     full_re: re.Pattern[str]
-    any_re: re.Pattern[str]
+    any_re: re.Pattern[str]  # full and short names, districts included (issuers and titles)
     national_label: str
     national_issuers: frozenset[str]
     national_prefixes: tuple[str, ...]
@@ -59,6 +63,7 @@ def gazetteer() -> Gazetteer:
         raise DataFileError(DATA_FILE, "provinces", "expected a non-empty list")
     full: dict[str, Place] = {}
     short: dict[str, Place] = {}
+    districts: dict[str, Place] = {}
     for i, p in enumerate(provinces):
         where = f"provinces[{i}]"
         if not isinstance(p, dict):
@@ -82,12 +87,17 @@ def gazetteer() -> Gazetteer:
             city = Place(cname, cshort, pname, pshort, True, False)
             full[cname] = city
             short.setdefault(cshort, city)
+        for dname, dshort in _names(p.get("districts") or [], f"{where}.districts"):
+            district = Place(dname, dshort, pname, pshort, True, False, is_district=True)
+            districts.setdefault(dname, district)
+            districts.setdefault(dshort, district)
     nat = data.get("national") or {}
     return Gazetteer(
         full=full,
         short=short,
+        districts=districts,
         full_re=_alternation(list(full)),
-        any_re=_alternation(list(full) + list(short)),
+        any_re=_alternation(list(full) + list(short) + list(districts)),
         national_label=get_str(DATA_FILE, "national.label", nat.get("label")),
         national_issuers=frozenset(get_str_list(DATA_FILE, "national.issuers", nat.get("issuers"))),
         national_prefixes=tuple(
@@ -96,26 +106,52 @@ def gazetteer() -> Gazetteer:
     )
 
 
+def _names(entries: list[object], where: str) -> list[tuple[str, str]]:
+    """(full name, short name) of a municipality's districts: a short name is the full one without
+    区/县/新区 when two characters or more remain, unless given ({name: 浦东新区, short: 浦东})."""
+    if not isinstance(entries, list):
+        raise DataFileError(DATA_FILE, where, "expected a list")
+    out = []
+    for j, d in enumerate(entries):
+        if isinstance(d, dict):
+            name = get_str(DATA_FILE, f"{where}[{j}].name", d.get("name"))
+            out.append((name, get_str(DATA_FILE, f"{where}[{j}].short", d.get("short"))))
+            continue
+        name = get_str(DATA_FILE, f"{where}[{j}]", d)
+        cut = next((name[: -len(s)] for s in _DISTRICT_SUFFIXES if name.endswith(s)), name)
+        out.append((name, cut if len(cut) >= 2 else name))
+    return out
+
+
 def find_places(text: str, short_names: bool = True) -> list[tuple[int, int, Place]]:
-    """Places named in ``text`` (longest match first, no overlaps), in order of appearance."""
+    """Places named in ``text`` (longest match first, no overlaps), in order of appearance. With
+    ``short_names`` (issuers, titles) districts count too: beside their municipality, or by their full
+    name where no other place is named (南通市通州区 is Nantong's, not Beijing's)."""
     g = gazetteer()
     regex = g.any_re if short_names else g.full_re
     out = []
     for m in regex.finditer(match_text(text)):  # same length: offsets hold for the printed text
         name = m.group()
-        place = g.full.get(name) or g.short.get(name)
+        place = g.full.get(name) or g.short.get(name) or g.districts.get(name)
         if place is not None:
-            out.append((m.start(), m.end(), place))
-    return out
+            out.append((m.start(), m.end(), place, name == place.name))
+    named = {p.name for _, _, p, _ in out}
+    others = {p.province for _, _, p, _ in out if not p.is_district}
+    return [
+        (s, e, p)
+        for s, e, p, whole in out
+        if not p.is_district or p.province in named or (whole and not others - {p.province})
+    ]
 
 
 def place_in(text: str, short_names: bool = True) -> Place | None:
-    """The most specific place a short text names: its first city, else its first province."""
+    """The most specific place a short text names: its first district, else its first city, else its
+    first province."""
     found = [p for _, _, p in find_places(text, short_names)]
-    cities = [p for p in found if p.is_city]
-    if cities:
-        return cities[0]
-    return found[0] if found else None
+    for level in ([p for p in found if p.is_district], [p for p in found if p.is_city], found):
+        if level:
+            return level[0]
+    return None
 
 
 def place_in_body(text: str, min_mentions: int = 2) -> Place | None:

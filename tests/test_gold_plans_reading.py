@@ -56,11 +56,11 @@ METADATA_FLOORS = {
     "doc_number": (1.0, 1.0),
     "date": (1.0, 0.91),
     "date_kind": (1.0, 0.91),
-    "jurisdiction": (0.75, 0.66),
+    "jurisdiction": (0.91, 0.75),
     "zone_type": (0.91, 0.75),
     "draft": (1.0, 1.0),
     "cited": (1.0, 0.83),
-    "all fields": (0.96, 0.87),
+    "all fields": (0.98, 0.88),
 }
 CITED_FLOORS = {"precision": (1.0, 0.33), "recall": (1.0, 0.5)}
 

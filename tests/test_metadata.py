@@ -234,6 +234,27 @@ def test_gazetteer_has_every_province_and_prefecture() -> None:
     assert place_in("吉林省") == place_in("吉林") != place_in("吉林市")  # the province wins the short name
 
 
+def test_a_municipality_s_district_names_the_jurisdiction_only_where_it_is_unambiguous() -> None:
+    """The districts of the four municipalities are the level below them, as a prefecture's cities are:
+    a reply about 重庆永川高新区 governs 重庆市永川区. A short name counts only beside its municipality,
+    a full one only where no other place is named (南通市通州区 is Nantong's; 辽宁朝阳 is the city)."""
+
+    def where(text: str) -> str | None:
+        place = place_in(text)
+        return place.jurisdiction if place else None
+
+    assert (
+        where("国务院关于同意重庆永川高新技术产业开发区升级为国家高新技术产业开发区的批复") == "重庆市永川区"
+    )
+    assert where("关于支持浦东新区高水平改革开放的意见") == "上海市浦东新区"
+    assert where("北京市朝阳区人民政府") == "北京市朝阳区"
+    assert where("南通市通州区人民政府") == "江苏省南通市"
+    assert where("辽宁朝阳经济开发区") == "辽宁省朝阳市"
+    assert where("永川工业园区") is None  # a district's short name alone is no place
+    # districts never enter running text's counts or the places similarity strips
+    assert "永川区" not in gazetteer().full and "永川" not in gazetteer().short
+
+
 def test_display_name_rules() -> None:
     md = Metadata(
         title="关于支持曲靖经济技术开发区高质量发展的若干措施",

@@ -147,23 +147,38 @@ def key(kind: str, row: dict[str, str]) -> tuple[str, ...]:
 
 
 def judged(which: str, kind: str, part: str = "") -> list[dict[str, str]]:
-    """The judged rows of a set and kind: the random sample, or ``part="new"``: every row the build
-    produced that it did not produce when the sample was drawn (the claims later fixes brought)."""
+    """The judged rows of a set and kind: the random sample, ``part="new"``: every row the build
+    produced that it did not produce when the sample was drawn (the claims later fixes brought), or
+    ``part="s2"``: a second random sample, drawn from a later build (see PROTOCOL.md)."""
     path = JUDGED / which / (f"{kind}.{part}.jsonl" if part else f"{kind}.jsonl")
     if not path.exists():
         return []
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def draw(which: str, kind: str, size: int) -> list[dict[str, str]]:
+# the second sample's seeds are the first's plus this: a new draw from the later build's rows
+SECOND = 1000
+
+
+def draw(which: str, kind: str, size: int, offset: int = 0) -> list[dict[str, str]]:
     """A fixed-seed random sample of today's rows (proposed families' memberships included)."""
     rows = sorted(produced(which)[kind], key=lambda r: key(kind, r))
-    rng = random.Random(SEEDS[kind] + SETS.index(which))
+    rng = random.Random(SEEDS[kind] + SETS.index(which) + offset)
     return rng.sample(rows, min(size, len(rows)))
+
+
+def carried(which: str, kind: str) -> dict[tuple[str, ...], dict[str, str]]:
+    """Verdicts already given to a row (same family, plan and deciding clause), by key."""
+    return {key(kind, r): r for part in ("", "new", "s2") for r in judged(which, kind, part)}
 
 
 if __name__ == "__main__":
     _, command, which, kind, size = sys.argv
-    assert command == "draw" and which in SETS and kind in KINDS
-    for row in draw(which, kind, int(size)):
-        print(json.dumps({"n": 0, **row, "verdict": "", "reason": ""}, ensure_ascii=False))
+    assert command in ("draw", "draw2") and which in SETS and kind in KINDS
+    # draw2: the second sample; a row judged before keeps its verdict and reason (the same clause read
+    # the same way), the others are left to be judged
+    known = carried(which, kind) if command == "draw2" else {}
+    for row in draw(which, kind, int(size), SECOND if command == "draw2" else 0):
+        before = known.get(key(kind, row))
+        verdict, reason = (before["verdict"], before["reason"]) if before else ("", "")
+        print(json.dumps({"n": 0, **row, "verdict": verdict, "reason": reason}, ensure_ascii=False))

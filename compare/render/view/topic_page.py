@@ -11,7 +11,7 @@ from typing import Literal, TypedDict
 from compare.render.view.coverage import HeatCell
 from compare.render.view.data import ViewData
 from compare.render.view.grid import GridLabels, GridRow, grid_labels, grid_rows
-from compare.render.view.links import PagePart, page_part, paged_href, quoted, topic_href
+from compare.render.view.links import PagePart, PagerLink, page_part, paged_href, quoted, topic_href
 from compare.render.view.matrix import (
     FamilyRow,
     MatrixRow,
@@ -50,6 +50,7 @@ class TopicPage(TypedDict):
     grid: list[GridRow]  # the compact grid of the page's plans, above the matrix
     grid_labels: GridLabels
     docx: str  # the page's matrix as a Word 对照表 (``topic_docx_href``); "" when none is written
+    topic_links: list[PagerLink]  # every topic's page of the same plans (the plan picker's choice goes along)
 
 
 def topic_docx_href(topic_id: str, page: int = 0) -> str:
@@ -116,6 +117,11 @@ def topic_pages(data: ViewData, site: SiteContext) -> Iterator[TopicPage]:
         found = unaligned(data, t)  # read by each page of the topic
         for k in range(len(data.chunks)):
             part = matrix_part(data, t, rows, found, k)
+            # the other topics' pages of the same plans (a split topic's page k shows chunk k, as theirs)
+            others: list[PagerLink] = [
+                {"label": h["name"], "href": topic_href(h["topic_id"], page=k), "current": h["topic_id"] == t}
+                for h in site["topics"]
+            ]
             yield {
                 "view": site,
                 "page": "topic",
@@ -125,6 +131,7 @@ def topic_pages(data: ViewData, site: SiteContext) -> Iterator[TopicPage]:
                 "grid_labels": labels,
                 # a page with no measure and no gap has nothing to paste into a memo
                 "docx": topic_docx_href(t, k) if docx and (part["rows"] or part["other"]) else "",
+                "topic_links": others,
             }
 
 

@@ -9,12 +9,15 @@ these, so the two read alike in Word and WPS.
 
 from __future__ import annotations
 
+import copy
 import struct
 import zipfile
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from functools import cache
 from io import BytesIO
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
@@ -84,14 +87,45 @@ def set_widths(table: Any, widths: Sequence[float]) -> None:
         col.w = Mm(width)
 
 
+@cache
+def _clark(tag: str) -> str:
+    """``w:t`` as lxml names it (``{namespace}t``)."""
+    return str(qn(tag))
+
+
 def _element(tag: str, attrs: dict[str, str] | None = None, parent: Any = None) -> Any:
     """A plain WordprocessingML element (``w:…``), appended to ``parent`` when given: built with lxml
     directly, as python-docx's own calls cost a parse or a schema lookup per element, and a matrix
     has thousands of runs."""
-    el = etree.Element(qn(tag)) if parent is None else etree.SubElement(parent, qn(tag))
-    for key, value in (attrs or {}).items():
-        el.set(qn(key), value)
-    return el
+    attrib = {_clark(k): v for k, v in attrs.items()} if attrs else None
+    if parent is None:
+        return etree.Element(_clark(tag), attrib)
+    return etree.SubElement(parent, _clark(tag), attrib)
+
+
+@cache
+def _run_properties(
+    bold: bool, strike: bool, colour: str | None, size: float | None, highlight: bool, underline: bool
+) -> Any:
+    """A run's properties (``w:rPr``), in the order the schema gives them: built once for each kind of
+    run, then copied."""
+    props = _element("w:rPr")
+    if bold:
+        _element("w:b", parent=props)
+    if strike:
+        _element("w:strike", parent=props)
+    if colour is not None:
+        _element("w:color", {"w:val": colour}, props)
+    if size is not None:
+        _element("w:sz", {"w:val": str(round(size * 2))}, props)
+    if highlight:
+        _element("w:highlight", {"w:val": "yellow"}, props)
+    if underline:
+        _element("w:u", {"w:val": "single"}, props)
+    return props
+
+
+_PRESERVE = {"{http://www.w3.org/XML/1998/namespace}space": "preserve"}
 
 
 def run(
@@ -106,30 +140,21 @@ def run(
     underline: bool = False,
 ) -> Any:
     """A run of ``text`` at the end of paragraph ``p`` (or of a hyperlink element), a line break for
-    each newline; its properties in the order the schema gives them."""
-    parent = p._p if isinstance(p, Paragraph) else p
-    r = _element("w:r", parent=parent)
+    each newline."""
+    r = etree.SubElement(p._p if isinstance(p, Paragraph) else p, _clark("w:r"))
     if bold or strike or colour is not None or size is not None or highlight or underline:
-        props = _element("w:rPr", parent=r)
-        if bold:
-            _element("w:b", parent=props)
-        if strike:
-            _element("w:strike", parent=props)
-        if colour is not None:
-            _element("w:color", {"w:val": str(colour)}, props)
-        if size is not None:
-            _element("w:sz", {"w:val": str(round(size * 2))}, props)
-        if highlight:
-            _element("w:highlight", {"w:val": "yellow"}, props)
-        if underline:
-            _element("w:u", {"w:val": "single"}, props)
+        r.append(
+            copy.deepcopy(
+                _run_properties(
+                    bold, strike, None if colour is None else str(colour), size, highlight, underline
+                )
+            )
+        )
     for k, line in enumerate(text.split("\n")):
         if k:
-            _element("w:br", parent=r)
+            etree.SubElement(r, _clark("w:br"))
         if line:
-            t = _element("w:t", parent=r)
-            t.text = line
-            t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+            etree.SubElement(r, _clark("w:t"), _PRESERVE).text = line
     return r
 
 
@@ -141,9 +166,24 @@ def clause_runs(p: Paragraph, runs: Iterable[tuple[str, bool]]) -> None:
 
 def link(p: Paragraph, url: str, text: str, size: float | None = None) -> None:
     """A hyperlink (python-docx has no call for one: the relationship and the element by hand)."""
-    rel = p.part.relate_to(url, RELATIONSHIP_TYPE.HYPERLINK, is_external=True)
-    element = _element("w:hyperlink", {"r:id": rel}, p._p)
+    element = _element("w:hyperlink", {"r:id": _relationship(p.part, url)}, p._p)
     run(element, text, colour=LINK, size=size, underline=True)
+
+
+# part -> url -> the id of its hyperlink relationship: python-docx looks for an existing one by reading
+# them all, each time, which made a matrix of thousands of links quadratic
+_LINK_IDS: WeakKeyDictionary[Any, dict[str, str]] = WeakKeyDictionary()
+
+
+def _relationship(part: Any, url: str) -> str:
+    """The id of the part's hyperlink relationship to ``url``, added the first time (ids of our own,
+    ``rIdL<n>``, beside python-docx's ``rId<n>``)."""
+    known = _LINK_IDS.setdefault(part, {})
+    rid = known.get(url)
+    if rid is None:
+        rid = known[url] = f"rIdL{len(known) + 1}"
+        part.rels.add_relationship(RELATIONSHIP_TYPE.HYPERLINK, url, rid, is_external=True)
+    return rid
 
 
 def build_time(created: str) -> datetime:

@@ -48,7 +48,7 @@ class ReportSettings:
     chart_targets: int = 12  # a target chart shows this many values of a kind (the largest)
     chart_label_chars: int = 12  # a label at a bar's left is cut to this length
     docx_plan_columns: int = 5  # a topic's Word 对照表: plans a table …
-    docx_max_plans: int = 100  # … written up to this many plans
+    docx_max_plans: int = 20  # … written up to this many plans
 
 
 @lru_cache(maxsize=4)

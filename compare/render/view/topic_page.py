@@ -59,8 +59,9 @@ def topic_docx_href(topic_id: str, page: int = 0) -> str:
 
 
 def writes_docx(data: ViewData) -> bool:
-    """Whether the topic pages get their Word 对照表: up to ``docx.max_plans`` plans (beyond, thousands
-    of files nobody would open; the workbook holds every matrix)."""
+    """Whether the topic pages get their Word 对照表: up to ``docx.max_plans`` plans (beyond, files of
+    dozens of plan columns that cost seconds to write, and that no memo takes; the workbook holds
+    every matrix)."""
     return 0 < len(data.plan_ids) <= data.cfg.docx_max_plans
 
 

@@ -607,3 +607,75 @@ def test_the_plan_picker_hides_the_topic_grid_columns_too(tab: Tab, site: dict[s
     cells = page.locator("#grid tbody tr").first.locator("td").all()
     assert sum(c.is_visible() for c in cells) == 2  # the tally and the chosen plan's cell
     assert tab.problems == []
+
+
+@pytest.fixture(scope="module")
+def split_site(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The five plans with two plan columns a page: every topic in three pages (as at thousands of plans)."""
+    comparison = build_fixture_comparison()
+    names = fixture_topic_names()
+    build = BuildInfo("browser-test", "2024-05-01T08:00:00Z", {"a.txt": "0" * 64}, {})
+    two = dataclasses.replace(load_report_settings(), html_plans_per_page=2)
+    data = build_view(
+        comparison, comparison_tables(comparison, names), topic_names=names, build=build, settings=two
+    )
+    out = tmp_path_factory.mktemp("split-site")
+    write_site(data, out)
+    return {"root": out, "plans": data.plan_ids}
+
+
+def _chosen(page: Any) -> tuple[str, list[str]]:
+    """The page's file, and the plans whose columns the matrix shows."""
+    shown = [th.get_attribute("data-plan") for th in page.locator("table.matrix thead th[data-plan]").all()]
+    return page.evaluate("location.pathname.split('/').pop()"), [
+        p for p in shown if page.locator(f'table.matrix thead th[data-plan="{p}"]').is_visible()
+    ]
+
+
+def test_the_plans_chosen_go_with_the_pages_of_a_split_topic_and_to_the_other_topics(
+    tab: Tab, split_site: dict[str, Any]
+) -> None:
+    """An analyst chooses plans on one page of a split topic; the pager, the page's own family links and
+    the links to the other topics carry the choice, so it survives every move between these pages."""
+    p1, p2, p3, *_ = split_site["plans"]
+    page = tab.open(Path(split_site["root"]) / "topics" / "land.html")
+    assert _chosen(page) == ("land.html", [p1, p2])
+    page.uncheck(f'[data-plan-picker] input[value="{p1}"]')  # only the second plan of the first page
+    assert _chosen(page) == ("land.html", [p2])
+    page.click("nav.pager >> nth=0 >> text=3–4")  # the next page: its plans are not chosen, all show
+    page.wait_for_load_state("load")
+    assert _chosen(page) == ("land-2.html", [p3, split_site["plans"][3]])
+    assert page.evaluate("location.hash") == f"#plans={p2}"
+    page.click("[data-plans-none]")
+    page.check(f'[data-plan-picker] input[value="{p3}"]')  # and one of this page
+    assert _chosen(page) == ("land-2.html", [p3])
+    assert page.evaluate("location.hash") == f"#plans={p2},{p3}"
+    page.click("nav.pager >> nth=0 >> text=1–2")  # back: the first page's choice is there
+    page.wait_for_load_state("load")
+    assert _chosen(page) == ("land.html", [p2])
+    assert [b.is_checked() for b in page.locator("[data-plan-picker] input").all()] == [False, True]
+    # a family in the page's grid: the row comes into view, the choice stays
+    family = page.locator("#grid tbody th[scope=row] a").nth(2)
+    anchor = family.get_attribute("data-anchor")
+    assert family.get_attribute("href").endswith(f"#{anchor}&plans={p2},{p3}")
+    family.click()
+    page.wait_for_timeout(100)
+    assert _chosen(page) == ("land.html", [p2])
+    assert page.evaluate("location.hash") == f"#{anchor}&plans={p2},{p3}"
+    row = page.locator(f'table.matrix tr[id="{unquote(anchor)}"]')
+    assert row.evaluate(
+        "el => { const r = el.getBoundingClientRect();"
+        " const b = el.closest('.matrix-wrap').getBoundingClientRect();"
+        " return r.top >= b.top - 1 && r.top < b.bottom && r.top < innerHeight }"
+    )
+    # another topic, from the topic's list: its page of the same plans, the same choice
+    page.click("nav.topic-nav >> text=人才")
+    page.wait_for_load_state("load")
+    assert _chosen(page) == ("talent.html", [p2])
+    assert page.evaluate("location.hash") == f"#plans={p2},{p3}"
+    # the address changed by hand (or by the back button): the links follow it
+    page.evaluate(f"location.hash = '#plans={p3}'")
+    page.wait_for_timeout(50)
+    hrefs = [a.get_attribute("href") for a in page.locator("nav.pager a, nav.topic-nav a").all()]
+    assert hrefs and all(h.endswith(f"#plans={p3}") for h in hrefs), hrefs
+    assert tab.problems == []

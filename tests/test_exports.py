@@ -3,7 +3,8 @@
 Written from the seed plans' comparison (tests/render_fixture.py), with two hostile cells planted in
 measure texts to check that spreadsheets never run them as formulas. A sheet's first row holds the field
 ids (hidden), its second the headers a person reads, its data start on the third (below a note row when
-the sheet is cut).
+the sheet is cut). Sheets are named in the edition's language; a tool finds one by its id (the table's
+name) in the README sheet, the last (``Book``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import re
 import shutil
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pandas as pd
@@ -28,6 +30,7 @@ from compare.render.exports import (
     CSV_WITHOUT_NAMES,
     EXPORT_LIMITS,
     FAMILY_MATRIX_SHEET,
+    README_SHEET,
     TOPIC_MATRIX_SHEET,
     ExportLimitsError,
     load_export_limits,
@@ -80,9 +83,40 @@ def out(tables: dict[str, pd.DataFrame], manifest: dict, tmp_path_factory: pytes
     return path
 
 
+class Book:
+    """A workbook as a tool reads it: a sheet is found by its id (a table's name, ``topic×plan`` …) in the
+    README sheet, the last one, whatever the language its sheets are named in."""
+
+    def __init__(self, path: Path) -> None:
+        self.wb = openpyxl.load_workbook(path)
+        rows = list(self.wb.worksheets[-1].iter_rows(values_only=True))
+        top = [r[0] for r in rows].index("sheet")  # the field ids, below a note row when the README was cut
+        fields = list(rows[top])
+        # what the README says of each sheet, by its id
+        self.readme = {
+            r[fields.index("sheet_id")]: dict(zip(fields, r, strict=False)) for r in rows[top + 2 :]
+        }
+        self.ids = {sid: str(row["sheet"]) for sid, row in self.readme.items()}
+        self.ids[README_SHEET] = self.wb.sheetnames[-1]
+
+    def __getitem__(self, sheet_id: str) -> Any:
+        return self.wb[self.ids[sheet_id]]
+
+    @property
+    def worksheets(self) -> list[Any]:
+        return list(self.wb.worksheets)
+
+    @property
+    def sheetnames(self) -> list[str]:
+        return list(self.wb.sheetnames)
+
+    def is_matrix(self, ws: Any) -> bool:
+        return ws.title in (self.ids[TOPIC_MATRIX_SHEET], self.ids[FAMILY_MATRIX_SHEET])
+
+
 @pytest.fixture(scope="module")
-def workbook(out: Path) -> openpyxl.Workbook:
-    return openpyxl.load_workbook(out / "comparison.xlsx")
+def workbook(out: Path) -> Book:
+    return Book(out / "comparison.xlsx")
 
 
 def test_csv_files_open_in_excel_with_chinese_intact(out: Path, tables: dict[str, pd.DataFrame]) -> None:
@@ -137,10 +171,10 @@ def test_json_has_the_manifest_and_every_table_with_formulas_intact(
 
 
 def test_xlsx_has_matrices_and_a_sheet_per_table_ready_to_read(
-    workbook: openpyxl.Workbook, tables: dict[str, pd.DataFrame]
+    workbook: Book, tables: dict[str, pd.DataFrame]
 ) -> None:
-    assert workbook.sheetnames[:2] == [TOPIC_MATRIX_SHEET, FAMILY_MATRIX_SHEET]
-    assert set(tables) <= set(workbook.sheetnames)
+    assert workbook.sheetnames[:2] == ["议题×方案", "措施家族×方案"]
+    assert set(tables) <= set(workbook.ids)
     for ws in workbook.worksheets:
         assert len(ws.title) <= 31
         assert ws.freeze_panes is not None and ws.freeze_panes.endswith("3"), ws.title
@@ -156,7 +190,7 @@ def test_xlsx_has_matrices_and_a_sheet_per_table_ready_to_read(
 
 
 def test_xlsx_matrices_show_coverage_scores_and_mark_gaps(
-    workbook: openpyxl.Workbook, tables: dict[str, pd.DataFrame]
+    workbook: Book, tables: dict[str, pd.DataFrame]
 ) -> None:
     topic_ws = workbook[TOPIC_MATRIX_SHEET]
     ids, header = [c.value for c in topic_ws[1]], [c.value for c in topic_ws[2]]
@@ -185,7 +219,7 @@ def test_xlsx_matrices_show_coverage_scores_and_mark_gaps(
     assert marked == gaps and blank
 
 
-def test_xlsx_keeps_formula_text_as_text(workbook: openpyxl.Workbook) -> None:
+def test_xlsx_keeps_formula_text_as_text(workbook: Book) -> None:
     ws = workbook["measures"]
     header = [c.value for c in ws[1]]  # the field ids
     text_cell = ws.cell(row=3, column=header.index("text") + 1)
@@ -286,12 +320,12 @@ def test_csv_keeps_its_ids_and_gains_name_columns(out: Path, tables: dict[str, p
 
 
 def test_xlsx_headers_are_chinese_and_the_field_ids_are_kept_for_tools(
-    workbook: openpyxl.Workbook, out: Path, tables: dict[str, pd.DataFrame]
+    workbook: Book, out: Path, tables: dict[str, pd.DataFrame]
 ) -> None:
     for ws in workbook.worksheets:
         ids, headers = [c.value for c in ws[1]], [c.value for c in ws[2]]
         assert ws.row_dimensions[1].hidden and len(ids) == len(headers), ws.title
-        label_columns = ws.max_column if ws.title not in (TOPIC_MATRIX_SHEET, FAMILY_MATRIX_SHEET) else 2
+        label_columns = ws.max_column if not workbook.is_matrix(ws) else 2
         for field, header in list(zip(ids, headers, strict=True))[:label_columns]:
             assert header != field and CJK.search(header), (ws.title, field, header)
     for name, frame in tables.items():
@@ -309,14 +343,16 @@ def test_xlsx_headers_are_chinese_and_the_field_ids_are_kept_for_tools(
     assert [c.value for c in members[1]][:4] == ["family_id", "family_name", "plan_id", "plan_name"]
     gaps = [c.value for c in workbook["gaps"][1]]  # the family's own name column moves beside its id
     assert gaps[:5] == ["plan_id", "plan_name", "family_id", "name", "topic"]
-    # a tool reads a sheet by its field ids
-    back = pd.read_excel(out / "comparison.xlsx", sheet_name="measures", skiprows=[1])
+    # a tool finds a sheet by its id in the README sheet (the last), and reads it by its field ids
+    path = out / "comparison.xlsx"
+    sheets = pd.read_excel(path, sheet_name=-1, skiprows=[1]).set_index("sheet_id")["sheet"]
+    back = pd.read_excel(path, sheet_name=sheets["measures"], skiprows=[1])
     assert list(back.columns)[:3] == ["plan_id", "plan_name", "measure_id"]
     assert list(back["measure_id"]) == list(tables["measures"]["measure_id"])
 
 
 def test_xlsx_wraps_long_text_and_links_measures_to_topics(
-    workbook: openpyxl.Workbook, tables: dict[str, pd.DataFrame]
+    workbook: Book, tables: dict[str, pd.DataFrame]
 ) -> None:
     ws = workbook["measures"]
     ids = [c.value for c in ws[1]]
@@ -350,10 +386,10 @@ def test_the_english_edition_has_english_headers_and_names(
     tables: dict[str, pd.DataFrame], manifest: dict, tmp_path: Path
 ) -> None:
     write_data(tables, tmp_path, {**manifest, "lang": "en"})
-    wb = openpyxl.load_workbook(tmp_path / "comparison.xlsx")
+    wb = Book(tmp_path / "comparison.xlsx")
     for ws in wb.worksheets:
         headers = [c.value for c in ws[2]]
-        label_columns = ws.max_column if ws.title not in (TOPIC_MATRIX_SHEET, FAMILY_MATRIX_SHEET) else 2
+        label_columns = ws.max_column if not wb.is_matrix(ws) else 2
         assert not [h for h in headers[:label_columns] if CJK.search(h)], ws.title
     assert [c.value for c in wb["measures"][2]][:3] == ["Plan ID", "Plan", "Measure ID"]
     topic_names = dict(zip(tables["coverage"]["topic"], tables["coverage"]["topic_name_en"], strict=False))
@@ -493,6 +529,60 @@ def test_long_table_names_get_valid_sheet_names(tables: dict[str, pd.DataFrame],
     assert "a_table_name_far_longer_than_ex" in wb.sheetnames
 
 
+EXCEL_SHEET_NAME = re.compile(r"^(?!')[^\[\]:*?/\\]{1,31}(?<!')$")
+
+
+def test_sheets_are_named_in_the_edition_s_language_and_the_readme_gives_their_ids(
+    workbook: Book, tables: dict[str, pd.DataFrame], manifest: dict, tmp_path: Path
+) -> None:
+    chinese = {
+        TOPIC_MATRIX_SHEET: "议题×方案",
+        FAMILY_MATRIX_SHEET: "措施家族×方案",
+        "documents": "方案",
+        "sections": "章节",
+        "measures": "措施",
+        "families": "措施家族",
+        "family_members": "措施家族成员",
+        "coverage": "议题覆盖",
+        "family_matrix": "措施家族×方案明细",
+        "gaps": "缺口",
+        "unique": "独有措施",
+        "mentions": "提及",
+        "reviewed": "人工核对",
+        "reuse": "逐字相同的段落",
+        "failed": "未能读取的文件",
+        "changes": "变化",
+        "topics": "议题",
+        "measure_topics": "措施的议题",
+        README_SHEET: "说明",
+    }
+    assert workbook.sheetnames == [chinese[i] for i in [*workbook.readme, README_SHEET]]
+    write_data(tables, tmp_path, {**manifest, "lang": "en"})
+    en = Book(tmp_path / "comparison.xlsx")
+    assert en.sheetnames[:5] == ["Topic × plan", "Family × plan", "Plans", "Sections", "Measures"]
+    assert en.sheetnames[-1] == "README" and not [n for n in en.sheetnames if CJK.search(n)]
+    for book in (workbook, en):
+        names = book.sheetnames
+        assert all(EXCEL_SHEET_NAME.match(n) for n in names) and len({n.lower() for n in names}) == len(names)
+        # the README names every other sheet with its id: the table it shows, or the matrix
+        assert [book.readme[i]["sheet"] for i in book.readme] == names[:-1]
+        assert set(book.readme) == {TOPIC_MATRIX_SHEET, FAMILY_MATRIX_SHEET, *tables, TOPICS, MEASURE_TOPICS}
+        assert [c.value for c in book[README_SHEET][2]][:3] == (
+            ["工作表", "工作表编号", "数据表"] if book is workbook else ["Sheet", "Sheet id", "Data table"]
+        )
+
+
+def test_a_sheet_name_is_made_valid_for_excel() -> None:
+    names = xlsx_sheets.sheet_names(
+        ["a/b:c", "'quoted'", "History", "Foo", "foo", "长" * 40, "[x]*?", "measures"], "en"
+    )
+    assert names["a/b:c"] == "a_b_c" and names["'quoted'"] == "quoted" and names["[x]*?"] == "_x___"
+    assert names["History"] == "History~2"  # Excel's own
+    assert names["长" * 40] == "长" * 31 and names["measures"] == "Measures"
+    assert (names["Foo"], names["foo"]) == ("Foo", "foo~2")  # Excel ignores case
+    assert all(EXCEL_SHEET_NAME.match(n) for n in names.values())
+
+
 def test_a_repeated_id_is_reported_not_fatal(
     tables: dict[str, pd.DataFrame], tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -511,12 +601,6 @@ def test_a_repeated_id_is_reported_not_fatal(
 # Excel's limits and the workbook's caps: a sheet is cut with a note, CSV and SQLite stay complete
 
 
-def _readme(wb: openpyxl.Workbook) -> dict[str, dict]:
-    rows = list(wb["README"].iter_rows(values_only=True))
-    top = [r[0] for r in rows].index("sheet")  # the field ids, below a note row when the README was cut
-    return {r[0]: dict(zip(rows[top], r, strict=False)) for r in rows[top + 2 :]}
-
-
 def _csv_rows(path: Path) -> int:
     return len(pd.read_csv(path, encoding="utf-8-sig", keep_default_na=False, dtype=str))
 
@@ -533,30 +617,30 @@ def test_a_sheet_over_excel_limits_is_cut_with_a_note(
     tables: dict[str, pd.DataFrame], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setattr(xlsx_sheets, "EXCEL_MAX_ROWS", 30)  # the README's 16 rows still fit
-    monkeypatch.setattr(xlsx_sheets, "EXCEL_MAX_COLS", 7)  # as do its 7 columns
+    monkeypatch.setattr(xlsx_sheets, "EXCEL_MAX_COLS", 8)  # as do its 8 columns
     monkeypatch.setattr(xlsx_sheets, "EXCEL_MAX_CELL", 40)
     write_data(tables, tmp_path, {"created": "2024-01-01T00:00:00Z", "lang": "zh"})
-    wb = openpyxl.load_workbook(tmp_path / "comparison.xlsx")
+    wb = Book(tmp_path / "comparison.xlsx")
     n_measures = len(tables["measures"])
     ws = wb["measures"]
     note = ws["A1"].value
-    assert f"{n_measures:,}" in note and "前 27 行" in note and "前 7 列" in note and "截断" in note
+    assert f"{n_measures:,}" in note and "前 27 行" in note and "前 8 列" in note and "截断" in note
     assert "measures.csv" in note and "comparison.sqlite" in note
-    assert ws.max_row == 30 and ws.max_column == 7  # note + ids + header + 27 rows
+    assert ws.max_row == 30 and ws.max_column == 8  # note + ids + header + 27 rows
     columns = list(tables["measures"].columns)
-    assert [c.value for c in ws[2]] == [columns[0], "plan_name", *columns[1:6]]  # the name beside its id
-    assert ws.freeze_panes == "A4" and ws.auto_filter.ref == "A3:G30"
+    assert [c.value for c in ws[2]] == [columns[0], "plan_name", *columns[1:7]]  # the name beside its id
+    assert ws.freeze_panes == "A4" and ws.auto_filter.ref == "A3:H30"
     texts = [v for row in ws.iter_rows(min_row=4, values_only=True) for v in row if isinstance(v, str)]
     assert max(map(len, texts)) <= 40 and any(t.endswith("…") for t in texts)
     family = wb[FAMILY_MATRIX_SHEET]  # 3 label columns + 5 plans, 114 families: cut both ways
-    assert "family_matrix.csv" in family["A1"].value and (family.max_row, family.max_column) == (30, 7)
+    assert "family_matrix.csv" in family["A1"].value and (family.max_row, family.max_column) == (30, 8)
     assert [c.value for c in family[2]][:3] == ["family_id", "topic", "name"] and family.freeze_panes == "D4"
     topic = wb[TOPIC_MATRIX_SHEET]  # 13 topics x (2 + 5 plans) fits: no note
     assert topic["A1"].value == "topic" and topic.freeze_panes == "C3"
-    readme = _readme(wb)
+    readme = wb.readme
     assert readme["measures"]["rows"] == n_measures and readme["measures"]["rows_in_workbook"] == 27
     assert readme["measures"]["columns"] == len(tables["measures"].columns) + 1  # and the plan's name
-    assert readme["measures"]["columns_in_workbook"] == 7
+    assert readme["measures"]["columns_in_workbook"] == 8
     assert note.startswith(readme["measures"]["note"].rstrip("…"))  # the README's cells are cut too
     assert readme[FAMILY_MATRIX_SHEET]["rows"] == len(tables["families"])
     assert readme[TOPIC_MATRIX_SHEET]["note"] is None
@@ -572,7 +656,7 @@ def test_tables_over_the_workbook_cap_get_a_preview_and_a_note(
 ) -> None:
     limits = dataclasses.replace(load_export_limits(), xlsx_max_table_cells=1000, xlsx_preview_rows=10)
     write_data(tables, tmp_path, {"created": "2024-01-01T00:00:00Z", "lang": "en"}, limits=limits)
-    wb = openpyxl.load_workbook(tmp_path / "comparison.xlsx")
+    wb = Book(tmp_path / "comparison.xlsx")
     ws = wb["measures"]
     assert ws.max_row == 13 and "first 10 rows" in ws["A1"].value and "measures.csv" in ws["A1"].value
     columns = list(tables["measures"].columns)
@@ -585,7 +669,7 @@ def test_tables_over_the_workbook_cap_get_a_preview_and_a_note(
     assert family["A1"].value == "family_id" and family.max_row == len(tables["families"]) + 2
     formats = {c.number_format for row in family.iter_rows(min_row=2, min_col=4) for c in row}
     assert '0;-0;"gap"' in formats  # the English edition's word in a gap cell
-    readme = _readme(wb)
+    readme = wb.readme
     assert readme["measures"]["rows_in_workbook"] == 10 and readme["measures"]["note"] == ws["A1"].value
     assert readme["documents"]["note"] is None
     assert readme["documents"]["rows_in_workbook"] == readme["documents"]["rows"] == len(tables["documents"])
@@ -675,7 +759,7 @@ def test_many_plans_keep_every_row_in_csv_and_sqlite_and_the_matrices_whole(
         assert _sqlite_rows(out / "comparison.sqlite", name) == len(frame), name
     data = json.loads((out / "comparison.json").read_text(encoding="utf-8"))
     assert len(data["gaps"]) == len(big["gaps"]) and "omitted" not in data
-    wb = openpyxl.load_workbook(out / "comparison.xlsx")
+    wb = Book(out / "comparison.xlsx")
     caps = load_export_limits()
     for name in ("family_matrix", "gaps"):  # over the cap: the first rows and a note
         ws = wb[name]

@@ -10,6 +10,8 @@ from __future__ import annotations
 import itertools
 import json
 import re
+import zipfile
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -344,3 +346,7 @@ def test_a_plan_and_the_plan_it_cites_get_a_word_table_with_the_same_cells(tmp_p
     assert links and all(u.startswith(("../../plans/", "../../topics/")) for u in links)
     for u in {u for u in links if u.startswith("../../plans/")}:
         assert (tmp_path / "data" / "pairs" / unquote(urlsplit(u).path)).resolve().is_file()
+    # dated by the build, not by the clock: the same build writes the same bytes
+    with zipfile.ZipFile(tmp_path / href) as z:
+        assert {i.date_time for i in z.infolist()} == {(2024, 5, 1, 8, 0, 0)}
+    assert doc.core_properties.created == datetime(2024, 5, 1, 8, 0, 0, tzinfo=UTC)

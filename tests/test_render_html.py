@@ -493,13 +493,17 @@ def test_pdf_layout_splits_wide_matrices_and_goes_compact_for_many_plans(compari
         assert [len(tb["plans"]) for tb in t["tables"]] == [2] * (n // 2) + ([n % 2] if n % 2 else [])
         assert all(len(tb["rows"]) == len(t["rows"]) for tb in t["tables"])
 
-    many = briefing_context(make_view(replicate(comparison, 3)))
+    many = briefing_context(make_view(replicate(comparison, 3), site_url="https://x.org/"))
     assert len(many["plans"]) == 3 * n > base.many_plans
     assert many["compact"]
     for t in many["topic_sections"]:
         assert len(t["tables"]) == -(-3 * n // base.compact_columns)
         for tb in t["tables"]:
             assert len(tb["rows"]) == min(base.top_families, len(t["rows"]))
+            for c in (c for r in tb["rows"] for c in r["cells"]):
+                # a compact cell names every measure by its place, each linked to its clause on the site
+                assert len(c["shown"]) == len(c["measures"]) and not c["more"]
+                assert all(m["url"].startswith("https://x.org/plans/") for m in c["shown"])
         assert t["rows_hidden"] == max(0, len(t["rows"]) - base.top_families)
         assert len(t["rows"]) == len(
             next(p for p in few["topic_sections"] if p["topic_id"] == t["topic_id"])["rows"]
@@ -628,7 +632,9 @@ def test_pdf_counts_plans_instead_of_showing_their_columns_when_there_are_very_m
     n = len(many.plans)
     few = make_view(many)
     assert not briefing_context(few)["aggregate"] and briefing_context(few)["overview"] is None
-    counted_data = make_view(many, settings=dataclasses.replace(base, pdf_aggregate_above=n - 1))
+    counted_data = make_view(
+        many, settings=dataclasses.replace(base, pdf_aggregate_above=n - 1), site_url="https://x.org/"
+    )
     counted = briefing_context(counted_data)
     assert counted["aggregate"]
     tables = comparison_tables(many, fixture_topic_names())
@@ -641,6 +647,7 @@ def test_pdf_counts_plans_instead_of_showing_their_columns_when_there_are_very_m
         assert len(families) == min(base.top_families, t["n_families"])
         for f in families:
             assert f["example"] is None or f["example"]["plan_id"] in {p.document.plan_id for p in many.plans}
+            assert f["example"] is None or f["example"]["url"].startswith("https://x.org/plans/")
     lacking = tables["gaps"]["family_id"].value_counts()
     for g in counted["overview"]["top_gaps"]:
         fid = tables["families"].set_index("name").loc[g["name"], "family_id"]

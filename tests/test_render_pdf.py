@@ -9,8 +9,10 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+from html import escape as html_escape
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 from PIL import Image
@@ -221,31 +223,95 @@ def test_a_cut_cell_counts_the_rest_and_names_their_site_page(view: Briefing, te
         assert f"另有{cell['more']}条，见网页版{cell['more_path']}" in body, cell["more_path"]
 
 
-def test_with_the_site_s_address_a_cut_cell_links_to_its_family_on_the_site(
-    comparison_and_tables: tuple[Any, Any], tmp_path: Path
-) -> None:
+SITE_URL = "https://x.org/site"
+
+
+def link_uris(reader: PdfReader) -> list[str]:
+    """The addresses of the PDF's links to the outside (its link annotations with a URI action)."""
+    return [
+        str(a.get_object()["/A"]["/URI"])
+        for page in reader.pages
+        for a in page.get("/Annots") or []
+        if "/A" in a.get_object() and "/URI" in a.get_object()["/A"]
+    ]
+
+
+@pytest.fixture(scope="module")
+def linked(
+    comparison_and_tables: tuple[Any, Any], tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Any]:
+    """A one-topic briefing of the five plans with the site's address given, its site and its links."""
     comparison, tables = comparison_and_tables
     names = fixture_topic_names()
-    linked = build_view(
-        comparison, tables, topic_names=names, build=BUILD, topics=("talent",), site_url="https://x.org/site"
+    data = build_view(
+        comparison, tables, topic_names=names, build=BUILD, topics=("talent",), site_url=SITE_URL
     )
+    out = tmp_path_factory.mktemp("linked")
+    write_site(data, out / "site")
+    return {
+        "view": briefing_context(data),
+        "site": out / "site",
+        "uris": link_uris(PdfReader(write_briefing(data, out / "linked.pdf"))),
+    }
+
+
+def test_with_the_site_s_address_a_cut_cell_links_to_its_family_on_the_site(linked: dict[str, Any]) -> None:
     cells = [
         c
-        for t in briefing_context(linked)["topic_sections"]
+        for t in linked["view"]["topic_sections"]
         for tb in t["tables"]
         for row in tb["rows"]
         for c in row["cells"]
         if c["more"]
     ]
-    assert cells and all(c["more_url"].startswith("https://x.org/site/topics/talent.html#f-") for c in cells)
-    reader = PdfReader(write_briefing(linked, tmp_path / "linked.pdf"))
-    uris = {
-        str(a.get_object()["/A"]["/URI"])
-        for page in reader.pages
-        for a in page.get("/Annots") or []
-        if "/A" in a.get_object() and "/URI" in a.get_object()["/A"]
-    }
-    assert {c["more_url"] for c in cells} <= uris
+    assert cells and all(c["more_url"].startswith(f"{SITE_URL}/topics/talent.html#f-") for c in cells)
+    assert {c["more_url"] for c in cells} <= set(linked["uris"])
+
+
+def test_with_the_site_s_address_each_measure_links_to_its_deciding_clause_on_the_site(
+    linked: dict[str, Any],
+) -> None:
+    """Every measure a matrix quotes is a link to the clause the site's cell links to, and that clause
+    is on the plan's page; so is the clause the findings quote."""
+    view = linked["view"]
+    shown = [
+        m
+        for t in view["topic_sections"]
+        for tb in t["tables"]
+        for row in [*tb["rows"], *([tb["other"]] if tb["other"] else [])]
+        for c in row["cells"]
+        for m in c["shown"]
+    ]
+    assert len(shown) > 20
+    for m in shown:
+        href = m["evidence"]["href"] if m["evidence"] else m["href"]
+        assert m["url"] == f"{SITE_URL}/{href}"
+    in_families = [m for m in shown if m["evidence"]]
+    assert in_families and all("/c" in m["url"].partition("#")[2] for m in in_families)  # the clause's id
+    quoted = [t["quote"] for t in view["findings"]["topics"] if t["quote"]]
+    assert quoted and all(q["url"] == f"{SITE_URL}/{q['href']}" for q in quoted)
+    uris = linked["uris"]
+    wanted = [m["url"] for m in shown] + [q["url"] for q in quoted]
+    # every one linked (a link broken over lines is an annotation a line), and no other clause
+    assert {u for u in uris if "/plans/" in u} == set(wanted)
+    for url in set(wanted):  # each lands on an element of the plan's page
+        page, _, anchor = url.removeprefix(f"{SITE_URL}/").partition("#")
+        html = (linked["site"] / unquote(page)).read_text(encoding="utf-8")
+        assert f'id="{html_escape(unquote(anchor))}"' in html, url
+
+
+def test_without_the_site_s_address_the_briefing_links_nowhere_outside(
+    view: Briefing, reader: PdfReader
+) -> None:
+    assert all(
+        m["url"] == ""
+        for t in view["topic_sections"]
+        for tb in t["tables"]
+        for r in tb["rows"]
+        for c in r["cells"]
+        for m in c["shown"]
+    )
+    assert link_uris(reader) == []
 
 
 def test_metadata_dates_come_from_the_build_and_two_renders_are_identical(

@@ -11,24 +11,23 @@ reads (``view.pair_data``), so the two never differ.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from io import BytesIO
 from typing import Any
 
-from docx import Document
-from docx.enum.section import WD_ORIENT
-from docx.enum.text import WD_COLOR_INDEX
-from docx.opc.constants import RELATIONSHIP_TYPE
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-from docx.shared import Mm, Pt, RGBColor
+from docx.shared import Pt, RGBColor
 from docx.text.paragraph import Paragraph
 
+from compare.render.docx_parts import (
+    clause_runs,
+    docx_bytes,
+    header_table,
+    landscape_document,
+    link,
+    set_widths,
+)
 from compare.render.view.pair_data import ClauseEntry, FamilyHead, PairPlan
 
 _DELETED = RGBColor(0x8A, 0x1C, 0x12)
 _INSERTED = RGBColor(0x1D, 0x5B, 0x26)
-_LINK = RGBColor(0x1F, 0x4E, 0x8C)
-_FONT = "Noto Sans CJK SC"
 
 
 def pair_docx(
@@ -39,19 +38,11 @@ def pair_docx(
     *,
     title: str,
     site_root: str,
+    created: str = "",
 ) -> bytes:
-    """The 对照表 of plans ``a`` and ``b`` as .docx bytes; links are ``site_root`` + the site's own."""
-    doc = Document()
-    section = doc.sections[0]
-    section.orientation = WD_ORIENT.LANDSCAPE
-    section.page_width, section.page_height = Mm(297), Mm(210)
-    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
-        setattr(section, side, Mm(15))
-    style = doc.styles["Normal"]
-    style.font.name = _FONT
-    style.font.size = Pt(9.5)
-    style.element.rPr.rFonts.set(qn("w:eastAsia"), _FONT)
-
+    """The 对照表 of plans ``a`` and ``b`` as .docx bytes, dated by the build (``created``, ISO); links
+    are ``site_root`` + the site's own."""
+    doc = landscape_document()
     doc.add_heading(title, level=1)
     names = {"a": a["name"], "b": b["name"]}
     in_a = {f[0]: f for f in a["families"]}
@@ -65,18 +56,15 @@ def pair_docx(
     doc.add_heading(f"{labels['diffs']} ({len(diffs) + same})", level=2)
     if diffs:
         doc.add_paragraph(fill(labels["diffs_hint"]))
-        table = _table(doc, [labels["passage"], fill(labels["diff_column"])], widths=(45, 222))
+        table = header_table(doc, [labels["passage"], fill(labels["diff_column"])])
         for clause_a, clause_b, ops in diffs:
             cells = table.add_row().cells
             where = cells[0].paragraphs[0]
-            _link(
-                where, site_root + _place(a, clause_a[1]), f"{a['name']} {clause_a[0] or labels['passage']}"
-            )
+            link(where, site_root + _place(a, clause_a[1]), f"{a['name']} {clause_a[0] or labels['passage']}")
             where = cells[0].add_paragraph()
-            _link(
-                where, site_root + _place(b, clause_b[1]), f"{b['name']} {clause_b[0] or labels['passage']}"
-            )
+            link(where, site_root + _place(b, clause_b[1]), f"{b['name']} {clause_b[0] or labels['passage']}")
             _draw_diff(cells[1].paragraphs[0], clause_a[2], clause_b[2], ops)
+        set_widths(table, (45, 222))
     if same:
         doc.add_paragraph(labels["identical_more"].replace("%(n)s", str(same)))
     if not diffs and not same:
@@ -86,12 +74,13 @@ def pair_docx(
     both = [f for f in a["families"] if f[0] in in_b]
     doc.add_heading(f"{labels['both']} ({len(both)})", level=2)
     if both:
-        table = _table(doc, [labels["family"], a["name"], b["name"]], widths=(50, 108, 109))
+        table = header_table(doc, [labels["family"], a["name"], b["name"]])
         for entry in both:
             cells = table.add_row().cells
             _family(cells[0].paragraphs[0], heads, entry[0], a, site_root)
             _wordings(cells[1], a, entry[1], labels, site_root)
             _wordings(cells[2], b, in_b[entry[0]][1], labels, site_root)
+        set_widths(table, (50, 108, 109))
     else:
         doc.add_paragraph(labels["none"])
 
@@ -104,15 +93,14 @@ def pair_docx(
         if not only:
             doc.add_paragraph(labels["none"])
             continue
-        table = _table(doc, [labels["family"], first["name"], second["name"]], widths=(50, 170, 47))
+        table = header_table(doc, [labels["family"], first["name"], second["name"]])
         for f in only:
             cells = table.add_row().cells
             _family(cells[0].paragraphs[0], heads, f[0], first, site_root)
             _wordings(cells[1], first, f[1], labels, site_root)
             cells[2].paragraphs[0].add_run(_status(second, f[0], labels))
-    out = BytesIO()
-    doc.save(out)
-    return out.getvalue()
+        set_widths(table, (50, 170, 47))
+    return docx_bytes(doc, title=title, created=created)
 
 
 def _diffs(a: PairPlan, b: PairPlan) -> tuple[list[tuple[ClauseEntry, ClauseEntry, list[int]]], int]:
@@ -163,7 +151,7 @@ def _family(p: Paragraph, heads: Mapping[str, FamilyHead], fid: str, rec: PairPl
         return
     _, name, topic, stem, anchor = head
     page = f"-{rec['page'] + 1}" if rec["page"] else ""
-    _link(p, f"{root}{stem}{page}.html#{anchor}", name)
+    link(p, f"{root}{stem}{page}.html#{anchor}", name)
     p.add_run(f"\n{topic}").font.size = Pt(8)
 
 
@@ -174,13 +162,9 @@ def _wordings(
     for k, (path, anchor, parts) in enumerate(wordings):
         if k:
             p = cell.add_paragraph()
-        for part in parts:
-            if isinstance(part, str):
-                p.add_run(part)
-            else:
-                p.add_run(part[0]).font.highlight_color = WD_COLOR_INDEX.YELLOW
+        clause_runs(p, ((part, False) if isinstance(part, str) else (part[0], True) for part in parts))
         p.add_run(" ")
-        _link(p, root + _place(rec, anchor), f"{labels['source']} {path}", size=Pt(8))
+        link(p, root + _place(rec, anchor), f"{labels['source']} {path}", size=8)
 
 
 def _status(rec: PairPlan, fid: str, labels: Mapping[str, str]) -> str:
@@ -189,43 +173,3 @@ def _status(rec: PairPlan, fid: str, labels: Mapping[str, str]) -> str:
     if fid in rec["mentions"]:
         return labels["mention"]
     return labels["absent"]
-
-
-def _table(doc: Any, heads: Sequence[str], widths: Sequence[int]) -> Any:
-    table = doc.add_table(rows=1, cols=len(heads))
-    table.style = "Table Grid"
-    for cell, text, width in zip(table.rows[0].cells, heads, widths, strict=True):
-        cell.width = Mm(width)
-        cell.paragraphs[0].add_run(text).bold = True
-    # the header row repeats on every page
-    props = table.rows[0]._tr.get_or_add_trPr()
-    header = OxmlElement("w:tblHeader")
-    header.set(qn("w:val"), "true")
-    props.append(header)
-    return table
-
-
-def _link(p: Paragraph, url: str, text: str, size: Any = None) -> None:
-    """A hyperlink run (python-docx has no call for one: the relationship and the element by hand)."""
-    rel = p.part.relate_to(url, RELATIONSHIP_TYPE.HYPERLINK, is_external=True)
-    link = OxmlElement("w:hyperlink")
-    link.set(qn("r:id"), rel)
-    run = OxmlElement("w:r")
-    props = OxmlElement("w:rPr")
-    colour = OxmlElement("w:color")
-    colour.set(qn("w:val"), str(_LINK))
-    props.append(colour)
-    underline = OxmlElement("w:u")
-    underline.set(qn("w:val"), "single")
-    props.append(underline)
-    if size is not None:
-        sz = OxmlElement("w:sz")
-        sz.set(qn("w:val"), str(int(size.pt * 2)))
-        props.append(sz)
-    run.append(props)
-    t = OxmlElement("w:t")
-    t.text = text
-    t.set(qn("xml:space"), "preserve")
-    run.append(t)
-    link.append(run)
-    p._p.append(link)

@@ -26,7 +26,9 @@
 
   /* The plan picker: only the chosen plans' columns are shown, and the choice is kept in the address
      (#plans=a,b) so that the view can be sent to a colleague. Plans the address names that are on
-     another page of a split matrix are kept in it; a page showing none of them shows every plan. */
+     another page of a split matrix are kept in it; a page showing none of them shows every plan.
+     Every link to a topic's page (the pager, the other topics, a family of the page's grid) carries the
+     choice: a family's link as #<row>&plans=a,b, its row brought into view here. */
   var picker = tools.querySelector("[data-plan-picker]");
   var boxes = picker ? Array.prototype.slice.call(picker.querySelectorAll("input[type=checkbox]")) : [];
   var onPage = boxes.map(function (b) { return b.value; });
@@ -40,6 +42,35 @@
       try { return decodeURIComponent(id); } catch (e) { return id; }
     });
   }
+  function rowInAddress() {  // the element the address points at, beside the choice (#f-…&plans=…)
+    var first = location.hash.slice(1).split("&")[0];
+    return first && first.indexOf("plans=") !== 0 ? first : "";
+  }
+  function address(anchor, chosen) {
+    var parts = [anchor, chosen.length ? "plans=" + chosen.map(encodeURIComponent).join(",") : ""];
+    var hash = parts.filter(Boolean).join("&");
+    return hash ? "#" + hash : "";
+  }
+  var toTopics = Array.prototype.filter.call(document.querySelectorAll("a[href]"), function (a) {
+    return /\/topics\/[^\/]+\.html$/.test(a.pathname);
+  });
+  toTopics.forEach(function (a) {  // the link as written (relative), and the row it names
+    var href = a.getAttribute("href");
+    a.setAttribute("data-page", href.split("#")[0]);
+    a.setAttribute("data-anchor", href.indexOf("#") === -1 ? "" : href.slice(href.indexOf("#") + 1));
+  });
+  function carry(chosen) {
+    toTopics.forEach(function (a) {
+      a.setAttribute("href", a.getAttribute("data-page") + address(a.getAttribute("data-anchor"), chosen));
+    });
+  }
+  function bringRow() {  // the browser finds no element named "f-…&plans=…": bring the row into view
+    var id = rowInAddress();
+    if (!id || location.hash.indexOf("&") === -1) return;
+    try { id = decodeURIComponent(id); } catch (e) { /* as written */ }
+    var row = document.getElementById(id);
+    if (row) row.scrollIntoView({ block: "start" });
+  }
   function show(chosen, tick) {
     var here = chosen.filter(function (id) { return onPage.indexOf(id) !== -1; });
     var hidden = here.length ? onPage.filter(function (id) { return here.indexOf(id) === -1; }) : [];
@@ -52,12 +83,10 @@
     }).join(",\n") + " { display: none; }" : "";
   }
   function remember(chosen) {
-    var hash = chosen.length ? "#plans=" + chosen.map(encodeURIComponent).join(",") : "";
+    var hash = address(rowInAddress(), chosen);
     var url = location.href.split("#")[0] + hash;
     try { history.replaceState(history.state, "", url); } catch (e) { location.replace(hash || "#"); }
-    document.querySelectorAll("nav.pager a").forEach(function (a) {  // the choice goes with the pages
-      a.href = a.href.split("#")[0] + hash;
-    });
+    carry(chosen);  // the choice goes with the pages
   }
   function picked() {
     var elsewhere = plansInAddress().filter(function (id) { return onPage.indexOf(id) === -1; });
@@ -76,9 +105,14 @@
       boxes.forEach(function (b) { b.checked = false; });  // then tick the few to compare
       choose();
     });
-    window.addEventListener("hashchange", function () { show(plansInAddress(), true); });
+    window.addEventListener("hashchange", function () {
+      show(plansInAddress(), true);
+      carry(plansInAddress());
+      bringRow();
+    });
     show(plansInAddress(), true);
     if (plansInAddress().length) remember(plansInAddress());
+    bringRow();
   }
 
   /* The matrix scrolls in its own box so that its header stays in view; when the page has been scrolled

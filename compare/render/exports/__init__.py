@@ -10,8 +10,9 @@ a release) the comparison's tables and the link tables derived from them (``link
 - ``json_file``: ``comparison.json``, the manifest and the tables (a table over the JSON cap is listed
   under ``"omitted"`` instead);
 - ``xlsx_book`` (with ``xlsx_sheets`` and ``xlsx_matrices``): ``comparison.xlsx``, the topic×plan and
-  family×plan matrices, a sheet per table (capped), a ``README`` sheet; headers in the edition's
-  language (``columns.label``), the field ids in a hidden row, names beside the ids;
+  family×plan matrices, a sheet per table (capped), a ``README`` sheet; sheet names (``sheet_names``)
+  and headers (``columns.label``) in the edition's language, the field ids in a hidden row and each
+  sheet's id in the README sheet, names beside the ids;
 - ``sqlite_db``: ``comparison.sqlite``, every row of every table with primary and foreign keys,
   full-text search of the measures' text and views with names;
 - ``manifest``: ``manifest.json``, the one writer of the manifest (also used when the data format is
@@ -45,8 +46,13 @@ from compare.render.exports.links import link_tables
 from compare.render.exports.manifest import write_manifest
 from compare.render.exports.names import edition, edition_names, with_names
 from compare.render.exports.sqlite_db import write_sqlite
-from compare.render.exports.xlsx_book import README_SHEET, build_time, write_xlsx
-from compare.render.exports.xlsx_matrices import FAMILY_MATRIX_SHEET, TOPIC_MATRIX_SHEET
+from compare.render.exports.xlsx_book import build_time, write_xlsx
+from compare.render.exports.xlsx_sheets import (
+    FAMILY_MATRIX_SHEET,
+    README_SHEET,
+    TOPIC_MATRIX_SHEET,
+    sheet_names,
+)
 
 __all__ = [
     "CSV_FORMULA_PREFIXES",
@@ -60,6 +66,7 @@ __all__ = [
     "build_time",
     "load_export_limits",
     "neutralise",
+    "sheet_names",
     "write_csv",
     "write_data",
     "write_facts",

@@ -219,6 +219,7 @@ LABELS: dict[str, str] = {
     "reason": N_("原因"),
     # the workbook's README sheet
     "sheet": N_("工作表"),
+    "sheet_id": N_("工作表编号"),
     "table": N_("数据表"),
     "rows": N_("行数"),
     "rows_in_workbook": N_("本工作簿中的行数"),

@@ -25,13 +25,11 @@ from xlsxwriter.worksheet import Worksheet
 
 from compare.render.exports.limits import ExportLimits
 from compare.render.exports.names import Names, edition, edition_names
-from compare.render.exports.xlsx_matrices import (
-    FAMILY_MATRIX_SHEET,
-    TOPIC_MATRIX_SHEET,
-    family_matrix,
-    topic_matrix,
-)
+from compare.render.exports.xlsx_matrices import family_matrix, topic_matrix
 from compare.render.exports.xlsx_sheets import (
+    FAMILY_MATRIX_SHEET,
+    README_SHEET,
+    TOPIC_MATRIX_SHEET,
     Sheet,
     kept_rows,
     readme_sheet,
@@ -41,8 +39,6 @@ from compare.render.exports.xlsx_sheets import (
     xlsx_text,
 )
 from compare.render.i18n import translations
-
-README_SHEET = "README"
 
 _WIDTH_SAMPLE = 500  # rows looked at for a column's width
 _MAX_WIDTH = 60  # a column this wide holds long text: wrapped, not cut off at the cell's edge
@@ -203,7 +199,7 @@ def write_xlsx(
     byte-reproducible."""
     lang = edition(manifest)
     names: Names = edition_names(tables, lang)
-    titles = sheet_names([TOPIC_MATRIX_SHEET, FAMILY_MATRIX_SHEET, *tables, README_SHEET])
+    titles = sheet_names([TOPIC_MATRIX_SHEET, FAMILY_MATRIX_SHEET, *tables, README_SHEET], lang)
     options = {
         # Big workbooks stream rows to temp files (flat memory); small ones stay in memory, which
         # saves the temp files' cost (a fifth of the time on the seed plans).
@@ -218,17 +214,18 @@ def write_xlsx(
     book.set_properties({"author": "compare", "created": build_time(manifest)})
     fmt = _formats(book, lang)
     done = []
-    builders: list[Callable[[], Sheet | None]] = [
-        lambda: topic_matrix(tables, titles[TOPIC_MATRIX_SHEET], lang, names),
-        lambda: family_matrix(tables, titles[FAMILY_MATRIX_SHEET], lang, names),
+    builders: list[tuple[str, Callable[[], Sheet | None]]] = [
+        (TOPIC_MATRIX_SHEET, lambda: topic_matrix(tables, titles[TOPIC_MATRIX_SHEET], lang, names)),
+        (FAMILY_MATRIX_SHEET, lambda: family_matrix(tables, titles[FAMILY_MATRIX_SHEET], lang, names)),
         *(
-            functools.partial(table_sheet, name, titles[name], frame, lang, limits, names)
+            (name, functools.partial(table_sheet, name, titles[name], frame, lang, limits, names))
             for name, frame in tables.items()
         ),
     ]
-    for build in builders:
+    for sheet_id, build in builders:
         sheet = build()  # one sheet's values in memory at a time
         if sheet is not None:
+            sheet.sheet_id = sheet_id
             _write_sheet(book, sheet, fmt)
             done.append(written(sheet))
     _write_sheet(book, readme_sheet(done, titles[README_SHEET], lang), fmt)

@@ -13,10 +13,15 @@ import pandas as pd
 
 from compare.render.exports.columns import column
 from compare.render.exports.names import Names
-from compare.render.exports.xlsx_sheets import Sheet, fit, matrix_sheet
+from compare.render.exports.xlsx_sheets import (
+    FAMILY_MATRIX_SHEET,
+    TOPIC_MATRIX_SHEET,
+    Sheet,
+    fit,
+    matrix_sheet,
+)
 
-TOPIC_MATRIX_SHEET = "topic×plan"
-FAMILY_MATRIX_SHEET = "family×plan"
+__all__ = ["FAMILY_MATRIX_SHEET", "TOPIC_MATRIX_SHEET", "family_matrix", "topic_matrix"]
 
 
 def _plan_headers(tables: Mapping[str, pd.DataFrame]) -> tuple[list[str], dict[str, str]]:

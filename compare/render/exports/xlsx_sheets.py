@@ -4,8 +4,9 @@ A table with more cells than ``ExportLimits.xlsx_max_table_cells`` keeps only it
 ``xlsx_preview_rows`` rows (the matrices are not capped); a sheet over one of Excel's limits
 (``EXCEL_MAX_ROWS``, ``EXCEL_MAX_COLS``, ``EXCEL_MAX_CELL`` characters per cell) is cut there. A cut sheet
 starts with a note row naming the files that have everything, in the workbook's language (through the
-message catalogue, ``compare.render.i18n``). The ``README`` sheet lists every sheet with its table's
-size, how much of it the workbook holds and why fewer.
+message catalogue, ``compare.render.i18n``). Sheets are named in the workbook's language too
+(``sheet_names``); the ``README`` sheet (说明, the last) lists every sheet with its id (the table's name,
+what tools find it by), its table's size, how much of it the workbook holds and why fewer.
 
 A person reads the headers (``columns.label``: Chinese in the Chinese edition, English in the English
 one) and the names beside the ids (``names.with_names``); tools read the field ids, kept in a hidden row
@@ -36,6 +37,13 @@ EXCEL_MAX_COLS = 16_384
 EXCEL_MAX_CELL = 32_767
 
 _XLSX_MAX_SHEET = 31
+
+# The ids of the sheets that show no one table (a table's sheet has the table's name as its id). A
+# tool finds a sheet by its id in the README sheet (the last), whose tab is named in the workbook's
+# language like every other.
+TOPIC_MATRIX_SHEET = "topic×plan"
+FAMILY_MATRIX_SHEET = "family×plan"
+README_SHEET = "README"
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # characters XML 1.0 (and so XLSX) cannot hold
 
 
@@ -62,6 +70,7 @@ class Sheet:
     scale_cols: tuple[int, ...] = ()  # columns (0-based) with a colour scale
     note: str = ""
     ids: list[str] = field(default_factory=list)
+    sheet_id: str = ""  # what tools find the sheet by (``sheet_names``): the table's name, or the matrix's
 
     @property
     def n_rows(self) -> int:
@@ -70,18 +79,56 @@ class Sheet:
         return 0 if self.grid is None else int(self.grid.shape[0])
 
 
-def sheet_names(names: Sequence[str]) -> dict[str, str]:
-    """Excel-safe, unique sheet names (<= 31 chars, no []:*?/\\)."""
+def sheet_titles(lang: str) -> dict[str, str]:
+    """The name a person reads on each sheet's tab, by the sheet's id (a table's name, ``topic×plan``,
+    ``family×plan``, ``README``), in the workbook's language: the words of the message catalogue, in
+    a context of their own ("工作表": the sheet "缺口" is "Gaps", the heading "Gap")."""
+    pgettext = translations(lang).pgettext
+    return {
+        TOPIC_MATRIX_SHEET: pgettext("工作表", "议题×方案"),
+        FAMILY_MATRIX_SHEET: pgettext("工作表", "措施家族×方案"),
+        "documents": pgettext("工作表", "方案"),
+        "sections": pgettext("工作表", "章节"),
+        "measures": pgettext("工作表", "措施"),
+        "families": pgettext("工作表", "措施家族"),
+        "family_members": pgettext("工作表", "措施家族成员"),
+        "coverage": pgettext("工作表", "议题覆盖"),
+        "family_matrix": pgettext("工作表", "措施家族×方案明细"),
+        "gaps": pgettext("工作表", "缺口"),
+        "unique": pgettext("工作表", "独有措施"),
+        "mentions": pgettext("工作表", "提及"),
+        "reviewed": pgettext("工作表", "人工核对"),
+        "reuse": pgettext("工作表", "逐字相同的段落"),
+        "failed": pgettext("工作表", "未能读取的文件"),
+        "changes": pgettext("工作表", "变化"),
+        "topics": pgettext("工作表", "议题"),
+        "measure_topics": pgettext("工作表", "措施的议题"),
+        README_SHEET: pgettext("工作表", "说明"),
+    }
+
+
+# Excel refuses these in a sheet's name, and a name that starts or ends with an apostrophe; "History"
+# is its own.
+_NOT_IN_SHEET_NAME = re.compile(r"[\[\]:*?/\\\x00-\x1f]")
+_RESERVED_SHEET_NAMES = frozenset({"history"})
+
+
+def sheet_names(ids: Sequence[str], lang: str = "zh") -> dict[str, str]:
+    """Each sheet's name on its tab, by its id: its title in the workbook's language (``sheet_titles``;
+    a table without one keeps its id), made valid for Excel (at most 31 characters, none of
+    ``[]:*?/\\``, no apostrophe at either end) and unique (Excel ignores case)."""
+    titles = sheet_titles(lang)
     out: dict[str, str] = {}
-    used: set[str] = set()
-    for name in names:
-        base = re.sub(r"[\[\]:*?/\\]", "_", name)[:_XLSX_MAX_SHEET] or "sheet"
+    used = set(_RESERVED_SHEET_NAMES)
+    for sheet_id in ids:
+        title = titles.get(sheet_id, sheet_id)
+        base = _NOT_IN_SHEET_NAME.sub("_", title).strip("'")[:_XLSX_MAX_SHEET].strip("'") or "sheet"
         candidate, k = base, 2
         while candidate.lower() in used:
             suffix = f"~{k}"
             candidate, k = base[: _XLSX_MAX_SHEET - len(suffix)] + suffix, k + 1
         used.add(candidate.lower())
-        out[name] = candidate
+        out[sheet_id] = candidate
     return out
 
 
@@ -266,6 +313,7 @@ class Written:
     """What the README says about a sheet."""
 
     sheet: str
+    sheet_id: str
     source: str
     rows: int
     rows_in_workbook: int
@@ -277,6 +325,7 @@ class Written:
 def written(sheet: Sheet) -> Written:
     return Written(
         sheet.title,
+        sheet.sheet_id,
         sheet.source,
         sheet.total_rows,
         sheet.n_rows,
@@ -287,16 +336,37 @@ def written(sheet: Sheet) -> Written:
 
 
 def readme_sheet(sheets: list[Written], title: str, lang: str) -> Sheet:
-    """One line per sheet: its table, how much of it the workbook holds, and the note of a cut sheet."""
-    fields = ["sheet", "table", "rows", "rows_in_workbook", "columns", "columns_in_workbook", "note"]
-    kinds = ["text", "text", "int", "int", "int", "int", "text"]
+    """One line per sheet: its name and id, its table, how much of it the workbook holds, and the note of
+    a cut sheet."""
+    fields = [
+        "sheet",
+        "sheet_id",
+        "table",
+        "rows",
+        "rows_in_workbook",
+        "columns",
+        "columns_in_workbook",
+        "note",
+    ]
+    kinds = ["text", "text", "text", "int", "int", "int", "int", "text"]
     rows = [
-        (w.sheet, w.source, w.rows, w.rows_in_workbook, w.columns, w.columns_in_workbook, w.note or None)
+        (
+            w.sheet,
+            w.sheet_id,
+            w.source,
+            w.rows,
+            w.rows_in_workbook,
+            w.columns,
+            w.columns_in_workbook,
+            w.note or None,
+        )
         for w in sheets
     ]
     kept, reason = kept_rows(len(rows), len(fields), None)
     cols = min(len(fields), EXCEL_MAX_COLS)
     values = [Column(kind, [row[i] for row in rows[:kept]]) for i, kind in enumerate(kinds[:cols])]
     headers = headers_of("README", fields[:cols], translations(lang).gettext)
-    sheet = Sheet(title, "", [], headers, values, len(rows), len(fields), ids=fields[:cols])
+    sheet = Sheet(
+        title, "", [], headers, values, len(rows), len(fields), ids=fields[:cols], sheet_id=README_SHEET
+    )
     return fit(sheet, lang, reason)

@@ -35,8 +35,14 @@ from compare.render.view.site import PlanCard, PlanColumn, Report, plan_columns,
 from compare.text import excerpt_collapsed
 
 
+class BriefItem(MeasureItem):
+    """A measure as the briefing quotes it: the briefing's excerpt, and where it is on the site."""
+
+    url: str  # its clause (the deciding one in a family's cell) on the published site; "" without it
+
+
 class BriefCell(Cell):
-    shown: list[MeasureItem]  # the first ``measures_per_cell``, with the briefing's excerpt
+    shown: list[BriefItem]  # the first ``measures_per_cell`` (a compact cell: all), quoted
     more: int  # the others, counted
     more_url: str  # where they are: the site page, as a link with ``--site-url``, else "" …
     more_path: str  # … and its file in the release (site/topics/<topic>.html), shown without a link
@@ -100,7 +106,7 @@ class GapCount(TypedDict):
 
 class FamilyCount(FamilyRow):
     share: int  # % of plans that have it
-    example: MeasureItem | None  # from the first plan, in plan order, that has it
+    example: BriefItem | None  # from the first plan, in plan order, that has it
 
 
 class Overview(TypedDict):
@@ -158,21 +164,28 @@ def compact(data: ViewData) -> bool:
     return len(data.plan_ids) > data.cfg.many_plans
 
 
-def brief_item(data: ViewData, item: MeasureItem) -> MeasureItem:
-    """The measure with the briefing's shorter excerpt."""
-    return {**item, "excerpt": excerpt_collapsed(item["text"], data.cfg.pdf_chars)}
+def brief_item(data: ViewData, item: MeasureItem) -> BriefItem:
+    """The measure with the briefing's shorter excerpt and its link to the published site: the clause
+    the site's own cell links to (the deciding clause in a family's cell, else the measure)."""
+    found = item["evidence"]
+    return {
+        **item,
+        "excerpt": excerpt_collapsed(item["text"], data.cfg.pdf_chars),
+        "url": data.published(found["href"] if found else item["href"]),
+    }
 
 
 def brief_cell(data: ViewData, cell: Cell, topic_id: str, family_id: str | None) -> BriefCell:
     """A cell as the briefing quotes it; the measures it cuts are counted and sent to the topic's site
-    page (the one showing the plan's column), a link when the site's address is known."""
-    shown = cell["measures"][: data.cfg.measures_per_cell]
+    page (the one showing the plan's column), a link when the site's address is known. A compact cell
+    shows every measure (by its place in the plan)."""
+    shown = cell["measures"] if compact(data) else cell["measures"][: data.cfg.measures_per_cell]
     href = data.topic_link(topic_id, family_id, cell["plan_id"])
     return {
         **cell,
         "shown": [brief_item(data, m) for m in shown],
         "more": len(cell["measures"]) - len(shown),
-        "more_url": data.site_url + href if data.site_url else "",
+        "more_url": data.published(href),
         "more_path": f"{SITE_DIR_NAME}/{page_path(href.partition('#')[0])}",
     }
 

@@ -231,6 +231,10 @@ class ViewData:
         }
         return labels.get(kind or "", pgettext("文件类型", "文件"))
 
+    def published(self, href: str) -> str:
+        """``href`` (relative to the site root) on the published site (``--site-url``); "" without it."""
+        return self.site_url + href if self.site_url else ""
+
     def topic_link(self, topic_id: str, family_id: str | None = None, plan_id: str | None = None) -> str:
         """The topic's matrix page that shows ``plan_id``'s column (the first page without a plan)."""
         page = self.plan_index.get(plan_id, 0) // self.cfg.html_plans_per_page if plan_id else 0

@@ -73,6 +73,7 @@ class Quote(TypedDict):
     text: str  # the deciding clause, in the plan's words (never translated)
     path: str  # where in the plan (三/（四）/17), a link to the matrix cell or the clause; "" in English
     href: str  # the clause in the plan's text on the site
+    url: str  # the same on the published site (``--site-url``; the briefing links the quote there), else ""
 
 
 class TopicFinding(TypedDict):
@@ -302,11 +303,13 @@ def topic_quote(data: ViewData, topic_id: str, quoted: set[str]) -> Quote | None
     member = data.decided.get((fid, mid))
     found = evidence(data, member) if member is not None else None
     text = "".join(p["text"] for p in found["parts"]) if found else measure.text
+    href = found["href"] if found else plan_href(measure.plan_id, mid)
     return {
         "plan": data.names[measure.plan_id],
         "text": excerpt_collapsed(text.strip(), data.cfg.quote_chars),
         "path": measure.path if data.lang != "en" else "",  # its numerals are Chinese
-        "href": found["href"] if found else plan_href(measure.plan_id, mid),
+        "href": href,
+        "url": data.published(href),
     }
 
 

@@ -47,6 +47,8 @@ class ReportSettings:
     chart_plans: int = 20  # the bindingness chart: a bar per plan up to this many, else one for all
     chart_targets: int = 12  # a target chart shows this many values of a kind (the largest)
     chart_label_chars: int = 12  # a label at a bar's left is cut to this length
+    docx_plan_columns: int = 5  # a topic's Word 对照表: plans a table …
+    docx_max_plans: int = 20  # … written up to this many plans
 
 
 @lru_cache(maxsize=4)
@@ -69,6 +71,7 @@ def load_report_settings(path: Path = REPORT_SETTINGS) -> ReportSettings:
     found = top.section("findings")
     search = top.section("search")
     chart = top.section("charts")
+    docx = top.section("docx")
     return ReportSettings(
         heat_scale=str(scale),
         heat_levels=tuple(float(x) for x in levels),
@@ -95,6 +98,8 @@ def load_report_settings(path: Path = REPORT_SETTINGS) -> ReportSettings:
         search_passages_kb=search.integer("passages_kb", 1),
         pair_clause_chars=html.integer("pair_clause_chars", 1),
         pair_min_same=html.number("pair_min_same", 0.0, 1.0),
+        docx_plan_columns=docx.integer("plan_columns", 1),
+        docx_max_plans=docx.integer("max_plans", 0),
     )
 
 

@@ -582,14 +582,17 @@ def test_the_grid_keeps_plan_names_and_families_in_view_mid_scroll(tab: Tab, sit
     wrap.evaluate("el => { el.scrollTop = (el.scrollHeight - el.clientHeight) / 2; el.scrollLeft = 120; }")
     page.wait_for_timeout(50)
     top = wrap.evaluate("el => el.getBoundingClientRect().top")
+    header_bottom = top
     for th in page.locator("table.grid thead th").all():
         rect = th.evaluate("el => { const r = el.getBoundingClientRect(); return [r.top, r.bottom] }")
         assert top - 1 <= rect[0] and rect[1] <= top + 80, rect  # stuck to the top of the grid's box
+        header_bottom = max(header_bottom, rect[1])
     left = wrap.evaluate("el => el.getBoundingClientRect().left")
+    # the rows in view below the stuck header (a row scrolled under it is hidden by design)
     visible = [
         th
         for th in page.locator("table.grid tbody th[scope=row]").all()
-        if 0 < th.evaluate("el => el.getBoundingClientRect().top") < 600
+        if header_bottom <= th.evaluate("el => el.getBoundingClientRect().top") < 600
     ]
     lefts = [th.evaluate("el => el.getBoundingClientRect().left") for th in visible]
     assert lefts and all(abs(x - left) < 2 for x in lefts)  # the family column stays at the left edge

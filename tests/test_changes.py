@@ -19,18 +19,21 @@ from compare.build import BuildResult, build
 from compare.changes import changes_table, facts_from_record, facts_record, what_changed
 from compare.config import Settings
 from compare.console import changes_lines, print_summary
+from compare.gaps import topic_order
 from compare.model import Changes, Facts, FamilyName, PlanChange, PlanFacts
 from compare.render.view import build_view
 from compare.render.view.changes_page import changes_page
 from compare.render.view.settings import load_report_settings
 from compare.render.view.site import site_context
 from compare.tables import comparison_tables
+from compare.topics import load_codebook
 
 from .conftest import DOCS_IN
 from .render_fixture import FIXTURE_BUILD, build_fixture_comparison, fixture_topic_names
 from .test_browser import ARGS, CHROMIUM, Tab
 
 NEW_PLAN = "2023-nantong-etdz-innovation-plan"  # arrives in the second build
+TOPIC_ORDER = topic_order([t.id for t in load_codebook().topics])  # the report's order
 NEW_PLAN_NAME = "南通市开发区"
 NEW_PLAN_NAME_EN = "Nantong Economic Development Zones (Implementation Plan)"
 
@@ -179,7 +182,9 @@ def test_changes_html_lists_the_plan_added_between_two_builds_and_the_gaps_that_
         name = article.select_one("h3").get_text()
         pid = next(c.plan_id for c in changes.plans if c.name == name)
         shown = [a.get_text() for a in article.select(".fam-list.opened .fam a")]
-        assert shown == [changes.families[f].name for f in opened.get(pid, ())]
+        # the page groups a list by topic, in the report's order; within a topic, the data's order
+        expected = sorted(opened.get(pid, ()), key=lambda f: TOPIC_ORDER.index(changes.families[f].topic))
+        assert shown == [changes.families[f].name for f in expected]
         for a in article.select(".fam-list.opened .fam a"):  # a gap links to its row, on the plan's page
             page, _, anchor = a["href"].partition("#")
             target = BeautifulSoup((site / page).read_bytes(), "lxml")

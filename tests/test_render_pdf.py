@@ -75,9 +75,12 @@ def reader(pdf: Path) -> PdfReader:
 
 @pytest.fixture(scope="module")
 def page_texts(pdf: Path, reader: PdfReader) -> list[str]:
-    """Text per page: poppler's pdftotext when installed (fast with CJK), else pypdf."""
+    """Text per page: poppler's pdftotext when installed (fast with CJK; -raw: in the order the content
+    is written, so the columns of a table are not interleaved line by line), else pypdf."""
     if shutil.which("pdftotext"):
-        out = subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, check=True)
+        out = subprocess.run(
+            ["pdftotext", "-raw", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, check=True
+        )
         pages = out.stdout.decode("utf-8").split("\f")
         return pages[: len(reader.pages)]
     return [page.extract_text() or "" for page in reader.pages]
@@ -418,3 +421,22 @@ def test_the_charts_follow_the_findings_on_one_page_with_their_figures(
         )
         pixels = list(Image.open(f"{png}.png").convert("RGB").get_flattened_data())
         assert sum(1 for p in pixels if p == (0x2A, 0x6C, 0xB0)) > 100
+
+
+def test_a_family_cell_quotes_its_deciding_clause_with_the_decisive_words(
+    view: Briefing, page_texts: list[str]
+) -> None:
+    """A matrix cell of a family quotes the clause that puts the measure in the family, cut around its
+    decisive words (issue 19: the matrices are read, not dumped): every quoted cell holds a marked word,
+    and the PDF prints the words."""
+    quoted = 0
+    pdf_text = "".join("".join(p.split()) for p in page_texts)
+    for section in view["topic_sections"]:
+        for table in section["tables"]:
+            for cell in (c for row in table["rows"] for c in row["cells"]):
+                for item in (i for i in cell["shown"] if i["evidence"]):
+                    quoted += 1
+                    words = ["".join(p["text"].split()) for p in item["quote"] if p["mark"]]
+                    assert words, item["path"]
+                    assert all(w in pdf_text for w in words), (item["path"], words)
+    assert quoted

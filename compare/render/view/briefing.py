@@ -18,6 +18,7 @@ from compare.model import MANDATORY_TOPICS
 from compare.render.view.charts import Charts, charts
 from compare.render.view.coverage import HeatCell, HeatRow, heat_level
 from compare.render.view.data import ViewData
+from compare.render.view.evidence import EvidencePart, window
 from compare.render.view.findings import Findings, findings
 from compare.render.view.links import page_path
 from compare.render.view.matrix import (
@@ -36,9 +37,11 @@ from compare.text import excerpt_collapsed
 
 
 class BriefItem(MeasureItem):
-    """A measure as the briefing quotes it: the briefing's excerpt, and where it is on the site."""
+    """A measure as the briefing quotes it: the briefing's excerpt (in a family's cell, the deciding clause
+    with its decisive words), and where it is on the site."""
 
     url: str  # its clause (the deciding one in a family's cell) on the published site; "" without it
+    quote: list[EvidencePart]  # in a family's cell: the deciding clause around its marked words, else []
 
 
 class BriefCell(Cell):
@@ -165,13 +168,15 @@ def compact(data: ViewData) -> bool:
 
 
 def brief_item(data: ViewData, item: MeasureItem) -> BriefItem:
-    """The measure with the briefing's shorter excerpt and its link to the published site: the clause
-    the site's own cell links to (the deciding clause in a family's cell, else the measure)."""
+    """The measure with the briefing's shorter excerpt, in a family's cell the deciding clause around its
+    decisive words (as the site's cell shows it, cut to the briefing's length), and its link to the
+    published site: the clause the site's own cell links to (the deciding clause, else the measure)."""
     found = item["evidence"]
     return {
         **item,
         "excerpt": excerpt_collapsed(item["text"], data.cfg.pdf_chars),
         "url": data.published(found["href"] if found else item["href"]),
+        "quote": window(found["parts"], data.cfg.pdf_chars) if found else [],
     }
 
 

@@ -123,6 +123,31 @@ def _parts(text: str, a: int, b: int, marks: tuple[tuple[int, int], ...]) -> lis
     return [{"text": t, "mark": mark} for t, mark in runs if t]
 
 
+def window(parts: list[EvidencePart], limit: int, lead: int = 8) -> list[EvidencePart]:
+    """The clause cut to about ``limit`` characters around its decisive words: from ``lead`` characters
+    before the first marked word (the start when it fits), "…" where the text is cut; the marked
+    words from the first to the last are kept whole when they fit in ``limit``."""
+    total = sum(len(p["text"]) for p in parts)
+    if total <= limit:
+        return parts
+    offsets, pos = [], 0
+    for p in parts:
+        offsets.append(pos)
+        pos += len(p["text"])
+    marked = [(o, o + len(p["text"])) for o, p in zip(offsets, parts, strict=True) if p["mark"]]
+    first, last = (marked[0][0], marked[-1][1]) if marked else (0, 0)
+    start = 0 if last <= limit else max(0, min(first - lead, total - limit))
+    end = min(total, start + max(limit, last - start if last - start <= limit else limit))
+    out: list[EvidencePart] = [{"text": "…", "mark": False}] if start > 0 else []
+    for o, p in zip(offsets, parts, strict=True):
+        a, b = max(o, start), min(o + len(p["text"]), end)
+        if a < b:
+            out.append({"text": p["text"][a - o : b - o], "mark": p["mark"]})
+    if end < total:
+        out.append({"text": "…", "mark": False})
+    return out
+
+
 def _flat(text: str) -> str:
     """Line breaks of the plan's layout dropped (the clause reads as one line)."""
     return text.replace("\n", "")

@@ -17,6 +17,7 @@ from bs4 import BeautifulSoup
 from compare.analyse import analyse_file
 from compare.render.html import write_site
 from compare.render.view import build_view
+from compare.render.view.evidence import EvidencePart, window
 from compare.tables import comparison_tables
 from tests.render_fixture import FIXTURE_BUILD, build_fixture_comparison, fixture_topic_names
 
@@ -69,3 +70,20 @@ def test_clauses_partition_every_measure() -> None:
             m = next(x for x in plan.measures if x.measure_id == member.measure_id)
             assert member.clause in m.clauses and member.marks
             assert all(member.clause[0] <= a < b <= member.clause[1] for a, b in member.marks)
+
+
+def test_a_long_clause_is_cut_around_its_decisive_words() -> None:
+    """The briefing's cell: at most ``limit`` characters (and the two "…"), from a little before the
+    first marked word; a clause that fits is left whole."""
+    parts: list[EvidencePart] = [
+        {"text": "为" * 60, "mark": False},
+        {"text": "标准地", "mark": True},
+        {"text": "出让" + "，" * 40, "mark": False},
+    ]
+    cut = window(parts, 30)
+    text = "".join(p["text"] for p in cut)
+    assert text.startswith("…") and text.endswith("…") and len(text) == 32
+    assert [p["text"] for p in cut if p["mark"]] == ["标准地"]
+    assert text.index("标准地") == 1 + 8  # the lead kept before the first marked word
+    short: list[EvidencePart] = [{"text": "实行", "mark": False}, {"text": "标准地", "mark": True}]
+    assert window(short, 30) == short

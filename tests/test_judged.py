@@ -164,11 +164,11 @@ MOST_BAD = {
 # rows new since the sample that are not right, today (judged when they came: five memberships 8 of 23,
 # five gaps 2 of 9, new memberships 10 of 44)
 MOST_BAD_NEW = {("five", "memberships"): 3, ("five", "gaps"): 0, ("new", "memberships"): 3}
-# the second sample's judged rows still produced that are not right (when judged, on e2d90ab: five
+# the second sample's judged rows still produced that are not right, today (when judged, on e2d90ab: five
 # memberships 24 of 120, five gaps 9 of 80; new memberships 31 of 120, new gaps 5 of 80)
 MOST_BAD_S2 = {
-    ("five", "memberships"): 24,
-    ("five", "gaps"): 9,
-    ("new", "memberships"): 31,
-    ("new", "gaps"): 5,
+    ("five", "memberships"): 21,
+    ("five", "gaps"): 1,
+    ("new", "memberships"): 30,
+    ("new", "gaps"): 4,
 }

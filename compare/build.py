@@ -223,6 +223,9 @@ def _build(
             # the view holds what the pages show: the comparison and its tables go before the site is
             # written (at 2,000 plans the tables' own rows and the passages' texts are ~0.5 GB)
             del comparison, alignment, corrected, data
+            # and the view's indexes live to the end of the build too: unfrozen, every full collection
+            # while the pages were made walked their millions of rows (a third of the topic pages' time)
+            freeze()
             if "html" in settings.formats:
                 with timer.stage("search"):
                     search = html.write_search(model, release.path / SITE_DIR_NAME)

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -88,26 +87,18 @@ def write_data(
     tables = {**tables, **link_tables(tables)}
     names = edition_names(tables, lang)
     written: list[Path] = []
-    # The SQLite file is written by a thread of its own while the others are written here: SQLite
-    # builds its indexes and the full-text index in C without holding the interpreter (at 2,000 plans
-    # ~20 s that the CSV, JSON and XLSX files wait for no longer). Leaving the block waits for it.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        sqlite = pool.submit(
-            write_atomic, out_dir / SQLITE_NAME, lambda tmp: write_sqlite(tables, manifest, tmp, lang)
-        )
-        for name, frame in tables.items():
-            path = out_dir / f"{name}.csv"
-            named = frame if name in CSV_WITHOUT_NAMES else with_names(name, frame, names, beside=False)
-            write_atomic(path, functools.partial(write_csv, named))
-            written.append(path)
-        for file_name, writer in (
-            (JSON_NAME, lambda tmp: write_json(tables, manifest, tmp, limits)),
-            (XLSX_NAME, lambda tmp: write_xlsx(tables, manifest, tmp, limits)),
-        ):
-            path = out_dir / file_name
-            write_atomic(path, writer)
-            written.append(path)
-        sqlite.result()  # its error, if any (a full disk), as if written here
-    written.append(out_dir / SQLITE_NAME)
+    for name, frame in tables.items():
+        path = out_dir / f"{name}.csv"
+        named = frame if name in CSV_WITHOUT_NAMES else with_names(name, frame, names, beside=False)
+        write_atomic(path, functools.partial(write_csv, named))
+        written.append(path)
+    for file_name, writer in (
+        (JSON_NAME, lambda tmp: write_json(tables, manifest, tmp, limits)),
+        (XLSX_NAME, lambda tmp: write_xlsx(tables, manifest, tmp, limits)),
+        (SQLITE_NAME, lambda tmp: write_sqlite(tables, manifest, tmp, lang)),
+    ):
+        path = out_dir / file_name
+        write_atomic(path, writer)
+        written.append(path)
     written.append(write_manifest(manifest, out_dir))
     return written

@@ -21,7 +21,7 @@ from compare.render.view.build_info import BuildInfo
 from compare.render.view.cited import Citations, resolve_citations
 from compare.render.view.coverage import HeatRow, heatmap_rows
 from compare.render.view.links import topic_href
-from compare.render.view.matrix import FamilyRow, family_rows
+from compare.render.view.matrix import FamilyRow, family_rows, unaligned_ids
 from compare.render.view.measures import REUSE_SPANS, MeasureItems
 from compare.render.view.records import Record, records, rows_by
 from compare.render.view.settings import ReportSettings
@@ -146,6 +146,11 @@ class ViewData:
     def family_rows(self) -> dict[str, list[FamilyRow]]:
         """Per topic, its families strongest covered first, without their cells (``matrix.row_cells``)."""
         return {t: family_rows(self, t) for t in self.topic_ids}
+
+    @cached_property
+    def unaligned_ids(self) -> dict[str, dict[str, list[str]]]:
+        """Per topic and plan, the measures in no family (``matrix.unaligned``)."""
+        return unaligned_ids(self)
 
     @cached_property
     def heatmap(self) -> dict[str, HeatRow]:

@@ -179,6 +179,16 @@ def _build(
         )
     with timer.stage("tables"):
         data = tables.comparison_tables(comparison, topic_names)
+    not_applied = corrected.stale
+    counts = {
+        "plans": len(plans),
+        "failed": len(failed),
+        "sections": sum(len(p.sections) for p in plans),
+        "measures": sum(1 for p in plans for m in p.measures if m.kind == "measure"),
+        "families": len(alignment.families),
+        "gaps": len(comparison.gaps),
+        "reuse": len(alignment.reuse),
+    }
     manifest = build_manifest(this_id, files, plans, failed, versions, settings)
     with timer.stage("changes"):
         facts = changes.facts_of(data, this_id, manifest["created"])
@@ -210,6 +220,12 @@ def _build(
                     descriptions={t.id: t.description for t in codebook.topics}
                 ),
             )
+            # the view holds what the pages show: the comparison and its tables go before the site is
+            # written (at 2,000 plans the tables' own rows and the passages' texts are ~0.5 GB)
+            del comparison, alignment, corrected, data
+            # and the view's indexes live to the end of the build too: unfrozen, every full collection
+            # while the pages were made walked their millions of rows (a third of the topic pages' time)
+            freeze()
             if "html" in settings.formats:
                 with timer.stage("search"):
                     search = html.write_search(model, release.path / SITE_DIR_NAME)
@@ -231,18 +247,10 @@ def _build(
         failed=failed,
         warnings=[
             *(f"{p.document.source_file}: {w}" for p in plans for w in p.document.warnings),
-            *(f"correction not applied: {s}" for s in corrected.stale),
+            *(f"correction not applied: {s}" for s in not_applied),
         ],
         timings=timer.timings,
-        counts={
-            "plans": len(plans),
-            "failed": len(failed),
-            "sections": sum(len(p.sections) for p in plans),
-            "measures": sum(1 for p in plans for m in p.measures if m.kind == "measure"),
-            "families": len(alignment.families),
-            "gaps": len(comparison.gaps),
-            "reuse": len(alignment.reuse),
-        },
+        counts=counts,
         outputs=outputs,
         cache_hits=analysed.cache_hits,
         changes=found,

@@ -118,8 +118,10 @@ def test_each_chart_is_svg_with_a_title_and_its_bars_inside_the_box(data: ViewDa
         assert chart["rows"], chart["id"]  # the data table next to it
 
 
-def test_bindingness_chart_counts_the_measures_table(data: ViewData) -> None:
-    m = data.tables["measures"]
+def test_bindingness_chart_counts_the_measures_table(
+    data: ViewData, comparison_and_tables: tuple[Any, Any]
+) -> None:
+    m = comparison_and_tables[1]["measures"]
     m = m[m["kind"] == "measure"]
     chart = charts(data)["bindingness"]
     assert [r["cells"][0] for r in chart["rows"]] == [data.names[p] for p in data.plan_ids]
@@ -132,8 +134,10 @@ def test_bindingness_chart_counts_the_measures_table(data: ViewData) -> None:
         assert row["href"] == f"plans/{pid}.html"
 
 
-def test_coverage_chart_counts_the_plans_of_the_coverage_table(data: ViewData) -> None:
-    cov = data.tables["coverage"]
+def test_coverage_chart_counts_the_plans_of_the_coverage_table(
+    data: ViewData, comparison_and_tables: tuple[Any, Any]
+) -> None:
+    cov = comparison_and_tables[1]["coverage"]
     chart = charts(data)["coverage"]
     topics = [t for t in data.topic_ids if t in MANDATORY_TOPICS]
     assert len(chart["rows"]) == len(topics)
@@ -144,10 +148,12 @@ def test_coverage_chart_counts_the_plans_of_the_coverage_table(data: ViewData) -
         assert f"{covered}/{n} ({round(100 * covered / n)}%)" in [x["text"] for x in chart["texts"]]
 
 
-def test_targets_are_the_measures_table_values_in_one_unit_each_linked_to_its_clause(data: ViewData) -> None:
+def test_targets_are_the_measures_table_values_in_one_unit_each_linked_to_its_clause(
+    data: ViewData, comparison_and_tables: tuple[Any, Any]
+) -> None:
     kinds = {k.kind_id: k for k in load_target_kinds().kinds}
     stated: dict[str, list[tuple[float, str]]] = {}
-    for r in data.tables["measures"].to_dict(orient="records"):
+    for r in comparison_and_tables[1]["measures"].to_dict(orient="records"):
         for t in json.loads(r["targets"] or "[]"):
             stated.setdefault(str(r["plan_id"]), []).append((float(t["value"]), str(t["unit"])))
     found = target_entries(data, load_target_kinds())

@@ -28,7 +28,7 @@ from compare.render.view.search_index import Postings, SearchIndex, shard_of
 GLOBAL = "self.COMPARE_SEARCH"
 
 
-_NUMBERS_AT_ONCE = 1 << 22  # numbers written at once: a few arrays of their digits in memory
+_NUMBERS_AT_ONCE = 1 << 20  # numbers written at once: a dozen arrays of their digits in memory
 
 
 def _letters(numbers: np.ndarray) -> tuple[str, np.ndarray]:
@@ -53,7 +53,7 @@ def _lists(postings: Postings) -> dict[str, str]:
     """token -> its passages as gaps (``_letters``), cut from one text per run of tokens holding about
     ``_NUMBERS_AT_ONCE`` numbers: at 2,000 plans the postings hold tens of millions, and their digits
     all at once (with a Python int for each number's end) took gigabytes."""
-    gaps, starts, tokens = postings.gaps(), postings.starts, postings.tokens
+    starts, tokens = postings.starts, postings.tokens
     out: dict[str, str] = {}
     k = 0
     while k < len(tokens):
@@ -61,7 +61,7 @@ def _lists(postings: Postings) -> dict[str, str]:
         j = int(np.searchsorted(starts, starts[k] + _NUMBERS_AT_ONCE, side="right")) - 1
         j = min(max(j, k + 1), len(tokens))
         a = int(starts[k])
-        text, ends = _letters(gaps[a : starts[j]])
+        text, ends = _letters(postings.gaps(k, j))
         # where each token's numbers end in the text (every token has at least one passage)
         bounds = [0, *ends[starts[k + 1 : j + 1] - a - 1].tolist()]
         for i, token in enumerate(tokens[k:j]):

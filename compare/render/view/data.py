@@ -21,8 +21,8 @@ from compare.render.view.build_info import BuildInfo
 from compare.render.view.cited import Citations, resolve_citations
 from compare.render.view.coverage import HeatRow, heatmap_rows
 from compare.render.view.links import topic_href
-from compare.render.view.matrix import FamilyRow, family_rows
-from compare.render.view.measures import MeasureItems
+from compare.render.view.matrix import FamilyRow, family_rows, unaligned_ids
+from compare.render.view.measures import REUSE_SPANS, MeasureItems
 from compare.render.view.records import Record, records, rows_by
 from compare.render.view.settings import ReportSettings
 
@@ -56,7 +56,14 @@ class ViewData:
         site_url: str | None = None,
         changes: Changes | None = None,
     ) -> None:
-        self.tables = tables
+        # what the pages read after indexing: the plans' table rows, the files not read and the
+        # passages' spans. The other tables are indexed below and not kept: at 2,000 plans the whole
+        # set held 0.5 GB of its own (measure rows, memberships, the family x plan grid, the reuse texts)
+        self.tables: dict[str, pd.DataFrame] = {
+            name: tables[name] for name in ("documents", "failed") if name in tables
+        }
+        if "reuse" in tables:
+            self.tables["reuse"] = tables["reuse"][[c for c in REUSE_SPANS if c in tables["reuse"]]]
         self.changes = changes  # since the previously published build (None: not known to the view)
         self.lang = lang
         self.cfg = settings
@@ -139,6 +146,11 @@ class ViewData:
     def family_rows(self) -> dict[str, list[FamilyRow]]:
         """Per topic, its families strongest covered first, without their cells (``matrix.row_cells``)."""
         return {t: family_rows(self, t) for t in self.topic_ids}
+
+    @cached_property
+    def unaligned_ids(self) -> dict[str, dict[str, list[str]]]:
+        """Per topic and plan, the measures in no family (``matrix.unaligned``)."""
+        return unaligned_ids(self)
 
     @cached_property
     def heatmap(self) -> dict[str, HeatRow]:

@@ -121,15 +121,21 @@ def row_cells(data: ViewData, family_id: str, plan_ids: Sequence[str]) -> list[C
 def unaligned(data: ViewData, topic_id: str) -> Unaligned:
     """plan_id -> measures of the topic (primary) in no family: shown so nothing counted is hidden."""
     out: Unaligned = {}
-    for p in data.plans:
-        items = [
-            it
-            for m in p.measures
-            if m.kind == "measure" and m.primary_topic == topic_id and m.measure_id not in data.member_of
-            if (it := data.items.get(m.measure_id))
-        ]
+    for pid, ids in data.unaligned_ids.get(topic_id, {}).items():
+        items = [it for mid in ids if (it := data.items.get(mid))]
         if items:
-            out[p.document.plan_id] = items
+            out[pid] = items
+    return out
+
+
+def unaligned_ids(data: ViewData) -> dict[str, dict[str, list[str]]]:
+    """topic -> plan_id -> the ids of its measures (primary topic) in no family, in plan order: one
+    pass over every measure for all topics (per topic, it was 13 passes over 300,000 at 2,000 plans)."""
+    out: dict[str, dict[str, list[str]]] = {}
+    for p in data.plans:
+        for m in p.measures:
+            if m.kind == "measure" and m.measure_id not in data.member_of:
+                out.setdefault(m.primary_topic, {}).setdefault(p.document.plan_id, []).append(m.measure_id)
     return out
 
 

@@ -50,6 +50,9 @@ class MeasureItem(Reuse):
     evidence: Evidence | None  # in a family's cell: the clause that puts it in the family (view.evidence)
 
 
+# The reuse table's columns the view reads: the two plans and the passage's span in each.
+REUSE_SPANS = ("plan_a", "plan_b", "start_a", "end_a", "start_b", "end_b")
+
 # Spans of a plan reused verbatim: (starts, ends, the other plan's index), as arrays.
 ReuseSpans = tuple[np.ndarray, np.ndarray, np.ndarray]
 
@@ -60,8 +63,7 @@ def reuse_index(frame: pd.DataFrame | None, plan_index: Mapping[str, int]) -> di
     spans: dict[str, list[tuple[int, int, int]]] = {}
     if frame is not None and not frame.empty:
         n = len(plan_index)
-        cols = ("plan_a", "plan_b", "start_a", "end_a", "start_b", "end_b")
-        for a, b, sa, ea, sb, eb in zip(*(frame[c].tolist() for c in cols), strict=True):
+        for a, b, sa, ea, sb, eb in zip(*(frame[c].tolist() for c in REUSE_SPANS), strict=True):
             a, b = str(a), str(b)
             spans.setdefault(a, []).append((int(sa), int(ea), plan_index.get(b, n)))
             spans.setdefault(b, []).append((int(sb), int(eb), plan_index.get(a, n)))

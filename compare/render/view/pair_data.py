@@ -33,6 +33,7 @@ from compare.model import CleanText, PlanAnalysis
 from compare.render.view.diff import char_diff, same_share
 from compare.render.view.evidence import clause_anchor, evidence_parts
 from compare.render.view.links import family_anchor, plan_href
+from compare.render.view.measures import REUSE_SPANS
 from compare.render.view.records import split_ids
 
 if TYPE_CHECKING:
@@ -235,8 +236,7 @@ def shared_clauses(data: ViewData) -> dict[str, _Shared]:
             sa.diffs.setdefault(b, []).append((sa.key(side_a), sb.key(side_b), lengths))
         return True
 
-    columns = ("plan_a", "plan_b", "start_a", "end_a", "start_b", "end_b")
-    rows = sorted(zip(*(frame[c].tolist() for c in columns), strict=True))
+    rows = sorted(zip(*(frame[c].tolist() for c in REUSE_SPANS), strict=True))
     for a, b, start_a, end_a, start_b, end_b in rows:
         a, b = str(a), str(b)
         if a not in data.plan_by_id or b not in data.plan_by_id:

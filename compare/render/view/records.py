@@ -53,7 +53,7 @@ def split_ids(value: Any) -> list[str]:
             return [str(v) for v in json.loads(text)]
         except json.JSONDecodeError:
             pass
-    return [v for v in (s.strip() for s in text.split(";")) if v]
+    return [v for v in map(str.strip, text.split(";")) if v]  # millions of cells: no generator
 
 
 def records(

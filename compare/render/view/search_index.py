@@ -70,11 +70,16 @@ class Postings:
         k = self._at.get(token)
         return [] if k is None else self.docs[self.starts[k] : self.starts[k + 1]].tolist()
 
-    def gaps(self) -> np.ndarray:
-        """Each token's passages as gaps: the first number, then the differences (what the files hold)."""
-        gaps = np.diff(self.docs, prepend=0)
-        firsts = self.starts[:-1][self.starts[:-1] < len(self.docs)]
-        gaps[firsts] = self.docs[firsts]
+    def gaps(self, k: int = 0, j: int | None = None) -> np.ndarray:
+        """Tokens ``k``..``j - 1``'s passages as gaps (all tokens by default): each token's first
+        number, then the differences (what the files hold). Asked for a run of tokens at a time, it
+        holds only that run's gaps (tens of millions of numbers at 2,000 plans)."""
+        j = len(self.tokens) if j is None else j
+        a = int(self.starts[k])
+        docs = self.docs[a : self.starts[j]].astype(np.int64)
+        gaps = np.diff(docs, prepend=0)
+        firsts = self.starts[k:j] - a
+        gaps[firsts] = docs[firsts]
         return gaps
 
 
@@ -97,7 +102,10 @@ def _grouped(keys: np.ndarray, n_docs: int) -> tuple[np.ndarray, np.ndarray, np.
     sorted and divided in place (the caller's array is used up)."""
     keys.sort()
     n = np.uint64(max(n_docs, 1))
-    docs = (keys % n).astype(np.int64)
+    # passage numbers fit 32 bits: computed straight into their array (a 64-bit remainder, then a
+    # copy, held three arrays of the keys' size at once: 0.5 GB at 2,000 plans)
+    docs = np.empty(len(keys), dtype=np.uint32)
+    np.remainder(keys, n, out=docs, casting="unsafe")
     codes = np.floor_divide(keys, n, out=keys)  # in place: tens of millions of keys at 2,000 plans
     first = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if len(codes) else np.zeros(0, np.int64)
     starts = np.append(first, len(codes)).astype(np.int64)
@@ -115,6 +123,19 @@ def _bigram_keys(texts: list[str], first: int, n_docs: int) -> np.ndarray:
     return _dedupe(pairs * np.uint64(max(n_docs, 1)) + owner[:-1][keep])
 
 
+def _joined(parts: list[np.ndarray]) -> np.ndarray:
+    """The parts as one array, each part let go once copied (``parts`` is emptied): tens of millions
+    of keys at 2,000 plans, never all twice in memory."""
+    keys = np.empty(sum(len(p) for p in parts), dtype=np.uint64)
+    at = 0
+    parts.reverse()
+    while parts:
+        part = parts.pop()
+        keys[at : at + len(part)] = part
+        at += len(part)
+    return keys
+
+
 def bigram_postings(texts: list[str]) -> Postings:
     """The bigrams of each passage's (normalised) text, as postings, computed on runs of passages of
     about a million characters (a passage's keys are all in its run, so each run is made unique)."""
@@ -125,10 +146,7 @@ def bigram_postings(texts: list[str]) -> Postings:
         if size >= _CHUNK or n == len(texts) - 1:
             parts.append(_bigram_keys(texts[first : n + 1], first, len(texts)))
             first, size = n + 1, 0
-    keys = np.concatenate(parts) if parts else np.zeros(0, np.uint64)
-    parts.clear()  # tens of millions of keys at 2,000 plans: one copy in memory, not two
-    codes, starts, docs = _grouped(keys, len(texts))
-    del keys
+    codes, starts, docs = _grouped(_joined(parts), len(texts))
     mask = (1 << _BITS) - 1
     tokens = [chr(c >> _BITS) + chr(c & mask) for c in codes.tolist()]
     return Postings(tokens, starts, docs)

@@ -31,15 +31,41 @@ TARGETS = {
 LEAST_STILL = 0.6
 
 
-def _rows(group: str, kind: str) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
-    """(judged rows of the group, those today's build still produces)."""
+def _rows(group: str, kind: str, part: str = "") -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+    """(judged rows of the group, those today's build still produces); ``part`` as ``judged``."""
     rows, still = [], []
     for which in GROUPS[group]:
-        sample = judged(which, kind)
+        sample = judged(which, kind, part)
         current = {key(kind, r) for r in produced(which)[kind]}
         rows += sample
         still += [r for r in sample if key(kind, r) in current]
     return rows, still
+
+
+def _label(kind: str) -> str:
+    return "false-gap rate" if kind == "gaps" else "precision"
+
+
+def _print_figure(
+    title: str, kind: str, rows: list[dict[str, str]], still: list[dict[str, str]]
+) -> Counter[str]:
+    """Print a sample's figure over the rows still produced, the issue's target beside it."""
+    verdicts = Counter(r["verdict"] for r in still)
+    print(
+        f"\n{title}: {len(still)} of {len(rows)} judged rows still produced; "
+        + ", ".join(f"{v} {verdicts[v]}" for v in sorted(verdicts))
+        + f"; {_label(kind)} {_figure(kind, verdicts, len(still)):.2f} (target: {TARGETS[kind]})"
+    )
+    return verdicts
+
+
+def _print_halves(kind: str, still: list[dict[str, str]]) -> None:
+    """The new plans' figure per half (A: rules may be tuned on it; B: held out)."""
+    half = halves()
+    for h in ("A", "B"):
+        part = [r for r in still if half.get(r["file"]) == h]
+        c = Counter(r["verdict"] for r in part)
+        print(f"  half {h}: {len(part)} rows, {_label(kind)} {_figure(kind, c, len(part)):.2f}")
 
 
 def _figure(kind: str, verdicts: Counter[str], n: int) -> float:
@@ -58,14 +84,7 @@ def test_judged_sample(group: str, kind: str) -> None:
         f"{group} {kind}: only {len(still)} of {len(rows)} judged rows are still produced: draw and judge "
         "a new sample (tests/judged.py)"
     )
-    verdicts = Counter(r["verdict"] for r in still)
-    figure = _figure(kind, verdicts, len(still))
-    label = "false-gap rate" if kind == "gaps" else "precision"
-    print(
-        f"\n{group} {kind}: {len(still)} of {len(rows)} judged rows still produced; "
-        + ", ".join(f"{v} {verdicts[v]}" for v in sorted(verdicts))
-        + f"; {label} {figure:.2f} (target: {TARGETS[kind]})"
-    )
+    verdicts = _print_figure(f"{group} {kind}", kind, rows, still)
     gone = Counter(r["verdict"] for r in rows if r not in still)
     if gone:
         # a fix shows as wrong rows gone; right rows gone are claims lost (recall), said as plainly
@@ -77,11 +96,7 @@ def test_judged_sample(group: str, kind: str) -> None:
             f"{len(still) - verdicts['true']}/{len(still)} = {1 - verdicts['true'] / max(len(still), 1):.2f}"
         )
     if group == "new":
-        half = halves()
-        for h in ("A", "B"):
-            part = [r for r in still if half.get(r["file"]) == h]
-            c = Counter(r["verdict"] for r in part)
-            print(f"  half {h}: {len(part)} rows, {label} {_figure(kind, c, len(part)):.2f}")
+        _print_halves(kind, still)
     bad = sum(n for v, n in verdicts.items() if v in BAD[kind])
     assert bad <= MOST_BAD[(group, kind)], f"{group} {kind}: {bad} judged-wrong rows produced again"
 
@@ -91,12 +106,7 @@ def test_judged_sample(group: str, kind: str) -> None:
 def test_rows_new_since_the_sample(group: str, kind: str) -> None:
     """The claims the build made after the sample was drawn, all judged when they came (a census, not a
     sample: printed apart, not mixed into the sample's figure)."""
-    rows, still = [], []
-    for which in GROUPS[group]:
-        judged_new = judged(which, kind, "new")
-        current = {key(kind, r) for r in produced(which)[kind]}
-        rows += judged_new
-        still += [r for r in judged_new if key(kind, r) in current]
+    rows, still = _rows(group, kind, "new")
     if not rows:
         return
     verdicts = Counter(r["verdict"] for r in still)
@@ -113,29 +123,13 @@ def test_rows_new_since_the_sample(group: str, kind: str) -> None:
 def test_the_second_sample(group: str, kind: str) -> None:
     """A second random sample drawn from a later build (tests/data/judged/PROTOCOL.md), judged the same
     way: the figure of the tool as it is now, not only of the claims that survived from the first."""
-    rows, still = [], []
-    for which in GROUPS[group]:
-        sample = judged(which, kind, "s2")
-        current = {key(kind, r) for r in produced(which)[kind]}
-        rows += sample
-        still += [r for r in sample if key(kind, r) in current]
+    rows, still = _rows(group, kind, "s2")
     if not rows:
         return
     assert all(r["verdict"] for r in rows), f"{group} {kind}: unjudged rows in the second sample"
-    verdicts = Counter(r["verdict"] for r in still)
-    figure = _figure(kind, verdicts, len(still))
-    label = "false-gap rate" if kind == "gaps" else "precision"
-    print(
-        f"\n{group} {kind}, second sample: {len(still)} of {len(rows)} judged rows still produced; "
-        + ", ".join(f"{v} {verdicts[v]}" for v in sorted(verdicts))
-        + f"; {label} {figure:.2f} (target: {TARGETS[kind]})"
-    )
+    verdicts = _print_figure(f"{group} {kind}, second sample", kind, rows, still)
     if group == "new":
-        half = halves()
-        for h in ("A", "B"):
-            part = [r for r in still if half.get(r["file"]) == h]
-            c = Counter(r["verdict"] for r in part)
-            print(f"  half {h}: {len(part)} rows, {label} {_figure(kind, c, len(part)):.2f}")
+        _print_halves(kind, still)
     bad = sum(n for v, n in verdicts.items() if v in BAD[kind])
     assert bad <= MOST_BAD_S2[(group, kind)], f"{group} {kind}: {bad} judged-wrong rows of the second sample"
 

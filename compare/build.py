@@ -139,9 +139,10 @@ def _build(
     progress: ProgressCallback | None,
 ) -> BuildResult:
     # The stages, imported here and only here: a no-change rebuild stops before this and never pays
-    # for pandas, jieba or WeasyPrint. Called through their modules so a profiler can wrap them.
+    # for pandas, jieba or WeasyPrint (nor a data-only build for the renderers: WeasyPrint's import
+    # alone is half a second). Called through their modules so a profiler can wrap them.
     from compare import align, analyse, cache, changes, corrections, executor, gaps, tables, topics
-    from compare.render import exports, html, pdf, view
+    from compare.render import exports
 
     timer = Timer()
     codebook = topics.load_codebook()  # a bad codebook or catalogue refuses the build before any writing
@@ -206,6 +207,8 @@ def _build(
         ):  # and the facts it compares with to say what changed, whatever the formats
             exports.write_facts(changes.facts_record(facts), release.path / DATA_DIR_NAME)
         if "html" in settings.formats or "pdf" in settings.formats:
+            from compare.render import html, pdf, view
+
             model = view.build_view(
                 comparison,
                 data,

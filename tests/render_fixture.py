@@ -21,7 +21,8 @@ from compare.analyse import analyse_file
 from compare.gaps import compare_plans
 from compare.model import Comparison, Measure
 from compare.plans import apply_names
-from compare.render.view import BuildInfo, ViewData, default_topic_descriptions, site_pages
+from compare.render.view import BuildInfo, ViewData, build_view, default_topic_descriptions, site_pages
+from compare.tables import comparison_tables
 from compare.topics import load_codebook
 from tests.seeds import DOCS_IN, SEED_FILES
 
@@ -38,6 +39,14 @@ FIXTURE_BUILD = BuildInfo(
 def build_fixture_comparison() -> Comparison:
     """The seed plans' Comparison through the real stages (a fresh copy per call)."""
     return copy.deepcopy(_pipeline())
+
+
+def fixture_view(comparison: Comparison, **options: Any) -> ViewData:
+    """The view of a fixture comparison with the fixture's topic names and build stamp; ``options`` as
+    ``build_view`` takes them (lang, settings, topics, another build …)."""
+    names = fixture_topic_names()
+    options.setdefault("build", FIXTURE_BUILD)
+    return build_view(comparison, comparison_tables(comparison, names), topic_names=names, **options)
 
 
 def replace_measure(comparison: Comparison, measure_id: str, **fields: Any) -> Measure:

@@ -19,14 +19,14 @@ from urllib.parse import quote, unquote
 import pytest
 
 from compare.render.html import write_site
-from compare.render.view import BuildInfo, build_view
+from compare.render.view import BuildInfo
 from compare.render.view.search_index import search_index
 from compare.render.view.settings import load_report_settings
-from compare.tables import comparison_tables
-from tests.render_fixture import build_fixture_comparison, fixture_topic_names, shown_site
+from tests.render_fixture import build_fixture_comparison, fixture_view, shown_site
 from tests.test_render_html import SCRIPT, inject_script
 
 CHROMIUM = "/usr/bin/chromium"
+BROWSER_BUILD = BuildInfo("browser-test", "2024-05-01T08:00:00Z", {"a.txt": "0" * 64}, {})
 ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -49,9 +49,7 @@ playwright_api = pytest.importorskip("playwright.sync_api", reason="Playwright (
 def site(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     comparison = build_fixture_comparison()
     plan_id, measure_id = inject_script(comparison)
-    names = fixture_topic_names()
-    build = BuildInfo("browser-test", "2024-05-01T08:00:00Z", {"a.txt": "0" * 64}, {})
-    data = build_view(comparison, comparison_tables(comparison, names), topic_names=names, build=build)
+    data = fixture_view(comparison, build=BROWSER_BUILD)
     out = tmp_path_factory.mktemp("site")
     write_site(data, out)
     shown = shown_site(data)
@@ -350,12 +348,8 @@ def test_without_javascript_an_address_with_chosen_plans_shows_every_plan(
 def search_site(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """The five plans' site with its search index split into small files (as at thousands of plans)."""
     comparison = build_fixture_comparison()
-    names = fixture_topic_names()
-    build = BuildInfo("browser-test", "2024-05-01T08:00:00Z", {"a.txt": "0" * 64}, {})
     small = dataclasses.replace(load_report_settings(), search_shard_kb=8, search_passages_kb=8)
-    data = build_view(
-        comparison, comparison_tables(comparison, names), topic_names=names, build=build, settings=small
-    )
+    data = fixture_view(comparison, build=BROWSER_BUILD, settings=small)
     out = tmp_path_factory.mktemp("search-site")
     write_site(data, out)
     return {"root": out, "index": search_index(data), "data": data}
@@ -616,12 +610,8 @@ def test_the_plan_picker_hides_the_topic_grid_columns_too(tab: Tab, site: dict[s
 def split_site(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """The five plans with two plan columns a page: every topic in three pages (as at thousands of plans)."""
     comparison = build_fixture_comparison()
-    names = fixture_topic_names()
-    build = BuildInfo("browser-test", "2024-05-01T08:00:00Z", {"a.txt": "0" * 64}, {})
     two = dataclasses.replace(load_report_settings(), html_plans_per_page=2)
-    data = build_view(
-        comparison, comparison_tables(comparison, names), topic_names=names, build=build, settings=two
-    )
+    data = fixture_view(comparison, build=BROWSER_BUILD, settings=two)
     out = tmp_path_factory.mktemp("split-site")
     write_site(data, out)
     return {"root": out, "plans": data.plan_ids}

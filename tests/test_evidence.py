@@ -16,10 +16,8 @@ from bs4 import BeautifulSoup
 
 from compare.analyse import analyse_file
 from compare.render.html import write_site
-from compare.render.view import build_view
 from compare.render.view.evidence import EvidencePart, window
-from compare.tables import comparison_tables
-from tests.render_fixture import FIXTURE_BUILD, build_fixture_comparison, fixture_topic_names
+from tests.render_fixture import build_fixture_comparison, fixture_view
 
 from .seeds import DOCS_IN
 
@@ -27,10 +25,7 @@ from .seeds import DOCS_IN
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     comparison = build_fixture_comparison()
-    names = fixture_topic_names()
-    data = build_view(
-        comparison, comparison_tables(comparison, names), topic_names=names, build=FIXTURE_BUILD
-    )
+    data = fixture_view(comparison)
     out = tmp_path_factory.mktemp("site")
     write_site(data, out)
     return out

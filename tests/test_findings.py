@@ -33,6 +33,7 @@ from tests.render_fixture import (
     build_fixture_comparison,
     fixture_topic_descriptions,
     fixture_topic_names,
+    fixture_view,
     shown_site,
 )
 
@@ -258,14 +259,7 @@ def test_the_caveats_name_a_matter_left_to_another_document_and_the_files_not_re
     mentions.loc[row, "how"] = "deferred"
     comparison.mentions = mentions
     comparison.failed = [FailedInput("scan-2020.pdf", "没有文字层")]
-    names = fixture_topic_names()
-    data = build_view(
-        comparison,
-        comparison_tables(comparison, names),
-        topic_names=names,
-        build=FIXTURE_BUILD,
-        topics=MANDATORY,
-    )
+    data = fixture_view(comparison, topics=MANDATORY)
     caveats = briefing_context(data)["findings"]["caveats"]
     plan = data.names[str(mentions.loc[row, "plan_id"])]
     assert [d["plan"] for d in caveats["deferred"]] == [plan]

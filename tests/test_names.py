@@ -23,15 +23,13 @@ from compare.places import gazetteer
 from compare.plans import apply_names, load_plan_catalogue
 from compare.render.html import write_site
 from compare.render.pdf import write_briefing
-from compare.render.view import ViewData, briefing_context, build_view
+from compare.render.view import ViewData, briefing_context
 from compare.render.view.data import english_only
 from compare.render.view.links import family_anchor
-from compare.tables import comparison_tables
 from tests.render_fixture import (
-    FIXTURE_BUILD,
     build_fixture_comparison,
     fixture_topic_descriptions,
-    fixture_topic_names,
+    fixture_view,
 )
 
 HAN = re.compile(r"[\u4e00-\u9fff]")
@@ -51,12 +49,8 @@ def comparison() -> Any:
 
 
 def view(comparison: Any, lang: str, **kw: Any) -> ViewData:
-    names = fixture_topic_names()
-    return build_view(
+    return fixture_view(
         comparison,
-        comparison_tables(comparison, names),
-        topic_names=names,
-        build=FIXTURE_BUILD,
         lang=lang,
         topic_descriptions=fixture_topic_descriptions(),
         **kw,

@@ -21,17 +21,15 @@ from bs4 import BeautifulSoup
 
 from compare.model import CitedDocument, Comparison
 from compare.render.html import write_site
-from compare.render.view import ViewData, build_view
+from compare.render.view import ViewData
 from compare.render.view.cited import citation_key, resolve_citations
 from compare.render.view.diff import DELETED, EQUAL, INSERTED, char_diff, same_share
 from compare.render.view.pair_data import FAMILIES_PATH, pair_data_path
 from compare.render.view.pair_page import pair_page
 from compare.render.view.site import site_context
-from compare.tables import comparison_tables
 from tests.render_fixture import (
-    FIXTURE_BUILD,
     build_fixture_comparison,
-    fixture_topic_names,
+    fixture_view,
     shown_site,
 )
 
@@ -43,10 +41,7 @@ LINCANG = "2019-lincang-hightech-zone-opinions"
 
 
 def view(comparison: Comparison, lang: str = "zh") -> ViewData:
-    names = fixture_topic_names()
-    return build_view(
-        comparison, comparison_tables(comparison, names), topic_names=names, build=FIXTURE_BUILD, lang=lang
-    )
+    return fixture_view(comparison, lang=lang)
 
 
 def cite(comparison: Comparison, plan_id: str, title: str, number: str | None = None) -> None:

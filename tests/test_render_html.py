@@ -26,7 +26,7 @@ from compare.model import Comparison, FamilyMember
 from compare.render.html import write_site
 from compare.render.i18n import read_catalogue, untranslated
 from compare.render.jinja import environment, render_markdown
-from compare.render.view import ViewData, briefing_context, build_view, site_pages
+from compare.render.view import ViewData, briefing_context, site_pages
 from compare.render.view.coverage import heat_level
 from compare.render.view.matrix import unaligned
 from compare.render.view.pair_data import pair_data_path
@@ -39,6 +39,7 @@ from tests.render_fixture import (
     build_fixture_comparison,
     fixture_topic_descriptions,
     fixture_topic_names,
+    fixture_view,
     replace_measure,
     shown_site,
 )
@@ -48,10 +49,8 @@ SCRIPT = "<script>alert(1)</script>"
 
 
 def make_view(comparison: Any, lang: str = "zh", **kw: Any) -> ViewData:
-    names = fixture_topic_names()
-    tables = comparison_tables(comparison, names)
     kw.setdefault("topic_descriptions", fixture_topic_descriptions())
-    return build_view(comparison, tables, topic_names=names, build=BUILD, lang=lang, **kw)
+    return fixture_view(comparison, build=BUILD, lang=lang, **kw)
 
 
 def inject_script(comparison: Any) -> tuple[str, str]:

@@ -37,6 +37,7 @@ from tests.render_fixture import (
     build_fixture_comparison,
     fixture_topic_descriptions,
     fixture_topic_names,
+    fixture_view,
 )
 
 BUILD = FIXTURE_BUILD
@@ -359,18 +360,10 @@ def test_only_data_urls_and_template_files_can_be_loaded(tmp_path: Path) -> None
 
 def test_english_edition() -> None:
     comparison = build_fixture_comparison()
-    names = fixture_topic_names()
-    en = build_view(
-        comparison,
-        comparison_tables(comparison, names),
-        topic_names=names,
-        build=BUILD,
-        lang="en",
-        topic_descriptions=fixture_topic_descriptions(),
-    )
+    en = fixture_view(comparison, build=BUILD, lang="en", topic_descriptions=fixture_topic_descriptions())
     html = render_briefing_html(en, lang="en")
     assert '<html lang="en">' in html
-    assert "Topic matrices" in html and names["land"][1] in html
+    assert "Topic matrices" in html and fixture_topic_names()["land"][1] in html
     assert "Material as of 20" in html and "Generated 2024-05-01" in html
     assert "资料截至" not in html and "生成日期" not in html
 

@@ -23,21 +23,16 @@ from docx.oxml.ns import qn
 
 from compare.render.html import write_site
 from compare.render.topic_docx import topic_docx
-from compare.render.view import ViewData, build_view, site_pages
+from compare.render.view import ViewData, site_pages
 from compare.render.view.settings import load_report_settings
 from compare.render.view.topic_page import docx_labels
-from compare.tables import comparison_tables
-from tests.render_fixture import FIXTURE_BUILD, build_fixture_comparison, fixture_topic_names
+from tests.render_fixture import build_fixture_comparison, fixture_view
 
 SITE_URL = "https://x.org/site/"
 
 
 def view(**kw: Any) -> ViewData:
-    comparison = build_fixture_comparison()
-    names = fixture_topic_names()
-    return build_view(
-        comparison, comparison_tables(comparison, names), topic_names=names, build=FIXTURE_BUILD, **kw
-    )
+    return fixture_view(build_fixture_comparison(), **kw)
 
 
 def topic_contexts(data: ViewData) -> list[dict[str, Any]]:

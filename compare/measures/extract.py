@@ -342,7 +342,7 @@ def extract_measures(
         reasons = _context_units(norm, spans, section_context_reason(item, ancestors, rules), rules)
         tails = _tails(norm, spans, rules)
         anc_headings = [_context_text(a) for a in ancestors]
-        # an enumerated item reads its parent's lead-in (…下列…：) for its bindingness
+        # an enumerated item reads its parent's lead-in (…下列…：) for its bindingness and topics
         lead = lead_in(ancestors[0].norm[ancestors[0].body : ancestors[0].end], rules) if ancestors else None
         for k, ((s, e, h), reason) in enumerate(zip(spans, reasons, strict=True), start=1):
             tail_start, units = tails[k - 1]
@@ -362,7 +362,11 @@ def extract_measures(
                 kind_of_instrument, instrument_type = instrument(whole, rules)
                 described = {
                     "topics": classify(
-                        body, heading=item.heading if first else None, context=context, codebook=codebook
+                        body,
+                        heading=item.heading if first else None,
+                        context=context,
+                        lead_in=lead,
+                        codebook=codebook,
                     ),
                     "instrument": kind_of_instrument,
                     "instrument_type": instrument_type,

@@ -336,14 +336,38 @@ def _select(
     return tags
 
 
-def classify(text: str, *, heading: str | None, context: Sequence[str], codebook: Codebook) -> list[TopicTag]:
+def classify(
+    text: str,
+    *,
+    heading: str | None,
+    context: Sequence[str],
+    codebook: Codebook,
+    lead_in: str | None = None,
+) -> list[TopicTag]:
     """Topic tags of one measure, primary first; ``[unclassified]`` when nothing fits.
 
     ``text`` is the measure's text (best its simplified match text), ``heading`` the item's short
-    title when the measure carries it, ``context`` the headings of enclosing sections, nearest first.
+    title when the measure carries it, ``context`` the headings of enclosing sections, nearest first,
+    ``lead_in`` the sentence an enumerated item completes.
     """
-    scored = score(text, heading=heading, context=context, codebook=codebook)
-    return _select(scored, codebook)
+    tags = _select(score(text, heading=heading, context=context, codebook=codebook), codebook)
+    if lead_in:
+        tags = _with_lead_in(tags, lead_in, codebook)
+    return tags
+
+
+def _with_lead_in(tags: list[TopicTag], lead_in: str, codebook: Codebook) -> list[TopicTag]:
+    """An enumerated item completes its lead-in's sentence (在开发区投资经营可以采用下列方式：（一）中外合资
+    经营；): a topic the lead-in names on its own (``primary_min`` at ``lead_in_weight``) is the item's too.
+    It is added after the item's own topics, never displacing them: the item says what the lead-in acts on.
+    """
+    s = codebook.settings
+    own = [t for t in tags if t.topic != UNCLASSIFIED]
+    have = {t.topic for t in own}
+    ranked = sorted(_score_heading(lead_in, codebook, s.lead_in_weight), key=lambda x: (-x[1], x[0]))
+    added = [TopicTag(t, round(v, 3), [f"引语:{e}" for e in ev]) for t, v, ev in ranked if v >= s.primary_min]
+    extra = [t for t in added if t.topic not in have]
+    return own + extra if own or extra else tags
 
 
 def aggregate(tag_lists: Iterable[Sequence[TopicTag]], codebook: Codebook) -> list[TopicTag]:

@@ -48,6 +48,7 @@ class Settings:
     lead_weight: float = 1.3
     lead_chars: int = 40
     context_weights: tuple[float, ...] = (0.5, 0.3, 0.2)
+    lead_in_weight: float = 1.0
     repeat_decay: float = 0.5
     enumeration_weight: float = 0.25
     enumeration_min_topics: int = 3

@@ -16,6 +16,10 @@ still produced and prints the precision over them.
 To draw a sample (rows without verdicts; then judge every row by reading the plan):
 
     .nox/tests/bin/python -m tests.judged draw new memberships 120 > /tmp/memberships.jsonl
+
+Later samples are drawn from later builds when the fixes have changed what the tool claims
+(``draw2``, ``draw3``: ``<set>/<kind>.s2.jsonl``, ``.s3.jsonl``), with the first sample's seeds plus
+1000 per sample; a row judged before keeps its verdict.
 """
 
 from __future__ import annotations
@@ -149,15 +153,17 @@ def key(kind: str, row: dict[str, str]) -> tuple[str, ...]:
 def judged(which: str, kind: str, part: str = "") -> list[dict[str, str]]:
     """The judged rows of a set and kind: the random sample, ``part="new"``: every row the build
     produced that it did not produce when the sample was drawn (the claims later fixes brought), or
-    ``part="s2"``: a second random sample, drawn from a later build (see PROTOCOL.md)."""
+    ``part="s2"``, ``"s3"``: a later random sample, drawn from a later build (see PROTOCOL.md)."""
     path = JUDGED / which / (f"{kind}.{part}.jsonl" if part else f"{kind}.jsonl")
     if not path.exists():
         return []
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-# the second sample's seeds are the first's plus this: a new draw from the later build's rows
+# a later sample's seeds are the first's plus this per sample: a new draw from the later build's rows
 SECOND = 1000
+# the later samples, oldest first (``draw2`` writes s2, ``draw3`` s3)
+LATER = ("s2", "s3")
 
 
 def draw(which: str, kind: str, size: int, offset: int = 0) -> list[dict[str, str]]:
@@ -169,16 +175,17 @@ def draw(which: str, kind: str, size: int, offset: int = 0) -> list[dict[str, st
 
 def carried(which: str, kind: str) -> dict[tuple[str, ...], dict[str, str]]:
     """Verdicts already given to a row (same family, plan and deciding clause), by key."""
-    return {key(kind, r): r for part in ("", "new", "s2") for r in judged(which, kind, part)}
+    return {key(kind, r): r for part in ("", "new", *LATER) for r in judged(which, kind, part)}
 
 
 if __name__ == "__main__":
     _, command, which, kind, size = sys.argv
-    assert command in ("draw", "draw2") and which in SETS and kind in KINDS
-    # draw2: the second sample; a row judged before keeps its verdict and reason (the same clause read
-    # the same way), the others are left to be judged
-    known = carried(which, kind) if command == "draw2" else {}
-    for row in draw(which, kind, int(size), SECOND if command == "draw2" else 0):
+    assert command in ("draw", *(f"draw{p[1:]}" for p in LATER)) and which in SETS and kind in KINDS
+    # drawN: the N-th sample; a row judged before keeps its verdict and reason (the same clause read the
+    # same way), the others are left to be judged
+    number = int(command[4:] or 1)
+    known = carried(which, kind) if number > 1 else {}
+    for row in draw(which, kind, int(size), SECOND * (number - 1)):
         before = known.get(key(kind, row))
         verdict, reason = (before["verdict"], before["reason"]) if before else ("", "")
         print(json.dumps({"n": 0, **row, "verdict": verdict, "reason": reason}, ensure_ascii=False))

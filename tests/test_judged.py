@@ -171,7 +171,7 @@ MOST_BAD_NEW = {("five", "memberships"): 3, ("five", "gaps"): 0, ("new", "member
 # the later samples' judged rows still produced that are not right, today (when judged: the second, on
 # e2d90ab: five memberships 24 of 120, five gaps 9 of 80; new memberships 31 of 120, new gaps 5 of 80)
 MOST_BAD_LATER = {
-    ("s2", "five", "memberships"): 20,
+    ("s2", "five", "memberships"): 19,
     ("s2", "five", "gaps"): 1,
     ("s2", "new", "memberships"): 27,
     ("s2", "new", "gaps"): 3,

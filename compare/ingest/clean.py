@@ -373,12 +373,25 @@ def _mend(doc: _Doc) -> None:
         if width is not None and len(prev) >= width:
             doc.lines[a].mend_next = True
             continue
+        if _left_open(prev, m.open_pairs) and len(prev) >= m.min_midword_chars:
+            doc.lines[a].mend_next = True
+            continue
         if not (_is_han(prev[-1]) and _is_han(nxt[0])):
             continue
         if doc.is_numbered(prev) and len(prev) < m.min_wrap_chars:
             continue  # a numbered heading, not a wrapped line
         if len(prev) >= m.min_wrap_chars or (len(prev) >= m.min_midword_chars and _cuts_word(prev, nxt)):
             doc.lines[a].mend_next = True
+
+
+def _left_open(text: str, pairs: tuple[str, ...]) -> bool:
+    """Whether a quote or bracket opened in the line's last sentence is still open at its end."""
+    for pair in pairs:
+        opening, closing = pair[0], pair[1]
+        at = text.rfind(opening)
+        if at >= 0 and closing not in text[at:]:
+            return True
+    return False
 
 
 def _looks_like_title(doc: _Doc, text: str) -> bool:

@@ -102,6 +102,7 @@ class Mending:
     fixed_width_share: float
     fixed_width_min_lines: int
     min_width_line_chars: int
+    open_pairs: tuple[str, ...]  # opening and closing character of quotes and brackets
 
 
 @dataclass(frozen=True)
@@ -254,6 +255,7 @@ def parse_noise_data(doc: Any, source: str = str(NOISE_FILE)) -> NoiseData:
         fixed_width_share=m.number("fixed_width_share"),
         fixed_width_min_lines=int(m.number("fixed_width_min_lines")),
         min_width_line_chars=int(m.number("min_width_line_chars")),
+        open_pairs=tuple(m.strings("open_pairs")),
     )
 
     t = top.section("titles")

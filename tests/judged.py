@@ -35,6 +35,7 @@ from pathlib import Path
 
 from compare.build import build
 from compare.config import Settings
+from compare.render.exports.csv_files import CSV_FORMULA_PREFIXES
 
 from .seeds import DOCS_IN, ROOT
 
@@ -97,8 +98,7 @@ def produced(which: str) -> dict[str, list[dict[str, str]]]:
         clauses.setdefault((m["family_id"], m["measure_id"]), m["clause"])
         if m["plan_id"] not in keep:
             continue
-        start = int(m["clause_start"] or 0)
-        words = [m["clause"][a - start : b - start] for a, b in json.loads(m["marks"] or "[]")]
+        words = _marked_words(m)
         memberships.append(
             {
                 **_family(names[m["family_id"]]),
@@ -132,6 +132,19 @@ def produced(which: str) -> dict[str, list[dict[str, str]]]:
         if u["plan_id"] in keep
     ]
     return {"memberships": memberships, "gaps": gaps, "unique": unique}
+
+
+def _marked_words(member: dict[str, str]) -> list[str]:
+    """The decisive words of a membership row, for the reader: cut from its clause by the marks' raw
+    offsets where the clause's text is as long as its raw span (nothing mended or removed inside it,
+    the CSV's formula guard taken off), else the row's evidence."""
+    clause = member["clause"]
+    if clause.startswith("'") and clause[1:2] in CSV_FORMULA_PREFIXES:
+        clause = clause[1:]
+    start, end = int(member["clause_start"] or 0), int(member["clause_end"] or 0)
+    if len(clause) != end - start:
+        return [member["evidence"]]
+    return [clause[a - start : b - start] for a, b in json.loads(member["marks"] or "[]")]
 
 
 def _family(row: dict[str, str]) -> dict[str, str]:

@@ -297,6 +297,8 @@ class Family:
     # name is its members' shared words, in Chinese in both editions)
     name_en: str = ""
     definition: str = ""
+    # a proposed family's key terms, the words its members share (its name is made of them)
+    terms: tuple[str, ...] = ()
 
     @property
     def plan_ids(self) -> list[str]:

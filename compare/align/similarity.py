@@ -449,7 +449,8 @@ def _family(
     # shared by most members first, then rarest in the topic's block, then longest
     ranked = sorted(counts, key=lambda t: (-counts[t], block_df[t], -len(t), t))
     shared = [t for t in ranked if counts[t] >= 2] or ranked
-    name = "、".join(shared[: settings.name_terms]) or texts[members[0]][:12]
+    named = tuple(shared[: settings.name_terms])
+    name = "、".join(named) or texts[members[0]][:12]
     plan_count = len({usable[i].plan_id for i in members})
     return Family(
         family_id=family_id,
@@ -457,6 +458,7 @@ def _family(
         name=name,
         gloss=f"Proposed by text similarity: {len(members)} measures from {plan_count} plans",
         source="proposed",
+        terms=named,
         members=[
             FamilyMember(
                 family_id=family_id,

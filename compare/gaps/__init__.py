@@ -53,7 +53,7 @@ import numpy as np
 import pandas as pd
 
 from compare.datafiles import align_section
-from compare.gaps.silence import form_mentions, rule_mentions, similar_mentions
+from compare.gaps.silence import form_mentions, rule_mentions, similar_mentions, term_mentions
 from compare.model import (
     BINDINGNESS_ORDER,
     MANDATORY_TOPICS,
@@ -187,6 +187,7 @@ def compare_plans(
         for q in plan_ids
         if q != pid
     ]
+    touched.update(term_mentions(plans, families, asked))
     touched.update(similar_mentions(plans, families, [k for k in asked if k not in touched]))
     return Comparison(
         plans=list(plans),

@@ -7,7 +7,8 @@ paid land use), or the family's rules hit a sentence of the plan outside its mem
 list of items, in context such as goals, or in a sentence that leaves the matter to another document:
 ``PlanAnalysis.mentions``, found with the per-plan work), or a sentence of the plan reads like the
 family's members in other plans (character n-gram TF-IDF against their centroid, at or above
-``similar_threshold``; for proposed families this is the only way). The similarity search runs up to
+``similar_threshold``), or, for a proposed family (which has no rules), a sentence of the plan holds
+every one of its key terms (in passing). The similarity search runs up to
 ``similar_max_plans`` plans; beyond, the rules alone decide (thousands of plans have millions of
 sentences).
 """
@@ -77,6 +78,28 @@ def form_mentions(families: Iterable[Family]) -> dict[Key, Mention]:
 def rule_mentions(plans: Iterable[PlanAnalysis]) -> dict[Key, Mention]:
     """Every (plan, family) the family's rules touch in the plan without a member measure."""
     return {(p.document.plan_id, m.family_id): m for p in plans for m in p.mentions or []}
+
+
+def term_mentions(
+    plans: Sequence[PlanAnalysis], families: Sequence[Family], wanted: Iterable[Key], min_chars: int = 1
+) -> dict[Key, Mention]:
+    """For each wanted (plan, proposed family): the plan's first sentence holding every key term of the
+    family (工业互联网 holds 互联网), as a mention in passing; the terms are marked."""
+    by_id = {p.document.plan_id: p for p in plans}
+    terms = {f.family_id: f.terms for f in families if f.source == "proposed" and f.terms}
+    found: dict[Key, Mention] = {}
+    for pid, fid in sorted(set(wanted)):
+        plan, words = by_id.get(pid), terms.get(fid)
+        if plan is None or not words:
+            continue
+        text = plan.document.clean.match
+        for a, b in sentences(plan, min_chars):
+            sentence = text[a:b]
+            if all(w in sentence for w in words):
+                marks = tuple(sorted((a + sentence.index(w), a + sentence.index(w) + len(w)) for w in words))
+                found[(pid, fid)] = Mention(fid, (a, b), marks, "passing")
+                break
+    return found
 
 
 def similar_mentions(

@@ -161,7 +161,7 @@ MOST_BAD = {
     ("five", "memberships"): 10,
     ("five", "gaps"): 3,
     ("five", "unique"): 0,
-    ("new", "memberships"): 19,
+    ("new", "memberships"): 17,
     ("new", "gaps"): 3,
     ("new", "unique"): 4,
 }
@@ -174,10 +174,10 @@ MOST_BAD_NEW = {("five", "memberships"): 3, ("five", "gaps"): 0, ("new", "member
 MOST_BAD_LATER = {
     ("s2", "five", "memberships"): 19,
     ("s2", "five", "gaps"): 1,
-    ("s2", "new", "memberships"): 27,
+    ("s2", "new", "memberships"): 26,
     ("s2", "new", "gaps"): 2,
-    ("s3", "five", "memberships"): 25,
+    ("s3", "five", "memberships"): 22,
     ("s3", "five", "gaps"): 2,
-    ("s3", "new", "memberships"): 35,
+    ("s3", "new", "memberships"): 32,
     ("s3", "new", "gaps"): 7,
 }

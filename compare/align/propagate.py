@@ -56,6 +56,19 @@ def default_settings() -> PropagationSettings:
     return PropagationSettings.load()
 
 
+def _action_words(text: str, matching: MatchingSettings) -> str:
+    """The clause without its asides (a cited title, a purpose, a qualifier): words that make no
+    membership by rule make none by likeness either."""
+    spans = matching.asides(text)
+    if not spans:
+        return text
+    keep, pos = [], 0
+    for a, b in sorted(spans):
+        keep.append(text[pos:a])
+        pos = max(pos, b)
+    return "".join(keep) + text[pos:]
+
+
 def propagate(
     plans: Sequence[PlanAnalysis],
     families: Sequence[Family],
@@ -80,7 +93,7 @@ def propagate(
             if plan is None or m.clause[1] <= m.clause[0]:
                 continue
             whole = clause_text(plan, m.clause, matching)
-            text = _strip(whole, stop)
+            text = _strip(_action_words(whole, matching), stop)
             if len(text) >= settings.min_chars:
                 member_texts[text].append((f.family_id, m.plan_id))
                 wording.setdefault(text, whole)
@@ -91,7 +104,7 @@ def propagate(
             if unit.kind != "measure":
                 continue
             for clause in unit.clauses or [(unit.clean_start, unit.clean_end)]:
-                text = _strip(clause_text(p, clause, matching), stop)
+                text = _strip(_action_words(clause_text(p, clause, matching), matching), stop)
                 if len(text) >= settings.min_chars:
                     candidate_texts[text].append((p.document.plan_id, unit.measure_id, clause))
     if not member_texts or not candidate_texts:

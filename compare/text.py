@@ -23,7 +23,7 @@ import os
 import re
 import threading
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import Any, Literal, overload
 
@@ -289,6 +289,54 @@ def shared_runs(text: str, others: Sequence[str], n: int = 3) -> list[tuple[int,
                 runs.append((start, i))
             start = None
     return runs
+
+
+_PHRASE_EDGE = ",.;:!?、，。；：！？（）()《》“”\"' "
+_SENTENCE_STOP = re.compile(r"[。;；!?！？]")
+_PHRASE_TAIL = "和与及或的等不并对为在由将"  # words that join what follows: a phrase does not end on them
+_PHRASE_HEAD = "的和与及或等并"  # ... nor begin on what joins it to what went before
+
+
+def common_phrase(
+    texts: Sequence[str], least: int, most: int, words: Callable[[str], list[str]] | None = None
+) -> str | None:
+    """The longest stretch of wording every text holds, within one sentence, at most ``most``
+    characters, starting and ending between words when ``words`` cuts text into them (a phrase cut
+    mid-word reads as noise); trimmed of punctuation at its ends. None when shorter than ``least``."""
+    if not texts:
+        return None
+    base = min(texts, key=len)
+    best = ""
+    for piece in _SENTENCE_STOP.split(base):
+        cuts = _word_cuts(piece, words)
+        for a in cuts:
+            ends = [c for c in cuts if a + len(best) < c <= a + most]
+            # a stretch every text holds stays so when cut shorter: the longest is found by halving
+            lo, hi = 0, len(ends)
+            while lo < hi:
+                mid = (lo + hi) // 2
+                if all(piece[a : ends[mid]] in t for t in texts):
+                    lo = mid + 1
+                else:
+                    hi = mid
+            if lo:
+                best = piece[a : ends[lo - 1]]
+    best = best.strip(_PHRASE_EDGE).rstrip(_PHRASE_TAIL).lstrip(_PHRASE_HEAD).strip(_PHRASE_EDGE)
+    return best if len(best) >= least else None
+
+
+def _word_cuts(text: str, words: Callable[[str], list[str]] | None) -> list[int]:
+    """Offsets between the words of ``text`` (every offset when no segmenter is given)."""
+    if words is None:
+        return list(range(len(text) + 1))
+    cuts, at = [0], 0
+    for w in words(text):
+        found = text.find(w, at)
+        if found < 0:
+            continue
+        at = found + len(w)
+        cuts += [found, at]
+    return sorted(set(cuts) | {len(text)})
 
 
 def literal_alternation(words: Sequence[str]) -> str:

@@ -5,7 +5,16 @@ from __future__ import annotations
 import itertools
 import unicodedata
 
-from compare.text import collapse, excerpt, excerpt_collapsed, normalise_chars, parse_numeral, to_halfwidth
+from compare.segment import tokenize
+from compare.text import (
+    collapse,
+    common_phrase,
+    excerpt,
+    excerpt_collapsed,
+    normalise_chars,
+    parse_numeral,
+    to_halfwidth,
+)
 
 BMP = [chr(cp) for cp in range(0x10000) if not 0xD800 <= cp <= 0xDFFF]
 
@@ -66,3 +75,19 @@ def test_collapse_and_excerpt() -> None:
     assert excerpt(text, 25) == "支持企业开展技术创新，鼓励建设研发机构；…"
     assert excerpt(text, 12) == "支持企业开展技术创新…"
     assert excerpt_collapsed("一二三四五六七八九十", 5) == "一二三四五…"
+
+
+def test_common_phrase_is_the_wording_every_text_shares_cut_between_words() -> None:
+    # two regulations' liability articles (江西, 山西 开发区条例), as match text
+    texts = [
+        "违反本条例规定,开发区管理机构工作人员滥用职权、玩忽职守、徇私舞弊的,依法给予处分;构成犯罪的,依法追究刑事责任。",
+        "开发区管理机构及其工作人员在开发区管理工作中滥用职权、徇私舞弊、玩忽职守的,由有关机关依法给予处分;构成犯罪的,依法追究刑事责任。",
+    ]
+    assert common_phrase(texts, 6, 24, tokenize) == "构成犯罪的,依法追究刑事责任"
+    # within one sentence, never across 。; and never shorter than asked
+    assert common_phrase(["甲乙丙。丁戊己", "丙。丁"], 2, 24) is None
+    # a phrase does not end on a word that joins it to what follows
+    assert (
+        common_phrase(["按照城市总体规划和土地利用规划", "符合城市总体规划和产业规划"], 4, 24, tokenize)
+        == "城市总体规划"
+    )

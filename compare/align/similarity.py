@@ -33,7 +33,7 @@ from sparse_dot_topn import sp_matmul_topn
 
 from compare.datafiles import align_section
 from compare.model import Family, FamilyMember
-from compare.text import literal_alternation
+from compare.text import common_phrase, literal_alternation
 from compare.vectors import char_ngrams, l2_rows, tfidf
 
 _CJK_WORD = re.compile(r"^[\u4e00-\u9fffA-Za-z][\u4e00-\u9fffA-Za-z0-9+]*$")
@@ -60,6 +60,7 @@ class SimilaritySettings:
     max_members: int = 12
     threshold_step: float = 0.05
     name_terms: int = 3
+    name_phrase: tuple[int, int] = (6, 24)
     stop_terms: tuple[str, ...] = ()
     strip_places: bool = True
 
@@ -77,6 +78,7 @@ class SimilaritySettings:
             max_members=s.integer("max_members", 2),
             threshold_step=s.number("threshold_step", 0.001, 1.0),
             name_terms=s.integer("name_terms", 1),
+            name_phrase=s.int_pair("name_phrase"),
             stop_terms=s.strings("stop_terms"),
             strip_places=s.boolean("strip_places"),
         )
@@ -441,7 +443,8 @@ def _family(
     block_df: Counter[str],
     settings: SimilaritySettings,
 ) -> Family:
-    """A proposed family of the candidates ``sims`` holds, named by their key terms."""
+    """A proposed family of the candidates ``sims`` holds, named by the wording all its members share
+    (会计报表…注册会计师验证并出具证明) when they share enough of it, else by their key terms."""
     members = sorted(sims, key=lambda i: (usable[i].plan_id, usable[i].measure_id))
     key = "\n".join(sorted(" ".join(sorted(terms[i])) for i in members))
     family_id = f"proposed.{topic}.{hashlib.sha1(key.encode('utf-8')).hexdigest()[:10]}"
@@ -450,7 +453,13 @@ def _family(
     ranked = sorted(counts, key=lambda t: (-counts[t], block_df[t], -len(t), t))
     shared = [t for t in ranked if counts[t] >= 2] or ranked
     named = tuple(shared[: settings.name_terms])
-    name = "、".join(named) or texts[members[0]][:12]
+    least, most = settings.name_phrase
+    phrase = common_phrase([usable[i].text for i in members], least, most, _tokenizer())
+    # the shared wording names the family when it holds its key terms (most of them), not a stretch of
+    # connecting words (验证并出具证明 beside 会计报表、会计师、出具)
+    if phrase and sum(t in phrase for t in named) < min(2, len(named)):
+        phrase = None
+    name = phrase or "、".join(named) or texts[members[0]][:12]
     plan_count = len({usable[i].plan_id for i in members})
     return Family(
         family_id=family_id,

@@ -291,8 +291,9 @@ def shared_runs(text: str, others: Sequence[str], n: int = 3) -> list[tuple[int,
     return runs
 
 
+# where a sentence (or a ;-clause) ends, in either width
+SENTENCE_END = re.compile(r"[。;；!?！？\n]+")
 _PHRASE_EDGE = ",.;:!?、，。；：！？（）()《》“”\"' "
-_SENTENCE_STOP = re.compile(r"[。;；!?！？]")
 _PHRASE_TAIL = "和与及或的等不并对为在由将"  # words that join what follows: a phrase does not end on them
 _PHRASE_HEAD = "的和与及或等并"  # ... nor begin on what joins it to what went before
 
@@ -307,7 +308,7 @@ def common_phrase(
         return None
     base = min(texts, key=len)
     best = ""
-    for piece in _SENTENCE_STOP.split(base):
+    for piece in SENTENCE_END.split(base):
         cuts = _word_cuts(piece, words)
         for a in cuts:
             ends = [c for c in cuts if a + len(best) < c <= a + most]

@@ -164,17 +164,18 @@ def test_a_plan_of_application_rules_is_not_measured_against_broad_zone_policies
 
 
 def test_a_family_a_plan_mentions_in_passing_is_not_its_gap_and_the_words_are_shown() -> None:
-    """Lincang speaks of 特色产业集群 inside a measure about its development environment: it touches
-    industrial clusters, so it is not silent on them; its sentence is kept with the words marked."""
+    """Chongqing's plan uses the advantages of 各类海关特殊监管区域 inside a measure about multimodal
+    transport: it touches the bonded areas without a measure of them, so it is not silent on them; its
+    sentence is kept with the words marked."""
     plans = {p.document.plan_id: p for p in seed_plans()}
-    lincang = "2019-lincang-hightech-zone-opinions"
+    chongqing = "2021-chongqing-ftz-linked-zones-plan"
     comp = comparison(peers="all")
     row = comp.mentions[
-        (comp.mentions["plan_id"] == lincang) & (comp.mentions["family_id"] == "industry.clusters")
+        (comp.mentions["plan_id"] == chongqing) & (comp.mentions["family_id"] == "opening.bonded-areas")
     ]
     assert len(row) == 1 and row.iloc[0]["how"] in ("passing", "list", "context")
-    text = plans[lincang].document.clean.text
-    assert any("产业集群" in text[a:b] for a, b in row.iloc[0]["marks"])
+    text = plans[chongqing].document.clean.text
+    assert any("海关特殊监管" in text[a:b] for a, b in row.iloc[0]["marks"])
     gaps = set(zip(comp.gaps["plan_id"], comp.gaps["family_id"], strict=True))
     assert not gaps & set(zip(comp.mentions["plan_id"], comp.mentions["family_id"], strict=True))
     alone = set(zip(comp.unique["plan_id"], comp.unique["family_id"], strict=True))

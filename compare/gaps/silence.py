@@ -15,7 +15,6 @@ sentences).
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -26,7 +25,7 @@ import numpy as np
 
 from compare.datafiles import align_section
 from compare.model import Family, Mention, PlanAnalysis
-from compare.text import shared_runs
+from compare.text import SENTENCE_END, shared_runs
 from compare.vectors import char_ngrams, l2_rows, tfidf
 
 Key = tuple[str, str]  # (plan_id, family_id)
@@ -57,9 +56,6 @@ class SilenceSettings:
 @lru_cache(maxsize=1)
 def default_settings() -> SilenceSettings:
     return SilenceSettings.load()
-
-
-_SENTENCE_END = re.compile(r"[。;；!?！？\n]+")
 
 
 def form_mentions(families: Iterable[Family]) -> dict[Key, Mention]:
@@ -165,7 +161,7 @@ def sentences(plan: PlanAnalysis, min_chars: int) -> list[tuple[int, int]]:
     """The plan's sentences (clean spans), all of its text: measures, context and lists alike."""
     text = plan.document.clean.match
     out, pos = [], 0
-    for m in [*_SENTENCE_END.finditer(text), None]:
+    for m in [*SENTENCE_END.finditer(text), None]:
         end = m.end() if m is not None else len(text)
         if len(text[pos:end].strip()) >= min_chars:
             out.append((pos, end))

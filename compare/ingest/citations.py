@@ -15,7 +15,7 @@ from functools import lru_cache
 from compare.datafiles import alternation, compile_pattern, get_int, get_str_list, section
 from compare.layout.frontmatter import find_doc_numbers
 from compare.model import CitedDocument, CleanText
-from compare.text import match_text
+from compare.text import SENTENCE_END, match_text
 
 DATA_FILE = "metadata.yaml"
 _TITLE = re.compile(r"《(?P<title>[^《》]{2,150})》")
@@ -43,9 +43,6 @@ def _reliance() -> tuple[re.Pattern[str], int, re.Pattern[str], re.Pattern[str]]
     )
 
 
-_SENTENCE_END = re.compile(r"[。;!?；！？\n]")
-
-
 _NOTES = re.compile(r"《[^《》]*》|[(][^()]*[)]")
 
 
@@ -57,7 +54,7 @@ def relied_on(match: str, start: int, end: int) -> bool:
         return True
     lo = max(0, start - 300)
     before = match[lo:start]
-    cut = max((m.end() for m in _SENTENCE_END.finditer(before)), default=0)
+    cut = max((m.end() for m in SENTENCE_END.finditer(before)), default=0)
     sentence = before[cut:]
     for m in cues.finditer(sentence):
         gap = _NOTES.sub("", sentence[m.end() :])

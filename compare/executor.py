@@ -8,9 +8,9 @@ With a ``Budget`` (what a build passes), no file is read in the build process it
 in a worker process under a time limit and a memory limit. A worker that overruns is killed and
 replaced, and its item's slot holds an ``OverBudget`` naming the limit ("took more than 60 s",
 "needed more than 1 GB"). Workers die with their parent (Linux ``PR_SET_PDEATHSIG``), so a build
-killed with SIGKILL leaves no orphans. Few items go to one worker *forked* from the build process:
-it inherits the loaded dictionaries and costs milliseconds, where a fresh interpreter costs a second;
-more items go to ``jobs`` spawned workers. Without a budget, few items run in this process.
+killed with SIGKILL leaves no orphans. Few items go to ``jobs`` workers *forked* from the build
+process: they inherit the loaded dictionaries and cost milliseconds, where a fresh interpreter costs a
+second; more items go to ``jobs`` spawned workers. Without a budget, few items run in this process.
 """
 
 from __future__ import annotations
@@ -79,8 +79,8 @@ def map_per_document(
     the items' paths (Dask runs them without a budget). ``progress(done)`` is called after each item
     with the number of items finished so far. ``fn`` must be a module-level function (it is sent to
     other processes by reference). ``budget``: see the module docstring. ``prepare`` loads what
-    every item needs (dictionaries, compiled rules): it runs once in this process before a worker is
-    forked from it, so the worker inherits the result (a module-level function, like ``fn``).
+    every item needs (dictionaries, compiled rules): it runs once in this process before workers are
+    forked from it, so the workers inherit the result (a module-level function, like ``fn``).
     """
     items = list(items)
     if not items:
@@ -94,7 +94,7 @@ def map_per_document(
     if few and "fork" in multiprocessing.get_all_start_methods():
         if prepare is not None:
             prepare()
-        return _Pool(fn, items, 1, budget, "fork", progress).run()
+        return _Pool(fn, items, workers, budget, "fork", progress).run()
     _check_sendable(fn)
     return _Pool(fn, items, workers, budget, "spawn", progress).run()
 
@@ -231,7 +231,7 @@ class _Pool:
     ) -> None:
         self.fn, self.items, self.n, self.budget, self.progress = fn, items, n, budget, progress
         # spawn for many items: the parent may run threads (watchdog, rich progress, Dask) that fork
-        # would copy in a locked state; one forked worker for few items only runs the analysis.
+        # would copy in a locked state; workers forked for few items only run the analysis.
         self.context = multiprocessing.get_context(method)
         self.results: list[Any] = [None] * len(items)
         self.done = 0

@@ -181,6 +181,25 @@ def _cn2an() -> Any:
     return cn2an.cn2an
 
 
+# 一 … 九十九 as outline labels and list items write them: read here, since they are nearly every numeral
+# a plan has and cn2an's import would cost a small build more than all its numerals (the same values:
+# tests/test_text.py compares every such numeral with cn2an in both modes).
+_SMALL_NUMERAL = re.compile("(?:([一二三四五六七八九]?)十)?([一二三四五六七八九]?)")
+_DIGIT_VALUES = {c: i for i, c in enumerate("一二三四五六七八九", 1)}
+
+
+def small_numeral(numeral: str) -> int | None:
+    """The value of 一 … 九十九 (十二, 二十, 一十二); None for any other text."""
+    m = _SMALL_NUMERAL.fullmatch(numeral)
+    if m is None or not numeral:
+        return None
+    tens, units = m.groups()
+    value = _DIGIT_VALUES.get(units, 0)
+    if m.group(0) != units:  # a 十 was read
+        value += 10 * _DIGIT_VALUES.get(tens, 1)
+    return value
+
+
 @overload
 def parse_numeral(numeral: str, mode: Literal["label"] = "label") -> int | None: ...
 
@@ -201,6 +220,9 @@ def parse_numeral(numeral: str, mode: Literal["label", "amount"] = "label") -> i
     if mode == "amount":
         if _DECIMAL.fullmatch(numeral):
             return float(numeral)
+        small = small_numeral(numeral)
+        if small is not None:
+            return float(small)
         try:
             return float(_cn2an()(numeral, "smart"))
         except (ValueError, KeyError, TypeError, IndexError):
@@ -217,6 +239,9 @@ def parse_numeral(numeral: str, mode: Literal["label", "amount"] = "label") -> i
         return int(value) if value == int(value) and value > 0 else None
     if all(c.isdigit() for c in numeral):
         return int(unicodedata.normalize("NFKC", numeral))
+    small = small_numeral(numeral)
+    if small is not None:
+        return small
     try:
         value = _cn2an()(numeral, "strict")
     except (ValueError, KeyError, IndexError):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 import unicodedata
 
+import cn2an
+
 from compare.segment import tokenize
 from compare.text import (
     collapse,
@@ -13,6 +15,7 @@ from compare.text import (
     excerpt_collapsed,
     normalise_chars,
     parse_numeral,
+    small_numeral,
     to_halfwidth,
 )
 
@@ -50,6 +53,20 @@ def test_amounts() -> None:
     assert parse_numeral("二十", "amount") == 20.0
     assert parse_numeral("三千万", "amount") == 30_000_000.0
     assert parse_numeral("万万万x", "amount") is None
+
+
+def test_small_numerals_read_as_cn2an_reads_them() -> None:
+    # parse_numeral reads 一 … 九十九 itself: every text of up to three of these characters that it
+    # reads has cn2an's value in both modes, and it reads every value from 1 to 99
+    read: set[int] = set()
+    for n in range(1, 4):
+        for chars in itertools.product("一二三四五六七八九十零两百", repeat=n):
+            numeral = "".join(chars)
+            value = small_numeral(numeral)
+            if value is not None:
+                assert cn2an.cn2an(numeral, "strict") == cn2an.cn2an(numeral, "smart") == value, numeral
+                read.add(value)
+    assert sorted(read) == list(range(1, 100))
 
 
 def test_a_year_in_chinese_reads_digit_by_digit() -> None:

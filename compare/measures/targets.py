@@ -95,6 +95,8 @@ def find_targets(
             continue
         if s > 0 and norm[s - 1] == "第":
             continue
+        if a_tok in ("十", "百", "千", "万", "亿"):
+            continue  # a unit on its own is no amount (and reading one would import cn2an)
         value = parse_numeral(a_tok, "amount")
         if value is None:
             continue
@@ -107,8 +109,6 @@ def find_targets(
             and not c.count_after.match(norm, e)
         ):
             continue  # "一个", "三项制度": an article or a name, not a quantity (二年内 is one)
-        if chinese and a_tok in ("十", "百", "千", "万", "亿"):
-            continue
         # 万 written once for a range ("1—2万元") applies to both ends
         factor = c.multipliers.get(m.group("mult") or "", 1.0)
         if m.group("ma") and not m.group("mult"):

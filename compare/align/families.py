@@ -25,7 +25,7 @@ from compare.align.matching import MatchingSettings, clause_text, locate_words, 
 from compare.align.propagate import PropagationSettings, propagate
 from compare.align.reuse import ReuseSettings, find_reuse
 from compare.align.similarity import Candidate, SimilaritySettings, propose_families
-from compare.model import TOPIC_IDS, Alignment, Family, FamilyMember, PlanAnalysis, Reuse
+from compare.model import TOPIC_IDS, Alignment, Family, FamilyMember, Measure, PlanAnalysis, Reuse
 
 _TOPIC_RANK = {t: i for i, t in enumerate(TOPIC_IDS)}
 
@@ -110,8 +110,10 @@ def align(
     ]
     if settings.propose:
         by_plan = {p.document.plan_id: p for p in plans}
+        # by id: proposed families have hundreds of thousands of members at thousands of plans
+        by_id = {m.measure_id: m for p in plans for m in p.measures}
         for family in propose_families(untaken, settings.similarity, threads):
-            families.append(_with_evidence(family, by_plan, settings.matching))
+            families.append(_with_evidence(family, by_plan, by_id, settings.matching))
     reuse = []
     if settings.detect_reuse:
         reuse = find_reuse([p.document for p in plans], settings.reuse.min_length, settings.reuse)
@@ -210,15 +212,15 @@ def _clean_span(plan: PlanAnalysis, clause: tuple[int, int], start: int, end: in
     return (a, max(a, b))
 
 
-def _with_evidence(family: Family, plans: dict[str, PlanAnalysis], matching: MatchingSettings) -> Family:
+def _with_evidence(
+    family: Family, plans: dict[str, PlanAnalysis], measures: dict[str, Measure], matching: MatchingSettings
+) -> Family:
     """A proposed family whose members carry the clause holding their shared key words, marked."""
     members = []
     for member in family.members:
         plan = plans.get(member.plan_id)
-        measure = (
-            next((m for m in plan.measures if m.measure_id == member.measure_id), None) if plan else None
-        )
-        if plan is None or measure is None:
+        measure = measures.get(member.measure_id)
+        if plan is None or measure is None or measure.plan_id != member.plan_id:
             members.append(member)
             continue
         scope = replace(measure, clauses=[member.clause]) if member.clause[1] > member.clause[0] else measure

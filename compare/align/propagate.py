@@ -21,7 +21,7 @@ from sparse_dot_topn import sp_matmul_topn
 
 from compare.align.catalogue import Hit
 from compare.align.matching import MatchingSettings, clause_marks, clause_text
-from compare.align.similarity import SimilaritySettings, _stop_pattern, _strip, _tokenizer, _vectorise
+from compare.align.similarity import SimilaritySettings, _stop_pattern, _stripper, _tokenizer, _vectorise
 from compare.datafiles import align_section
 from compare.model import Family, FamilyMember, PlanAnalysis
 from compare.text import shared_runs
@@ -86,6 +86,7 @@ def propagate(
     # product is computed once per distinct text
     member_texts: dict[str, list[tuple[str, str]]] = defaultdict(list)  # text -> [(family, plan)]
     wording: dict[str, str] = {}  # a member text -> its clause as written (stop terms kept), for marks
+    strip = _stripper(stop)  # members' clauses are candidates too
     for f in families:
         for m in f.members:
             member_of[m.measure_id].add(f.family_id)
@@ -93,7 +94,7 @@ def propagate(
             if plan is None or m.clause[1] <= m.clause[0]:
                 continue
             whole = clause_text(plan, m.clause, matching)
-            text = _strip(_action_words(whole, matching), stop)
+            text = strip(_action_words(whole, matching))
             if len(text) >= settings.min_chars:
                 member_texts[text].append((f.family_id, m.plan_id))
                 wording.setdefault(text, whole)
@@ -104,9 +105,10 @@ def propagate(
             if unit.kind != "measure":
                 continue
             for clause in unit.clauses or [(unit.clean_start, unit.clean_end)]:
-                text = _strip(_action_words(clause_text(p, clause, matching), matching), stop)
+                text = strip(_action_words(clause_text(p, clause, matching), matching))
                 if len(text) >= settings.min_chars:
                     candidate_texts[text].append((p.document.plan_id, unit.measure_id, clause))
+    del strip
     if not member_texts or not candidate_texts:
         return list(families)
     members = list(member_texts)

@@ -108,7 +108,9 @@ def propose_families(
     """
     settings = settings or default_settings()
     stop = _stop_pattern(settings)
-    stripped = [(c, _strip(c.text, stop)) for c in candidates]
+    strip = _stripper(stop)
+    stripped = [(c, strip(c.text)) for c in candidates]
+    del strip
     kept = [(c, t) for c, t in stripped if len(t) >= settings.min_chars]
     if len(kept) < 2:
         return []
@@ -215,6 +217,20 @@ def _strip(text: str, stop: re.Pattern[str] | None) -> str:
     if stop is not None:
         text = stop.sub(" ", text)
     return _NON_TEXT.sub(" ", text).strip()
+
+
+def _stripper(stop: re.Pattern[str] | None) -> Callable[[str], str]:
+    """``_strip`` with ``stop``, each distinct text stripped once: related plans repeat clauses word for
+    word (the memo lives as long as the function returned)."""
+    memo: dict[str, str] = {}
+
+    def strip(text: str) -> str:
+        found = memo.get(text)
+        if found is None:
+            found = memo[text] = _strip(text, stop)
+        return found
+
+    return strip
 
 
 @lru_cache(maxsize=1)

@@ -151,6 +151,15 @@ def _wrap_stages(meter: StageMeter) -> list[str]:
     return wrapped
 
 
+def site_size(output_dir: Path) -> tuple[float, int]:
+    """MB and number of files of the published site (``<output>/site``, search index included)."""
+    from compare.config import SITE_DIR_NAME
+
+    site = (output_dir / SITE_DIR_NAME).resolve()  # a link into the published release
+    sizes = [p.stat().st_size for p in site.rglob("*") if p.is_file()] if site.is_dir() else []
+    return sum(sizes) / MB, len(sizes)
+
+
 def child(spec: dict[str, Any]) -> dict[str, Any]:
     """One build as the spec says; what it cost."""
     traced = bool(spec.get("tracemalloc", False))
@@ -192,7 +201,10 @@ def child(spec: dict[str, Any]) -> dict[str, Any]:
     maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     from compare.config import code_version
 
+    site_mb, site_files = site_size(Path(spec["output_dir"]))
     return {
+        "site_mb": site_mb,
+        "site_files": site_files,
         "code_version": code_version(),
         "traced": traced,
         "wall": wall,
@@ -268,7 +280,10 @@ class Bench:
                 run["error"] = f"exit code {proc.returncode}{killed}\n{tail}"
             else:
                 run.update(json.loads(line[len(CHILD_MARK) :]))
-                print(f" {run['wall']:8.2f} s build, {run['process_seconds']:8.2f} s with start-up")
+                site = ""
+                if run["site_files"]:
+                    site = f", site {run['site_mb']:.1f} MB in {run['site_files']} files"
+                print(f" {run['wall']:8.2f} s build, {run['process_seconds']:8.2f} s with start-up{site}")
         self.runs.append(run)
         self.save()
         return run
@@ -503,12 +518,14 @@ def print_tables(report: dict[str, Any]) -> None:
             "rss MB": f"{r['maxrss_mb']:.0f}",
             "workers rss MB": f"{r['children_maxrss_mb']:.0f}",
             "cached": str(r["cache_hits"]),
+            "site MB": f"{r['site_mb']:.0f}" if r.get("site_files") else "–",
+            "site files": str(r["site_files"]) if r.get("site_files") else "–",
         }
     for r in traced:
         r["_extra"] = {"python peak MB": f"{r['tracemalloc_peak_mb']:.0f}"}
     if timed:
         title = "seconds per stage (ingest/outline/measures: summed over plans; analyse: their wall time)"
-        extra = ("build s", "rss MB", "workers rss MB", "cached")
+        extra = ("build s", "rss MB", "workers rss MB", "cached", "site MB", "site files")
         console.print(_table(title, timed, "timings", _ordered(timed, "timings"), extra))
         rss = [r for r in timed if r["stage_rss_mb"]]
         if rss:

@@ -21,6 +21,7 @@ import os
 import pickle
 import resource
 import signal
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -71,6 +72,7 @@ def map_per_document(
     progress: Callable[[int], None] | None = None,
     budget: Budget | None = None,
     prepare: Callable[[], object] | None = None,
+    meanwhile: Callable[[], object] | None = None,
 ) -> list[R | Exception]:
     """``[fn(item) for item in items]``, in parallel where it pays; failures returned in their slot.
 
@@ -81,22 +83,28 @@ def map_per_document(
     other processes by reference). ``budget``: see the module docstring. ``prepare`` loads what
     every item needs (dictionaries, compiled rules): it runs once in this process before workers are
     forked from it, so the workers inherit the result (a module-level function, like ``fn``).
+    ``meanwhile`` is this process's own work that no item needs (a dictionary a later stage reads):
+    it runs in a thread while local workers are busy (before the items when there are none), and has
+    finished when this returns; a worker replaced meanwhile is forked beside it, so it must not hold
+    what an item needs.
     """
     items = list(items)
-    if not items:
-        return []
-    if scheduler:
-        return _map_dask(fn, items, scheduler, progress)
     workers = effective_jobs(jobs, len(items))
     few = workers == 1 or len(items) < POOL_MIN_ITEMS
-    if budget is None and few:
+    if not items or scheduler or (budget is None and few):  # no local workers to wait for
+        if meanwhile is not None:
+            meanwhile()
+        if not items:
+            return []
+        if scheduler:
+            return _map_dask(fn, items, scheduler, progress)
         return _map_inline(fn, items, progress)
     if few and "fork" in multiprocessing.get_all_start_methods():
         if prepare is not None:
             prepare()
-        return _Pool(fn, items, workers, budget, "fork", progress).run()
+        return _Pool(fn, items, workers, budget, "fork", progress, meanwhile).run()
     _check_sendable(fn)
-    return _Pool(fn, items, workers, budget, "spawn", progress).run()
+    return _Pool(fn, items, workers, budget, "spawn", progress, meanwhile).run()
 
 
 def _map_inline(
@@ -217,6 +225,26 @@ class _Slot:
             self.conn.close()
 
 
+class _Beside:
+    """Work run in a thread of this process while its workers are busy; ``join`` raises what it raised."""
+
+    def __init__(self, work: Callable[[], object]) -> None:
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, args=(work,), name="compare-meanwhile", daemon=True)
+        self.thread.start()
+
+    def _run(self, work: Callable[[], object]) -> None:
+        try:
+            work()
+        except BaseException as exc:  # raised in the caller's thread by join
+            self.error = exc
+
+    def join(self) -> None:
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+
+
 class _Pool:
     """Items handed to ``n`` workers one at a time; overrunning or dying workers replaced."""
 
@@ -228,8 +256,10 @@ class _Pool:
         budget: Budget | None,
         method: str,
         progress: Callable[[int], None] | None,
+        meanwhile: Callable[[], object] | None = None,
     ) -> None:
         self.fn, self.items, self.n, self.budget, self.progress = fn, items, n, budget, progress
+        self.meanwhile = meanwhile
         # spawn for many items: the parent may run threads (watchdog, rich progress, Dask) that fork
         # would copy in a locked state; workers forked for few items only run the analysis.
         self.context = multiprocessing.get_context(method)
@@ -239,8 +269,11 @@ class _Pool:
     def run(self) -> list[Any]:
         queue = deque(range(len(self.items)))
         slots: list[_Slot] = []
+        beside: _Beside | None = None
         try:
             slots = [_Slot(self.context, self.fn, self.budget) for _ in range(min(self.n, len(queue)))]
+            if self.meanwhile is not None:  # after the forks: the first workers copy no thread
+                beside = _Beside(self.meanwhile)
             while True:
                 for i, slot in enumerate(slots):
                     if slot.index is None and queue:
@@ -281,6 +314,8 @@ class _Pool:
             raise
         for slot in slots:
             slot.stop()
+        if beside is not None:
+            beside.join()
         return self.results
 
     def _replace(self, slot: _Slot) -> _Slot:

@@ -252,10 +252,13 @@ def parse_numeral(numeral: str, mode: Literal["label", "amount"] = "label") -> i
 # --- excerpts ---------------------------------------------------------------------------------------
 
 
+_WHITESPACE = re.compile(r"\s+")
+_SPACE_IN_CJK = re.compile(r"(?<=[^\x00-\x7f]) (?=[^\x00-\x7f])")
+
+
 def collapse(text: str) -> str:
     """Whitespace runs → one space, none between CJK characters (line breaks inside a sentence)."""
-    text = re.sub(r"\s+", " ", text).strip()
-    return re.sub(r"(?<=[^\x00-\x7f]) (?=[^\x00-\x7f])", "", text)
+    return _SPACE_IN_CJK.sub("", _WHITESPACE.sub(" ", text).strip())
 
 
 _BREAKS = "。；;！？!?，,、）)"

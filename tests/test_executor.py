@@ -145,6 +145,27 @@ def test_an_item_over_its_budget_is_named_and_the_others_go_on(
     assert isinstance(results[3], RuntimeError) and "stopped (signal 9)" in str(results[3])
 
 
+@pytest.mark.parametrize("pooled", [False, True], ids=["forked", "spawned"])
+def test_work_meanwhile_runs_once_in_this_process_and_its_error_is_raised(
+    pooled: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if pooled:
+        monkeypatch.setattr(executor, "POOL_MIN_ITEMS", 2)
+    ran: list[int] = []
+    budget = executor.Budget()
+    results = map_per_document(
+        slow_square, [1, 2, 3], jobs=2, budget=budget, meanwhile=lambda: ran.append(os.getpid())
+    )
+    assert [r[0] for r in results if isinstance(r, tuple)] == [1, 4, 9] and ran == [os.getpid()]
+
+    def fails() -> None:
+        raise LookupError("no dictionary")
+
+    with pytest.raises(LookupError, match="no dictionary"):
+        map_per_document(slow_square, [1, 2, 3], jobs=2, budget=budget, meanwhile=fails)
+    assert map_per_document(slow_square, [], jobs=2, meanwhile=lambda: ran.append(0)) == [] and ran[-1] == 0
+
+
 ORPHANS = """
 import sys, time
 from pathlib import Path

@@ -106,21 +106,21 @@ def with_evidence(data: ViewData, item: MeasureItem, family_id: str) -> MeasureI
 
 def _parts(text: str, a: int, b: int, marks: tuple[tuple[int, int], ...]) -> list[EvidencePart]:
     """text[a:b] cut into runs, the marked words apart."""
-    runs: list[tuple[str, bool]] = []
+    parts: list[EvidencePart] = []
     pos = a
-    for s, e in sorted(marks):
+    for s, e in sorted(marks) if len(marks) > 1 else marks:
         s, e = max(s, pos), min(e, b)
         if e <= s:
             continue
         if s > pos:
-            runs.append((text[pos:s], False))
-        runs.append((text[s:e], True))
+            parts.append({"text": text[pos:s], "mark": False})
+        parts.append({"text": text[s:e], "mark": True})
         pos = e
     if pos < b:
-        runs.append((text[pos:b], False))
-    if "\n" in text[a:b]:  # most clauses hold no line break: nothing to flatten
-        runs = [(_flat(t), mark) for t, mark in runs]
-    return [{"text": t, "mark": mark} for t, mark in runs if t]
+        parts.append({"text": text[pos:b], "mark": False})
+    if text.find("\n", a, b) >= 0:  # most clauses hold no line break: nothing to flatten
+        parts = [{"text": t, "mark": p["mark"]} for p in parts if (t := _flat(p["text"]))]
+    return parts
 
 
 def window(parts: list[EvidencePart], limit: int, lead: int = 8) -> list[EvidencePart]:

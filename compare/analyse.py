@@ -75,14 +75,6 @@ def _warm_up() -> None:
     load_catalogue()
 
 
-def _load_dictionary() -> None:
-    """jieba's dictionary, which similarity needs after the analyses and no analysis needs: loaded while
-    the workers analyse (a third of a second of a small build's own time)."""
-    from compare.segment import tokenize
-
-    tokenize("开发区")
-
-
 def relabel(analysis: PlanAnalysis, plan_id: str, source_file: str) -> PlanAnalysis:
     """The same content under another file name keeps its results: only the ids change."""
     old = analysis.document.plan_id
@@ -131,9 +123,14 @@ class Analysed:
 
 
 def analyse_all(
-    files: list[InputFile], settings: Settings, cache: Any, progress: Progress | None = None
+    files: list[InputFile],
+    settings: Settings,
+    cache: Any,
+    progress: Progress | None = None,
+    meanwhile: Callable[[], object] | None = None,
 ) -> Analysed:
-    """Per-plan analysis: from the cache where the content is known, else through the executor."""
+    """Per-plan analysis: from the cache where the content is known, else through the executor;
+    ``meanwhile``: the build's own work that no analysis needs, done while the workers analyse."""
     from compare.executor import Budget, OverBudget, map_per_document
     from compare.ingest import IngestError, plan_id_for
 
@@ -155,7 +152,7 @@ def analyse_all(
         progress=(lambda n: progress(n, len(todo))) if progress else None,
         budget=Budget(settings.file_seconds, settings.file_memory_mb << 20),
         prepare=_warm_up,
-        meanwhile=_load_dictionary,
+        meanwhile=meanwhile,
     )
     timings: dict[str, float] = {"analyse": time.perf_counter() - t0}
     for f, outcome in zip(todo, done, strict=True):

@@ -140,17 +140,20 @@ def _build(
 ) -> BuildResult:
     # The stages, imported here and only here: a no-change rebuild stops before this and never pays
     # for pandas, jieba or WeasyPrint (nor a data-only build for the renderers: WeasyPrint's import
-    # alone is half a second). Called through their modules so a profiler can wrap them.
-    from compare import align, analyse, cache, changes, corrections, executor, gaps, tables, topics
-    from compare.render import exports
+    # alone is half a second). Called through their modules so a profiler can wrap them. The stages
+    # after the analysis are imported while the plans are analysed (_load_later_stages).
+    from compare import align, analyse, cache, corrections, executor, topics
 
     timer = Timer()
     codebook = topics.load_codebook()  # a bad codebook or catalogue refuses the build before any writing
     family_catalogue = align.load_catalogue()
     with cache.AnalysisCache(settings.cache_path / "analysis.sqlite", versions) as store:
         report = (lambda done, total: progress("analyse", done, total)) if progress else None
-        analysed = analyse.analyse_all(files, settings, store, report)
+        analysed = analyse.analyse_all(files, settings, store, report, meanwhile=_load_later_stages)
         store.prune({f.sha256 for f in files})
+    from compare import changes, gaps, tables
+    from compare.render import exports
+
     for name, seconds in analysed.timings.items():
         timer.add(name, seconds)
     plans, duplicates = drop_duplicates(analysed.plans)
@@ -258,6 +261,19 @@ def _build(
         cache_hits=analysed.cache_hits,
         changes=found,
     )
+
+
+def _load_later_stages() -> None:
+    """What the stages after the analysis load and no analysis needs, loaded while the workers analyse
+    (half a second of a small build's own time): jieba's dictionary, and the stages with pandas, scipy
+    and sparse_dot_topn (imported for their import's sake)."""
+    import sparse_dot_topn  # noqa: F401
+
+    from compare import changes, gaps, tables  # noqa: F401
+    from compare.render import exports  # noqa: F401
+    from compare.segment import tokenize
+
+    tokenize("开发区")
 
 
 def since_published(output_dir: Path, facts: Facts) -> Changes:

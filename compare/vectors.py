@@ -7,9 +7,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from itertools import chain
+from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.sparse import coo_matrix, csr_matrix
+
+if TYPE_CHECKING:  # imported where used: a build imports scipy while its plans are analysed
+    from scipy.sparse import csr_matrix
 
 _WHITE_SPACES = re.compile(r"\s\s+")  # what scikit-learn's char analyzer collapses to one space
 
@@ -32,6 +35,8 @@ def tfidf(docs: Sequence[Sequence[str]], copies: Sequence[int] | None = None) ->
     ``copies`` says how many documents each row stands for (distinct texts of a corpus that repeats
     them): the idf is the one the corpus with its repeats would have.
     """
+    from scipy.sparse import coo_matrix
+
     flat = list(chain.from_iterable(docs))
     vocab = {t: j for j, t in enumerate(sorted(set(flat)))}
     cols = np.fromiter(map(vocab.__getitem__, flat), dtype=np.int64, count=len(flat))
@@ -48,6 +53,8 @@ def tfidf(docs: Sequence[Sequence[str]], copies: Sequence[int] | None = None) ->
 
 def l2_rows(matrix: csr_matrix) -> csr_matrix:
     """``matrix`` with every non-zero row scaled to unit length (all-zero rows stay zero)."""
+    from scipy.sparse import csr_matrix
+
     matrix = csr_matrix(matrix, dtype=np.float64, copy=True)
     per_row = np.diff(matrix.indptr)
     rows = np.repeat(np.arange(matrix.shape[0]), per_row)

@@ -17,8 +17,6 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
-from sparse_dot_topn import sp_matmul_topn
-
 from compare.align.catalogue import Hit
 from compare.align.matching import MatchingSettings, clause_marks, clause_text
 from compare.align.similarity import SimilaritySettings, _stop_pattern, _stripper, _tokenizer, _vectorise
@@ -121,6 +119,8 @@ def propagate(
     # each text weighs as the clauses it stands for, so repeats change no score
     copies = [len(member_texts[t]) for t in members] + [len(v) for v in candidate_texts.values()]
     vectors = _vectorise(texts, words, similarity, copies)
+    from sparse_dot_topn import sp_matmul_topn  # imported where used, as in compare.align.similarity
+
     members_t = vectors[: len(members)].T.tocsr()
     product = sp_matmul_topn(
         vectors[len(members) :], members_t, top_n=settings.k, threshold=settings.threshold, n_threads=threads

@@ -22,19 +22,21 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.sparse import csr_matrix, hstack
-
-# No scikit-learn here: importing it costs about a second per process, more than analysing five
-# plans. Its TfidfVectorizer and brute-force cosine NearestNeighbors are a few lines of scipy below
-# (same weighting, same n-grams) and sparse_dot_topn (top-n of a sparse product, in C++).
-from sparse_dot_topn import sp_matmul_topn
 
 from compare.datafiles import align_section
 from compare.model import Family, FamilyMember
 from compare.text import common_phrase, literal_alternation
 from compare.vectors import char_ngrams, l2_rows, tfidf
+
+# No scikit-learn here: importing it costs about a second per process, more than analysing five
+# plans. Its TfidfVectorizer and brute-force cosine NearestNeighbors are a few lines of scipy below
+# (same weighting, same n-grams) and sparse_dot_topn (top-n of a sparse product, in C++), both
+# imported where used: a build imports them while its plans are analysed (compare.analyse).
+if TYPE_CHECKING:
+    from scipy.sparse import csr_matrix
 
 _CJK_WORD = re.compile(r"^[\u4e00-\u9fffA-Za-z][\u4e00-\u9fffA-Za-z0-9+]*$")
 _NON_TEXT = re.compile(r"[^\u4e00-\u9fffA-Za-z0-9+]+")
@@ -256,6 +258,8 @@ def _vectorise(
     matrix = tfidf([char_ngrams(t, settings.ngram_range) for t in texts], copies)
     if words is not None:
         # word tokens as they come (no lowercasing), as scikit-learn treated a callable analyzer
+        from scipy.sparse import hstack
+
         by_word = tfidf([[w for w in ws if w.strip()] for ws in words], copies)
         matrix = hstack([matrix, by_word], format="csr")
     return l2_rows(matrix)
@@ -292,6 +296,9 @@ def nearest_other_plans(
     thousands of identical measures: before the tie step, asking again for tied rows made this
     search grow as N^2.4.
     """
+    from scipy.sparse import csr_matrix
+    from sparse_dot_topn import sp_matmul_topn
+
     n = vectors.shape[0]
     if n == 0:
         return []

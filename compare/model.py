@@ -297,7 +297,7 @@ class Family:
     # name is its members' shared words, in Chinese in both editions)
     name_en: str = ""
     definition: str = ""
-    # a proposed family's key terms, the words its members share (its name is made of them)
+    # a proposed family's key terms, the words its members share (its name, unless they share a phrase)
     terms: tuple[str, ...] = ()
 
     @property

@@ -323,15 +323,18 @@ def shared_runs(text: str, others: Sequence[str], n: int = 3) -> list[tuple[int,
 SENTENCE_END = re.compile(r"[。;；!?！？\n]+")
 _PHRASE_EDGE = ",.;:!?、，。；：！？（）()《》“”\"' "
 _PHRASE_TAIL = "和与及或的等不并对为在由将"  # words that join what follows: a phrase does not end on them
-_PHRASE_HEAD = "的和与及或等并"  # ... nor begin on what joins it to what went before
+_PHRASE_BREAKS = (",", "、", "，", ":", "：")
+_PHRASE_HEAD = "的和与及或等并至个0123456789."  # ... nor begin on what joins it to what went before (nor
+# on the rest of a number: 1至2个 differs from plan to plan)
 
 
 def common_phrase(
     texts: Sequence[str], least: int, most: int, words: Callable[[str], list[str]] | None = None
 ) -> str | None:
-    """The longest stretch of wording every text holds, within one sentence, at most ``most``
-    characters, starting and ending between words when ``words`` cuts text into them (a phrase cut
-    mid-word reads as noise); trimmed of punctuation at its ends. None when shorter than ``least``."""
+    """The longest stretch of wording every text holds, within one sentence, starting and ending between
+    words when ``words`` cuts text into them (a phrase cut mid-word reads as noise); longer than ``most``
+    characters, it is cut at its last comma or 、 within them (copied clauses share whole sentences);
+    trimmed of punctuation at its ends. None when shorter than ``least`` or when it cannot be cut."""
     if not texts:
         return None
     base = min(texts, key=len)
@@ -339,7 +342,7 @@ def common_phrase(
     for piece in SENTENCE_END.split(base):
         cuts = _word_cuts(piece, words)
         for a in cuts:
-            ends = [c for c in cuts if a + len(best) < c <= a + most]
+            ends = [c for c in cuts if a + len(best) < c]
             # a stretch every text holds stays so when cut shorter: the longest is found by halving
             lo, hi = 0, len(ends)
             while lo < hi:
@@ -350,7 +353,11 @@ def common_phrase(
                     hi = mid
             if lo:
                 best = piece[a : ends[lo - 1]]
-    best = best.strip(_PHRASE_EDGE).rstrip(_PHRASE_TAIL).lstrip(_PHRASE_HEAD).strip(_PHRASE_EDGE)
+    best = best.strip(_PHRASE_EDGE).lstrip(_PHRASE_HEAD)
+    if len(best) > most:
+        cut = max(best.rfind(p, 0, most) for p in _PHRASE_BREAKS)
+        best = best[:cut] if cut > 0 else ""
+    best = best.strip(_PHRASE_EDGE).rstrip(_PHRASE_TAIL).strip(_PHRASE_EDGE)
     return best if len(best) >= least else None
 
 

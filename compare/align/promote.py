@@ -13,7 +13,7 @@ from compare.model import Family, PlanAnalysis
 
 def catalogue_block(family: Family, plans: Mapping[str, PlanAnalysis], names: Mapping[str, str]) -> str:
     """The YAML block (a ``families:`` list item) of a family formed from the data."""
-    terms = [t for t in family.name.split("、") if t]
+    terms = list(family.terms) or [t for t in family.name.split("、") if t]
     slug = family.family_id.rsplit(".", 1)[-1]
     lines = [
         f"# {family.gloss}; review it before promoting it: the rule is drawn from these clauses",

@@ -38,6 +38,7 @@ from compare.vectors import char_ngrams, l2_rows, tfidf
 if TYPE_CHECKING:
     from scipy.sparse import csr_matrix
 
+_NAME_PUNCTUATION = str.maketrans({",": "，", ";": "；", ":": "：", "(": "（", ")": "）"})
 _CJK_WORD = re.compile(r"^[\u4e00-\u9fffA-Za-z][\u4e00-\u9fffA-Za-z0-9+]*$")
 _NON_TEXT = re.compile(r"[^\u4e00-\u9fffA-Za-z0-9+]+")
 _PRODUCT_CELLS = 1 << 20  # most (row, neighbour) cells one top-n product holds: about 12 MB
@@ -482,6 +483,8 @@ def _family(
     # connecting words (验证并出具证明 beside 会计报表、会计师、出具)
     if phrase and sum(t in phrase for t in named) < min(2, len(named)):
         phrase = None
+    elif phrase:  # match text is half-width; a row label is read in Chinese
+        phrase = phrase.translate(_NAME_PUNCTUATION)
     name = phrase or "、".join(named) or texts[members[0]][:12]
     plan_count = len({usable[i].plan_id for i in members})
     return Family(

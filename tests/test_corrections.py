@@ -146,3 +146,22 @@ def test_a_family_formed_from_the_data_prints_as_a_catalogue_entry_that_loads(tm
     )
     catalogue = load_catalogue(promoted)
     assert str(blocks[0]["id"]) in catalogue.ids
+
+
+def test_a_family_named_by_a_shared_phrase_is_promoted_with_its_key_terms() -> None:
+    """The phrase is the row label; the rule an analyst starts from is drawn from the key terms."""
+    from compare.align.promote import catalogue_block
+    from compare.model import Family
+
+    family = Family(
+        "proposed.governance.0123456789",
+        "governance",
+        "构成犯罪的，依法追究刑事责任",
+        "Proposed by text similarity: 3 measures from 3 plans",
+        "proposed",
+        terms=("刑事责任", "构成犯罪", "追究"),
+    )
+    block = catalogue_block(family, {}, {})
+    assert 'name: "构成犯罪的，依法追究刑事责任"' in block
+    assert 'synonyms: ["刑事责任", "构成犯罪", "追究"]' in block
+    assert 'near: [["刑事责任"], ["构成犯罪"]]' in block

@@ -330,3 +330,32 @@ def test_prefiltered_rules_hit_what_every_rule_hits() -> None:
                 assert f.match(text, rules, negative) == f.match(text)
                 checked += 1
     assert checked > 10000
+
+
+def test_a_long_list_closed_by_a_generic_head_is_the_scope_not_the_measure() -> None:
+    cat = load_catalogue()
+
+    def families(text: str) -> set[str]:
+        return {m.family.id for m in catalogue_matches(text, cat)}
+
+    # sentences of the Kunming and Yunnan plans, and of the Jiangsu regulation: the items name what
+    # the action covers (services of a platform, projects to speed up, aspects of support)
+    services = (
+        "开展品牌咨询、工业设计、技术研发、检验检测、技术评价、技术交易、质量认证、人才培训、创业孵化"
+        + "等专业化服务"
+    )
+    assert families(services) == {"innovation.tech-services"}  # the head is this family's own
+    projects = (
+        "加快推动网信产业园建设项目、人工智能科技成果示范中心、人工智能实习实训基地、"
+        "数字经开监管平台、北斗服务平台等项目建设进度"
+    )
+    assert "talent.skills-training" not in families(projects)
+    support = (
+        "应当在规划编制、要素供给、项目安排、招商引资、科技创新、基础设施建设、体制创新等方面支持开发区的发展"
+    )
+    assert not families(support) & {"planning.infrastructure", "planning.master-plan"}
+    # a head that names the items' kind keeps them: the items are the measure
+    assert "planning.infrastructure" in families("港口、码头、仓储、桥梁、道路、供水、排水、供电等基础设施")
+    assert "opening.cross-border-ecommerce" in families(
+        "鼓励开展转口贸易、保税展示交易、保税维修、跨境电子商务、市场采购贸易等新业态"
+    )

@@ -8,7 +8,8 @@ family: where two families' evidence covers
 the same characters, only the more specific hit (more characters of evidence; then the family whose
 topic the measure carries; then catalogue order) keeps it. Words inside an enumeration (甲、乙、丙等)
 count only for families that allow it (``in_lists``), and only when no other family's words stand
-outside the list: then the list is the scope of that family's action.
+outside the list: then the list is the scope of that family's action. A long enumeration closed by a generic
+head (…等方面, …等项目: ``scope_list``, ``scope_head``) is the scope for every family.
 
 A pure function of one plan and the catalogue, so it runs with the per-plan work and is cached with it.
 """
@@ -46,6 +47,8 @@ class MatchingSettings:
     purpose: tuple[re.Pattern[str], ...] = ()
     qualifier: tuple[re.Pattern[str], ...] = ()
     silence_slack: int = 1
+    scope_list: int = 5  # items from which an enumeration closed by a generic head is only a scope
+    scope_head: re.Pattern[str] = re.compile("(?!)")
 
     @classmethod
     def load(cls, path: Path | None = None) -> MatchingSettings:
@@ -58,12 +61,19 @@ class MatchingSettings:
             purpose=s.regexes("purpose"),
             qualifier=s.regexes("qualifier"),
             silence_slack=s.integer("silence_slack", 1),
+            scope_list=s.integer("scope_list", 3),
+            scope_head=s.regex("scope_head"),
         )
 
     def asides(self, text: str) -> list[tuple[int, int]]:
         """Spans of ``text`` that are not its action: a purpose (为…, 以…为目标), the reason for an
         action, or items qualifying a noun (统一规划、统一建设、统一招商的要求)."""
         return [(m.start(), m.end()) for p in (*self.purpose, *self.qualifier) for m in p.finditer(text)]
+
+    def scopes(self, text: str) -> list[tuple[int, int]]:
+        """Enumerations of ``text`` that are only the scope of its action: long, and closed by a
+        generic head (…等方面, …等项目, …等专业化服务)."""
+        return [(s, e) for s, e in self.enumerations(text, self.scope_list) if self.scope_head.match(text, e)]
 
     def enumerations(self, text: str, least: int = 2) -> list[tuple[int, int]]:
         """Spans of ``text`` that enumerate at least ``least`` items (甲、乙、丙等). The first item is
@@ -269,6 +279,7 @@ def catalogue_matches(
     topics = [t.topic for t in measure.topics] if measure is not None else []
     lists: list[tuple[int, int]] | None = None
     long_lists: list[tuple[int, int]] = []  # of three items or more: a clause may act on them
+    scopes: list[tuple[int, int]] = []  # so long that they are only the clause's scope
     aside = matching.asides(text)  # words of a purpose (为…,) say why, not what: no membership
     candidates = []
     listed: set[str] = set()  # families whose every hit is an item of an enumeration
@@ -277,7 +288,10 @@ def catalogue_matches(
         if hits:
             if lists is None:
                 lists, long_lists = matching.enumerations(text), matching.enumerations(text, 3)
+                scopes = matching.scopes(text)
             if lists and not f.in_lists and all(_inside(h, lists) for h in hits):
+                continue
+            if scopes and all(_inside(h, scopes) for h in hits):
                 continue
             if long_lists and all(_inside(h, long_lists) for h in hits):
                 listed.add(f.id)

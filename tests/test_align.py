@@ -7,9 +7,12 @@ Runs the real pipeline (read_document → parse_outline → extract_measures) ov
 from __future__ import annotations
 
 import hashlib
+import os
 import random
 import re
 import shutil
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -359,3 +362,25 @@ def test_a_long_list_closed_by_a_generic_head_is_the_scope_not_the_measure() -> 
     assert "opening.cross-border-ecommerce" in families(
         "鼓励开展转口贸易、保税展示交易、保税维修、跨境电子商务、市场采购贸易等新业态"
     )
+
+
+def test_the_deciding_words_do_not_depend_on_the_process_hash_seed() -> None:
+    # several equally placed hits of one rule (有权 … 自主决策 … 自行): the words shown must be the
+    # same in every build, whatever order a process's string hashes give a set
+    script = (
+        "from compare.align import catalogue_matches\n"
+        "from compare.align.catalogue import load_catalogue\n"
+        "t = '开发区高新技术企业有权依法独立经营、自主决策，自行制定生产经营计划，筹措、运用资金'\n"
+        "print([(m.family.id, m.evidence) for m in catalogue_matches(t, load_catalogue())])\n"
+    )
+    outs = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in range(6)
+    }
+    assert len(outs) == 1, outs

@@ -161,9 +161,12 @@ def _near_hits(per_group: list[list[tuple[int, int]]], within: int, text: str) -
         # neighbouring terms may not overlap and must be at most `within` characters apart
         if all([0 <= b[0] - a[1] <= within for a, b in itertools.pairwise(ordered)]):
             found.append((tuple(ordered), tuple([text[s:e] for s, e in ordered])))
-    # Distinct hits by (spans, words), the fields a Hit hashes: the same set order as a set of Hits.
+    # Distinct hits by (spans, words), leftmost then shortest, equals in the order the terms were
+    # found (never a set's order: that changes from process to process with the strings' hashes).
     # Spans are in order and apart, so a hit runs from its first start to its last end.
-    keyed = sorted([(sp[0][0], sp[-1][1] - sp[0][0], n, sp, w) for n, (sp, w) in enumerate(set(found))])
+    keyed = sorted(
+        [(sp[0][0], sp[-1][1] - sp[0][0], n, sp, w) for n, (sp, w) in enumerate(dict.fromkeys(found))]
+    )
     return [Hit(sp, w) for *_, sp, w in keyed]
 
 

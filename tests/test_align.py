@@ -384,3 +384,19 @@ def test_the_deciding_words_do_not_depend_on_the_process_hash_seed() -> None:
         for seed in range(6)
     }
     assert len(outs) == 1, outs
+
+
+def test_regulation_wordings_that_name_a_family_without_its_action() -> None:
+    cat = load_catalogue()
+
+    def families(text: str) -> set[str]:
+        return {m.family.id for m in catalogue_matches(text, cat)}
+
+    # withdrawal of a treatment, the catch-all closing a list of powers, cooperation with multinationals
+    assert "fiscal_tax.preferential-treatment" not in families("经考核不符合规定条件的，不再享受有关优惠待遇")
+    assert "fiscal_tax.preferential-treatment" in families("开发区内企业享受国家规定的优惠待遇")
+    assert "delegation.economic-powers" not in families("市人民政府授予的其他职权")
+    assert "delegation.economic-powers" in families("市人民政府依法授予开发区管理委员会相应的经济管理权限")
+    cooperation = families("鼓励开发区与其他国家（地区）、跨国公司开展国际合作")
+    assert "opening.intl-cooperation-parks" in cooperation and "opening.foreign-investment" not in cooperation
+    assert "opening.foreign-investment" in families("重点招引跨国公司、世界500强企业地区总部")

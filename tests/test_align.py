@@ -400,3 +400,28 @@ def test_regulation_wordings_that_name_a_family_without_its_action() -> None:
     cooperation = families("鼓励开发区与其他国家（地区）、跨国公司开展国际合作")
     assert "opening.intl-cooperation-parks" in cooperation and "opening.foreign-investment" not in cooperation
     assert "opening.foreign-investment" in families("重点招引跨国公司、世界500强企业地区总部")
+
+
+def test_a_family_named_as_the_object_or_agent_of_another_action() -> None:
+    cat = load_catalogue()
+
+    def families(text: str) -> set[str]:
+        return {m.family.id for m in catalogue_matches(text, cat)}
+
+    # wordings of the Yunnan, Lincang, Nantong and Chongqing plans: the family's word stands for whom
+    # the action treats, where it goes or who carries it out
+    assert "innovation.tech-services" not in families("给予内外资检验检测机构申请强制性认证指定机构同等待遇")
+    assert "industry.producer-services" not in families(
+        "促进新一代信息技术与现代制造业、生产性服务业和生活性服务业融合"
+    )
+    assert "industry.producer-services" in families(
+        "推动先进制造业和现代服务业深度融合，大力发展生产性服务业"
+    )
+    attracted = families("引进各类股权投资、创业投资和其他私募基金")
+    assert "finance.industry-fund" not in attracted and "finance.venture-capital" in attracted
+    assert "finance.industry-fund" in families("市政府设立开发区产业投资基金")
+    assert "industry.digital-economy" not in families("着力夯实数字化转型基础，助推企业星级上云")
+    assert "governance.leadership-group" not in families(
+        "自由贸易试验区工作领导小组办公室负责组织对联动创新区建设情况进行综合评估"
+    )
+    assert "governance.leadership-group" in families("充分发挥领导小组办公室统筹协调作用")

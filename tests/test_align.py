@@ -425,3 +425,18 @@ def test_a_family_named_as_the_object_or_agent_of_another_action() -> None:
         "自由贸易试验区工作领导小组办公室负责组织对联动创新区建设情况进行综合评估"
     )
     assert "governance.leadership-group" in families("充分发挥领导小组办公室统筹协调作用")
+
+
+def test_the_uses_of_a_fund_listed_are_its_scope() -> None:
+    cat = load_catalogue()
+
+    def families(text: str) -> set[str]:
+        return {m.family.id for m in catalogue_matches(text, cat)}
+
+    # Kunming: a yearly fund and what it may pay for; Lincang: a fund for one named purpose
+    uses = families("统筹安排园区高质量发展扶持资金，专项用于园区基础设施建设、工业标准厂房建设、产业培育")
+    assert not uses & {"planning.infrastructure", "planning.standard-factories"}
+    assert "fiscal_tax.special-funds" in uses
+    assert "innovation.incubators" in families(
+        "在市级产业发展资金中安排一定比例的资金，重点用于建设专业孵化器"
+    )

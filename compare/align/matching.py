@@ -68,7 +68,10 @@ class MatchingSettings:
     def asides(self, text: str) -> list[tuple[int, int]]:
         """Spans of ``text`` that are not its action: a purpose (为…, 以…为目标), the reason for an
         action, or items qualifying a noun (统一规划、统一建设、统一招商的要求)."""
-        return [(m.start(), m.end()) for p in (*self.purpose, *self.qualifier) for m in p.finditer(text)]
+        # a pattern with a group marks only the group (the words around it anchor it)
+        return [
+            m.span(1 if p.groups else 0) for p in (*self.purpose, *self.qualifier) for m in p.finditer(text)
+        ]
 
     def scopes(self, text: str) -> list[tuple[int, int]]:
         """Enumerations of ``text`` that are only the scope of its action: long, and closed by a

@@ -440,3 +440,17 @@ def test_the_uses_of_a_fund_listed_are_its_scope() -> None:
     assert "innovation.incubators" in families(
         "在市级产业发展资金中安排一定比例的资金，重点用于建设专业孵化器"
     )
+
+
+def test_a_managing_body_s_remit_over_land_is_not_the_land_regime() -> None:
+    cat = load_catalogue()
+
+    def families(text: str) -> set[str]:
+        return {m.family.id for m in catalogue_matches(text, cat)}
+
+    # the Wuhan and Henan regulations: who administers land, and expropriated land developed
+    remit = families("负责园区内土地征用、开发和土地使用权的有偿出让、转让和建设项目的审批与管理工作")
+    assert not remit & {"land.paid-use", "land.expropriation"}
+    assert "land.expropriation" not in families("征用的土地可以由开发区组织开发后，再按项目转让给用地单位")
+    assert "land.expropriation" in families("开发区建设需要征用集体土地的，应当依法办理，妥善安置被征地农民")
+    assert "land.paid-use" in families("开发区内的土地使用权可以依法转让、出租、抵押")

@@ -454,3 +454,38 @@ def test_a_managing_body_s_remit_over_land_is_not_the_land_regime() -> None:
     assert "land.expropriation" not in families("征用的土地可以由开发区组织开发后，再按项目转让给用地单位")
     assert "land.expropriation" in families("开发区建设需要征用集体土地的，应当依法办理，妥善安置被征地农民")
     assert "land.paid-use" in families("开发区内的土地使用权可以依法转让、出租、抵押")
+
+
+def test_a_membership_is_shown_on_the_item_s_text_before_its_heading() -> None:
+    # Yunnan 3.提升贸易便利化水平。积极参与中国(云南)国际贸易“单一窗口”建设。…: both name trade
+    # facilitation; the reader checks the sentence that does it, not the heading
+    plans = {p.document.plan_id: p for p in seed_plans()}
+    alignment = seed_alignment()
+    family = next(f for f in alignment.families if f.family_id == "opening.trade-facilitation")
+    yunnan = next(pid for pid in plans if "yunnan" in pid)
+    clean = plans[yunnan].document.clean.text
+    shown = [clean[m.clause[0] : m.clause[1]] for m in family.members if m.plan_id == yunnan]
+    assert any("单一窗口" in c for c in shown), shown
+    assert not any(c.strip().startswith("提升贸易便利化水平") for c in shown), shown
+    # a heading that alone names the family still makes the membership (发展数字经济。着力夯实…)
+    digital = next(f for f in alignment.families if f.family_id == "industry.digital-economy")
+    assert any("nantong" in m.plan_id for m in digital.members)
+
+
+def test_a_defined_term_and_a_capacity_target_are_not_measures_of_their_words() -> None:
+    cat = load_catalogue()
+
+    def families(text: str) -> set[str]:
+        return {m.family.id for m in catalogue_matches(text, cat)}
+
+    # Lincang's spatial layout, Yunnan's capacity target (as rules see them: half-width, no quotes)
+    assert "planning.city-industry" not in families(
+        "一核,指以现有规划区及东拓片区为主体的城市功能核心区，集创新研发、企业孵化等服务功能于一体"
+    )
+    assert "planning.co-built-parks" in families(
+        "四园,指将云县新材料光伏产业园、凤庆滇红生态产业园作为临沧高新区飞地共建区"
+    )
+    assert "industry.clusters" not in families(
+        "形成50万吨磷酸铁锂、10GWh储能电池、5GW动力电池等新能源新材料产业集群,预计可实现产值约560亿元"
+    )
+    assert "industry.clusters" in families("培育壮大新能源新材料产业集群")

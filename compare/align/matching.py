@@ -121,13 +121,18 @@ def match_plan(
     for m in plan.measures:
         if m.kind != "measure":
             continue
-        found: dict[str, tuple[int, tuple[int, int], CatalogueMatch]] = {}  # family -> best clause
-        for clause in m.clauses or [(m.clean_start, m.clean_end)]:
+        # family -> best clause: one of the item's text before its heading (提升贸易便利化水平。积极参与
+        # …“单一窗口”建设: the heading names the theme, the sentence is the measure a reader checks),
+        # then the heaviest hit
+        found: dict[str, tuple[tuple[bool, int], tuple[int, int], CatalogueMatch]] = {}
+        clauses = m.clauses or [(m.clean_start, m.clean_end)]
+        heading = clauses[0] if len(clauses) > 1 and _is_heading(plan, m, clauses[0]) else None
+        for clause in clauses:
             text = clause_text(plan, clause, matching)
             for cm in catalogue_matches(text, catalogue, m, order, matching):
-                weight = max(h.weight for h in cm.hits)
-                if cm.family.id not in found or weight > found[cm.family.id][0]:
-                    found[cm.family.id] = (weight, clause, cm)
+                rank = (clause != heading, max(h.weight for h in cm.hits))
+                if cm.family.id not in found or rank > found[cm.family.id][0]:
+                    found[cm.family.id] = (rank, clause, cm)
         for fid in sorted(found, key=order.__getitem__):
             _, clause, cm = found[fid]
             marks = clause_marks(plan, clause, matching, cm.hits)
@@ -135,6 +140,14 @@ def match_plan(
                 FamilyMember(fid, m.plan_id, m.measure_id, 1.0, cm.evidence, clause=clause, marks=marks)
             )
     return out
+
+
+def _is_heading(plan: PlanAnalysis, measure: Measure, clause: tuple[int, int]) -> bool:
+    """Whether ``clause`` is the measure's heading run into its text (3.提升贸易便利化水平。…)."""
+    if not measure.heading:
+        return False
+    text = plan.document.clean.text[clause[0] : clause[1]].strip().rstrip("。.;；:：")
+    return text.endswith(measure.heading.strip())
 
 
 def find_mentions(

@@ -489,3 +489,20 @@ def test_a_defined_term_and_a_capacity_target_are_not_measures_of_their_words() 
         "形成50万吨磷酸铁锂、10GWh储能电池、5GW动力电池等新能源新材料产业集群,预计可实现产值约560亿元"
     )
     assert "industry.clusters" in families("培育壮大新能源新材料产业集群")
+
+
+def test_a_utility_named_alone_is_its_supply_or_price_not_infrastructure() -> None:
+    cat = load_catalogue()
+
+    def families(text: str) -> set[str]:
+        return {m.family.id for m in catalogue_matches(text, cat)}
+
+    # the example (Yunnan): a cost-reduction measure on gas supply, not zone infrastructure
+    reform = families("支持联动创新区(经开区)开展电力市场化交易、燃气直供气试点、供排水第三方服务等改革")
+    assert "planning.infrastructure" not in reform and "industry.cost-reduction" in reform
+    assert "planning.infrastructure" not in families("减少或取消直接供气区域内省、市级管网输配服务加价")
+    # built or listed as the zone's infrastructure (Ningbo's regulation; a Lingang measure)
+    assert "planning.infrastructure" in families(
+        "港口、码头、仓储、桥梁、道路、供水、排水、供电、供气、通讯等基础设施"
+    )
+    assert "planning.infrastructure" in families("开发区应当配套建设供水、供电、供气管网等设施")

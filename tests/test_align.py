@@ -506,3 +506,22 @@ def test_a_utility_named_alone_is_its_supply_or_price_not_infrastructure() -> No
         "港口、码头、仓储、桥梁、道路、供水、排水、供电、供气、通讯等基础设施"
     )
     assert "planning.infrastructure" in families("开发区应当配套建设供水、供电、供气管网等设施")
+
+
+def test_the_issue_s_single_word_memberships_of_the_five() -> None:
+    cat = load_catalogue()
+
+    def families(text: str) -> set[str]:
+        return {m.family.id for m in catalogue_matches(text, cat)}
+
+    # a bank branch's higher approval authority is no delegation to the zone
+    assert "delegation.economic-powers" not in families("升级园区部分现有网点或分支机构,并赋予更高的审批权限")
+    # vocational training as the sector a foreign-ownership opening names: sector opening, not training
+    opened = families("支持外商独资设立经营性教育培训和职业技能培训机构")
+    assert "talent.skills-training" not in opened and "opening.sector-opening" in opened
+    # one-window handling that builds a talent service platform is the talent platform's
+    one_window = families("加快实行政策咨询、行政审批、项目申报等一网通办,打造符合国际通行规则的人才服务平台")
+    assert "admin_reform.online-services" not in one_window and "talent.platforms" in one_window
+    # a residence procedure for talent already recruited is entry and exit, not recruiting
+    residence = families("对重点企业引进人才、外籍高层次人才在通停居留的,进一步优化人才工作居留办理流程")
+    assert "talent.high-level-recruitment" not in residence and "talent.entry-exit" in residence

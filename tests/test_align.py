@@ -20,6 +20,7 @@ import pytest
 
 from compare.align import align, catalogue_matches, match_text
 from compare.align.catalogue import TOPIC_IDS, load_catalogue
+from compare.align.matching import default_matching
 from compare.analyse import analyse_file
 from compare.errors import CatalogueError
 from compare.model import PlanAnalysis
@@ -525,3 +526,22 @@ def test_the_issue_s_single_word_memberships_of_the_five() -> None:
     # a residence procedure for talent already recruited is entry and exit, not recruiting
     residence = families("对重点企业引进人才、外籍高层次人才在通停居留的,进一步优化人才工作居留办理流程")
     assert "talent.high-level-recruitment" not in residence and "talent.entry-exit" in residence
+
+
+def test_a_plan_that_defers_its_institutional_matters_is_not_silent_on_them() -> None:
+    # Kunming: 涉及国家级开发区及省级产业园区的体制机制问题以《…》(昆通〔2020〕2号)规定为准
+    kunming = next(p for p in seed_plans() if "kunming" in p.document.plan_id)
+    deferred = {m.family_id: m for m in kunming.mentions or [] if m.how == "deferred"}
+    assert {"governance.institutions", "governance.hiring", "governance.pay-reform"} <= set(deferred)
+    clean = kunming.document.clean.text
+    mention = deferred["governance.institutions"]
+    assert "规定为准" in clean[mention.sentence[0] : mention.sentence[1]]
+    assert [clean[a:b] for a, b in mention.marks] == ["体制机制"]
+    # supervision and assessment are not how the zone is run: the deferral does not cover them
+    assert "governance.supervision" not in deferred
+
+
+def test_the_families_a_deferred_domain_names_are_in_the_catalogue() -> None:
+    ids = set(load_catalogue().ids)
+    for _, families in default_matching().deferred_domains:
+        assert set(families) <= ids, set(families) - ids

@@ -25,11 +25,12 @@ from operator import attrgetter
 from pathlib import Path
 
 from compare.align.catalogue import Catalogue, FamilySpec, Hit
-from compare.datafiles import align_section
+from compare.datafiles import Section, align_section
 from compare.model import FamilyMember, Measure, Mention, PlanAnalysis
 from compare.text import match_text as matching_copy
 from compare.text import to_halfwidth
 
+_FAMILY_ID = re.compile(r"[a-z_]+\.[a-z0-9-]+")
 _FIRST_ITEM_SLACK = 2  # characters a list's first item may run longer than its longest other item
 
 # Matching ignores layout and quotation marks: 实行“标准地”出让 reads 实行标准地出让.
@@ -47,6 +48,9 @@ class MatchingSettings:
     purpose: tuple[re.Pattern[str], ...] = ()
     qualifier: tuple[re.Pattern[str], ...] = ()
     silence_slack: int = 1
+    # a domain's words -> the families a sentence deferring that domain defers (ids checked against the
+    # catalogue by tests/test_align.py)
+    deferred_domains: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = ()
     scope_list: int = 5  # items from which an enumeration closed by a generic head is only a scope
     scope_head: re.Pattern[str] = re.compile("(?!)")
 
@@ -61,6 +65,7 @@ class MatchingSettings:
             purpose=s.regexes("purpose"),
             qualifier=s.regexes("qualifier"),
             silence_slack=s.integer("silence_slack", 1),
+            deferred_domains=tuple(_domain(d) for d in s.sections("deferred_domains")),
             scope_list=s.integer("scope_list", 3),
             scope_head=s.regex("scope_head"),
         )
@@ -91,6 +96,13 @@ class MatchingSettings:
                 longest = max((len(o) for o in others), default=len(first)) + _FIRST_ITEM_SLACK
                 out.append((m.start() + max(0, len(first) - longest), m.end()))
         return out
+
+
+def _domain(d: Section) -> tuple[re.Pattern[str], tuple[str, ...]]:
+    families = d.strings("families")
+    if not all(_FAMILY_ID.fullmatch(f) for f in families):
+        raise d.error("families", "a list of family ids (<topic>.<name>)")
+    return d.regex("words"), families
 
 
 @lru_cache(maxsize=1)
@@ -172,6 +184,14 @@ def find_mentions(
         if span[1] - span[0] < 4:
             continue
         text = clause_text(plan, span, matching)
+        for words, family_ids in matching.deferred_domains:
+            # a whole domain left to another document (…的体制机制问题以《…》规定为准)
+            named = words.search(text)
+            if named and any(p.search(text) for p in matching.deferral):
+                marks = clause_marks(plan, span, matching, [Hit((named.span(),), (named[0],))])
+                for fid in family_ids:
+                    if fid not in have and fid not in found:
+                        found[fid] = Mention(fid, span, marks, "deferred")
         candidates = [f for f in catalogue.prefiltered(text) if f[0].id not in have and f[0].id not in found]
         if not candidates:
             continue

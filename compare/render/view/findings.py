@@ -274,9 +274,10 @@ def topic_finding(data: ViewData, topic_id: str, quoted: set[str]) -> TopicFindi
 def topic_quote(data: ViewData, topic_id: str, quoted: set[str]) -> Quote | None:
     """One deciding clause that shows what the topic's plans commit to, in a catalogue family: one
     that states a quantified target first, then the most binding, then one long enough to say
-    something (a third of ``quote_chars``), then the shortest."""
+    something (a third of ``quote_chars``), then the one whose membership rests on most words (an
+    action and its object rather than one word: 引进…领军人才 before 招才引智), then the shortest."""
     short = data.cfg.quote_chars // 3
-    best: tuple[bool, int, bool, int, str, str] | None = None
+    best: tuple[bool, int, bool, int, int, str, str] | None = None
     for row in data.family_rows[topic_id]:
         if row["source"] != "catalogue":
             continue
@@ -292,12 +293,13 @@ def topic_quote(data: ViewData, topic_id: str, quoted: set[str]) -> Quote | None
                 n = len(clause.strip())
                 # a target counts when the quoted words show it (the clause fits the quote)
                 quantified = n <= data.cfg.quote_chars and any(t.text in clause for t in measure.targets)
-                key = (not quantified, _strength(measure.bindingness), n < short, n, mid, fid)
+                words = -len(member.marks) if member else 0
+                key = (not quantified, _strength(measure.bindingness), n < short, words, n, mid, fid)
                 if best is None or key < best:
                     best = key
     if best is None:
         return None
-    mid, fid = best[4], best[5]
+    mid, fid = best[5], best[6]
     quoted.add(mid)  # a measure of two topics is quoted once
     measure = data.measures[mid]
     member = data.decided.get((fid, mid))

@@ -18,7 +18,7 @@ To draw a sample (rows without verdicts; then judge every row by reading the pla
     .nox/tests/bin/python -m tests.judged draw new memberships 120 > /tmp/memberships.jsonl
 
 Later samples are drawn from later builds when the fixes have changed what the tool claims
-(``draw2``, ``draw3``: ``<set>/<kind>.s2.jsonl``, ``.s3.jsonl``), with the first sample's seeds plus
+(``draw2`` … ``draw4``: ``<set>/<kind>.s2.jsonl`` … ``.s4.jsonl``), with the first sample's seeds plus
 1000 per sample; a row judged before keeps its verdict.
 """
 
@@ -166,7 +166,7 @@ def key(kind: str, row: dict[str, str]) -> tuple[str, ...]:
 def judged(which: str, kind: str, part: str = "") -> list[dict[str, str]]:
     """The judged rows of a set and kind: the random sample, ``part="new"``: every row the build
     produced that it did not produce when the sample was drawn (the claims later fixes brought), or
-    ``part="s2"``, ``"s3"``: a later random sample, drawn from a later build (see PROTOCOL.md)."""
+    ``part="s2"`` … ``"s4"``: a later random sample, drawn from a later build (see PROTOCOL.md)."""
     path = JUDGED / which / (f"{kind}.{part}.jsonl" if part else f"{kind}.jsonl")
     if not path.exists():
         return []
@@ -175,8 +175,8 @@ def judged(which: str, kind: str, part: str = "") -> list[dict[str, str]]:
 
 # a later sample's seeds are the first's plus this per sample: a new draw from the later build's rows
 SECOND = 1000
-# the later samples, oldest first (``draw2`` writes s2, ``draw3`` s3)
-LATER = ("s2", "s3")
+# the later samples, oldest first (``draw2`` writes s2, ``draw3`` s3, ``draw4`` s4)
+LATER = ("s2", "s3", "s4")
 
 
 def draw(which: str, kind: str, size: int, offset: int = 0) -> list[dict[str, str]]:

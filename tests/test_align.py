@@ -545,3 +545,36 @@ def test_the_families_a_deferred_domain_names_are_in_the_catalogue() -> None:
     ids = set(load_catalogue().ids)
     for _, families in default_matching().deferred_domains:
         assert set(families) <= ids, set(families) - ids
+
+
+def test_the_fourth_sample_s_single_word_memberships() -> None:
+    cat = load_catalogue()
+
+    def families(text: str) -> set[str]:
+        return {m.family.id for m in catalogue_matches(text, cat)}
+
+    # a port named alone is the port (its economy, its opening), not trade facilitation
+    assert "opening.trade-facilitation" not in families("鼓励发展直接或者间接依托口岸的经济业态")
+    assert "opening.trade-facilitation" in families("完善跨境贸易便利化措施,缩减口岸整体通关时间")
+    # ports and inspection sites designated for an import are their own family
+    assert "opening.designated-sites" in families("积极申报进口肉类、冰鲜、水产品、药品、果蔬等指定查验场地")
+    assert "opening.designated-sites" in families("支持在自贸试验区设立首次进口药品和生物制品等口岸")
+    # filing export rebates online is a single-window function, not a tax incentive
+    assert "fiscal_tax.tax-incentives" not in families("完善在线收付汇、出口退税申报等功能")
+    # a link with the city's brand parks is no FTZ linkage; universities running schools is education
+    assert "opening.ftz-linkage" not in families("建立临港地区与本市品牌园区联动发展机制")
+    assert "innovation.industry-university" not in families("吸引国内外高水平大学到临港地区开展合作办学")
+    # (a university's innovation centre set up in the zone is a platform and technology transfer; the
+    # cooperation with universities is mentioned there, so no gap is claimed)
+    assert {"innovation.platforms", "innovation.tech-transfer"} <= families(
+        "支持国内外大学在临港地区设立科技创新和成果转化中心"
+    )
+    # investment institutions are venture capital's; foreign debt funding an expansion is no cross-border
+    # facilitation; a water-saving retrofit is green, not upgrading traditional industry
+    assert "investment.encouraged-investment" not in families("鼓励境内外各种投资主体在开发区设立投资机构")
+    assert "finance.cross-border" not in families(
+        "对利用利润、外债增资扩产的现有企业,按实际到账外资金额给予支持"
+    )
+    assert "industry.traditional-upgrade" not in families("加大高耗水工业企业节水技术改造力度")
+    # the base an action stands on is its vehicle
+    assert "talent.platforms" not in families("依托博士后科研工作站引进一批高端人才和团队")

@@ -578,3 +578,21 @@ def test_the_fourth_sample_s_single_word_memberships() -> None:
     assert "industry.traditional-upgrade" not in families("加大高耗水工业企业节水技术改造力度")
     # the base an action stands on is its vehicle
     assert "talent.platforms" not in families("依托博士后科研工作站引进一批高端人才和团队")
+
+
+def test_industries_named_by_their_core_and_a_venture_fund() -> None:
+    cat = load_catalogue()
+
+    def families(text: str) -> set[str]:
+        return {m.family.id for m in catalogue_matches(text, cat)}
+
+    # Lincang names its leading industries by what each centres on
+    assert "industry.leading-industries" in families(
+        "大力发展以锗的深加工为主的新材料产业、以生物资源深加工为主的生物医药产业"
+    )
+    # a venture fund is the fund's row; the plan is not silent on venture capital (the rule hits)
+    venture = next(f for f in cat.families if f.id == "finance.venture-capital")
+    assert list(venture.all_hits("鼓励经济开发区设立科技创新发展基金、创业投资基金、产业投资基金"))
+    assert "finance.industry-fund" in families(
+        "鼓励经济开发区设立科技创新发展基金、创业投资基金、产业投资基金"
+    )

@@ -596,3 +596,14 @@ def test_industries_named_by_their_core_and_a_venture_fund() -> None:
     assert "finance.industry-fund" in families(
         "鼓励经济开发区设立科技创新发展基金、创业投资基金、产业投资基金"
     )
+
+
+def test_firms_r_and_d_bodies_and_talent_brought_in_and_trained() -> None:
+    cat = load_catalogue()
+    rd = next(f for f in cat.families if f.id == "innovation.rd-investment")
+    # Nantong: the words stay the innovation platform's row; the plan is not silent on firms' R&D bodies
+    text = "支持符合条件的企业申报创建国家级、省级企业研发平台"
+    assert list(rd.all_hits(text))
+    assert {m.family.id for m in catalogue_matches(text, cat)} == {"innovation.platforms"}
+    recruit = {m.family.id for m in catalogue_matches("在人才引进培养、科技成果转化等方面先行先试", cat)}
+    assert "talent.high-level-recruitment" in recruit

@@ -607,3 +607,18 @@ def test_firms_r_and_d_bodies_and_talent_brought_in_and_trained() -> None:
     assert {m.family.id for m in catalogue_matches(text, cat)} == {"innovation.platforms"}
     recruit = {m.family.id for m in catalogue_matches("在人才引进培养、科技成果转化等方面先行先试", cat)}
     assert "talent.high-level-recruitment" in recruit
+
+
+def test_modern_services_named_as_a_sector_are_not_producer_services() -> None:
+    cat = load_catalogue()
+
+    def families(text: str) -> set[str]:
+        return {m.family.id for m in catalogue_matches(text, cat)}
+
+    listed = families(
+        "聚焦高端装备制造、生物医药等先进制造业,软件与信息技术服务、现代物流、金融、文化旅游等现代服务业"
+    )
+    assert "industry.producer-services" not in listed
+    assert "industry.producer-services" in families("推动先进制造业和现代服务业深度融合")
+    office = "自由贸易试验区工作领导小组办公室应本着客观、公正的原则,牵头制定联动创新区评审工作实施细则"
+    assert "governance.leadership-group" not in families(office)

@@ -622,9 +622,3 @@ def test_modern_services_named_as_a_sector_are_not_producer_services() -> None:
     assert "industry.producer-services" in families("推动先进制造业和现代服务业深度融合")
     office = "自由贸易试验区工作领导小组办公室应本着客观、公正的原则,牵头制定联动创新区评审工作实施细则"
     assert "governance.leadership-group" not in families(office)
-
-
-def test_firms_and_universities_training_together_is_joint_training() -> None:
-    cat = load_catalogue()
-    found = {m.family.id for m in catalogue_matches("促进企业与高等院校合作培养创新型人才", cat)}
-    assert "innovation.industry-university" not in found and "talent.joint-training" in found

@@ -622,3 +622,18 @@ def test_modern_services_named_as_a_sector_are_not_producer_services() -> None:
     assert "industry.producer-services" in families("推动先进制造业和现代服务业深度融合")
     office = "自由贸易试验区工作领导小组办公室应本着客观、公正的原则,牵头制定联动创新区评审工作实施细则"
     assert "governance.leadership-group" not in families(office)
+
+
+def test_case_by_case_terms_and_regional_plans() -> None:
+    cat = load_catalogue()
+
+    def families(text: str) -> set[str]:
+        return {m.family.id for m in catalogue_matches(text, cat)}
+
+    # a major project applying for special funds case by case is the fund's, not investment promotion
+    assert "investment.promotion-policy" not in families(
+        "对特别重大的项目,管委会可采用一事一议的方式,申请各专项资金支持"
+    )
+    assert "investment.promotion-policy" in families("对重大招商引资项目实行一事一议")
+    # a regional development plan implemented is not the zone's master plan
+    assert "planning.master-plan" not in families("组织实施管辖区域发展规划")

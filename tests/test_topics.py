@@ -393,3 +393,15 @@ def test_indexed_cues_find_what_a_plain_scan_finds(cb, corpus_paths: list[Path])
                 assert found == _reference_hits(sentence, cb, heading), sentence
                 checked += 1
     assert checked > 2000
+
+
+def test_an_item_that_describes_what_its_lead_in_means_takes_the_lead_in_s_topic() -> None:
+    cb = load_codebook()
+
+    def topics(text: str, lead_in: str) -> list[str]:
+        return [t.topic for t in classify(text, heading=None, context=[], codebook=cb, lead_in=lead_in)]
+
+    # the Ningbo regulation's enterprises a zone may not set up: each item says which, none acts on pollution
+    assert topics("污染环境又缺乏有效治理措施的；", "开发区内不得举办下列企业：") == ["investment"]
+    # an item that is an action keeps its own topics first (the forms of investment: 中外合资经营)
+    assert topics("中外合资经营；", "在开发区投资经营可以采用下列方式：")[0] == "opening"

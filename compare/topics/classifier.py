@@ -352,20 +352,28 @@ def classify(
     """
     tags = _select(score(text, heading=heading, context=context, codebook=codebook), codebook)
     if lead_in:
-        tags = _with_lead_in(tags, lead_in, codebook)
+        described = text.rstrip(_CLOSING).endswith("的")
+        tags = _with_lead_in(tags, lead_in, codebook, described)
     return tags
 
 
-def _with_lead_in(tags: list[TopicTag], lead_in: str, codebook: Codebook) -> list[TopicTag]:
+_CLOSING = "；;。.,，、 \n\u3000"
+
+
+def _with_lead_in(tags: list[TopicTag], lead_in: str, codebook: Codebook, described: bool) -> list[TopicTag]:
     """An enumerated item completes its lead-in's sentence (在开发区投资经营可以采用下列方式：（一）中外合资
     经营；): a topic the lead-in names on its own (``primary_min`` at ``lead_in_weight``) is the item's too.
     It is added after the item's own topics, never displacing them: the item says what the lead-in acts on.
+    An item that only describes which things the lead-in means (不得举办下列企业：…污染环境又缺乏有效治理
+    措施的；) is a condition, not an action: it takes the lead-in's topics alone when the lead-in has any.
     """
     s = codebook.settings
     own = [t for t in tags if t.topic != UNCLASSIFIED]
     have = {t.topic for t in own}
     ranked = sorted(_score_heading(lead_in, codebook, s.lead_in_weight), key=lambda x: (-x[1], x[0]))
     added = [TopicTag(t, round(v, 3), [f"引语:{e}" for e in ev]) for t, v, ev in ranked if v >= s.primary_min]
+    if described and added:
+        return added
     extra = [t for t in added if t.topic not in have]
     return own + extra if own or extra else tags
 

@@ -94,23 +94,18 @@ def write_data(
     tables = {**tables, **link_tables(tables)}
     names = edition_names(tables, lang)
     written: list[Path] = []
-
-    def write_files() -> None:
-        for name, frame in tables.items():
-            path = out_dir / f"{name}.csv"
-            named = frame if name in CSV_WITHOUT_NAMES else with_names(name, frame, names, beside=False)
-            write_atomic(path, functools.partial(write_csv, named))
-            written.append(path)
-        for file_name, writer in (
-            (JSON_NAME, lambda tmp: write_json(tables, manifest, tmp, limits)),
-            (XLSX_NAME, lambda tmp: write_xlsx(tables, manifest, tmp, limits)),
-        ):
-            path = out_dir / file_name
-            write_atomic(path, writer)
-            written.append(path)
-
-    # the SQLite file's rows first; the other files are written while SQLite indexes them
-    write_atomic(out_dir / SQLITE_NAME, lambda tmp: write_sqlite(tables, manifest, tmp, lang, write_files))
-    written.append(out_dir / SQLITE_NAME)
+    for name, frame in tables.items():
+        path = out_dir / f"{name}.csv"
+        named = frame if name in CSV_WITHOUT_NAMES else with_names(name, frame, names, beside=False)
+        write_atomic(path, functools.partial(write_csv, named))
+        written.append(path)
+    for file_name, writer in (
+        (JSON_NAME, lambda tmp: write_json(tables, manifest, tmp, limits)),
+        (XLSX_NAME, lambda tmp: write_xlsx(tables, manifest, tmp, limits)),
+        (SQLITE_NAME, lambda tmp: write_sqlite(tables, manifest, tmp, lang)),
+    ):
+        path = out_dir / file_name
+        write_atomic(path, writer)
+        written.append(path)
     written.append(write_manifest(manifest, out_dir))
     return written

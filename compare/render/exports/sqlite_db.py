@@ -21,8 +21,7 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -123,7 +122,7 @@ def _ddl(name: str, frame: pd.DataFrame, present: set[str]) -> tuple[str, list[s
 
 @contextmanager
 def _connect(path: Path) -> Iterator[sqlite3.Connection]:
-    con = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    con = sqlite3.connect(path, isolation_level=None)
     try:
         yield con
     finally:
@@ -202,22 +201,14 @@ def _views(con: sqlite3.Connection, tables: Mapping[str, pd.DataFrame], lang: st
 
 
 def write_sqlite(
-    tables: Mapping[str, pd.DataFrame],
-    manifest: Mapping[str, Any],
-    path: Path,
-    lang: str = "zh",
-    meanwhile: Callable[[], object] | None = None,
+    tables: Mapping[str, pd.DataFrame], manifest: Mapping[str, Any], path: Path, lang: str = "zh"
 ) -> None:
     """The tables with explicit keys in one SQLite file (plus a ``manifest`` key/value table), full-text
-    indexes of the measures' text and views with names in the edition ``lang``.
-
-    ``meanwhile``: other work done in this thread once the rows are in, while SQLite builds the
-    indexes (the full-text index of 300,000 measures takes ~10 s, in C, without holding the GIL) in
-    another; both have finished when this returns."""
+    indexes of the measures' text and views with names in the edition ``lang``."""
     # Referenced tables first, so the schema reads top-down; the order of the mapping otherwise.
     order = [n for n in _KEYS if n in tables] + [n for n in tables if n not in _KEYS]
     present = set(order)
-    with _connect(path) as con:  # handed to another thread for the indexes, used by one at a time
+    with _connect(path) as con:
         # A fresh temp file renamed into place when complete: a crash loses nothing, so no journal.
         # Big pages insert ~10% faster and store long rows in less space; small files stay small.
         big = sum(len(frame) for frame in tables.values()) > _BIG_SQLITE_ROWS
@@ -241,22 +232,12 @@ def write_sqlite(
             con.execute(create)
             _insert(con, name, tables[name], path)
             indexes += table_indexes
-
-        def finish() -> None:
-            for statement in indexes:  # built once over all rows: faster and more compact than row by row
-                con.execute(statement)
-            if "text" in tables.get("measures", pd.DataFrame()).columns:
-                _search(con)
-            _views(con, tables, lang)
-            con.execute("COMMIT")
-            problems = con.execute("PRAGMA foreign_key_check").fetchall()
-            for table, rowid, parent, _ in problems[:20]:
-                log.warning("%s: row %s of %s names a missing %s", path.name, rowid, table, parent)
-
-        if meanwhile is None:
-            finish()
-            return
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="compare-sqlite") as pool:
-            finished = pool.submit(finish)
-            meanwhile()
-            finished.result()
+        for statement in indexes:  # built once over all rows: faster and more compact than row by row
+            con.execute(statement)
+        if "text" in tables.get("measures", pd.DataFrame()).columns:
+            _search(con)
+        _views(con, tables, lang)
+        con.execute("COMMIT")
+        problems = con.execute("PRAGMA foreign_key_check").fetchall()
+        for table, rowid, parent, _ in problems[:20]:
+            log.warning("%s: row %s of %s names a missing %s", path.name, rowid, table, parent)

@@ -67,12 +67,15 @@ def _analyse_one(args: tuple[str, str]) -> tuple[PlanAnalysis, dict[str, float],
 
 def _warm_up() -> None:
     """What every plan's analysis loads, loaded before workers are forked from the build (the build
-    needs it later anyway): the codebook and the catalogue."""
+    needs it later anyway): the codebook, the catalogue, and jieba's dictionary when the cache has no
+    copy of it for mending line breaks (``segment.prepare_workers``)."""
     from compare.align import load_catalogue
+    from compare.segment import prepare_workers
     from compare.topics import load_codebook
 
     load_codebook()
     load_catalogue()
+    prepare_workers()
 
 
 def relabel(analysis: PlanAnalysis, plan_id: str, source_file: str) -> PlanAnalysis:

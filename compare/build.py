@@ -265,15 +265,17 @@ def _build(
 
 def _load_later_stages() -> None:
     """What the stages after the analysis load and no analysis needs, loaded while the workers analyse
-    (half a second of a small build's own time): jieba's dictionary, and the stages with pandas, scipy
-    and sparse_dot_topn (imported for their import's sake)."""
+    (half a second of a small build's own time): jieba's dictionary (and its copy for mending line
+    breaks, when the cache had none), and the stages with pandas, scipy and sparse_dot_topn
+    (imported for their import's sake)."""
     import sparse_dot_topn  # noqa: F401
 
     from compare import changes, gaps, tables  # noqa: F401
     from compare.render import exports  # noqa: F401
-    from compare.segment import tokenize
+    from compare.segment import prepare_lexicon, tokenize
 
     tokenize("开发区")
+    prepare_lexicon()
 
 
 def since_published(output_dir: Path, facts: Facts) -> Changes:

@@ -28,6 +28,7 @@ import sqlite3
 import tempfile
 import threading
 from collections.abc import Iterator
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -129,18 +130,33 @@ _LEXICON_LOCK = threading.Lock()  # not _LOCK: building the lexicon loads the to
 
 def _dictionary_path(kind: str, suffix: str) -> Path | None:
     """Where a copy of jieba's final dictionary lives; its name changes with what it is built from
-    (jieba's dictionary and code as installed, the user terms), so a stale copy is never read."""
+    (jieba's dictionary and code as installed, the user terms), so a stale copy is never read.
+
+    jieba's files count by their content, not their times: every new environment (a fresh clone's
+    nox sessions) installs the same jieba with new file times, and its first build rebuilt both
+    copies (a second in each worker) and dropped those of the other environments."""
     spec = importlib.util.find_spec("jieba")
     if spec is None or not spec.submodule_search_locations:
         return None
     package = Path(next(iter(spec.submodule_search_locations)))
     try:
-        stats = [(package / name).stat() for name in ("dict.txt", "__init__.py")]
+        digests = [_content_digest(package / name) for name in ("dict.txt", "__init__.py")]
     except OSError:
         return None
-    parts = [_LEXICON_FORMAT, *(f"{st.st_size}:{st.st_mtime_ns}" for st in stats), *user_terms()]
+    parts = [_LEXICON_FORMAT, *digests, *user_terms()]
     key = hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
     return cache_dir() / f"{kind}-{key}{suffix}"
+
+
+def _content_digest(path: Path) -> str:
+    """sha256 of a file's bytes, read once per process while its size and time stay the same."""
+    st = path.stat()
+    return _digest(str(path), st.st_size, st.st_mtime_ns)
+
+
+@lru_cache(maxsize=8)
+def _digest(path: str, _size: int, _mtime_ns: int) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def _lexicon_path() -> Path | None:
@@ -166,6 +182,21 @@ def _build_lexicon(path: Path) -> None:
         if os.path.exists(tmp):
             os.unlink(tmp)
     _drop_older(path)
+
+
+def prepare_workers() -> None:
+    """Before workers are forked: when the cache has no copy of the dictionary for ``dictionary_words``
+    (a new environment's first build), jieba's own is loaded here, and the workers inherit it and
+    read it (each built the copy, jieba's dictionary first, at the same time as the others and as
+    the build loading its tokenizer). ``prepare_lexicon`` writes the copy while they work."""
+    path = _lexicon_path()
+    if path is not None and not path.exists():
+        _tokenizer()
+
+
+def prepare_lexicon() -> None:
+    """Have the SQLite copy of the dictionary that ``dictionary_words`` reads (built when missing)."""
+    _lexicon()
 
 
 def _lexicon() -> Any:
@@ -249,18 +280,23 @@ def _route_words(sentence: str, freq: dict[str, int], total: int) -> Iterator[st
 def dictionary_words(text: str) -> list[str]:
     """``tokenize(text, hmm=False)``, without loading jieba's dictionary (see the module docstring).
 
-    Meant for short texts: every substring up to the longest word is looked up.
+    Meant for short texts: every substring up to the longest word is looked up (in jieba's own
+    dictionary instead when it is loaded already: the same frequencies).
     """
-    lex = _lexicon()
-    if not lex:
+    loaded = _TOKENIZER  # jieba's dictionary in memory (``prepare_workers``): what the copy holds
+    lex = _lexicon() if loaded is None else None
+    if loaded is None and not lex:
         return tokenize(text, hmm=False)
-    _, con, total, longest = lex
     words: list[str] = []
     for block in _JIEBA_HAN.split(text):
         if not block:
             continue
         if _JIEBA_HAN.match(block):
-            words.extend(_route_words(block, _frequencies(con, block, longest), total))
+            if lex:
+                _, con, total, longest = lex
+                words.extend(_route_words(block, _frequencies(con, block, longest), total))
+            else:
+                words.extend(_route_words(block, loaded.FREQ, loaded.total))
             continue
         for piece in _JIEBA_SKIP.split(block):
             if _JIEBA_SKIP.match(piece):

@@ -223,8 +223,11 @@ def _with_evidence(
         if plan is None or measure is None or measure.plan_id != member.plan_id:
             members.append(member)
             continue
-        scope = replace(measure, clauses=[member.clause]) if member.clause[1] > member.clause[0] else measure
-        clause, marks = locate_words(plan, scope, member.evidence.split("、"), matching)
+        if member.clause[1] > member.clause[0]:
+            clauses = [member.clause]
+        else:
+            clauses = measure.clauses or [(measure.clean_start, measure.clean_end)]
+        clause, marks = locate_words(plan, clauses, member.evidence.split("、"), matching)
         members.append(replace(member, clause=clause, marks=marks, basis="similar"))
     return replace(family, members=members)
 

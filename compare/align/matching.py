@@ -246,31 +246,34 @@ def clause_marks(
     plan: PlanAnalysis, span: tuple[int, int], matching: MatchingSettings | None, hits: Sequence[Hit]
 ) -> tuple[tuple[int, int], ...]:
     """The clean spans (document offsets) of the hits' words, found in ``clause_text`` of ``span``."""
-    chars = _matchable(plan, span, matching, None)
+    _, at, start = _matchable(plan, span, matching, None)
     marks: list[tuple[int, int]] = []
     for hit in hits:
         for a, b in hit.spans:
-            if 0 <= a < b <= len(chars):
-                marks.append((chars[a][1], chars[b - 1][1] + 1))
+            if 0 <= a < b <= len(at):
+                marks.append((start + at[a], start + at[b - 1] + 1))
     return tuple(sorted(set(marks)))
 
 
 def locate_words(
-    plan: PlanAnalysis, measure: Measure, words: Sequence[str], matching: MatchingSettings | None = None
+    plan: PlanAnalysis,
+    clauses: Sequence[tuple[int, int]],
+    words: Sequence[str],
+    matching: MatchingSettings | None = None,
 ) -> tuple[tuple[int, int], tuple[tuple[int, int], ...]]:
-    """The measure's clause holding most of ``words`` (match form) and where they stand in it (clean
-    spans): the evidence of a membership decided by similarity rather than by a rule."""
+    """The clause (of a measure's ``clauses``) holding most of ``words`` (match form) and where they
+    stand in it (clean spans): the evidence of a membership decided by similarity rather than by a
+    rule."""
     best: tuple[int, tuple[int, int], tuple[tuple[int, int], ...]] = (-1, (0, 0), ())
-    for clause in measure.clauses or [(measure.clean_start, measure.clean_end)]:
-        chars = _matchable(plan, clause, matching, None)
-        text = "".join(c for c, _ in chars)
+    for clause in clauses:
+        text, offsets, start = _matchable(plan, clause, matching, None)
         found: list[tuple[int, int]] = []
         distinct = 0
         for word in dict.fromkeys(w for w in words if w):
             at = text.find(word)
             distinct += at >= 0
             while at >= 0:
-                found.append((chars[at][1], chars[at + len(word) - 1][1] + 1))
+                found.append((start + offsets[at], start + offsets[at + len(word) - 1] + 1))
                 at = text.find(word, at + len(word))
         if distinct > best[0]:
             best = (distinct, clause, tuple(sorted(set(found))))
@@ -279,8 +282,9 @@ def locate_words(
 
 def _matchable(
     plan: PlanAnalysis, span: tuple[int, int], matching: MatchingSettings | None, fallback: str | None
-) -> list[tuple[str, int]]:
-    """Each character rules see in ``span``, with its clean offset in the document."""
+) -> tuple[str, tuple[int, ...], int]:
+    """The characters rules see in ``span`` (``clause_text``), the offset of each from the span's
+    start, and that start: a character's clean offset in the document is ``start + offsets[i]``."""
     matching = matching or default_matching()
     clean = plan.document.clean
     start, end = span
@@ -288,13 +292,22 @@ def _matchable(
         source = to_halfwidth(clean.match[start:end])
     else:  # no match copy: make one (simplified script, half-width) from the text
         source = to_halfwidth(matching_copy(fallback if fallback is not None else clean.text[start:end]))
-    kept = [(c, start + i) for i, c in enumerate(source) if not _IGNORED.match(c)]
-    for pattern in matching.ignore:
+    text, offsets = _kept(source, matching.ignore)
+    return text, offsets, start
+
+
+@lru_cache(maxsize=4096)
+def _kept(source: str, ignore: tuple[re.Pattern[str], ...]) -> tuple[str, tuple[int, ...]]:
+    """The characters of ``source`` rules see and the offset of each in it: layout and quotes removed,
+    then what ``ignore`` matches. Kept for the texts seen last: plans built from one template repeat
+    the same clauses, and a clause is located again for each family it is in."""
+    kept = [(c, i) for i, c in enumerate(source) if not _IGNORED.match(c)]
+    for pattern in ignore:
         text = "".join(c for c, _ in kept)
         dropped = {i for m in pattern.finditer(text) for i in range(m.start(), m.end())}
         if dropped:
             kept = [k for i, k in enumerate(kept) if i not in dropped]
-    return kept
+    return "".join(c for c, _ in kept), tuple(i for _, i in kept)
 
 
 def normalise_for_matching(text: str) -> str:

@@ -11,8 +11,9 @@ its square.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -67,6 +68,21 @@ def _action_words(text: str, matching: MatchingSettings) -> str:
     return "".join(keep) + text[pos:]
 
 
+def _action_stripper(matching: MatchingSettings, stop: re.Pattern[str] | None) -> Callable[[str], str]:
+    """``_action_words`` of a clause's text with the stop terms stripped, each distinct text once:
+    related plans repeat clauses word for word (the memo lives as long as the function returned)."""
+    strip = _stripper(stop)
+    memo: dict[str, str] = {}
+
+    def action_text(whole: str) -> str:
+        found = memo.get(whole)
+        if found is None:
+            found = memo[whole] = strip(_action_words(whole, matching))
+        return found
+
+    return action_text
+
+
 def propagate(
     plans: Sequence[PlanAnalysis],
     families: Sequence[Family],
@@ -84,7 +100,7 @@ def propagate(
     # product is computed once per distinct text
     member_texts: dict[str, list[tuple[str, str]]] = defaultdict(list)  # text -> [(family, plan)]
     wording: dict[str, str] = {}  # a member text -> its clause as written (stop terms kept), for marks
-    strip = _stripper(stop)  # members' clauses are candidates too
+    action_text = _action_stripper(matching, stop)  # members' clauses are candidates too
     for f in families:
         for m in f.members:
             member_of[m.measure_id].add(f.family_id)
@@ -92,7 +108,7 @@ def propagate(
             if plan is None or m.clause[1] <= m.clause[0]:
                 continue
             whole = clause_text(plan, m.clause, matching)
-            text = strip(_action_words(whole, matching))
+            text = action_text(whole)
             if len(text) >= settings.min_chars:
                 member_texts[text].append((f.family_id, m.plan_id))
                 wording.setdefault(text, whole)
@@ -103,10 +119,10 @@ def propagate(
             if unit.kind != "measure":
                 continue
             for clause in unit.clauses or [(unit.clean_start, unit.clean_end)]:
-                text = strip(_action_words(clause_text(p, clause, matching), matching))
+                text = action_text(clause_text(p, clause, matching))
                 if len(text) >= settings.min_chars:
                     candidate_texts[text].append((p.document.plan_id, unit.measure_id, clause))
-    del strip
+    del action_text
     if not member_texts or not candidate_texts:
         return list(families)
     members = list(member_texts)

@@ -30,6 +30,11 @@ from .conftest import DOCS_IN, SEED_FILES, plan_id, seed_alignment, seed_plans
 PROPERTY_SPLIT = "land.property-split"
 
 
+def families(text: str) -> set[str]:
+    """The catalogue families a clause (as rules see it: half-width, no quotes) carries."""
+    return {m.family.id for m in catalogue_matches(text, load_catalogue())}
+
+
 def analyse(paths: list[Path], root: Path) -> list[PlanAnalysis]:
     return [analyse_file(path, root) for path in paths]
 
@@ -337,11 +342,6 @@ def test_prefiltered_rules_hit_what_every_rule_hits() -> None:
 
 
 def test_a_long_list_closed_by_a_generic_head_is_the_scope_not_the_measure() -> None:
-    cat = load_catalogue()
-
-    def families(text: str) -> set[str]:
-        return {m.family.id for m in catalogue_matches(text, cat)}
-
     # sentences of the Kunming and Yunnan plans, and of the Jiangsu regulation: the items name what
     # the action covers (services of a platform, projects to speed up, aspects of support)
     services = (
@@ -388,11 +388,6 @@ def test_the_deciding_words_do_not_depend_on_the_process_hash_seed() -> None:
 
 
 def test_regulation_wordings_that_name_a_family_without_its_action() -> None:
-    cat = load_catalogue()
-
-    def families(text: str) -> set[str]:
-        return {m.family.id for m in catalogue_matches(text, cat)}
-
     # withdrawal of a treatment, the catch-all closing a list of powers, cooperation with multinationals
     assert "fiscal_tax.preferential-treatment" not in families("经考核不符合规定条件的，不再享受有关优惠待遇")
     assert "fiscal_tax.preferential-treatment" in families("开发区内企业享受国家规定的优惠待遇")
@@ -404,11 +399,6 @@ def test_regulation_wordings_that_name_a_family_without_its_action() -> None:
 
 
 def test_a_family_named_as_the_object_or_agent_of_another_action() -> None:
-    cat = load_catalogue()
-
-    def families(text: str) -> set[str]:
-        return {m.family.id for m in catalogue_matches(text, cat)}
-
     # wordings of the Yunnan, Lincang, Nantong and Chongqing plans: the family's word stands for whom
     # the action treats, where it goes or who carries it out
     assert "innovation.tech-services" not in families("给予内外资检验检测机构申请强制性认证指定机构同等待遇")
@@ -429,11 +419,6 @@ def test_a_family_named_as_the_object_or_agent_of_another_action() -> None:
 
 
 def test_the_uses_of_a_fund_listed_are_its_scope() -> None:
-    cat = load_catalogue()
-
-    def families(text: str) -> set[str]:
-        return {m.family.id for m in catalogue_matches(text, cat)}
-
     # Kunming: a yearly fund and what it may pay for; Lincang: a fund for one named purpose
     uses = families("统筹安排园区高质量发展扶持资金，专项用于园区基础设施建设、工业标准厂房建设、产业培育")
     assert not uses & {"planning.infrastructure", "planning.standard-factories"}
@@ -444,11 +429,6 @@ def test_the_uses_of_a_fund_listed_are_its_scope() -> None:
 
 
 def test_a_managing_body_s_remit_over_land_is_not_the_land_regime() -> None:
-    cat = load_catalogue()
-
-    def families(text: str) -> set[str]:
-        return {m.family.id for m in catalogue_matches(text, cat)}
-
     # the Wuhan and Henan regulations: who administers land, and expropriated land developed
     remit = families("负责园区内土地征用、开发和土地使用权的有偿出让、转让和建设项目的审批与管理工作")
     assert not remit & {"land.paid-use", "land.expropriation"}
@@ -474,11 +454,6 @@ def test_a_membership_is_shown_on_the_item_s_text_before_its_heading() -> None:
 
 
 def test_a_defined_term_and_a_capacity_target_are_not_measures_of_their_words() -> None:
-    cat = load_catalogue()
-
-    def families(text: str) -> set[str]:
-        return {m.family.id for m in catalogue_matches(text, cat)}
-
     # Lincang's spatial layout, Yunnan's capacity target (as rules see them: half-width, no quotes)
     assert "planning.city-industry" not in families(
         "一核,指以现有规划区及东拓片区为主体的城市功能核心区，集创新研发、企业孵化等服务功能于一体"
@@ -493,11 +468,6 @@ def test_a_defined_term_and_a_capacity_target_are_not_measures_of_their_words() 
 
 
 def test_a_utility_named_alone_is_its_supply_or_price_not_infrastructure() -> None:
-    cat = load_catalogue()
-
-    def families(text: str) -> set[str]:
-        return {m.family.id for m in catalogue_matches(text, cat)}
-
     # the issue's example (Yunnan): a cost-reduction measure on gas supply, not zone infrastructure
     reform = families("支持联动创新区(经开区)开展电力市场化交易、燃气直供气试点、供排水第三方服务等改革")
     assert "planning.infrastructure" not in reform and "industry.cost-reduction" in reform
@@ -510,11 +480,6 @@ def test_a_utility_named_alone_is_its_supply_or_price_not_infrastructure() -> No
 
 
 def test_the_issue_s_single_word_memberships_of_the_five() -> None:
-    cat = load_catalogue()
-
-    def families(text: str) -> set[str]:
-        return {m.family.id for m in catalogue_matches(text, cat)}
-
     # a bank branch's higher approval authority is no delegation to the zone
     assert "delegation.economic-powers" not in families("升级园区部分现有网点或分支机构,并赋予更高的审批权限")
     # vocational training as the sector a foreign-ownership opening names: sector opening, not training
@@ -548,11 +513,6 @@ def test_the_families_a_deferred_domain_names_are_in_the_catalogue() -> None:
 
 
 def test_the_fourth_sample_s_single_word_memberships() -> None:
-    cat = load_catalogue()
-
-    def families(text: str) -> set[str]:
-        return {m.family.id for m in catalogue_matches(text, cat)}
-
     # a port named alone is the port (its economy, its opening), not trade facilitation
     assert "opening.trade-facilitation" not in families("鼓励发展直接或者间接依托口岸的经济业态")
     assert "opening.trade-facilitation" in families("完善跨境贸易便利化措施,缩减口岸整体通关时间")
@@ -581,17 +541,12 @@ def test_the_fourth_sample_s_single_word_memberships() -> None:
 
 
 def test_industries_named_by_their_core_and_a_venture_fund() -> None:
-    cat = load_catalogue()
-
-    def families(text: str) -> set[str]:
-        return {m.family.id for m in catalogue_matches(text, cat)}
-
     # Lincang names its leading industries by what each centres on
     assert "industry.leading-industries" in families(
         "大力发展以锗的深加工为主的新材料产业、以生物资源深加工为主的生物医药产业"
     )
     # a venture fund is the fund's row; the plan is not silent on venture capital (the rule hits)
-    venture = next(f for f in cat.families if f.id == "finance.venture-capital")
+    venture = next(f for f in load_catalogue().families if f.id == "finance.venture-capital")
     assert list(venture.all_hits("鼓励经济开发区设立科技创新发展基金、创业投资基金、产业投资基金"))
     assert "finance.industry-fund" in families(
         "鼓励经济开发区设立科技创新发展基金、创业投资基金、产业投资基金"
@@ -610,11 +565,6 @@ def test_firms_r_and_d_bodies_and_talent_brought_in_and_trained() -> None:
 
 
 def test_modern_services_named_as_a_sector_are_not_producer_services() -> None:
-    cat = load_catalogue()
-
-    def families(text: str) -> set[str]:
-        return {m.family.id for m in catalogue_matches(text, cat)}
-
     listed = families(
         "聚焦高端装备制造、生物医药等先进制造业,软件与信息技术服务、现代物流、金融、文化旅游等现代服务业"
     )
@@ -625,11 +575,6 @@ def test_modern_services_named_as_a_sector_are_not_producer_services() -> None:
 
 
 def test_case_by_case_terms_and_regional_plans() -> None:
-    cat = load_catalogue()
-
-    def families(text: str) -> set[str]:
-        return {m.family.id for m in catalogue_matches(text, cat)}
-
     # a major project applying for special funds case by case is the fund's, not investment promotion
     assert "investment.promotion-policy" not in families(
         "对特别重大的项目,管委会可采用一事一议的方式,申请各专项资金支持"

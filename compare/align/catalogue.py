@@ -49,7 +49,7 @@ from compare.errors import CatalogueError
 from compare.literals import LiteralFinder, RegexFilter, Requirement, required_literals
 from compare.model import TOPIC_IDS
 
-_ID_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9][a-z0-9-]*)+$")
+FAMILY_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9][a-z0-9-]*)+$")  # <topic>.<name>, as an id is written
 _FAMILY_KEYS = {
     "id",
     "topic",
@@ -363,7 +363,7 @@ class _Reader:
                 where, line, f"unknown key(s) {sorted(map(str, unknown))} (allowed: {sorted(_FAMILY_KEYS)})"
             )
         fid = entry.get("id")
-        if not isinstance(fid, str) or not _ID_RE.match(fid):
+        if not isinstance(fid, str) or not FAMILY_ID.match(fid):
             raise self.fail(
                 f"{where}.id", line, f"family id {fid!r} must be an ASCII slug like 'land.property-split'"
             )

@@ -24,13 +24,12 @@ from functools import lru_cache
 from operator import attrgetter
 from pathlib import Path
 
-from compare.align.catalogue import Catalogue, FamilySpec, Hit
+from compare.align.catalogue import FAMILY_ID, Catalogue, FamilySpec, Hit
 from compare.datafiles import Section, align_section
 from compare.model import FamilyMember, Measure, Mention, PlanAnalysis
 from compare.text import match_text as matching_copy
 from compare.text import to_halfwidth
 
-_FAMILY_ID = re.compile(r"[a-z_]+\.[a-z0-9-]+")
 _FIRST_ITEM_SLACK = 2  # characters a list's first item may run longer than its longest other item
 
 # Matching ignores layout and quotation marks: 实行“标准地”出让 reads 实行标准地出让.
@@ -100,7 +99,7 @@ class MatchingSettings:
 
 def _domain(d: Section) -> tuple[re.Pattern[str], tuple[str, ...]]:
     families = d.strings("families")
-    if not all(_FAMILY_ID.fullmatch(f) for f in families):
+    if not all(FAMILY_ID.match(f) for f in families):
         raise d.error("families", "a list of family ids (<topic>.<name>)")
     return d.regex("words"), families
 

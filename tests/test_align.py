@@ -587,8 +587,6 @@ def test_case_by_case_terms_and_regional_plans() -> None:
 def test_a_clause_naming_where_the_action_concentrates_is_its_focus() -> None:
     # Lincang: the fields named (…产业技术创新战略联盟建设,) are where the talent teams of the next clause
     # are to be formed
-    text = (
-        "力争到2020年,重点围绕战略性新兴产业培育和高新技术产业化基地建设、关键技术攻关及"
-        "产业技术创新战略联盟建设,"
-    )
+    # (the clause as the plan's text is cut: 力争到2020年, is a clause of its own)
+    text = "重点围绕战略性新兴产业培育和高新技术产业化基地建设、关键技术攻关及产业技术创新战略联盟建设,"
     assert not families(text) & {"innovation.industry-university", "industry.emerging"}

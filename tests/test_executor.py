@@ -129,12 +129,16 @@ def greedy(x: int) -> int:
     return x * x
 
 
-@pytest.mark.parametrize("pooled", [False, True], ids=["forked", "spawned"])
-def test_an_item_over_its_budget_is_named_and_the_others_go_on(
-    pooled: bool, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    if pooled:
-        monkeypatch.setattr(executor, "POOL_MIN_ITEMS", 2)
+@pytest.fixture(params=["forked", "spawned"])
+def workers(request: pytest.FixtureRequest) -> str:
+    """Both ways the executor runs items: forked per item (a handful), or a spawned pool (many)."""
+    if request.param == "spawned":
+        request.getfixturevalue("always_pool")
+    return str(request.param)
+
+
+@pytest.mark.usefixtures("workers")
+def test_an_item_over_its_budget_is_named_and_the_others_go_on() -> None:
     budget = executor.Budget(seconds=2.0, memory=128 << 20)
     t0 = time.monotonic()
     results = map_per_document(greedy, [0, 1, 2, 3, 4, 5], jobs=2, budget=budget)
@@ -145,12 +149,8 @@ def test_an_item_over_its_budget_is_named_and_the_others_go_on(
     assert isinstance(results[3], RuntimeError) and "stopped (signal 9)" in str(results[3])
 
 
-@pytest.mark.parametrize("pooled", [False, True], ids=["forked", "spawned"])
-def test_work_meanwhile_runs_once_in_this_process_and_its_error_is_raised(
-    pooled: bool, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    if pooled:
-        monkeypatch.setattr(executor, "POOL_MIN_ITEMS", 2)
+@pytest.mark.usefixtures("workers")
+def test_work_meanwhile_runs_once_in_this_process_and_its_error_is_raised() -> None:
     ran: list[int] = []
     budget = executor.Budget()
     results = map_per_document(

@@ -3,8 +3,9 @@ CJK face, tables of fixed column widths whose header row repeats on every page, 
 clause written as runs with its decisive words highlighted, and the document's bytes, the same for the
 same build.
 
-The two-plan table (``render.pair_docx``) and a topic's matrix (``render.topic_docx``) are built from
-these, so the two read alike in Word and WPS.
+A topic's matrix (``render.topic_docx``) is built from these; the views a reader chooses on the site (a
+topic's plans picked, any two plans) are written in the browser (``templates/static/word.js``) with the
+same face, page, colours and widths (``topic_docx.browser_spec``), so they all read alike in Word and WPS.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """The HTML site: index (heat-map), one page per topic (matrix), per plan (text), gaps, methodology,
 search (its index written beside the pages, ``compare.render.search_files``), and the two-plan view
 (``compare.html``) with one data script per plan (``data/pairs/<plan>.js``); the Word 对照表 of each
-topic page (``data/topics/<topic>.docx``, ``compare.render.topic_docx``) and of a plan and a plan it
-cites (``data/pairs/<a>--<b>.docx``, ``compare.render.pair_docx``).
+topic page (``data/topics/<topic>.docx``, ``compare.render.topic_docx``); the reader's own view of a
+topic (plans picked, rows filtered) and any two plans are written as Word files in the browser
+(``static/word.js``).
 
 Pages only show the view model's page contexts (``compare.render.view.site_pages``), each
 rendered and written as it is built, then dropped. Links are relative, assets are local and
@@ -19,26 +20,27 @@ from pathlib import Path
 from compare.config import TEMPLATES_DIR
 from compare.render.i18n import normalise_lang
 from compare.render.jinja import environment, methodology_markdown, render_markdown
-from compare.render.pair_docx import pair_docx
 from compare.render.search_files import write_search_index
-from compare.render.topic_docx import topic_docx
+from compare.render.topic_docx import browser_spec, topic_docx
 from compare.render.view import ViewData, site_pages
 from compare.render.view.links import page_path
 from compare.render.view.pair_data import (
     FAMILIES_PATH,
-    PairPlan,
-    docx_pairs,
     family_heads,
     pair_data_path,
-    pair_docx_path,
     pair_records,
 )
-from compare.render.view.pair_page import labels as pair_labels
 from compare.render.view.search_index import search_index
 from compare.render.view.topic_page import docx_labels
 
 STATIC_DIR = TEMPLATES_DIR / "static"
-ASSETS = {"css": "site.css", "js": "site.js", "search_js": "search.js", "pair": "compare.js"}
+ASSETS = {
+    "css": "site.css",
+    "js": "site.js",
+    "search_js": "search.js",
+    "pair": "compare.js",
+    "word": "word.js",
+}
 
 
 def hashed_name(name: str, data: bytes) -> str:
@@ -99,15 +101,20 @@ def write_site(
     # what the renderer adds to every page's context: where the root and the assets are, and the
     # methodology's prose (markdown, rendered once)
     methodology_html = render_markdown(methodology_markdown(code))
-    # the Word files sit two folders down (data/topics/, data/pairs/): their links reach the site from
-    # there, or the published site when its address is known
+    # the Word files sit two folders down (data/topics/): their links reach the site from there, or the
+    # published site when its address is known
     docx_root = data.site_url or "../../"
     word = docx_labels(data)
+    # the pages' scripts write the reader's own view (a topic's plans picked and rows filtered, any two
+    # plans side by side) as the same kind of 对照表
+    word_spec = browser_spec(word, plan_columns=data.cfg.docx_plan_columns, created=data.build.created)
 
     for page in site_pages(data):
         root = "../" * page.path.count("/")
         template = env.get_template(page.template)
-        html = template.render(**page.context, root=root, assets=assets, methodology_html=methodology_html)
+        html = template.render(
+            **page.context, root=root, assets=assets, methodology_html=methodology_html, word_spec=word_spec
+        )
         written.append(_write(out_dir / page.path, html))
         if page.context["page"] == "topic" and page.context["docx"]:  # the page's matrix for Word
             doc = topic_docx(page.context, word, site_root=docx_root, plan_columns=data.cfg.docx_plan_columns)
@@ -116,20 +123,7 @@ def write_site(
     # from the file system may not fetch a JSON file)
     heads = family_heads(data)
     written.append(_write(out_dir / FAMILIES_PATH, _script("COMPARE_FAMILIES", None, heads)))
-    citing = docx_pairs(data)
-    involved = {pid for pair in citing for pid in pair}
-    kept: dict[str, PairPlan] = {}
     for record in pair_records(data, heads):
         script = _script("COMPARE_PAIRS", record["plan_id"], record)
         written.append(_write(out_dir / page_path(pair_data_path(record["plan_id"])), script))
-        if record["plan_id"] in involved:
-            kept[record["plan_id"]] = record
-    # the Word 对照表 of each plan and a plan it cites (few: citations between plans of one build)
-    labels = pair_labels(data)
-    for a, b in citing:
-        title = labels["docx_title"].replace("%(a)s", data.names[a]).replace("%(b)s", data.names[b])
-        doc = pair_docx(
-            kept[a], kept[b], heads, labels, title=title, site_root=docx_root, created=data.build.created
-        )
-        written.append(_write(out_dir / page_path(pair_docx_path(a, b)), doc))
     return written

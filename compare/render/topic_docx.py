@@ -15,6 +15,8 @@ from docx.shared import RGBColor
 from docx.text.paragraph import Paragraph
 
 from compare.render.docx_parts import (
+    FONT,
+    LINK,
     TEXT_WIDTH_MM,
     add_row,
     clause_runs,
@@ -32,14 +34,38 @@ from compare.render.view.topic_page import DocxLabels, TopicPage
 
 _GAP = RGBColor(0xB3, 0x26, 0x1E)
 _QUIET = RGBColor(0x5B, 0x66, 0x70)
+_DELETED = RGBColor(0x8A, 0x1C, 0x12)  # a two-plan diff: only in the first plan, struck through
+_INSERTED = RGBColor(0x1D, 0x5B, 0x26)  # only in the second, underlined
 _FAMILY_MM = 42  # the family column; the plans share the rest of the width
+_SIZE = 9  # points: a matrix's cells are dense
+
+
+def browser_spec(labels: DocxLabels, *, plan_columns: int, created: str) -> dict[str, object]:
+    """What the site's scripts need to write the reader's own view as a 对照表 in the browser
+    (``templates/static/word.js``): a topic's matrix with the plans picked and the rows filtered, as
+    this module writes the whole one (its words, face, colours and widths), and any two plans side by
+    side (``compare.html``; the build writes no file for a pair: any two can be chosen there)."""
+    return {
+        "labels": labels,
+        "font": FONT,
+        "size": _SIZE,
+        "link": str(LINK),
+        "gap": str(_GAP),
+        "quiet": str(_QUIET),
+        "deleted": str(_DELETED),
+        "inserted": str(_INSERTED),
+        "family_mm": _FAMILY_MM,
+        "text_mm": TEXT_WIDTH_MM,
+        "plan_columns": plan_columns,
+        "created": created,
+    }
 
 
 def topic_docx(page: TopicPage, labels: DocxLabels, *, site_root: str, plan_columns: int) -> bytes:
     """The 对照表 of one topic page as .docx bytes; links are ``site_root`` + the site's own."""
     view, topic, part = page["view"], page["topic"], page["part"]
     title = labels["title"] % {"topic": topic["name"]}
-    doc = landscape_document(9)
+    doc = landscape_document(_SIZE)
     doc.add_heading(title, level=1)
     intro = doc.add_paragraph()
     if part["parts"] > 1:

@@ -203,11 +203,15 @@
       });
       summary.appendChild(li);
     });
-    var doc = A.docs[B.plan_id] || B.docs[A.plan_id];
-    if (doc) {  // written for a plan and a plan it cites
-      var li = el("li", "docx");
-      li.appendChild(link(doc, L.docx)).setAttribute("download", "");
-      summary.appendChild(li);
+    var spec = document.getElementById("word-spec");
+    if (spec && window.CompareWord) {  // the view as a Word 对照表, written here (word.js)
+      var button = el("button", null, L.docx);
+      button.type = "button";
+      button.setAttribute("data-word", "");
+      button.addEventListener("click", function () {
+        window.CompareWord.save(wordView(JSON.parse(spec.textContent), A, B), A.plan_id + "--" + B.plan_id + ".docx");
+      });
+      summary.appendChild(el("li", "docx")).appendChild(button);
     }
     out.appendChild(summary);
 
@@ -231,6 +235,64 @@
     }
     onlyOne("pair-only-a", A, B, onlyA);
     onlyOne("pair-only-b", B, A, onlyB);
+  }
+
+  /* The view drawn, as a Word 对照表: each part under its heading, the clauses sharing a passage with
+     their differences (struck through: only in A; underlined: only in B), the families' tables with
+     their wordings and links, in A4 landscape tables as wide as the page. */
+  function wordView(spec, A, B) {
+    var W = window.CompareWord;
+    var title = fill(L.docx_title, A.name, B.name);
+    var blocks = [{ heading: 1, runs: [{ t: title }] }, { runs: [
+      { t: document.title.split(" · ").slice(-1)[0] + " · " + L.online + " ", s: 8, c: spec.quiet },
+      { t: location.href, s: 8, href: location.href }] }];
+    var links = function (e) {
+      return Array.prototype.map.call(e.querySelectorAll("a"), function (a) {
+        return { runs: [{ t: a.textContent, href: W.absolute(a.getAttribute("href")) }] };
+      });
+    };
+    function cell(td) {
+      var measures = td.querySelectorAll(".measure");
+      if (!measures.length) return [{ runs: [{ t: td.textContent, b: !!td.querySelector(".gap"), c: td.querySelector(".gap") ? spec.gap : spec.quiet }] }];
+      return Array.prototype.map.call(measures, function (m) {
+        var a = m.querySelector("a.src");
+        return { runs: W.clauseRuns(m.querySelector("p.clause")).concat(
+          [{ t: " " }, { t: a.textContent, s: 7.5, href: W.absolute(a.getAttribute("href")) }]) };
+      });
+    }
+    function head(th) {
+      var a = th.querySelector("a"), topic = th.querySelector(".topic");
+      var name = a ? { t: a.textContent, href: W.absolute(a.getAttribute("href")) } : { t: th.textContent, b: true };
+      return [{ runs: topic ? [name, { t: "\n" + topic.textContent, s: 7.5, c: spec.quiet }] : [name] }];
+    }
+    var text = spec.text_mm;
+    out.querySelectorAll("section.pair-part").forEach(function (s) {
+      blocks.push({ heading: 2, runs: [{ t: s.querySelector("h2").textContent }] });
+      var items = s.querySelectorAll(".pair-diff");
+      Array.prototype.forEach.call(s.children, function (e) {  // in the page's order
+        if (e.matches("p")) blocks.push({ runs: [{ t: e.textContent }] });
+        if (e === items[0]) {
+          blocks.push({ widths: [45, text - 45], heads: [L.passage, fill(L.diff_column, A.name, B.name)],
+            rows: Array.prototype.map.call(items, function (item) {
+              var runs = Array.prototype.map.call(item.querySelector("p.diff").childNodes, function (n) {
+                if (n.nodeName === "DEL") return { t: n.textContent, x: true, c: spec.deleted };
+                if (n.nodeName === "INS") return { t: n.textContent, u: true, c: spec.inserted };
+                return { t: n.textContent };
+              });
+              return { cells: [links(item.querySelector("p.where")), [{ runs: runs }]] };
+            }) });
+        }
+        var t = e.querySelector("table.pair-table");
+        if (!t) return;
+        var status = t.querySelector("td.status") !== null;  // the other plan's column says only gap or not
+        blocks.push({ widths: status ? [50, text - 97, 47] : [50, (text - 50) / 2, (text - 50) / 2],
+          heads: Array.prototype.map.call(t.tHead.rows[0].cells, function (th) { return th.textContent; }),
+          rows: Array.prototype.map.call(t.tBodies[0].rows, function (tr) {
+            return { cells: [head(tr.cells[0]), cell(tr.cells[1]), cell(tr.cells[2])] };
+          }) });
+      });
+    });
+    return { title: title, created: spec.created, font: spec.font, size: spec.size, link: spec.link, blocks: blocks };
   }
 
   function chosen() {

@@ -115,6 +115,80 @@
     bringRow();
   }
 
+  /* The view as a Word 对照表 (word.js): the chosen plans' columns and the rows shown, each cell as the
+     page shows it, in tables of as many plans as fit an A4 landscape page, as the build's own file. */
+  var word = tools.querySelector("[data-word]");
+  var spec = document.getElementById("word-spec");
+  if (word && spec) {
+    word.addEventListener("click", function () {
+      if (window.CompareWord) window.CompareWord.save(wordView(JSON.parse(spec.textContent), word.dataset), word.dataset.file);
+    });
+  }
+  function wordView(spec, page) {
+    var W = window.CompareWord, L = spec.labels, quiet = spec.quiet;
+    var source = function (a, text) {
+      return a ? [{ t: " " }, { t: text || a.textContent.trim(), s: 7.5, href: W.absolute(a.getAttribute("href")) }] : [];
+    };
+    function cell(td) {
+      var mention = td.querySelector(".mention");
+      if (mention) {
+        return [{ runs: [{ t: mention.querySelector(".mentioned").textContent + " ", b: true, c: quiet }]
+          .concat(W.clauseRuns(mention.querySelector("p.clause")), source(mention.querySelector("a.src"))) }];
+      }
+      var gap = td.querySelector(".gap"), absent = td.querySelector(".absent");
+      if (gap) return [{ runs: [{ t: gap.textContent, b: true, c: spec.gap }] }];
+      if (absent) return [{ runs: [{ t: absent.textContent, c: quiet }] }];
+      return Array.prototype.map.call(td.querySelectorAll(".measure"), function (m) {
+        var bind = m.querySelector(".tags .bind");
+        var clause = m.querySelector(":scope > p.clause") || m.querySelector("p.full");
+        return { runs: (bind ? [{ t: bind.textContent + " ", s: 7, c: quiet }] : [])
+          .concat(W.clauseRuns(clause), source(m.querySelector(":scope > a.src"))) };
+      });
+    }
+    function head(tr) {
+      var th = tr.cells[0], name = th.querySelector(".fam").textContent;
+      var more = [".gloss", ".meta"].map(function (s) { var e = th.querySelector(s); return e ? e.textContent : ""; });
+      if (tr.classList.contains("other")) more = [L.other_meta];
+      more = more.filter(Boolean).join("\n");
+      var runs = [tr.id ? { t: name, href: location.href.split("#")[0] + "#" + tr.id } : { t: name, b: true }];
+      return [{ runs: more ? runs.concat([{ t: "\n" + more, s: 7.5, c: quiet }]) : runs }];
+    }
+    var columns = Array.prototype.filter.call(table.tHead.rows[0].cells, function (th, k) {
+      return k > 0 && getComputedStyle(th).display !== "none";
+    });
+    var title = L.title.replace("%(topic)s", page.topic);
+    var blocks = [
+      { heading: 1, runs: [{ t: title }] },
+      { runs: [{ t: L.legend, s: 8 }] },
+      { runs: [{ t: page.view + " · " + L.generated.replace("%(date)s", page.date) + " · " + L.online, s: 8, c: quiet },
+        { t: location.href, s: 8, href: location.href }] }
+    ];
+    var per = spec.plan_columns, parts = Math.ceil(columns.length / per);
+    for (var n = 0; n < parts; n++) {
+      var cols = columns.slice(n * per, (n + 1) * per);
+      var rows = [];
+      Array.prototype.forEach.call(table.tBodies, function (body) {
+        var shown = Array.prototype.filter.call(body.rows, function (tr) { return !tr.hidden && !tr.classList.contains("group"); });
+        if (!shown.length) return;
+        var group = body.querySelector("tr.group");
+        if (group) rows.push({ group: group.textContent.trim() });
+        shown.forEach(function (tr) {
+          rows.push({ cells: [head(tr)].concat(cols.map(function (th) { return cell(tr.cells[th.cellIndex]); })) });
+        });
+      });
+      if (parts > 1) {
+        blocks.push({ runs: [{ t: title + L.table_part.replace("%(part)s", n + 1).replace("%(parts)s", parts), b: true }] });
+      }
+      var width = (spec.text_mm - spec.family_mm) / Math.max(cols.length, 1);
+      blocks.push({
+        widths: [spec.family_mm].concat(cols.map(function () { return width; })),
+        heads: [L.family].concat(cols.map(function (th) { return th.textContent.trim(); })),
+        rows: rows
+      });
+    }
+    return { title: title, created: spec.created, font: spec.font, size: spec.size, link: spec.link, blocks: blocks };
+  }
+
   /* The matrix scrolls in its own box so that its header stays in view; when the page has been scrolled
      past the box's top, scrolling the box brings that top (and the plan names) back into view. */
   var wrap = table.closest(".matrix-wrap");

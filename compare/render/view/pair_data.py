@@ -19,7 +19,6 @@ plan's own (``anchor`` + it is the id on the plan page), to keep thousands of th
   in the other), computed here so that the browser only cuts the texts and draws ``<del>``/``<ins>``;
 - ``same``: for each such plan, how many pairs of clauses are the same word for word (the plan pages
   mark those passages; listing them here would repeat the text of every copied plan);
-- ``docs``: the Word 对照表 written for it and a plan it cites or that cites it (``render.pair_docx``).
 """
 
 from __future__ import annotations
@@ -61,22 +60,11 @@ class PairPlan(TypedDict):
     clauses: dict[str, ClauseEntry]
     diffs: dict[str, list[Diff]]
     same: dict[str, int]
-    docs: dict[str, str]  # plan_id -> the Word 对照表 of the two (for the plans it cites or that cite it)
 
 
 def pair_data_path(plan_id: str) -> str:
     """The script holding a plan's record, relative to the site root (quoted like a page link)."""
     return "data/pairs/" + plan_href(plan_id).removeprefix("plans/").removesuffix(".html") + ".js"
-
-
-def pair_docx_path(a: str, b: str) -> str:
-    """The Word 对照表 of plans ``a`` and ``b`` (``a`` cites ``b``), relative to the site root."""
-    return f"data/pairs/{quote(a, safe='')}--{quote(b, safe='')}.docx"
-
-
-def docx_pairs(data: ViewData) -> list[tuple[str, str]]:
-    """The pairs that get a Word 对照表: each plan and the plans of the build it cites."""
-    return [(a, b) for a in data.plan_ids for b in data.citations.cites.get(a, ())]
 
 
 def family_heads(data: ViewData) -> dict[str, FamilyHead]:
@@ -110,9 +98,6 @@ def pair_records(data: ViewData, heads: dict[str, FamilyHead] | None = None) -> 
         if fid in order:
             mentions.setdefault(pid, []).append(fid)
     shared = shared_clauses(data)
-    docs: dict[str, dict[str, str]] = {}
-    for a, b in docx_pairs(data):
-        docs.setdefault(a, {})[b] = docs.setdefault(b, {})[a] = pair_docx_path(a, b)
     per = data.cfg.html_plans_per_page
     for i, p in enumerate(data.plans):
         pid = p.document.plan_id
@@ -134,7 +119,6 @@ def pair_records(data: ViewData, heads: dict[str, FamilyHead] | None = None) -> 
             "clauses": mine.entries() if mine else {},
             "diffs": mine.diffs if mine else {},
             "same": mine.same if mine else {},
-            "docs": docs.get(pid, {}),
         }
 
 

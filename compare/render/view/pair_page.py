@@ -83,4 +83,5 @@ def labels(data: ViewData) -> dict[str, str]:
         "diff_column": _("逐字对照（删除线：只见于%(a)s；下划线：只见于%(b)s）"),
         "docx": _("下载 Word 对照表"),
         "docx_title": _("两方案对照：%(a)s与%(b)s"),
+        "online": _("网页版："),
     }

@@ -50,6 +50,7 @@ class TopicPage(TypedDict):
     grid: list[GridRow]  # the compact grid of the page's plans, above the matrix
     grid_labels: GridLabels
     docx: str  # the page's matrix as a Word 对照表 (``topic_docx_href``); "" when none is written
+    word_file: str  # the name the reader's own view of the matrix is saved as (``static/word.js``)
     topic_links: list[PagerLink]  # every topic's page of the same plans (the plan picker's choice goes along)
 
 
@@ -132,6 +133,7 @@ def topic_pages(data: ViewData, site: SiteContext) -> Iterator[TopicPage]:
                 "grid_labels": labels,
                 # a page with no measure and no gap has nothing to paste into a memo
                 "docx": topic_docx_href(t, k) if docx and (part["rows"] or part["other"]) else "",
+                "word_file": f"{t}.docx",
                 "topic_links": others,
             }
 

@@ -129,6 +129,7 @@ def match_plan(
     matching = matching or default_matching()
     order = {f.id: i for i, f in enumerate(catalogue.families)}
     out: list[FamilyMember] = []
+    by_heading: set[int] = set()  # members (indices in out) decided on their measure's heading alone
     for m in plan.measures:
         if m.kind != "measure":
             continue
@@ -147,10 +148,30 @@ def match_plan(
         for fid in sorted(found, key=order.__getitem__):
             _, clause, cm = found[fid]
             marks = clause_marks(plan, clause, matching, cm.hits)
+            if clause == heading:
+                by_heading.add(len(out))
             out.append(
                 FamilyMember(fid, m.plan_id, m.measure_id, 1.0, cm.evidence, clause=clause, marks=marks)
             )
-    return out
+    return _without_echoed_headings(plan, out, by_heading)
+
+
+def _without_echoed_headings(
+    plan: PlanAnalysis, members: list[FamilyMember], by_heading: set[int]
+) -> list[FamilyMember]:
+    """The members less those decided on a heading alone where a sentence of the same item makes
+    the same family another of its measures' (（十）加大园区招才引智。 over 支持园区事业单位特设岗位引进优秀
+    高层次人才): a heading names the theme of what follows it, and the sentence under it is the measure
+    a reader checks; the heading repeats it."""
+    if not by_heading:
+        return members
+    section = {m.measure_id: m.section_id for m in plan.measures}
+    said = {(section[m.measure_id], m.family_id) for k, m in enumerate(members) if k not in by_heading}
+    return [
+        m
+        for k, m in enumerate(members)
+        if k not in by_heading or (section[m.measure_id], m.family_id) not in said
+    ]
 
 
 def _is_heading(plan: PlanAnalysis, measure: Measure, clause: tuple[int, int]) -> bool:

@@ -453,6 +453,18 @@ def test_a_membership_is_shown_on_the_item_s_text_before_its_heading() -> None:
     assert any("nantong" in m.plan_id for m in digital.members)
 
 
+def test_a_heading_repeating_a_sentence_of_its_item_is_no_second_member() -> None:
+    # Kunming (十)加大园区招才引智。建立园区人才需求信息库…: the heading names high-level recruitment, the
+    # item's next measure does it (支持园区事业单位特设岗位引进优秀高层次人才); the reader checks that one
+    plans = {p.document.plan_id: p for p in seed_plans()}
+    alignment = seed_alignment()
+    kunming = next(pid for pid in plans if "kunming" in pid)
+    clean = plans[kunming].document.clean.text
+    family = next(f for f in alignment.families if f.family_id == "talent.high-level-recruitment")
+    shown = [clean[m.clause[0] : m.clause[1]].strip() for m in family.members if m.plan_id == kunming]
+    assert shown == ["支持园区事业单位特设岗位引进优秀高层次人才。"], shown
+
+
 def test_a_defined_term_and_a_capacity_target_are_not_measures_of_their_words() -> None:
     # Lincang's spatial layout, Yunnan's capacity target (as rules see them: half-width, no quotes)
     assert "planning.city-industry" not in families(

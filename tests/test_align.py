@@ -479,6 +479,17 @@ def test_a_defined_term_and_a_capacity_target_are_not_measures_of_their_words() 
     assert "industry.clusters" in families("培育壮大新能源新材料产业集群")
 
 
+def test_siting_works_by_their_safety_risk_is_safety_not_infrastructure() -> None:
+    # the provincial regulations' safety article (Jiangsu's, as rules see it)
+    sited = (
+        "开发区应当建立安全风险评估论证机制，确定重点危险区域安全风险等级和风险容量，"
+        "合理规划企业选址和基础设施建设、生活空间布局"
+    )
+    assert "planning.infrastructure" not in families(sited)
+    assert "green_safety.risk-assessment" in families(sited)
+    assert "planning.infrastructure" in families("加快园区基础设施建设")
+
+
 def test_a_utility_named_alone_is_its_supply_or_price_not_infrastructure() -> None:
     # the issue's example (Yunnan): a cost-reduction measure on gas supply, not zone infrastructure
     reform = families("支持联动创新区(经开区)开展电力市场化交易、燃气直供气试点、供排水第三方服务等改革")

@@ -181,8 +181,8 @@ MOST_BAD_LATER = {
     ("s3", "five", "gaps"): 0,
     ("s3", "new", "memberships"): 24,
     ("s3", "new", "gaps"): 4,
-    ("s4", "five", "memberships"): 24,
-    ("s4", "five", "gaps"): 3,
-    ("s4", "new", "memberships"): 32,
-    ("s4", "new", "gaps"): 7,
+    ("s4", "five", "memberships"): 13,
+    ("s4", "five", "gaps"): 0,
+    ("s4", "new", "memberships"): 23,
+    ("s4", "new", "gaps"): 6,
 }

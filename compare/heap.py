@@ -8,6 +8,9 @@
   objects rather than 700: a page's context is hundreds of thousands of short-lived dicts and lists,
   which were collected again and again while it was built, and promoted only to die (the html stage
   of 2,000 plans: 133 -> 106 s CPU). Cyclic garbage is still collected, later.
+- ``release_freed()``: gives the C heap's free pages back to the system. A thread gets a malloc arena
+  of its own (glibc), which keeps what the thread freed: after the SQLite file was written in a thread,
+  the build of 2,000 plans held ~150 MB more for the rest of its stages.
 - ``exit_now(code)``: once every file, database, lock and worker pool is closed, the command exits
   without tearing the heap down object by object (jieba's dictionary and the analyses: 0.2–0.3 s, a
   tenth of a five-plan build).
@@ -19,6 +22,8 @@ that want a normal interpreter exit).
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import gc
 import logging
 import os
@@ -53,6 +58,20 @@ def long_lived() -> Iterator[LongLived]:
     finally:
         gc.set_threshold(*thresholds)
         gc.unfreeze()
+
+
+def release_freed() -> None:
+    """Return the C heap's free memory, in every malloc arena, to the system (glibc's malloc_trim; a
+    no-op elsewhere)."""
+    if not _enabled():
+        return
+    name = ctypes.util.find_library("c")
+    try:
+        trim = getattr(ctypes.CDLL(name), "malloc_trim", None) if name else None
+    except OSError:
+        return
+    if trim is not None:
+        trim(0)
 
 
 def exit_now(code: int) -> None:

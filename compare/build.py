@@ -31,7 +31,7 @@ from compare.fingerprint import (
     options_key,
     templates_version,
 )
-from compare.heap import long_lived
+from compare.heap import long_lived, release_freed
 from compare.lock import build_lock
 from compare.model import TOPIC_IDS, Changes, Facts, FailedInput, PlanAnalysis
 from compare.plans import apply_names, drop_duplicates, load_plan_catalogue
@@ -203,6 +203,7 @@ def _build(
         if "data" in settings.formats:
             with timer.stage("data"):
                 exports.write_data(data, release.path / DATA_DIR_NAME, manifest)
+                release_freed()  # what the SQLite file's thread kept in its own malloc arena
         else:  # the manifest is what tells the next build what is published
             exports.write_manifest(manifest, release.path / DATA_DIR_NAME)
         with timer.stage(

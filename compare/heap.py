@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import ctypes.util
 import gc
 import logging
 import os
@@ -65,9 +64,10 @@ def release_freed() -> None:
     no-op elsewhere)."""
     if not _enabled():
         return
-    name = ctypes.util.find_library("c")
+    # the process's own symbols, libc's among them (ctypes.util.find_library would fork a helper
+    # process off a heap of gigabytes)
     try:
-        trim = getattr(ctypes.CDLL(name), "malloc_trim", None) if name else None
+        trim = getattr(ctypes.CDLL(None), "malloc_trim", None)
     except OSError:
         return
     if trim is not None:

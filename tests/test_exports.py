@@ -12,9 +12,11 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
+import os
 import re
 import shutil
 import sqlite3
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -22,10 +24,12 @@ import openpyxl
 import pandas as pd
 import pytest
 
+import compare.render.exports as exports
 from compare import fingerprint
 from compare.config import PACKAGE_DIR, TEMPLATES_DIR
 from compare.errors import DataError
 from compare.fingerprint import templates_version
+from compare.heap import release_freed
 from compare.render.exports import (
     CSV_WITHOUT_NAMES,
     EXPORT_LIMITS,
@@ -830,3 +834,29 @@ def test_the_manifest_is_the_same_file_with_or_without_the_data_exports(
     assert alone == tmp_path / "data" / "manifest.json"
     assert alone.read_bytes() == (out / "manifest.json").read_bytes()
     assert not [p for p in alone.parent.iterdir() if p.name.startswith(".")]
+
+
+def test_a_failed_sqlite_file_fails_the_export_and_leaves_no_part_of_it(
+    tables: dict[str, pd.DataFrame], manifest: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The SQLite file is written in a thread beside the others: its error is still the build's, and
+    no temporary file is left behind."""
+
+    def broken(*args: object) -> None:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(exports, "write_sqlite", broken)
+    with pytest.raises(sqlite3.OperationalError, match="disk I/O error"):
+        write_data(tables, tmp_path, manifest)
+    assert not (tmp_path / "comparison.sqlite").exists()
+    assert not [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_the_c_heap_is_trimmed_without_forking_a_helper(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a helper process forked off a build of 2,000 plans would copy a heap of gigabytes
+    def forbidden(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a process was started")
+
+    monkeypatch.setattr(subprocess, "Popen", forbidden)
+    monkeypatch.setattr(os, "fork", forbidden)
+    release_freed()

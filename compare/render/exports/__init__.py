@@ -37,7 +37,6 @@ from typing import Any
 import pandas as pd
 
 from compare.config import JSON_NAME, SQLITE_NAME, XLSX_NAME
-from compare.heap import release_freed
 from compare.render.exports.atomic import write_atomic
 from compare.render.exports.columns import CSV_WITHOUT_NAMES
 from compare.render.exports.csv_files import CSV_FORMULA_PREFIXES, neutralise, write_csv
@@ -116,7 +115,6 @@ def write_data(
             write_atomic(path, writer)
             written.append(path)
         sqlite.result()  # its error, if any, is the build's
-    release_freed()  # what the thread's own malloc arena kept
     written.append(out_dir / SQLITE_NAME)
     written.append(write_manifest(manifest, out_dir))
     return written

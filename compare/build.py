@@ -101,7 +101,30 @@ def build(settings: Settings, progress: ProgressCallback | None = None) -> Build
                 plans=list(published.get("plans", [])),
                 failed=[FailedInput(**f) for f in published.get("failed", [])],
             )
-        return _build(settings, this_id, files, failed, names, reviewed, versions, heap.freeze, progress)
+        with helper_process(settings, len(files)) as beside:
+            return _build(
+                settings, this_id, files, failed, names, reviewed, versions, heap.freeze, progress, beside
+            )
+
+
+@contextmanager
+def helper_process(settings: Settings, n_files: int) -> Iterator[Any]:
+    """A process that writes the data files and renders the site's pages while this one goes on
+    (``compare.render.helper``), or None: started now, while the build is small, for a site of many
+    plans built with two cores or more."""
+    from compare import executor
+
+    if "html" not in settings.formats or executor.effective_jobs(settings.jobs, n_files) < 2:
+        yield None
+        return
+    from compare.render import helper
+    from compare.render.view.settings import load_report_settings
+
+    if n_files < load_report_settings().html_helper_plans:
+        yield None
+        return
+    with executor.Beside(helper.run) as process:
+        yield process
 
 
 def read_corrections(input_dir: Path) -> list[Any]:
@@ -137,6 +160,7 @@ def _build(
     versions: dict[str, str],
     freeze: Callable[[], None],
     progress: ProgressCallback | None,
+    beside: Any = None,
 ) -> BuildResult:
     # The stages, imported here and only here: a no-change rebuild stops before this and never pays
     # for pandas, jieba or WeasyPrint (nor a data-only build for the renderers: WeasyPrint's import
@@ -202,8 +226,9 @@ def _build(
     with open_release(settings.output_dir, this_id) as release:
         if "data" in settings.formats:
             with timer.stage("data"):
-                exports.write_data(data, release.path / DATA_DIR_NAME, manifest)
-                release_freed()  # what the SQLite file's thread kept in its own malloc arena
+                exports.write_data(data, release.path / DATA_DIR_NAME, manifest, beside=beside)
+                if beside is None:
+                    release_freed()  # what the SQLite file's thread kept in its own malloc arena
         else:  # the manifest is what tells the next build what is published
             exports.write_manifest(manifest, release.path / DATA_DIR_NAME)
         with timer.stage(
@@ -237,7 +262,9 @@ def _build(
                 with timer.stage("search"):
                     search = html.write_search(model, release.path / SITE_DIR_NAME)
                 with timer.stage("html"):
-                    html.write_site(model, release.path / SITE_DIR_NAME, lang=settings.lang, search=search)
+                    html.write_site(
+                        model, release.path / SITE_DIR_NAME, lang=settings.lang, search=search, pages=beside
+                    )
             if "pdf" in settings.formats:
                 with timer.stage("pdf"):
                     pdf.write_briefing(model, release.path / BRIEFING_NAME, lang=settings.lang)

@@ -16,18 +16,23 @@ second; more items go to ``jobs`` spawned workers. Without a budget, few items r
 from __future__ import annotations
 
 import contextlib
+import logging
 import multiprocessing
 import os
 import pickle
+import queue
 import resource
 import signal
+import sys
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
+
+log = logging.getLogger("compare")
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -190,13 +195,56 @@ def _worker(conn: Connection, fn: Callable[[Any], Any], memory: int | None, pare
     conn.close()
 
 
+def _serve(conn: Connection, fn: Callable[[Any], Any], _memory: int | None, parent: int) -> None:
+    """``Beside``'s worker: ``_worker``'s answers, with a thread that takes the items off the pipe
+    as they come, so the sender goes on while the item before is still running here."""
+    _die_with_parent(parent)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    inbox: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+
+    def read() -> None:
+        while True:
+            try:
+                inbox.put(conn.recv_bytes())
+            except (EOFError, OSError):
+                inbox.put(None)
+                return
+
+    # the reader takes the pipe's next chunk as soon as it is there, not after a 5 ms turn of ``fn``
+    sys.setswitchinterval(0.0005)
+    threading.Thread(target=read, name="compare-inbox", daemon=True).start()
+    while (data := inbox.get()) is not None:
+        message = pickle.loads(data)
+        if message is None:
+            break
+        index, item = message
+        try:
+            answer: tuple[Any, ...] = (index, "ok", fn(item))
+        except MemoryError:
+            answer = (index, "memory", None)
+        except Exception as exc:
+            answer = (index, "error", exc)
+        try:
+            conn.send(answer)
+        except Exception as exc:  # a result or an exception that does not pickle
+            conn.send((index, "error", RuntimeError(f"{type(exc).__name__}: {exc}")))
+    conn.close()
+
+
 class _Slot:
     """One worker process and the item it is working on."""
 
-    def __init__(self, context: Any, fn: Callable[[Any], Any], budget: Budget | None) -> None:
+    def __init__(
+        self,
+        context: Any,
+        fn: Callable[[Any], Any],
+        budget: Budget | None,
+        target: Callable[..., None] = _worker,
+    ) -> None:
         self.conn, child = context.Pipe(duplex=True)
         memory = budget.memory if budget is not None else None
-        self.process = context.Process(target=_worker, args=(child, fn, memory, os.getpid()), daemon=True)
+        self.process = context.Process(target=target, args=(child, fn, memory, os.getpid()), daemon=True)
         self.process.start()
         child.close()
         self.index: int | None = None
@@ -341,6 +389,79 @@ class _Pool:
         self.done += 1
         if self.progress is not None:
             self.progress(self.done)
+
+
+class Beside:
+    """One spawned worker that runs ``fn`` on the items sent to it, in the order sent, while this
+    process goes on with its own work (the build's data files and pages written while it makes the
+    next pages).
+
+    ``send`` returns once the item is pickled and on its way; at most ``window`` bytes of pickled
+    items are in flight. ``join`` waits for all and raises the first error ``fn`` raised, or a
+    RuntimeError when the worker died. Start it while this process is small: a process started from
+    a heap of gigabytes counts as that large until it has replaced itself."""
+
+    def __init__(self, fn: Callable[[Any], Any], window: int = 64 << 20) -> None:
+        self.fn, self.window = fn, window
+        self.slot: _Slot | None = _Slot(multiprocessing.get_context("spawn"), fn, None, target=_serve)
+        self.in_flight: deque[tuple[int, int]] = deque()  # (item, its pickled size)
+        self.bytes_in_flight = 0
+        self.sent = 0
+
+    def send(self, item: Any) -> None:
+        data = pickle.dumps((self.sent, item), pickle.HIGHEST_PROTOCOL)
+        while self.in_flight and self.bytes_in_flight + len(data) > self.window:
+            self._receive()
+        try:
+            self._live().conn.send_bytes(data)
+        except OSError:
+            self._died()
+        self.in_flight.append((self.sent, len(data)))
+        self.bytes_in_flight += len(data)
+        self.sent += 1
+
+    def join(self) -> None:
+        while self.in_flight:
+            self._receive()
+
+    def close(self) -> None:
+        if self.slot is not None:
+            self.slot.stop()
+            self.slot = None
+
+    def __enter__(self) -> Beside:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.slot is not None and exc[0] is not None:
+            self.slot.kill()
+            self.slot = None
+        self.close()
+
+    def _live(self) -> _Slot:
+        if self.slot is None:
+            raise RuntimeError("the helper process is closed")
+        return self.slot
+
+    def _receive(self) -> None:
+        try:
+            index, status, value = self._live().conn.recv()
+        except (EOFError, OSError):
+            self._died()
+        sent, size = self.in_flight.popleft()
+        self.bytes_in_flight -= size
+        if index != sent:
+            raise RuntimeError(f"the helper process answered item {index} for item {sent}")
+        if status == "memory":
+            raise MemoryError("the helper process ran out of memory")
+        if status != "ok":
+            raise value
+
+    def _died(self) -> NoReturn:
+        slot = self._live()
+        slot.kill()
+        self.slot = None
+        raise RuntimeError(f"the helper process stopped (exit code {slot.process.exitcode})")
 
 
 def _map_dask(

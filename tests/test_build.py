@@ -303,3 +303,46 @@ def test_the_summary_reads_well_in_a_narrow_terminal_and_in_a_pipe(plans_dir: Pa
     timed = [m.groups() for m in (re.match(r"\s+([a-z]+)\s+(\d+\.\d\d) s\b", line) for line in lines) if m]
     assert {"analyse", "ingest", "align", "gaps", "publish"} <= {stage for stage, _ in timed}, lines
     assert done.stderr == ""  # no progress bars when not a terminal
+
+
+def test_a_helper_process_writes_what_the_build_process_writes(
+    plans_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """From ``helper_plans`` plans on (templates/report.yaml; lowered here to the five) and with two
+    cores, a helper process writes the data files and renders the pages while the build goes on: the
+    same files with the same contents as a build that does it all itself."""
+    import dataclasses
+    import sqlite3
+
+    from compare import executor
+    from compare.render.view import settings as view_settings
+
+    real = view_settings.load_report_settings()
+    monkeypatch.setattr(
+        view_settings, "load_report_settings", lambda: dataclasses.replace(real, html_helper_plans=5)
+    )
+    started: list[object] = []
+
+    class Recorded(executor.Beside):
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+            started.append(self)
+
+    monkeypatch.setattr(executor, "Beside", Recorded)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    outs = {}
+    for jobs in (1, 2):
+        out = tmp_path / f"jobs{jobs}"
+        settings = Settings(input_dir=plans_dir, output_dir=out, formats=("html", "data"), jobs=jobs)
+        assert not build(settings).failed
+        assert len(started) == jobs - 1, "a helper only with two cores"
+        files = [p for p in (out / "current").rglob("*") if p.is_file() and p.name != ".release.json"]
+        outs[jobs] = {p.relative_to(out).as_posix(): p for p in files}
+    assert outs[1].keys() == outs[2].keys() and len(outs[1]) > 50
+    for name, path in outs[1].items():
+        other = outs[2][name]
+        if name.endswith(".sqlite"):
+            dumps = ["\n".join(sqlite3.connect(p).iterdump()) for p in (path, other)]
+            assert dumps[0] == dumps[1], name
+        elif not name.endswith(".xlsx"):  # a zip: its members' times
+            assert path.read_bytes() == other.read_bytes(), name

@@ -196,3 +196,40 @@ def test_workers_die_with_a_killed_build(tmp_path: Path) -> None:
     while any(Path(f"/proc/{pid}").exists() for pid in workers) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()]
+
+
+def append_line(item: tuple[str, str]) -> None:
+    """A helper's job: one line appended to a file (so the order the helper ran them in shows)."""
+    path, line = item
+    if line == "bad":
+        raise ValueError(f"{path}: a bad line")
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write(f"{line} {os.getpid()}\n")
+
+
+def test_a_helper_runs_the_items_in_order_in_another_process(tmp_path: Path) -> None:
+    out = tmp_path / "lines.txt"
+    with executor.Beside(append_line, window=64) as helper:  # a small window: sending waits for answers
+        for i in range(50):
+            helper.send((str(out), f"line {i}"))
+        helper.join()
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert [line.rsplit(" ", 1)[0] for line in lines] == [f"line {i}" for i in range(50)]
+    assert {line.rsplit(" ", 1)[1] for line in lines} - {str(os.getpid())}, "ran in another process"
+
+
+def test_a_helpers_error_is_raised_in_the_build_and_a_dead_helper_named(tmp_path: Path) -> None:
+    out = str(tmp_path / "lines.txt")
+    with executor.Beside(append_line) as helper:
+        helper.send((out, "bad"))
+        with pytest.raises(ValueError, match="a bad line"):
+            helper.join()
+        helper.send((out, "after"))
+        helper.join()  # the helper goes on after an item's error
+        assert helper.slot is not None
+        helper.slot.process.kill()
+        helper.slot.process.join(5)
+        with pytest.raises(RuntimeError, match=r"the helper process stopped \(exit code -9\)"):
+            helper.send((out, "lost"))
+            helper.join()
+    assert Path(out).read_text(encoding="utf-8").startswith("after ")

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
+from typing import Any, Protocol
 
 from compare.config import TEMPLATES_DIR
 from compare.render.i18n import normalise_lang
@@ -76,17 +77,60 @@ def write_search(data: ViewData, out_dir: Path) -> tuple[str, list[Path]]:
     )
 
 
+class PageQueue(Protocol):
+    """Where pages go to be rendered: this process (``Here``), or the build's helper process
+    (``compare.render.helper``, which runs ``render_job`` there while this process makes the next
+    pages' contexts)."""
+
+    def send(self, item: Any) -> None: ...
+
+    def join(self) -> None: ...
+
+
+class Here:
+    """Pages rendered in this process, each as it is sent."""
+
+    def send(self, item: Any) -> None:
+        render_job(item)
+
+    def join(self) -> None:
+        pass
+
+
+# What every page of the site shares (the site's context, its assets, the methodology's prose, the Word
+# spec), kept by the process that renders: sent to it once, not with each of thousands of pages.
+_SHARED: dict[str, Any] = {}
+
+
+def render_job(job: tuple[Any, ...]) -> None:
+    """``("shared", lang, context)``: what every later page shares; ``("page", template, path,
+    context)``: one page rendered into ``path``."""
+    if job[0] == "shared":
+        _, lang, shared = job
+        _SHARED.clear()
+        _SHARED.update(lang=lang, context=shared)
+        return
+    _, template, path, context = job
+    html = environment(_SHARED["lang"]).get_template(template).render(**context, **_SHARED["context"])
+    _write(Path(path), html)
+
+
 def write_site(
-    data: ViewData, out_dir: Path, lang: str = "zh", search: tuple[str, list[Path]] | None = None
+    data: ViewData,
+    out_dir: Path,
+    lang: str = "zh",
+    search: tuple[str, list[Path]] | None = None,
+    pages: PageQueue | None = None,
 ) -> list[Path]:
     """Render every page of the site into ``out_dir``, one at a time; return the files written.
 
     ``search``: the index ``write_search`` wrote already (the build times it as a stage of its own).
+    ``pages``: where the pages are rendered (default: here, as they are built).
     """
     code = normalise_lang(lang)
     if data.lang != code:
         raise ValueError(f"view was built for {data.lang!r}, site requested in {code!r}")
-    env = environment(code)
+    queue = pages if pages is not None else Here()
     written: list[Path] = []
 
     assets: dict[str, str] = {}
@@ -98,24 +142,28 @@ def write_site(
     # the search index, before the pages: the search page names its meta file
     assets["search"], files = search if search is not None else write_search(data, out_dir)
     written.extend(files)
-    # what the renderer adds to every page's context: where the root and the assets are, and the
-    # methodology's prose (markdown, rendered once)
-    methodology_html = render_markdown(methodology_markdown(code))
     # the Word files sit two folders down (data/topics/): their links reach the site from there, or the
     # published site when its address is known
     docx_root = data.site_url or "../../"
     word = docx_labels(data)
-    # the pages' scripts write the reader's own view (a topic's plans picked and rows filtered, any two
-    # plans side by side) as the same kind of 对照表
-    word_spec = browser_spec(word, plan_columns=data.cfg.docx_plan_columns, created=data.build.created)
-
+    # what the renderer adds to every page's context: the site's context, where the assets are, the
+    # methodology's prose (markdown, rendered once), and the spec of the Word files the pages' scripts
+    # write (the reader's own view of a topic, any two plans side by side: the same kind of 对照表)
+    shared: dict[str, Any] = {
+        "assets": assets,
+        "methodology_html": render_markdown(methodology_markdown(code)),
+        "word_spec": browser_spec(word, plan_columns=data.cfg.docx_plan_columns, created=data.build.created),
+    }
+    shared_view = None
     for page in site_pages(data):
-        root = "../" * page.path.count("/")
-        template = env.get_template(page.template)
-        html = template.render(
-            **page.context, root=root, assets=assets, methodology_html=methodology_html, word_spec=word_spec
-        )
-        written.append(_write(out_dir / page.path, html))
+        context: dict[str, Any] = dict(page.context)
+        view = context.pop("view")
+        if view is not shared_view:  # one site context for every page
+            queue.send(("shared", code, {**shared, "view": view}))
+            shared_view = view
+        context["root"] = "../" * page.path.count("/")
+        queue.send(("page", page.template, out_dir / page.path, context))
+        written.append(out_dir / page.path)
         if page.context["page"] == "topic" and page.context["docx"]:  # the page's matrix for Word
             doc = topic_docx(page.context, word, site_root=docx_root, plan_columns=data.cfg.docx_plan_columns)
             written.append(_write(out_dir / page_path(page.context["docx"]), doc))
@@ -126,4 +174,5 @@ def write_site(
     for record in pair_records(data, heads):
         script = _script("COMPARE_PAIRS", record["plan_id"], record)
         written.append(_write(out_dir / page_path(pair_data_path(record["plan_id"])), script))
+    queue.join()
     return written

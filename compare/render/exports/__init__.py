@@ -28,8 +28,7 @@ never as one Python dict per row. File names are ``compare.config``'s output nam
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -37,16 +36,18 @@ from typing import Any
 import pandas as pd
 
 from compare.config import JSON_NAME, SQLITE_NAME, XLSX_NAME
+from compare.render.exports import streamed
 from compare.render.exports.atomic import write_atomic
 from compare.render.exports.columns import CSV_WITHOUT_NAMES
-from compare.render.exports.csv_files import CSV_FORMULA_PREFIXES, neutralise, write_csv
+from compare.render.exports.csv_files import CSV_FORMULA_PREFIXES, neutralise, write_csv, write_table_csv
 from compare.render.exports.facts_file import write_facts
 from compare.render.exports.json_file import write_json
 from compare.render.exports.limits import EXPORT_LIMITS, ExportLimits, ExportLimitsError, load_export_limits
 from compare.render.exports.links import link_tables
 from compare.render.exports.manifest import write_manifest
-from compare.render.exports.names import edition, edition_names, with_names
+from compare.render.exports.names import edition, edition_names
 from compare.render.exports.sqlite_db import write_sqlite
+from compare.render.exports.streamed import Sender
 from compare.render.exports.xlsx_book import build_time, write_xlsx
 from compare.render.exports.xlsx_sheets import (
     FAMILY_MATRIX_SHEET,
@@ -83,10 +84,13 @@ def write_data(
     out_dir: Path,
     manifest: Mapping[str, Any],
     limits: ExportLimits | None = None,
+    beside: Sender | None = None,
 ) -> list[Path]:
     """Write the tables as CSV, JSON, XLSX, SQLite and manifest.json into ``out_dir``; return the paths.
 
     ``limits``: the caps of the workbook and the JSON file; ``templates/exports.yaml``'s when None.
+    ``beside``: a process that writes the SQLite file (``sqlite_db.sqlite_job``); it is written when
+    that process has done what it was sent.
     """
     limits = load_export_limits() if limits is None else limits
     out_dir = Path(out_dir)
@@ -95,26 +99,35 @@ def write_data(
     tables = {**tables, **link_tables(tables)}
     names = edition_names(tables, lang)
     written: list[Path] = []
-    # The SQLite file is written beside the others, in a thread: most of its time is SQLite's own C
-    # code (the trigram index is built from the rows in C), which runs without the GIL while the
-    # other files are written (at 2,000 plans the index alone takes over ten seconds).
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite") as pool:
-        sqlite = pool.submit(
-            write_atomic, out_dir / SQLITE_NAME, lambda tmp: write_sqlite(tables, manifest, tmp, lang)
-        )
-        for name, frame in tables.items():
-            path = out_dir / f"{name}.csv"
-            named = frame if name in CSV_WITHOUT_NAMES else with_names(name, frame, names, beside=False)
-            write_atomic(path, functools.partial(write_csv, named))
-            written.append(path)
-        for file_name, writer in (
-            (JSON_NAME, lambda tmp: write_json(tables, manifest, tmp, limits)),
-            (XLSX_NAME, lambda tmp: write_xlsx(tables, manifest, tmp, limits)),
-        ):
-            path = out_dir / file_name
-            write_atomic(path, writer)
-            written.append(path)
-        sqlite.result()  # its error, if any, is the build's
+    if beside is not None:  # each CSV file and the SQLite file by the helper process, table by table
+        streamed.send(beside, tables, out_dir, manifest, lang, names)
+        written += [out_dir / f"{name}.csv" for name in tables]
+        for file_name, writer in _whole_files(tables, manifest, limits):
+            write_atomic(out_dir / file_name, writer)
+            written.append(out_dir / file_name)
+    else:
+        # The SQLite file in a thread: most of its time is SQLite's own C code (the trigram index is
+        # built from the rows in C), which runs without the GIL while the other files are written (at
+        # 2,000 plans the index alone takes over ten seconds).
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite") as pool:
+            sqlite = pool.submit(
+                write_atomic, out_dir / SQLITE_NAME, lambda tmp: write_sqlite(tables, manifest, tmp, lang)
+            )
+            written += [write_table_csv(out_dir, name, frame, names) for name, frame in tables.items()]
+            for file_name, writer in _whole_files(tables, manifest, limits):
+                write_atomic(out_dir / file_name, writer)
+                written.append(out_dir / file_name)
+            sqlite.result()  # its error, if any, is the build's
     written.append(out_dir / SQLITE_NAME)
     written.append(write_manifest(manifest, out_dir))
     return written
+
+
+def _whole_files(
+    tables: Mapping[str, pd.DataFrame], manifest: Mapping[str, Any], limits: ExportLimits
+) -> list[tuple[str, Callable[[Path], object]]]:
+    """The files written from all the tables at once: the JSON file and the workbook."""
+    return [
+        (JSON_NAME, lambda tmp: write_json(tables, manifest, tmp, limits)),
+        (XLSX_NAME, lambda tmp: write_xlsx(tables, manifest, tmp, limits)),
+    ]

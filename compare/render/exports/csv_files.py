@@ -8,13 +8,16 @@ does not run it as a formula (numbers stay numbers).
 from __future__ import annotations
 
 import codecs
+import functools
 import re
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from compare.render.exports.columns import Column, chunks, map_text
+from compare.render.exports.atomic import write_atomic
+from compare.render.exports.columns import CSV_WITHOUT_NAMES, Column, chunks, map_text
+from compare.render.exports.names import Names, with_names
 
 CSV_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _CSV_SPECIAL = re.compile('[,"\r\n]')  # a CSV field with one of these is quoted
@@ -75,3 +78,11 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
             fields = [_csv_fields(c) for c in columns]
             out.write("\r\n".join(map(",".join, zip(*fields, strict=True))).encode("utf-8"))
             out.write(b"\r\n")  # apart: appending to a chunk's text would copy 100s of MB
+
+
+def write_table_csv(out_dir: Path, name: str, frame: pd.DataFrame, names: Names) -> Path:
+    """``<name>.csv`` in ``out_dir``: the table with a name beside each id (not the family × plan grid)."""
+    path = out_dir / f"{name}.csv"
+    named = frame if name in CSV_WITHOUT_NAMES else with_names(name, frame, names, beside=False)
+    write_atomic(path, functools.partial(write_csv, named))
+    return path

@@ -21,8 +21,7 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -120,15 +119,6 @@ def _ddl(name: str, frame: pd.DataFrame, present: set[str]) -> tuple[str, list[s
     return create, indexes
 
 
-@contextmanager
-def _connect(path: Path) -> Iterator[sqlite3.Connection]:
-    con = sqlite3.connect(path, isolation_level=None)
-    try:
-        yield con
-    finally:
-        con.close()
-
-
 def _sql_values(column: Column) -> list[Any]:
     if column.kind != "any":
         return column.values
@@ -178,10 +168,10 @@ def _name_sql(kind: str, alias: str, lang: str) -> tuple[str, str, str]:
     return links.TOPICS, "topic", f"{alias}.name_en" if lang == "en" else f"{alias}.name_zh"
 
 
-def _views(con: sqlite3.Connection, tables: Mapping[str, pd.DataFrame], lang: str) -> None:
+def _views(con: sqlite3.Connection, tables: Mapping[str, list[str]], lang: str) -> None:
     """``<table>_with_names``: the table's columns, then a name for each id (as its CSV file has them)."""
-    for name, frame in tables.items():
-        added = name_columns(name, [str(c) for c in frame.columns], lang)
+    for name, columns in tables.items():
+        added = name_columns(name, columns, lang)
         if not added:
             continue
         selects, joins = ["t.*"], []
@@ -205,14 +195,40 @@ def write_sqlite(
 ) -> None:
     """The tables with explicit keys in one SQLite file (plus a ``manifest`` key/value table), full-text
     indexes of the measures' text and views with names in the edition ``lang``."""
-    # Referenced tables first, so the schema reads top-down; the order of the mapping otherwise.
-    order = [n for n in _KEYS if n in tables] + [n for n in tables if n not in _KEYS]
-    present = set(order)
-    with _connect(path) as con:
+    file = SqliteFile(path, manifest, list(tables), sum(len(frame) for frame in tables.values()), lang)
+    try:
+        for name in file.order:
+            file.add(name, tables[name])
+        file.finish()
+    finally:
+        file.close()
+
+
+def table_order(tables: list[str]) -> list[str]:
+    """The order tables go into the file: referenced tables first, so the schema reads top-down; the
+    tables' own order otherwise."""
+    return [n for n in _KEYS if n in tables] + [n for n in tables if n not in _KEYS]
+
+
+class SqliteFile:
+    """``comparison.sqlite`` written table by table (``add``, in the order of ``order``), then its
+    indexes, full-text search and views (``finish``): a process can be sent the tables one at a time.
+
+    ``tables``: the names of the tables to come, ``rows`` their rows in all."""
+
+    def __init__(
+        self, path: Path, manifest: Mapping[str, Any], tables: list[str], rows: int, lang: str = "zh"
+    ) -> None:
+        self.path, self.lang, self.tables = path, lang, tables
+        self.order = table_order(tables)
+        self.present = set(tables)
+        self.columns: dict[str, list[str]] = {}
+        self.indexes: list[str] = []
+        self.search = False
+        self.con = con = sqlite3.connect(path, isolation_level=None)
         # A fresh temp file renamed into place when complete: a crash loses nothing, so no journal.
         # Big pages insert ~10% faster and store long rows in less space; small files stay small.
-        big = sum(len(frame) for frame in tables.values()) > _BIG_SQLITE_ROWS
-        con.execute(f"PRAGMA page_size = {16384 if big else 4096}")
+        con.execute(f"PRAGMA page_size = {16384 if rows > _BIG_SQLITE_ROWS else 4096}")
         con.execute("PRAGMA journal_mode = OFF")
         con.execute("PRAGMA synchronous = OFF")
         con.execute("PRAGMA cache_size = -65536")  # 64 MB: the key indexes of million-row tables
@@ -226,18 +242,26 @@ def write_sqlite(
                 for k, v in sorted(manifest.items())
             ],
         )
-        indexes: list[str] = []
-        for name in order:
-            create, table_indexes = _ddl(name, tables[name], present)
-            con.execute(create)
-            _insert(con, name, tables[name], path)
-            indexes += table_indexes
-        for statement in indexes:  # built once over all rows: faster and more compact than row by row
+
+    def add(self, name: str, frame: pd.DataFrame) -> None:
+        create, table_indexes = _ddl(name, frame, self.present)
+        self.con.execute(create)
+        _insert(self.con, name, frame, self.path)
+        self.indexes += table_indexes
+        self.columns[name] = [str(c) for c in frame.columns]
+        self.search = self.search or (name == "measures" and "text" in self.columns[name])
+
+    def finish(self) -> None:
+        con = self.con
+        for statement in self.indexes:  # built once over all rows: faster and more compact than row by row
             con.execute(statement)
-        if "text" in tables.get("measures", pd.DataFrame()).columns:
+        if self.search:
             _search(con)
-        _views(con, tables, lang)
+        _views(con, {n: self.columns[n] for n in self.tables if n in self.columns}, self.lang)
         con.execute("COMMIT")
         problems = con.execute("PRAGMA foreign_key_check").fetchall()
         for table, rowid, parent, _ in problems[:20]:
-            log.warning("%s: row %s of %s names a missing %s", path.name, rowid, table, parent)
+            log.warning("%s: row %s of %s names a missing %s", self.path.name, rowid, table, parent)
+
+    def close(self) -> None:
+        self.con.close()

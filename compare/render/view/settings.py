@@ -42,6 +42,7 @@ class ReportSettings:
     search_passages_kb: int  # … and a file of its passages (a query loads those of the results it shows)
     changes_plans: int = 100  # changes.html: plans listed per kind, families per list (the rest counted)
     changes_families: int = 100
+    html_helper_plans: int = 200  # from this many plans on, the pages are rendered in a helper process
     pair_clause_chars: int = 600
     pair_min_same: float = 0.4
     chart_plans: int = 20  # the bindingness chart: a bar per plan up to this many, else one for all
@@ -90,6 +91,7 @@ def load_report_settings(path: Path = REPORT_SETTINGS) -> ReportSettings:
         quote_chars=found.integer("quote_chars", 10),
         changes_plans=html.integer("changes_plans", 1),
         changes_families=html.integer("changes_families", 1),
+        html_helper_plans=html.integer("helper_plans", 1),
         chart_plans=chart.integer("plans", 1),
         chart_targets=chart.integer("targets", 1),
         chart_label_chars=chart.integer("label_chars", 4),

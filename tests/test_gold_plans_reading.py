@@ -2,7 +2,8 @@
 them; tests/gold/plans): top-level sections, measure/context per labelled provision and titles, per half
 and per kind of document.
 
-Half A is the half rules may be tuned on; half B is reported apart. Run with ``-s`` to see the figures.
+Halves A and C (tests/data/plans_c, gathered later, labelled in tests/gold/plans_c) are those rules may
+be tuned on; half B is reported apart. Run with ``-s`` to see the figures.
 The floors asserted are the figures at the time they were last raised (no regression); the targets of
 issue 18 (top-level sections 0.98 on both halves, measure/context accuracy 0.97) are printed beside them.
 
@@ -43,26 +44,34 @@ from .seeds import ROOT
 
 PLANS_DIR = ROOT / "tests" / "data" / "plans"
 GOLD = ROOT / "tests" / "gold" / "plans"
-KINDS = ("条例", "批复", "通知", "意见")
+# (plans, their labels) of each set: halves A and B, then half C
+SETS = ((PLANS_DIR, GOLD), (ROOT / "tests" / "data" / "plans_c", ROOT / "tests" / "gold" / "plans_c"))
+HALVES = "ABC"
+KINDS = ("条例", "批复", "通知", "意见", "方案", "决定")
 TARGETS = {"top-level sections": 0.98, "measure/context": 0.97, "titles": None}
-# Today's figures (half A, half B): a change may raise them, never lower them.
-FLOORS = {"top-level sections": (1.0, 1.0), "measure/context": (0.99, 0.96), "titles": (1.0, 0.91)}
-METADATA_FIELDS = ("title", "issuer", "doc_number", "date", "date_kind", "jurisdiction", "zone_type", "draft")
-METADATA_TARGETS = (1.0, 0.95)  # every field right on half A, >= 0.95 on half B
-# Today's figures per field and overall (half A, half B); "cited" is the documents whose cited set is right.
-METADATA_FLOORS = {
-    "title": (1.0, 0.91),
-    "issuer": (1.0, 0.91),
-    "doc_number": (1.0, 1.0),
-    "date": (1.0, 0.91),
-    "date_kind": (1.0, 0.91),
-    "jurisdiction": (0.91, 0.75),
-    "zone_type": (0.91, 0.75),
-    "draft": (1.0, 1.0),
-    "cited": (1.0, 0.83),
-    "all fields": (0.98, 0.88),
+# Today's figures (half A, half B, half C): a change may raise them, never lower them.
+FLOORS = {
+    "top-level sections": (1.0, 1.0, 0.98),
+    "measure/context": (0.99, 0.96, 0.93),
+    "titles": (1.0, 0.91, 1.0),
 }
-CITED_FLOORS = {"precision": (1.0, 0.33), "recall": (1.0, 0.5)}
+METADATA_FIELDS = ("title", "issuer", "doc_number", "date", "date_kind", "jurisdiction", "zone_type", "draft")
+METADATA_TARGETS = (1.0, 0.95, 1.0)  # every field right on the tuning halves, >= 0.95 on half B
+# Today's figures per field and overall (half A, half B, half C); "cited" is the documents whose cited
+# set is right.
+METADATA_FLOORS = {
+    "title": (1.0, 0.91, 1.0),
+    "issuer": (1.0, 1.0, 0.83),
+    "doc_number": (1.0, 1.0, 1.0),
+    "date": (1.0, 0.91, 1.0),
+    "date_kind": (1.0, 0.91, 1.0),
+    "jurisdiction": (0.91, 0.75, 0.41),
+    "zone_type": (0.91, 0.75, 0.66),
+    "draft": (1.0, 1.0, 1.0),
+    "cited": (1.0, 0.83, 0.75),
+    "all fields": (0.98, 0.89, 0.85),
+}
+CITED_FLOORS = {"precision": (1.0, 0.33, 0.9), "recall": (1.0, 0.5, 0.71)}
 
 
 def _jsonl(path: Path) -> list[dict]:
@@ -71,18 +80,28 @@ def _jsonl(path: Path) -> list[dict]:
 
 @lru_cache(maxsize=1)
 def _plans() -> dict[str, PlanAnalysis]:
-    return {p.name: analyse_file(p, PLANS_DIR) for p in sorted(PLANS_DIR.iterdir()) if p.name != "SOURCES.md"}
+    return {
+        p.name: analyse_file(p, plans)
+        for plans, _gold in SETS
+        for p in sorted(plans.iterdir())
+        if p.name != "SOURCES.md"
+    }
 
 
 @lru_cache(maxsize=1)
 def _documents() -> dict[str, dict]:
-    return {d["doc"]: d for d in json.loads((GOLD / "documents.json").read_text(encoding="utf-8"))}
+    return {
+        d["doc"]: d
+        for _plans, gold in SETS
+        for d in json.loads((gold / "documents.json").read_text(encoding="utf-8"))
+    }
 
 
 def _provisions() -> dict[str, list[dict]]:
     out: dict[str, list[dict]] = defaultdict(list)
-    for p in _jsonl(GOLD / "provisions.jsonl"):
-        out[p["doc"]].append(p)
+    for _plans, gold in SETS:
+        for p in _jsonl(gold / "provisions.jsonl"):
+            out[p["doc"]].append(p)
     return out
 
 
@@ -100,7 +119,9 @@ def top_style(doc: dict, provisions: list[dict]) -> str:
     """The numbering style of the document's top level, from its labels (see module docstring)."""
     if any(len(p["path"]) > 1 and re.match(r"\**第.+章", p["path"][0]) for p in provisions):
         return "chapter"
-    return "article" if doc["doc_kind"] == "条例" else "cn-dun"
+    if doc["doc_kind"] == "条例" or any(re.match(r"第.+条", p["path"][0]) for p in provisions):
+        return "article"  # articles at the top: a 条例 without chapters, a notice of 第一条…第八条
+    return "cn-dun"
 
 
 def top_sections(plan: PlanAnalysis, style: str) -> int:
@@ -163,7 +184,7 @@ def _report(name: str) -> dict[str, Tally]:
     tallies = figures()[name]
     target = TARGETS[name]
     print(f"\n{name}" + (f" (target {target} on both halves):" if target else ":"))
-    for half in "AB":
+    for half in HALVES:
         print(f"  half {half}: {tallies[f'half {half}']}")
         for kind in KINDS:
             if f"half {half} {kind}" in tallies:
@@ -173,9 +194,10 @@ def _report(name: str) -> dict[str, Tally]:
 
 def _assert_floor(name: str) -> None:
     t = _report(name)
-    floor_a, floor_b = FLOORS[name]
-    print(f"  floors: half A {floor_a}, half B {floor_b}")
-    assert t["half A"].share >= floor_a and t["half B"].share >= floor_b
+    floors = dict(zip(HALVES, FLOORS[name], strict=True))
+    print("  floors: " + ", ".join(f"half {h} {f}" for h, f in floors.items()))
+    for half, floor in floors.items():
+        assert t[f"half {half}"].share >= floor, half
 
 
 def test_top_level_sections() -> None:
@@ -254,15 +276,14 @@ def metadata_figures() -> dict[str, dict[str, Tally]]:
 def test_metadata_fields() -> None:
     figs = metadata_figures()
     rows = [*METADATA_FIELDS, "cited", "cited precision", "cited recall", "all fields"]
-    target_a, target_b = METADATA_TARGETS
-    print(
-        f"\nmetadata fields on the new plans (target: all fields {target_a} on half A, {target_b} on half B):"
-    )
-    print(f"  {'field':16} {'half A':>16} {'half B':>16}   floors")
+    targets = ", ".join(f"{t} on half {h}" for h, t in zip(HALVES, METADATA_TARGETS, strict=True))
+    print(f"\nmetadata fields on the new plans (target: all fields {targets}):")
+    print(f"  {'field':16} " + " ".join(f"{'half ' + h:>16}" for h in HALVES) + "   floors")
     for f in rows:
-        floors = METADATA_FLOORS.get(f) or CITED_FLOORS.get(f.removeprefix("cited "), (0.0, 0.0))
-        print(f"  {f:16} {figs[f]['half A']!s:>16} {figs[f]['half B']!s:>16}   {floors[0]}, {floors[1]}")
-    for half in "AB":
+        floors = METADATA_FLOORS.get(f) or CITED_FLOORS.get(f.removeprefix("cited "), (0.0, 0.0, 0.0))
+        shown = " ".join(f"{figs[f][f'half {h}']!s:>16}" for h in HALVES)
+        print(f"  {f:16} {shown}   " + ", ".join(map(str, floors)))
+    for half in HALVES:
         kinds = ", ".join(
             f"{k} {figs['all fields'][f'half {half} {k}']}"
             for k in KINDS
@@ -270,6 +291,6 @@ def test_metadata_fields() -> None:
         )
         print(f"  all fields by kind, half {half}: {kinds}")
     for f in rows:
-        floor_a, floor_b = METADATA_FLOORS.get(f) or CITED_FLOORS.get(f.removeprefix("cited "), (0.0, 0.0))
-        assert figs[f]["half A"].share >= floor_a - 1e-9, f
-        assert figs[f]["half B"].share >= floor_b - 1e-9, f
+        floors = METADATA_FLOORS.get(f) or CITED_FLOORS.get(f.removeprefix("cited "), (0.0, 0.0, 0.0))
+        for half, floor in zip(HALVES, floors, strict=True):
+            assert figs[f][f"half {half}"].share >= floor - 1e-9, (f, half)

@@ -6,8 +6,8 @@ a provision runs from its start to the next one's, each unit goes to the provisi
 a provision's topics are its measures' tags aggregated; macro-F1 over the topics the gold holds. Starts
 are found as ``tests/test_gold_plans_reading.py`` finds them (the quote as the tool's raw text holds it).
 
-Half A is the half rules may be tuned on; half B is reported apart. The floors are the figures at the time
-they were last raised (no regression); the targets of issue 18 are printed beside them.
+Halves A and C are those rules may be tuned on; half B is reported apart. The floors are the figures at
+the time they were last raised (no regression); the targets of issue 18 are printed beside them.
 """
 
 from __future__ import annotations
@@ -16,16 +16,17 @@ from functools import lru_cache
 
 from compare.topics import MANDATORY
 
-from .test_gold_plans_reading import KINDS, _as_read, _documents, _plans, _provisions
+from .test_gold_plans_reading import HALVES, KINDS, _as_read, _documents, _plans, _provisions
 from .test_gold_topics import Judged, judge_provisions, print_misses, print_topic_table, score
 
-TARGETS = {"A": 0.88, "B": 0.85}
+TARGETS = {"A": 0.88, "B": 0.85, "C": 0.88}
 TARGET_MANDATORY = 0.85
 # Today's figures: a change may raise them, never lower them.
-FLOORS = {"A": 0.88, "B": 0.74}
+FLOORS = {"A": 0.88, "B": 0.74, "C": 0.66}
 FLOORS_MANDATORY: dict[str, dict[str, float]] = {
     "A": {"delegation": 0.95, "talent": 0.94, "land": 0.93, "finance": 0.90},
     "B": {"delegation": 0.74, "talent": 0.70, "land": 0.83, "finance": 0.71},
+    "C": {"delegation": 0.66, "talent": 0.80, "land": 0.78, "finance": 0.86},
 }
 
 
@@ -58,11 +59,11 @@ def _rows(half: str, kind: str | None = None) -> list[Judged]:
 
 def test_topics_per_half_and_kind() -> None:
     print(
-        f"\ntopic macro-F1 per provision (target A {TARGETS['A']}, B {TARGETS['B']}; "
+        f"\ntopic macro-F1 per provision (target A {TARGETS['A']}, B {TARGETS['B']}, C {TARGETS['C']}; "
         f"each mandatory topic {TARGET_MANDATORY}):"
     )
     results = {}
-    for half in "AB":
+    for half in HALVES:
         rows = _rows(half)
         sc = results[half] = score(rows)
         print(
@@ -80,10 +81,11 @@ def test_topics_per_half_and_kind() -> None:
                 )
         print_topic_table(sc)
         print("  mandatory: " + ", ".join(f"{t} {sc.f1s[t]:.3f}" for t in MANDATORY))
-    print("\nhalf A provisions whose topics differ from the gold:")
-    print_misses(_rows("A"))
+    for half in "AC":
+        print(f"\nhalf {half} provisions whose topics differ from the gold:")
+        print_misses(_rows(half))
     print(f"floors: {FLOORS} mandatory {FLOORS_MANDATORY}")
-    for half in "AB":
+    for half in HALVES:
         assert results[half].macro >= FLOORS[half], half
         for t, floor in FLOORS_MANDATORY[half].items():
             assert results[half].f1s[t] >= floor, (half, t)

@@ -65,6 +65,8 @@ class Rules:
     table_labels: dict[str, str | None]
     table_min_labels: int
     table_window: int
+    table_glued: int  # a label glued to its value has at least this many characters
+    reading: re.Pattern[str]  # a pinyin reading a converter site inserted after a character
     card_line: re.Pattern[str]
     card_labels: dict[str, str]
     page_date_line: re.Pattern[str]
@@ -128,6 +130,8 @@ def rules() -> Rules:
         table_labels=_mapping("govcn_table.labels", table.get("labels")),
         table_min_labels=get_int(DATA_FILE, "govcn_table.min_labels", table.get("min_labels")),
         table_window=get_int(DATA_FILE, "govcn_table.window_lines", table.get("window_lines")),
+        table_glued=get_int(DATA_FILE, "govcn_table.glued_label_chars", table.get("glued_label_chars")),
+        reading=compile_pattern(DATA_FILE, "govcn_table.reading", table.get("reading")),
         card_line=compile_pattern(DATA_FILE, "card.line", card.get("line")),
         card_labels={k: v for k, v in _mapping("card.labels", card.get("labels")).items() if v},
         page_date_line=compile_pattern(DATA_FILE, "page_date_line", data.get("page_date_line")),
@@ -167,27 +171,48 @@ def _raw_lines(raw: str) -> list[tuple[int, str]]:
     return out
 
 
-def _is_table_label(text: str) -> bool:
-    head, colon, _ = match_text(text).partition(":")
-    return bool(colon) and _SPACES.sub("", head) in rules().table_labels
+def _label(text: str) -> tuple[str, str] | None:
+    """(label, value as printed) of a line of a metadata table: "label: value", "label:" (the value on
+    the next line), or a label of ``table_glued`` characters or more glued to its value."""
+    r = rules()
+    h = match_text(text)  # the same length as ``text``: one character for one
+    head, colon, _ = h.partition(":")
+    key = _SPACES.sub("", head)
+    if colon and key in r.table_labels:
+        return key, text[len(head) + 1 :].strip(" \t\u3000\xa0")
+    glued = next(
+        (k for k in r.table_labels if len(k) >= r.table_glued and h.startswith(k) and len(h) > len(k)), None
+    )
+    return (glued, text[len(glued) :].strip(" \t\u3000\xa0")) if glued else None
+
+
+def _table_cells(lines: list[tuple[int, str]]) -> list[str]:
+    """The top of the page as a table's cells: its lines, a row of cells split at "|", without the pinyin
+    readings a converter site inserts."""
+    r = rules()
+    cells = []
+    for _, line in lines:
+        for cell in r.reading.sub("", line).split("|"):
+            cell = cell.strip(" \t\u3000\xa0")
+            if cell:
+                cells.append(cell)
+    return cells
 
 
 def _govcn_table(lines: list[tuple[int, str]]) -> dict[str, tuple[str, str]]:
     """field -> (value, label as printed) from a gov.cn metadata table at the top of the page."""
     r = rules()
-    content = [t.strip(" \t\u3000\xa0") for _, t in lines if t.strip(" \t\u3000\xa0")][: r.table_window]
+    content = _table_cells(lines[: r.table_window * 2])[: r.table_window]
     found: dict[str, tuple[str, str]] = {}
     n_labels = 0
     for i, text in enumerate(content):
-        h = match_text(text)
-        head, colon, _ = h.partition(":")
-        key = _SPACES.sub("", head)
-        if not colon or key not in r.table_labels:
+        labelled = _label(text)
+        if labelled is None:
             continue
+        key, value = labelled
         n_labels += 1
         field_name = r.table_labels[key]
-        value = text[len(head) + 1 :].strip(" \t\u3000\xa0")
-        if not value and i + 1 < len(content) and not _is_table_label(content[i + 1]):
+        if not value and i + 1 < len(content) and _label(content[i + 1]) is None:
             value = content[i + 1]
         if field_name and value and field_name not in found:
             found[field_name] = (value, key)

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from compare.datafiles import DataFileError, compile_pattern, get_int, get_str, section
+from compare.datafiles import DataFileError, compile_pattern, get_int, get_str, get_str_list, section
 from compare.text import parse_numeral, to_halfwidth
 
 DATA_FILE = "outline.yaml"
@@ -46,6 +46,7 @@ class Label:
 class Grammar:
     styles: tuple[Style, ...]
     max_value: int
+    may_skip_one: frozenset[str] = frozenset()  # styles whose next label may skip a value
 
 
 @lru_cache(maxsize=1)
@@ -77,7 +78,8 @@ def grammar() -> Grammar:
                 needs_text=bool(item.get("needs_text", True)),
             )
         )
-    return Grammar(tuple(styles), max_value)
+    skip = get_str_list(DATA_FILE, "numbering.may_skip_one", data.get("may_skip_one") or [])
+    return Grammar(tuple(styles), max_value, frozenset(skip))
 
 
 def parse_label(line: str, match_line: str | None = None) -> Label | None:
@@ -97,6 +99,7 @@ def parse_label(line: str, match_line: str | None = None) -> Label | None:
         numeral = m.group("num") or special
         if numeral is None:
             continue
+        numeral = numeral.replace(" ", "")  # 第 1 0 条
         value = parse_numeral(numeral)
         if value is None or not 0 < value <= g.max_value:
             continue

@@ -132,7 +132,9 @@ def _accept_labels(lines: list[Line], cands: list[Label | None], lo: int, hi: in
         restart: tuple[int, int] | None = None
         if lab.style in styles:
             d = styles.index(lab.style)
-            if lab.value == stack[d][1] + 1:
+            if lab.value == stack[d][1] + 1 or (
+                lab.value == stack[d][1] + 2 and lab.style in grammar().may_skip_one
+            ):
                 pass
             elif lab.value == 1 and d == 0 and title_seen is not None:
                 restart, stack, last_any = title_seen, [], {}

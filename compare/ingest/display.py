@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from compare.datafiles import get_int, get_str, get_str_list, section
-from compare.ingest.metadata import DATA_FILE, ZoneType, zone_matches
-from compare.ingest.metadata import rules as metadata_rules
+from compare.ingest.metadata import zone_matches
+from compare.ingest.metadata_rules import DATA_FILE, ZoneType
+from compare.ingest.metadata_rules import rules as metadata_rules
 from compare.layout.frontmatter import rules as part_rules
 from compare.model import Metadata
 from compare.places import Place, place_in

@@ -179,20 +179,25 @@ def _worker(conn: Connection, fn: Callable[[Any], Any], memory: int | None, pare
         if message is None:
             break
         index, item = message
-        _limit_memory(memory)
-        try:
-            answer: tuple[Any, ...] = (index, "ok", fn(item))
-        except MemoryError:
-            answer = (index, "memory", None)
-        except Exception as exc:
-            answer = (index, "error", exc)
-        finally:
-            _limit_memory(None)
-        try:
-            conn.send(answer)
-        except Exception as exc:  # a result or an exception that does not pickle
-            conn.send((index, "error", RuntimeError(f"{type(exc).__name__}: {exc}")))
+        _answer(conn, fn, index, item, memory)
     conn.close()
+
+
+def _answer(conn: Connection, fn: Callable[[Any], Any], index: int, item: Any, memory: int | None) -> None:
+    """``fn(item)`` within ``memory`` more bytes (None: no limit), answered as (index, status, value)."""
+    _limit_memory(memory)
+    try:
+        answer: tuple[Any, ...] = (index, "ok", fn(item))
+    except MemoryError:
+        answer = (index, "memory", None)
+    except Exception as exc:
+        answer = (index, "error", exc)
+    finally:
+        _limit_memory(None)
+    try:
+        conn.send(answer)
+    except Exception as exc:  # a result or an exception that does not pickle
+        conn.send((index, "error", RuntimeError(f"{type(exc).__name__}: {exc}")))
 
 
 def _serve(conn: Connection, fn: Callable[[Any], Any], _memory: int | None, parent: int) -> None:
@@ -219,16 +224,7 @@ def _serve(conn: Connection, fn: Callable[[Any], Any], _memory: int | None, pare
         if message is None:
             break
         index, item = message
-        try:
-            answer: tuple[Any, ...] = (index, "ok", fn(item))
-        except MemoryError:
-            answer = (index, "memory", None)
-        except Exception as exc:
-            answer = (index, "error", exc)
-        try:
-            conn.send(answer)
-        except Exception as exc:  # a result or an exception that does not pickle
-            conn.send((index, "error", RuntimeError(f"{type(exc).__name__}: {exc}")))
+        _answer(conn, fn, index, item, None)
     conn.close()
 
 

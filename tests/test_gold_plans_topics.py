@@ -22,7 +22,7 @@ from .test_gold_topics import Judged, judge_provisions, print_misses, print_topi
 TARGETS = {"A": 0.88, "B": 0.85, "C": 0.88}
 TARGET_MANDATORY = 0.85
 # Today's figures: a change may raise them, never lower them.
-FLOORS = {"A": 0.88, "B": 0.74, "C": 0.68}
+FLOORS = {"A": 0.88, "B": 0.74, "C": 0.69}
 FLOORS_MANDATORY: dict[str, dict[str, float]] = {
     "A": {"delegation": 0.95, "talent": 0.94, "land": 0.93, "finance": 0.90},
     "B": {"delegation": 0.74, "talent": 0.70, "land": 0.83, "finance": 0.71},

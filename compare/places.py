@@ -1,10 +1,13 @@
 """Place names of China: find provinces and prefecture-level cities in a text, name a plan's jurisdiction.
 
 The gazetteer is data (``compare/data/jurisdictions.yaml``: 34 provincial units, 333 prefecture-level
-divisions, and the districts and counties of the four municipalities). Short names (临沧, 云南, 广西) are
-trusted only in short texts such as an issuer or a title; in running text only full names (临沧市, 云南省)
-count, because short names collide with ordinary words (长治久安, 中山大学). Districts are read in
-issuers and titles only, and by a short name (永川) only beside their municipality's name.
+divisions, and the districts and counties of the four municipalities; ``compare/data/counties.yaml``: the
+county-level divisions of the prefectures). Short names (临沧, 云南, 广西) are trusted only in short texts
+such as an issuer or a title; in running text only full names (临沧市, 云南省) count, because short names
+collide with ordinary words (长治久安, 中山大学). Districts are read in issuers and titles only, and by a
+short name (永川) only beside their municipality's name. Counties too are read in issuers and titles only:
+by their full name (柳河县, 张家港市), or by their short name right before a zone's kind (江阴经济开发区); a
+name two counties share (伊宁市, 伊宁县 → 伊宁; 鼓楼区) counts only where the text names its city or province.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from compare.datafiles import DataFileError, get_str, get_str_list, load_yaml
 from compare.text import literal_alternation, match_text
 
 DATA_FILE = "jurisdictions.yaml"
+COUNTIES_FILE = "counties.yaml"
 _CITY_SUFFIXES = ("地区", "市", "盟")
 _DISTRICT_SUFFIXES = ("新区", "区", "县")
 
@@ -30,12 +34,13 @@ class Place:
     province_short: str
     is_city: bool  # a prefecture-level city, or a municipality's district (the level below it)
     municipality: bool  # 北京/天津/上海/重庆: a province-level city
-    is_district: bool = False  # a district or county of a municipality (重庆市永川区)
+    is_district: bool = False  # a district or county of a municipality (重庆市永川区), or of a prefecture
+    city: str = ""  # a prefecture's county: the prefecture (苏州市 for 张家港市)
 
     @property
     def jurisdiction(self) -> str:
-        """云南省临沧市 for a city, 云南省 / 重庆市 for a provincial unit."""
-        return f"{self.province}{self.name}" if self.is_city else self.name
+        """云南省临沧市 for a city, 江苏省苏州市张家港市 for a county, 云南省 / 重庆市 for a province."""
+        return f"{self.province}{self.city}{self.name}" if self.is_city else self.name
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,8 @@ class Gazetteer:
     full: dict[str, Place]
     short: dict[str, Place]
     districts: dict[str, Place]  # full and short names of the municipalities' districts
+    counties: dict[str, tuple[Place, ...]]  # full and short names of the prefectures' counties
+    county_re: re.Pattern[str]  # full names, and short names before a zone's kind
     full_re: re.Pattern[str]
     any_re: re.Pattern[str]  # full and short names, districts included (issuers and titles)
     national_label: str
@@ -91,11 +98,14 @@ def gazetteer() -> Gazetteer:
             district = Place(dname, dshort, pname, pshort, True, False, is_district=True)
             districts.setdefault(dname, district)
             districts.setdefault(dshort, district)
+    counties, county_re = _counties(full)
     nat = data.get("national") or {}
     return Gazetteer(
         full=full,
         short=short,
         districts=districts,
+        counties=counties,
+        county_re=county_re,
         full_re=_alternation(list(full)),
         any_re=_alternation(list(full) + list(short) + list(districts)),
         national_label=get_str(DATA_FILE, "national.label", nat.get("label")),
@@ -104,6 +114,42 @@ def gazetteer() -> Gazetteer:
             get_str_list(DATA_FILE, "national.issuer_prefixes", nat.get("issuer_prefixes"))
         ),
     )
+
+
+def _counties(full: dict[str, Place]) -> tuple[dict[str, tuple[Place, ...]], re.Pattern[str]]:
+    """The prefectures' counties of ``counties.yaml`` by full and short name, and the pattern finding them."""
+    data = load_yaml(COUNTIES_FILE)
+    provinces = data.get("provinces")
+    if not isinstance(provinces, dict):
+        raise DataFileError(COUNTIES_FILE, "provinces", "expected a mapping of provinces to their cities")
+    by_name: dict[str, list[Place]] = {}
+    shorts: set[str] = set()
+    for pname, cities in provinces.items():
+        province = full.get(str(pname))
+        if province is None or not isinstance(cities, dict):
+            raise DataFileError(
+                COUNTIES_FILE, f"provinces.{pname}", "a province of jurisdictions.yaml, with cities"
+            )
+        for cname, names in cities.items():
+            where = f"provinces.{pname}.{cname}"
+            city = "" if cname == "-" else str(cname)
+            if city and city not in full:
+                raise DataFileError(COUNTIES_FILE, where, "a city of jurisdictions.yaml")
+            for name in get_str_list(COUNTIES_FILE, where, names):
+                place = Place(
+                    name, name, province.name, province.short, True, False, is_district=True, city=city
+                )
+                by_name.setdefault(name, []).append(place)
+                cut = next((name[:-1] for s in ("县", "市", "旗", "区") if name.endswith(s)), "")
+                if len(cut) >= 2 and not cut.endswith("自治"):
+                    by_name.setdefault(cut, []).append(place)
+                    shorts.add(cut)
+    before = get_str(COUNTIES_FILE, "short_before", data.get("short_before"))
+    full_names = [n for n in by_name if n not in shorts]
+    pattern = re.compile(
+        f"{literal_alternation(full_names)}|(?:{literal_alternation(sorted(shorts))})(?={before})"
+    )
+    return {n: tuple(ps) for n, ps in by_name.items()}, pattern
 
 
 def _names(entries: list[object], where: str) -> list[tuple[str, str]]:
@@ -137,11 +183,33 @@ def find_places(text: str, short_names: bool = True) -> list[tuple[int, int, Pla
             out.append((m.start(), m.end(), place, name == place.name))
     named = {p.name for _, _, p, _ in out}
     others = {p.province for _, _, p, _ in out if not p.is_district}
-    return [
+    found = [
         (s, e, p)
         for s, e, p, whole in out
         if not p.is_district or p.province in named or (whole and not others - {p.province})
     ]
+    if short_names:
+        found = sorted(found + _counties_in(text, found, named | others), key=lambda f: f[0])
+    return found
+
+
+def _counties_in(
+    text: str, found: list[tuple[int, int, Place]], named: set[str]
+) -> list[tuple[int, int, Place]]:
+    """Counties a short text names, where no other place was found: by a name only one county has, or
+    one of the counties of a city or province the text names."""
+    g = gazetteer()
+    taken = [(s, e) for s, e, _ in found]
+    out = []
+    for m in g.county_re.finditer(match_text(text)):
+        if any(s < m.end() and m.start() < e for s, e in taken):
+            continue
+        places = g.counties[m.group()]
+        if len(places) > 1:
+            places = tuple(p for p in places if p.city in named or p.province in named)
+        if len(places) == 1:
+            out.append((m.start(), m.end(), places[0]))
+    return out
 
 
 def place_in(text: str, short_names: bool = True) -> Place | None:
@@ -162,6 +230,13 @@ def place_in_body(text: str, min_mentions: int = 2) -> Place | None:
         if ranked:
             return max(ranked, key=lambda t: t[0])[1]
     return None
+
+
+def within(inner: Place, outer: Place) -> bool:
+    """``inner`` lies in ``outer``: a city or county in a province, a county in a city."""
+    if not outer.is_city:
+        return inner.is_city and inner.province == outer.name
+    return bool(inner.city) and inner.city == outer.name and inner.province == outer.province
 
 
 def is_national(issuer: str) -> bool:

@@ -248,9 +248,17 @@ def test_a_municipality_s_district_names_the_jurisdiction_only_where_it_is_unamb
     )
     assert where("关于支持浦东新区高水平改革开放的意见") == "上海市浦东新区"
     assert where("北京市朝阳区人民政府") == "北京市朝阳区"
-    assert where("南通市通州区人民政府") == "江苏省南通市"
+    # Nantong's own 通州区, not Beijing's: since the prefectures' counties are in the gazetteer, the district
+    assert where("南通市通州区人民政府") == "江苏省南通市通州区"
     assert where("辽宁朝阳经济开发区") == "辽宁省朝阳市"
     assert where("永川工业园区") is None  # a district's short name alone is no place
+    # a prefecture's county: by its full name, by a short name before a zone's kind, never by a short name
+    # alone or one two counties share unless the text names its city or province
+    assert where("国务院关于同意设立张家港保税港区的批复") == "江苏省苏州市张家港市"
+    assert where("伊宁市边境经济合作区管理条例") == "新疆维吾尔自治区伊犁哈萨克自治州伊宁市"
+    assert where("中共柳河县委 柳河县人民政府") == "吉林省通化市柳河县"
+    assert where("东方红") is None and where("鼓楼区人民政府") is None
+    assert where("福州市鼓楼区人民政府") == "福建省福州市鼓楼区"
     # districts never enter running text's counts or the places similarity strips
     assert "永川区" not in gazetteer().full and "永川" not in gazetteer().short
 

@@ -34,7 +34,7 @@ from compare.layout.frontmatter import (
 )
 from compare.layout.parts import Layout, Signature, lay_out
 from compare.model import CleanText, Metadata, NoiseSpan
-from compare.places import find_places, is_national, national_label, place_in, place_in_body
+from compare.places import find_places, is_national, national_label, place_in, place_in_body, within
 from compare.text import match_text
 
 _SPACES = re.compile(r"[\s\u3000\xa0]+")
@@ -494,8 +494,8 @@ def _jurisdiction(md: Metadata, titles: _Titles, body: str) -> tuple[str | None,
         if place is None:
             continue
         title = place_in(md.title) if md.title and not rules().several_in_title.search(md.title) else None
-        if not place.is_city and title is not None and title.is_city and title.province == place.name:
-            return title.jurisdiction, f"{where}, the title's city"
+        if title is not None and within(title, place):
+            return title.jurisdiction, f"{where}, the title's {'county' if title.city else 'city'}"
         return place.jurisdiction, where
     place = place_in_body(body)
     return (place.jurisdiction, "body (most mentioned place)") if place else (None, "")

@@ -136,12 +136,13 @@ def _counties(full: dict[str, Place]) -> tuple[dict[str, tuple[Place, ...]], re.
             if city and city not in full:
                 raise DataFileError(COUNTIES_FILE, where, "a city of jurisdictions.yaml")
             for name in get_str_list(COUNTIES_FILE, where, names):
+                cut = next((name[:-1] for s in ("县", "市", "旗", "区") if name.endswith(s)), "")
+                cut = cut if len(cut) >= 2 and not cut.endswith("自治") else ""
                 place = Place(
-                    name, name, province.name, province.short, True, False, is_district=True, city=city
+                    name, cut or name, province.name, province.short, True, False, is_district=True, city=city
                 )
                 by_name.setdefault(name, []).append(place)
-                cut = next((name[:-1] for s in ("县", "市", "旗", "区") if name.endswith(s)), "")
-                if len(cut) >= 2 and not cut.endswith("自治"):
+                if cut:
                     by_name.setdefault(cut, []).append(place)
                     shorts.add(cut)
     before = get_str(COUNTIES_FILE, "short_before", data.get("short_before"))

@@ -28,7 +28,7 @@ never as one Python dict per row. File names are ``compare.config``'s output nam
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -89,8 +89,8 @@ def write_data(
     """Write the tables as CSV, JSON, XLSX, SQLite and manifest.json into ``out_dir``; return the paths.
 
     ``limits``: the caps of the workbook and the JSON file; ``templates/exports.yaml``'s when None.
-    ``beside``: a process that writes the SQLite file (``sqlite_db.sqlite_job``); it is written when
-    that process has done what it was sent.
+    ``beside``: the build's helper process, which writes the CSV files and the SQLite file
+    (``streamed``); they are written when it has done what it was sent.
     """
     limits = load_export_limits() if limits is None else limits
     out_dir = Path(out_dir)
@@ -99,35 +99,28 @@ def write_data(
     tables = {**tables, **link_tables(tables)}
     names = edition_names(tables, lang)
     written: list[Path] = []
-    if beside is not None:  # each CSV file and the SQLite file by the helper process, table by table
-        streamed.send(beside, tables, out_dir, manifest, lang, names)
-        written += [out_dir / f"{name}.csv" for name in tables]
-        for file_name, writer in _whole_files(tables, manifest, limits):
-            write_atomic(out_dir / file_name, writer)
-            written.append(out_dir / file_name)
-    else:
-        # The SQLite file in a thread: most of its time is SQLite's own C code (the trigram index is
-        # built from the rows in C), which runs without the GIL while the other files are written (at
-        # 2,000 plans the index alone takes over ten seconds).
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite") as pool:
+    # The SQLite file beside the others: in a thread, whose time is mostly SQLite's own C code (the
+    # trigram index is built from the rows in C), which runs without the GIL while the other files are
+    # written (at 2,000 plans the index alone takes over ten seconds); or, with the CSV files, by the
+    # helper process, sent the tables one by one.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite") as pool:
+        sqlite = None
+        if beside is not None:
+            streamed.send(beside, tables, out_dir, manifest, lang, names)
+            written += [out_dir / f"{name}.csv" for name in tables]
+        else:
             sqlite = pool.submit(
                 write_atomic, out_dir / SQLITE_NAME, lambda tmp: write_sqlite(tables, manifest, tmp, lang)
             )
             written += [write_table_csv(out_dir, name, frame, names) for name, frame in tables.items()]
-            for file_name, writer in _whole_files(tables, manifest, limits):
-                write_atomic(out_dir / file_name, writer)
-                written.append(out_dir / file_name)
+        for file_name, writer in (
+            (JSON_NAME, lambda tmp: write_json(tables, manifest, tmp, limits)),
+            (XLSX_NAME, lambda tmp: write_xlsx(tables, manifest, tmp, limits)),
+        ):
+            write_atomic(out_dir / file_name, writer)
+            written.append(out_dir / file_name)
+        if sqlite is not None:
             sqlite.result()  # its error, if any, is the build's
     written.append(out_dir / SQLITE_NAME)
     written.append(write_manifest(manifest, out_dir))
     return written
-
-
-def _whole_files(
-    tables: Mapping[str, pd.DataFrame], manifest: Mapping[str, Any], limits: ExportLimits
-) -> list[tuple[str, Callable[[Path], object]]]:
-    """The files written from all the tables at once: the JSON file and the workbook."""
-    return [
-        (JSON_NAME, lambda tmp: write_json(tables, manifest, tmp, limits)),
-        (XLSX_NAME, lambda tmp: write_xlsx(tables, manifest, tmp, limits)),
-    ]

@@ -169,11 +169,19 @@ class Section:
     parent_id: str | None = None
 
 
+LEARNED_EVIDENCE = "模型:"  # the prefix of a learned model's evidence (compare.topics.learned)
+
+
 @dataclass(frozen=True)
 class TopicTag:
     topic: str  # id from topics.md, or "unclassified"
     score: float
     evidence: list[str] = field(default_factory=list)
+
+    @property
+    def learned(self) -> bool:
+        """Added by the learned model (its evidence is n-grams), not by the codebook's cues."""
+        return bool(self.evidence) and all(e.startswith(LEARNED_EVIDENCE) for e in self.evidence)
 
 
 @dataclass(frozen=True)

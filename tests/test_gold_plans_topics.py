@@ -8,6 +8,8 @@ are found as ``tests/test_gold_plans_reading.py`` finds them (the quote as the t
 
 Halves A and C are those rules may be tuned on; half B is reported apart. The floors are the figures at
 the time they were last raised (no regression); the targets of issue 18 are printed beside them.
+The learned topic model (``compare/topics/learned.py``) is trained on the five, A and C, so their
+figures here are in-sample; ``test_topic_model.py`` prints them left one plan out. B is never trained on.
 """
 
 from __future__ import annotations
@@ -22,11 +24,11 @@ from .test_gold_topics import Judged, judge_provisions, print_misses, print_topi
 TARGETS = {"A": 0.88, "B": 0.85, "C": 0.88}
 TARGET_MANDATORY = 0.85
 # Today's figures: a change may raise them, never lower them.
-FLOORS = {"A": 0.88, "B": 0.74, "C": 0.69}
+FLOORS = {"A": 0.92, "B": 0.77, "C": 0.81}
 FLOORS_MANDATORY: dict[str, dict[str, float]] = {
-    "A": {"delegation": 0.95, "talent": 0.94, "land": 0.93, "finance": 0.90},
-    "B": {"delegation": 0.74, "talent": 0.70, "land": 0.83, "finance": 0.71},
-    "C": {"delegation": 0.66, "talent": 0.80, "land": 0.78, "finance": 0.86},
+    "A": {"delegation": 0.99, "talent": 0.99, "land": 0.95, "finance": 0.94},
+    "B": {"delegation": 0.82, "talent": 0.78, "land": 0.83, "finance": 0.77},
+    "C": {"delegation": 0.85, "talent": 0.89, "land": 0.90, "finance": 0.92},
 }
 
 

@@ -30,9 +30,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from operator import itemgetter, methodcaller
 
-from compare.model import UNCLASSIFIED, TopicTag
+from compare.model import LEARNED_EVIDENCE, UNCLASSIFIED, TopicTag
 from compare.topics.codebook import Codebook, Cue, normalise
 from compare.topics.index import CueIndex, CueRef, TopicIndex
+from compare.topics.learned import LearnedModel
 
 _BLANK = "\u3000"  # neutral spans are blanked with a character no cue contains
 _SPAN = methodcaller("span")  # map(_SPAN, matches): spans without a Python call per match
@@ -354,7 +355,26 @@ def classify(
     if lead_in:
         described = text.rstrip(_CLOSING).endswith("的")
         tags = _with_lead_in(tags, lead_in, codebook, described)
+    if codebook.learned is not None and text:
+        tags = _with_learned(tags, f"{heading}\n{text}" if heading else text, codebook.learned)
     return tags
+
+
+def _with_learned(tags: list[TopicTag], text: str, model: LearnedModel) -> list[TopicTag]:
+    """The cues' topics, then those the model is sure of that the cues left out (learned.py). The cues
+    decide the primary whenever they have one: they say why in words a reader can check."""
+    have = {t.topic for t in tags}
+    extra = [
+        TopicTag(topic, model.score, [f"{LEARNED_EVIDENCE}{g}" for g in grams])
+        for topic, _, grams in model.confident(text)
+        if topic not in have
+    ]
+    return _with_learned_tags(tags, extra)
+
+
+def _with_learned_tags(tags: list[TopicTag], extra: list[TopicTag]) -> list[TopicTag]:
+    own = [t for t in tags if t.topic != UNCLASSIFIED]
+    return own + extra if own or extra else tags
 
 
 _CLOSING = "；;。.,，、 \n\u3000"
@@ -390,9 +410,13 @@ def aggregate(tag_lists: Iterable[Sequence[TopicTag]], codebook: Codebook) -> li
     s = codebook.settings
     per_topic: dict[str, list[float]] = defaultdict(list)
     evidence: dict[str, list[str]] = defaultdict(list)
+    learned: dict[str, TopicTag] = {}
     for tags in tag_lists:
         for tag in tags:
             if tag.topic == UNCLASSIFIED:
+                continue
+            if tag.learned:  # kept apart: the model adds to the cues' choice, never reorders it
+                learned.setdefault(tag.topic, tag)
                 continue
             per_topic[tag.topic].append(tag.score)
             evidence[tag.topic].extend(e for e in tag.evidence if e not in evidence[tag.topic])
@@ -400,6 +424,7 @@ def aggregate(tag_lists: Iterable[Sequence[TopicTag]], codebook: Codebook) -> li
         t: (sum(v * s.aggregate_decay**k for k, v in enumerate(sorted(vs, reverse=True))), evidence[t])
         for t, vs in per_topic.items()
     }
-    return _select(
+    chosen = _select(
         scored, codebook, min_factor=s.aggregate_min / s.secondary_min, ratio_factor=s.aggregate_ratio
     )
+    return _with_learned_tags(chosen, [t for topic, t in learned.items() if topic not in scored])

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -19,8 +19,9 @@ from compare.config import CODEBOOK_PATH
 from compare.datafiles import kind_of, line_of, parse_yaml, read_bytes
 from compare.errors import CodebookError
 from compare.model import MANDATORY_TOPICS, TOPIC_IDS
-from compare.text import normalise_chars
+from compare.text import literal_alternation, normalise_chars
 from compare.topics.index import CueIndex
+from compare.topics.learned import LearnedModel, read_model
 from compare.topics.types import Cue, Settings, TopicDef
 
 __all__ = [
@@ -51,6 +52,7 @@ class Codebook:
     enumeration: tuple[re.Pattern[str], ...] = ()  # lists of fields ("X、Y、Z等方面")
     purpose: tuple[re.Pattern[str], ...] = ()  # what money is for ("专项用于…"): the destination
     path: str = ""
+    learned: LearnedModel | None = None  # adds topics the cues miss (learned.py); None: cues only
 
     @cached_property
     def by_id(self) -> dict[str, TopicDef]:
@@ -77,7 +79,8 @@ def normalise(text: str) -> str:
 
 # --- loading ------------------------------------------------------------------------------
 
-_TOP_KEYS = {"version_note", "macros", "settings", "neutral", "enumeration", "purpose", "topics"}
+_TOP_KEYS = {"version_note", "macros", "settings", "neutral", "enumeration", "purpose", "topics", "learned"}
+_LEARNED_KEYS = {"file", "threshold", "score", "min_chars", "mask"}
 _TOPIC_KEYS = {"id", "zh", "en", "description", "keywords", "patterns", "negative", "heading", "secondary"}
 _SETTINGS_KEYS = {f.name for f in Settings.__dataclass_fields__.values()}
 
@@ -223,6 +226,50 @@ class _Reader:
         ratio = self.number(value, "ratio", value["ratio"], f"{where}.ratio") if "ratio" in value else None
         return lo, ratio
 
+    def learned_path(self) -> Path | None:
+        """The model file the codebook names (relative to the codebook), None when it names none."""
+        raw = self.data.get("learned") if isinstance(self.data, dict) else None
+        if raw is None:
+            return None
+        spec = self.mapping(self.data, "learned", raw, "learned")
+        unknown = set(spec) - _LEARNED_KEYS
+        if unknown or not isinstance(spec.get("file"), str):
+            raise self.fail(
+                self.data,
+                "learned",
+                "learned",
+                f"needs file, threshold and score (known: {sorted(_LEARNED_KEYS)})",
+            )
+        # beside the codebook; a codebook copied elsewhere without its model reads the packaged one
+        here = self.path.parent / spec["file"]
+        return (
+            here
+            if here.is_file() or Path(spec["file"]).is_absolute()
+            else CODEBOOK_PATH.parent / spec["file"]
+        )
+
+    def learned(self, raw: bytes) -> LearnedModel | None:
+        path = self.learned_path()
+        if path is None:
+            return None
+        spec = self.data["learned"]
+        threshold = self.number(spec, "threshold", spec.get("threshold"), "learned.threshold")
+        score = self.number(spec, "score", spec.get("score"), "learned.score")
+        min_chars = self.number(spec, "min_chars", spec.get("min_chars", 0), "learned.min_chars")
+        if not 0 < threshold < 1:
+            raise self.fail(spec, "threshold", "learned.threshold", "must be a probability between 0 and 1")
+        words = spec.get("mask") or []
+        if not isinstance(words, list) or not all(isinstance(w, str) and w for w in words):
+            raise self.fail(spec, "mask", "learned.mask", "must be a list of words")
+        return read_model(path, raw, threshold, score, int(min_chars), self.learned_mask(words))
+
+    def learned_mask(self, words: list[str]) -> re.Pattern[str]:
+        """What the model does not read: the neutral spans and the mask's words. (Place names need no
+        mask: the trainer keeps only grams that two plans or more use, so no plan's own name.)"""
+        neutral = [p.pattern for p in self.regex_list(self.data, "neutral", "neutral")]
+        parts = [*neutral, literal_alternation(sorted(words))]
+        return re.compile("|".join(f"(?:{p})" for p in parts if p))
+
     def read(self, version: str) -> Codebook:
         if not isinstance(self.data, dict):
             raise CodebookError(self.path, "", "the codebook must be a mapping with a 'topics' list", 1)
@@ -267,7 +314,7 @@ class _Reader:
         )
 
 
-_CACHE: dict[tuple[str, str], Codebook] = {}
+_CACHE: dict[tuple[str, str], tuple[Path | None, tuple[int, int] | None, Codebook]] = {}
 
 
 def load_codebook(path: Path | None = None) -> Codebook:
@@ -278,13 +325,29 @@ def load_codebook(path: Path | None = None) -> Codebook:
     """
     path = Path(path) if path is not None else CODEBOOK_PATH
     raw = read_bytes(path, CodebookError)
-    version = hashlib.sha256(raw).hexdigest()
-    key = (str(path.resolve()), version)
-    if key in _CACHE:
-        return _CACHE[key]
-    codebook = _Reader(path, parse_yaml(raw, path, CodebookError)).read(version)
-    _CACHE[key] = codebook
+    key = (str(path.resolve()), hashlib.sha256(raw).hexdigest())
+    cached = _CACHE.get(key)
+    if cached is not None and cached[1] == _stamp(cached[0]):
+        return cached[2]
+    reader = _Reader(path, parse_yaml(raw, path, CodebookError))
+    model_path = reader.learned_path()
+    stamp = _stamp(model_path)
+    # the model file is part of the codebook: its bytes are in the version
+    codebook = reader.read("")  # the codebook's own errors first
+    learned = read_bytes(model_path, CodebookError) if model_path is not None else b""
+    codebook = replace(
+        codebook, version=hashlib.sha256(raw + learned).hexdigest(), learned=reader.learned(learned)
+    )
+    _CACHE[key] = (model_path, stamp, codebook)
     return codebook
+
+
+def _stamp(path: Path | None) -> tuple[int, int] | None:
+    """When the model file last changed (a cached codebook is stale once it did)."""
+    if path is None or not path.is_file():
+        return None
+    stat = path.stat()
+    return stat.st_mtime_ns, stat.st_size
 
 
 def format_codebook(cb: Codebook, lang: str = "zh") -> str:

@@ -15,7 +15,17 @@ from typing import Any
 
 import pandas as pd
 
-from compare.model import UNCLASSIFIED, Changes, Comparison, FamilyMember, Measure, Mention, PlanAnalysis
+from compare.model import (
+    LEARNED_EVIDENCE,
+    UNCLASSIFIED,
+    Changes,
+    Comparison,
+    FamilyMember,
+    Measure,
+    Mention,
+    PlanAnalysis,
+    TopicTag,
+)
 from compare.render.i18n import translations
 from compare.render.view.build_info import BuildInfo
 from compare.render.view.cited import Citations, resolve_citations
@@ -181,6 +191,15 @@ class ViewData:
             return self._("未分类")
         zh, en = self.topic_names.get(topic_id, (topic_id, topic_id))
         return en if self.lang == "en" and en else zh
+
+    def topic_label(self, tag: TopicTag) -> str:
+        """A measure's topic as shown on it: a topic the learned model added names its deciding n-grams."""
+        name = self.topic_name(tag.topic)
+        if not tag.learned:
+            return name
+        grams = "、".join(e.removeprefix(LEARNED_EVIDENCE) for e in tag.evidence)
+        model = self._("模型")
+        return f"{name}（{model}：{grams}）"
 
     def family_name(self, family: Mapping[str, Any] | str) -> str:
         """A family's name in the edition: a catalogue family's English name in English; a family formed

@@ -146,7 +146,7 @@ class MeasureItems:
             "targets": [t for t in target_texts if t],
             "deadline": m.deadline,
             "responsible_units": list(m.responsible_units),
-            "topics": [data.topic_name(t.topic) for t in m.topics],
+            "topics": [data.topic_label(t) for t in m.topics],
             **self.reused_with(m),
             "href": plan_href(m.plan_id, m.measure_id),
             "evidence": None,

@@ -169,7 +169,7 @@ def segments(data: ViewData, p: PlanAnalysis) -> list[Segment]:
                 "measure_id": m.measure_id,
                 "kind": m.kind,
                 "path": m.path,
-                "topics": [data.topic_name(t.topic) for t in m.topics],
+                "topics": [data.topic_label(t) for t in m.topics],
                 "bindingness_label": data.bindingness_label(m.bindingness),
                 "families": [
                     {

@@ -1,0 +1,183 @@
+"""The learned half of topic tagging: a linear model over character n-grams, read from a data file.
+
+The codebook's cues are written by hand from the policy field; they miss a topic a plan names in words
+no cue lists. The model (one logistic regression per topic over TF-IDF weighted character 2- and
+3-grams, trained by ``tests/topic_model.py`` on the labelled provisions) adds a topic the cues left out
+when it is confident (``threshold``). It never removes a cue's topic. Its evidence is the n-grams that
+pushed it most, so every label stays explainable: ``模型:人才、引进``.
+
+Inference is numpy over the file, so the running tool needs no learning library.
+File format (``learned.tsv``): ``#`` comment lines (provenance), a header row ``gram idf <topic ids…>``,
+an intercept row ``(intercept) - <b…>``, then one row per n-gram with its IDF and weights (0 = pruned).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import ahocorasick
+import numpy as np
+
+from compare.errors import CodebookError
+from compare.model import TOPIC_IDS
+
+NGRAMS = (2, 3)
+_SPACE = re.compile(r"\s+")
+_INTERCEPT = "(intercept)"
+
+
+_MASKED = "\u3000"
+
+
+def prepare(text: str, mask: re.Pattern[str] | None) -> str:
+    """The form the model reads: white space as one space, and what says nothing about a topic blanked
+    (the codebook's neutral spans: titles of cited documents, zone kinds, departments named as actors;
+    the words of the model's mask: the zone a plan is about)."""
+    flat = _SPACE.sub(" ", text)
+    return mask.sub(lambda m: _MASKED * len(m.group()), flat) if mask is not None else flat
+
+
+def features(text: str, mask: re.Pattern[str] | None) -> list[str]:
+    """The features of a text (the trainer's analyser): its character 2- and 3-grams of word characters
+    only (a gram across punctuation or a blank says nothing)."""
+    flat = prepare(text, mask)
+    return [g for n in NGRAMS for i in range(len(flat) - n + 1) if (g := flat[i : i + n]).isalnum()]
+
+
+@dataclass(frozen=True, eq=False)  # arrays: compared by identity
+class LearnedModel:
+    topics: tuple[str, ...]
+    vocabulary: tuple[str, ...]
+    idf: Any  # np.ndarray (n_grams,)
+    weights: Any  # np.ndarray (n_grams, n_topics); a pruned weight is 0
+    intercepts: Any  # np.ndarray (n_topics,)
+    threshold: float  # a topic is added when its probability reaches this
+    score: float  # the score an added topic carries (it must pass the aggregation bars)
+    min_chars: int = 0  # texts with fewer word characters get no learned topic
+    mask: re.Pattern[str] | None = None  # what the model does not read (``prepare``)
+
+    @cached_property
+    def _finder(self) -> Any:
+        """Every vocabulary gram of a text in one pass (a 2-gram and the 3-grams holding it all count)."""
+        automaton = ahocorasick.Automaton()
+        for i, g in enumerate(self.vocabulary):
+            automaton.add_word(g, i)
+        automaton.make_automaton()
+        return automaton
+
+    def confident(self, text: str) -> list[tuple[str, float, list[str]]]:
+        """The topics whose probability reaches ``threshold``, strongest first: (topic, probability,
+        the grams that pushed it most)."""
+        flat = prepare(text, self.mask)
+        if sum(c.isalnum() for c in flat) < self.min_chars:
+            return []
+        found = [i for _, i in self._finder.iter(flat)] if flat else []
+        if not found:
+            return []
+        idx, counts = np.unique(np.asarray(found, dtype=np.int64), return_counts=True)
+        x = (1.0 + np.log(counts)) * self.idf[idx]
+        x /= np.sqrt(x @ x)
+        parts = x[:, None] * self.weights[idx]  # (grams in text, topics)
+        prob = 1.0 / (1.0 + np.exp(-(self.intercepts + parts.sum(axis=0))))
+        out = []
+        for k in np.argsort(-prob, kind="stable"):
+            if prob[k] < self.threshold:
+                break
+            pushed = {self.vocabulary[idx[j]]: float(parts[j, k]) for j in range(len(idx)) if parts[j, k] > 0}
+            out.append((self.topics[k], float(prob[k]), _evidence(flat, pushed)))
+        return out
+
+
+def _evidence(flat: str, pushed: dict[str, float], top: int = 8, n: int = 3) -> list[str]:
+    """The words that decided, as the text prints them: where the strongest grams occur, overlapping
+    and touching occurrences joined (招商 + 商引 + 引资 → 招商引资); the ``n`` runs that pushed most."""
+    strongest = sorted(pushed, key=lambda g: (-pushed[g], g))[:top]
+    spans = sorted((m.start(), m.end(), pushed[g]) for g in strongest for m in _occurrences(g, flat))
+    runs: list[tuple[int, int, float]] = []  # start, end, weight
+    for a, b, w in spans:
+        if runs and a <= runs[-1][1]:
+            start, end, weight = runs[-1]
+            runs[-1] = (start, max(end, b), weight + w)
+        else:
+            runs.append((a, b, w))
+    texts: list[str] = []
+    for a, b, _ in sorted(runs, key=lambda r: -r[2]):
+        word = flat[a:b]
+        if not any(word in t or t in word for t in texts):
+            texts.append(word)
+        if len(texts) == n:
+            break
+    return texts
+
+
+def _occurrences(gram: str, text: str) -> Iterator[re.Match[str]]:
+    return re.finditer(re.escape(gram), text)
+
+
+def read_model(
+    path: Path,
+    raw: bytes,
+    threshold: float,
+    score: float,
+    min_chars: int = 0,
+    mask: re.Pattern[str] | None = None,
+) -> LearnedModel:
+    """Parse and check a model file; errors name the file and the line."""
+    try:
+        lines = raw.decode("utf-8").split("\n")
+    except UnicodeDecodeError as e:
+        raise CodebookError(path, "", f"not UTF-8: {e}", 1) from None
+    # comments come first only: a gram may itself begin with "#"
+    first = next((i for i, line in enumerate(lines) if not line.startswith("#")), len(lines))
+    rows = [(i, line.split("\t")) for i, line in enumerate(lines[first:], start=first + 1) if line]
+    if len(rows) < 2:
+        raise CodebookError(path, "", "a header row and an intercept row are needed", len(lines))
+    (hline, header), (iline, icept) = rows[0], rows[1]
+    topics = tuple(header[2:])
+    if header[:2] != ["gram", "idf"] or set(topics) - set(TOPIC_IDS) or len(set(topics)) != len(topics):
+        raise CodebookError(path, "header", f"header must be 'gram idf <topic ids>', got {header!r}", hline)
+
+    def numbers(cells: list[str], line: int) -> tuple[float, ...]:
+        if len(cells) != len(topics):
+            raise CodebookError(path, "", f"{len(topics)} weights expected, got {len(cells)}", line)
+        try:
+            return tuple(float(c) for c in cells)
+        except ValueError as e:
+            raise CodebookError(path, "", f"not a number: {e}", line) from None
+
+    if icept[:2] != [_INTERCEPT, "-"]:
+        raise CodebookError(path, "", f"the second row must be the intercepts, got {icept[:2]!r}", iline)
+    intercepts = numbers(icept[2:], iline)
+    seen: set[str] = set()
+    vocabulary, idf, weights = [], [], []
+    for line, cells in rows[2:]:
+        gram = cells[0]
+        if gram in seen or not gram:
+            raise CodebookError(path, "", f"gram {gram!r} empty or listed twice", line)
+        seen.add(gram)
+        vocabulary.append(gram)
+        idf.append(_one(cells, line, path))
+        weights.append(numbers(cells[2:], line))
+    return LearnedModel(
+        topics,
+        tuple(vocabulary),
+        np.asarray(idf, dtype=np.float64),
+        np.asarray(weights, dtype=np.float64).reshape(len(vocabulary), len(topics)),
+        np.asarray(intercepts, dtype=np.float64),
+        threshold,
+        score,
+        min_chars,
+        mask,
+    )
+
+
+def _one(cells: list[str], line: int, path: Path) -> float:
+    try:
+        return float(cells[1])
+    except (IndexError, ValueError):
+        raise CodebookError(path, "", f"row needs a gram and its idf, got {cells[:2]!r}", line) from None

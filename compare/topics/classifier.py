@@ -363,11 +363,9 @@ def classify(
 def _with_learned(tags: list[TopicTag], text: str, model: LearnedModel) -> list[TopicTag]:
     """The cues' topics, then those the model is sure of that the cues left out (learned.py). The cues
     decide the primary whenever they have one: they say why in words a reader can check."""
-    have = {t.topic for t in tags}
     extra = [
         TopicTag(topic, model.score, [f"{LEARNED_EVIDENCE}{g}" for g in grams])
-        for topic, _, grams in model.confident(text)
-        if topic not in have
+        for topic, _, grams in model.confident(text, known={t.topic for t in tags})
     ]
     return _with_learned_tags(tags, extra)
 

@@ -14,9 +14,10 @@ an intercept row ``(intercept) - <b…>``, then one row per n-gram with its IDF 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from functools import cached_property
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,8 @@ from compare.model import TOPIC_IDS
 NGRAMS = (2, 3)
 _SPACE = re.compile(r"\s+")
 _INTERCEPT = "(intercept)"
+_TOP = 8  # the grams that pushed a topic most: where its evidence is read
+_SECOND = itemgetter(1)
 
 
 _MASKED = "\u3000"
@@ -70,34 +73,37 @@ class LearnedModel:
         automaton.make_automaton()
         return automaton
 
-    def confident(self, text: str) -> list[tuple[str, float, list[str]]]:
-        """The topics whose probability reaches ``threshold``, strongest first: (topic, probability,
-        the grams that pushed it most)."""
+    def confident(self, text: str, known: Collection[str] = ()) -> list[tuple[str, float, list[str]]]:
+        """The topics whose probability reaches ``threshold``, strongest first, but the ``known`` ones:
+        (topic, probability, the words that pushed it most)."""
         flat = prepare(text, self.mask)
-        if sum(c.isalnum() for c in flat) < self.min_chars:
+        if len(flat) < self.min_chars or sum(map(str.isalnum, flat)) < self.min_chars:
             return []
-        found = [i for _, i in self._finder.iter(flat)] if flat else []
-        if not found:
+        found = np.fromiter(map(_SECOND, self._finder.iter(flat)), dtype=np.int64)
+        if not found.size:
             return []
-        idx, counts = np.unique(np.asarray(found, dtype=np.int64), return_counts=True)
+        idx, counts = np.unique(found, return_counts=True)
         x = (1.0 + np.log(counts)) * self.idf[idx]
         x /= np.sqrt(x @ x)
-        parts = x[:, None] * self.weights[idx]  # (grams in text, topics)
-        prob = 1.0 / (1.0 + np.exp(-(self.intercepts + parts.sum(axis=0))))
+        w = self.weights[idx]  # (grams in text, topics)
+        prob = 1.0 / (1.0 + np.exp(-(self.intercepts + x @ w)))
         out = []
         for k in np.argsort(-prob, kind="stable"):
             if prob[k] < self.threshold:
                 break
-            pushed = {self.vocabulary[idx[j]]: float(parts[j, k]) for j in range(len(idx)) if parts[j, k] > 0}
+            if self.topics[k] in known:
+                continue
+            part = x * w[:, k]
+            strongest = [j for j in np.argsort(-part, kind="stable")[:_TOP] if part[j] > 0]
+            pushed = {self.vocabulary[idx[j]]: float(part[j]) for j in strongest}
             out.append((self.topics[k], float(prob[k]), _evidence(flat, pushed)))
         return out
 
 
-def _evidence(flat: str, pushed: dict[str, float], top: int = 8, n: int = 3) -> list[str]:
+def _evidence(flat: str, pushed: dict[str, float], n: int = 3) -> list[str]:
     """The words that decided, as the text prints them: where the strongest grams occur, overlapping
     and touching occurrences joined (招商 + 商引 + 引资 → 招商引资); the ``n`` runs that pushed most."""
-    strongest = sorted(pushed, key=lambda g: (-pushed[g], g))[:top]
-    spans = sorted((m.start(), m.end(), pushed[g]) for g in strongest for m in _occurrences(g, flat))
+    spans = sorted((a, a + len(g), w) for g, w in pushed.items() for a in _occurrences(g, flat))
     runs: list[tuple[int, int, float]] = []  # start, end, weight
     for a, b, w in spans:
         if runs and a <= runs[-1][1]:
@@ -115,8 +121,11 @@ def _evidence(flat: str, pushed: dict[str, float], top: int = 8, n: int = 3) -> 
     return texts
 
 
-def _occurrences(gram: str, text: str) -> Iterator[re.Match[str]]:
-    return re.finditer(re.escape(gram), text)
+def _occurrences(gram: str, text: str) -> Iterator[int]:
+    at = text.find(gram)
+    while at >= 0:
+        yield at
+        at = text.find(gram, at + 1)
 
 
 def read_model(

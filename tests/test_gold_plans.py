@@ -101,25 +101,41 @@ def _purity(quotes: set[tuple[str, str, str, frozenset[str]]]) -> tuple[int, int
 
 
 def test_pair_recall_on_plans_the_rules_were_not_written_from() -> None:
+    """Two figures: a pair is on one row when the units holding its quotes share a family, and, what
+    a cell shows, when the quotes overlap the deciding clauses of a shared family. The second is the
+    one that counts: a unit that glues a whole chapter of a regulation (its articles unrecognised)
+    holds every family of the chapter, and a quote in it is "on the row" for no reason a reader sees."""
     plans, alignment = corpus()
     families_of = _families_of(alignment)
     tally: dict[str, list[bool]] = defaultdict(list)
+    by_clause: dict[str, list[bool]] = defaultdict(list)
     for pair in _jsonl(GOLD / "pairs.jsonl"):
-        a = _quote_families(plans[pair["doc_a"]], pair["quote_a"], families_of)
-        b = _quote_families(plans[pair["doc_b"]], pair["quote_b"], families_of)
+        pa, pb = plans[pair["doc_a"]], plans[pair["doc_b"]]
+        a = _quote_families(pa, pair["quote_a"], families_of)
+        b = _quote_families(pb, pair["quote_b"], families_of)
+        clause = _clause_families(pa, pair["quote_a"], alignment) & _clause_families(
+            pb, pair["quote_b"], alignment
+        )
         for key in ("all", f"half {pair['half']}", pair["kind"], pair["topic"]):
             tally[key].append(bool(a & b))
+            by_clause[key].append(bool(clause))
     figures = {k: sum(v) / len(v) for k, v in tally.items()}
-    print("\npair recall on the new plans (targets: half A 0.90, half B 0.85):")
+    clauses = {k: sum(v) / len(v) for k, v in by_clause.items()}
+    print("\npair recall on the new plans (targets: half A 0.90, half B 0.85), by unit | by deciding clause:")
     for key in ("all", "half A", "half B", "half AB", "new~new", "new~seed"):
-        print(f"  {key:9s} {sum(tally[key])}/{len(tally[key])} = {figures[key]:.2f}")
+        n, unit, clause = len(tally[key]), sum(tally[key]), sum(by_clause[key])
+        print(f"  {key:9s} {unit}/{n} = {figures[key]:.2f} | {clause}/{n} = {clauses[key]:.2f}")
     print(
         "  by topic: "
         + ", ".join(
             f"{k} {figures[k]:.2f}" for k in sorted(tally) if "_" in k or (k.isalpha() and k != "all")
         )
     )
-    assert figures["half A"] >= 0.99 and figures["half B"] >= 0.77 and figures["all"] >= 0.88
+    # By deciding clause: today's figures. By unit: half B was 67/87 until the articles a database
+    # export prints alone on their line were recognised: one pair fewer by unit (a chapter glued into
+    # one unit held it), none by clause (49/87 before and after).
+    assert clauses["half A"] >= 0.84 and clauses["half B"] >= 0.56 and clauses["all"] >= 0.76
+    assert figures["half A"] >= 0.99 and figures["half B"] >= 0.75 and figures["all"] >= 0.88
 
 
 def test_purity_and_absences_on_the_new_plans() -> None:

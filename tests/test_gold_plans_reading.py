@@ -52,7 +52,7 @@ TARGETS = {"top-level sections": 0.98, "measure/context": 0.97, "titles": None}
 # Today's figures (half A, half B, half C): a change may raise them, never lower them.
 FLOORS = {
     "top-level sections": (1.0, 1.0, 0.98),
-    "measure/context": (0.99, 0.96, 0.93),
+    "measure/context": (0.99, 0.96, 0.96),
     "titles": (1.0, 0.91, 1.0),
 }
 METADATA_FIELDS = ("title", "issuer", "doc_number", "date", "date_kind", "jurisdiction", "zone_type", "draft")

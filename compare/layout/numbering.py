@@ -27,6 +27,7 @@ class Style:
     regex: re.Pattern[str]
     display: str
     needs_text: bool
+    alone_above_text: bool = False  # needs_text is met by text on the next line (第一条 / its text)
 
 
 @dataclass(frozen=True)
@@ -76,17 +77,19 @@ def grammar() -> Grammar:
                 regex=regex,
                 display=display,
                 needs_text=bool(item.get("needs_text", True)),
+                alone_above_text=bool(item.get("alone_above_text", False)),
             )
         )
     skip = get_str_list(DATA_FILE, "numbering.may_skip_one", data.get("may_skip_one") or [])
     return Grammar(tuple(styles), max_value, frozenset(skip))
 
 
-def parse_label(line: str, match_line: str | None = None) -> Label | None:
+def parse_label(line: str, match_line: str | None = None, *, text_below: bool = False) -> Label | None:
     """The label opening ``line``, or None.
 
     ``match_line`` is the same line from ``CleanText.match`` (same length, half-width, simplified);
-    patterns run on it, the token is reported as printed in ``line``.
+    patterns run on it, the token is reported as printed in ``line``. ``text_below``: the next line is
+    text (no label of its own), so a style that allows it may stand alone on its line.
     """
     m_line = match_line if match_line is not None and len(match_line) == len(line) else to_halfwidth(line)
     indent = len(m_line) - len(m_line.lstrip(_INDENT))
@@ -104,7 +107,7 @@ def parse_label(line: str, match_line: str | None = None) -> Label | None:
         if value is None or not 0 < value <= g.max_value:
             continue
         rest = line[m.end() :]
-        if style.needs_text and not rest.strip(_INDENT + " "):
+        if style.needs_text and not rest.strip(_INDENT + " ") and not (text_below and style.alone_above_text):
             continue
         printed_numeral = str(value) if special or numeral.isdecimal() else numeral
         return Label(

@@ -228,6 +228,14 @@ def _is_front_line(match_line: str) -> bool:
 # --- layout -----------------------------------------------------------------------------------------
 
 
+_ALONE_MIN = 3  # labels alone on their line that make it the document's convention
+
+
+def _is_text(line: Line) -> bool:
+    """A line of text that is not itself a label: what a label alone on the line above may open."""
+    return bool(line.match.strip()) and parse_label(line.text, line.match) is None
+
+
 def lay_out(clean: CleanText) -> Layout:
     """Cut a clean text into parts: front, title, preamble, numbered items (or one body), back."""
     lines = split_lines(clean)
@@ -235,6 +243,20 @@ def lay_out(clean: CleanText) -> Layout:
     if n == 0:
         return Layout(lines, [])
     cands = [parse_label(ln.text, ln.match) for ln in lines]
+    # A label alone on its line above its text (第一条 / 为加强…) is a print convention of the whole
+    # document (a database export prints every article so), not of one line: a cross-reference a
+    # broken line left alone (…依照本条例 / 第十条 / 的规定…) is no label.
+    alone = {
+        i: label
+        for i, ln in enumerate(lines)
+        if cands[i] is None
+        and i + 1 < n
+        and _is_text(lines[i + 1])
+        and (label := parse_label(ln.text, ln.match, text_below=True)) is not None
+    }
+    if len(alone) >= _ALONE_MIN:
+        for i, label in alone.items():
+            cands[i] = label
     first_pass = _accept_labels(lines, cands, 0, n)
     first_label = first_pass[0].line if first_pass else None
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from compare.measures.attributes import (
@@ -39,7 +39,7 @@ from compare.measures.attributes import (
 from compare.measures.targets import find_targets
 from compare.model import Document, Kind, Measure, Section
 from compare.text import normalise_chars
-from compare.topics.classifier import classify
+from compare.topics.classifier import classify, learned_text, with_learned
 from compare.topics.codebook import Codebook
 
 SKIP_STYLES = frozenset({"front", "title", "back"})
@@ -330,6 +330,7 @@ def extract_measures(
         return items[section.section_id]
 
     out: list[Measure] = []
+    learning: list[tuple[int, str]] = []  # measures (index in out) and the text the learned model reads
     for sec in sections:
         if sec.style in SKIP_STYLES or sec.clean_end <= sec.clean_start:
             continue
@@ -367,6 +368,7 @@ def extract_measures(
                         context=context,
                         lead_in=lead,
                         codebook=codebook,
+                        learned=False,  # for all the plan's measures at once, below
                     ),
                     "instrument": kind_of_instrument,
                     "instrument_type": instrument_type,
@@ -391,5 +393,10 @@ def extract_measures(
                 clauses=[(sec.clean_start + a, sec.clean_start + b) for a, b in clauses(norm, s, e, rules)],
                 **described,
             )
+            if kind == "measure":
+                learning.append((len(out), learned_text(body, item.heading if k == 1 else None)))
             out.append(m)
+    tags = with_learned([out[i].topics for i, _ in learning], [t for _, t in learning], codebook)
+    for (i, _), topics in zip(learning, tags, strict=True):
+        out[i] = replace(out[i], topics=topics)
     return out

@@ -33,7 +33,6 @@ from operator import itemgetter, methodcaller
 from compare.model import LEARNED_EVIDENCE, UNCLASSIFIED, TopicTag
 from compare.topics.codebook import Codebook, Cue, normalise
 from compare.topics.index import CueIndex, CueRef, TopicIndex
-from compare.topics.learned import LearnedModel
 
 _BLANK = "\u3000"  # neutral spans are blanked with a character no cue contains
 _SPAN = methodcaller("span")  # map(_SPAN, matches): spans without a Python call per match
@@ -344,30 +343,49 @@ def classify(
     context: Sequence[str],
     codebook: Codebook,
     lead_in: str | None = None,
+    learned: bool = True,
 ) -> list[TopicTag]:
     """Topic tags of one measure, primary first; ``[unclassified]`` when nothing fits.
 
     ``text`` is the measure's text (best its simplified match text), ``heading`` the item's short
     title when the measure carries it, ``context`` the headings of enclosing sections, nearest first,
-    ``lead_in`` the sentence an enumerated item completes.
+    ``lead_in`` the sentence an enumerated item completes. ``learned=False`` leaves out the learned model
+    (a caller tagging many measures adds it for all at once: ``with_learned``).
     """
     tags = _select(score(text, heading=heading, context=context, codebook=codebook), codebook)
     if lead_in:
         described = text.rstrip(_CLOSING).endswith("的")
         tags = _with_lead_in(tags, lead_in, codebook, described)
-    if codebook.learned is not None and text:
-        tags = _with_learned(tags, f"{heading}\n{text}" if heading else text, codebook.learned)
+    if learned:
+        tags = with_learned([tags], [learned_text(text, heading)], codebook)[0]
     return tags
 
 
-def _with_learned(tags: list[TopicTag], text: str, model: LearnedModel) -> list[TopicTag]:
-    """The cues' topics, then those the model is sure of that the cues left out (learned.py). The cues
-    decide the primary whenever they have one: they say why in words a reader can check."""
-    extra = [
-        TopicTag(topic, model.score, [f"{LEARNED_EVIDENCE}{g}" for g in grams])
-        for topic, _, grams in model.confident(text, known={t.topic for t in tags})
+def learned_text(text: str, heading: str | None) -> str:
+    """What the learned model reads of a measure: its heading and its text."""
+    return f"{heading}\n{text}" if heading else text
+
+
+def with_learned(
+    tag_lists: Sequence[list[TopicTag]], texts: Sequence[str], codebook: Codebook
+) -> list[list[TopicTag]]:
+    """The cues' topics of each text, then those the model is sure of that the cues left out (learned.py),
+    for many texts in one pass. The cues decide the primary whenever they have one: they say why in words
+    a reader can check."""
+    model = codebook.learned
+    if model is None:
+        return list(tag_lists)
+    found = model.confident_many(texts, [{t.topic for t in tags} for tags in tag_lists])
+    return [
+        _with_learned_tags(
+            tags,
+            [
+                TopicTag(topic, model.score, [f"{LEARNED_EVIDENCE}{g}" for g in words])
+                for topic, _, words in f
+            ],
+        )
+        for tags, f in zip(tag_lists, found, strict=True)
     ]
-    return _with_learned_tags(tags, extra)
 
 
 def _with_learned_tags(tags: list[TopicTag], extra: list[TopicTag]) -> list[TopicTag]:

@@ -14,7 +14,7 @@ an intercept row ``(intercept) - <b…>``, then one row per n-gram with its IDF 
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from operator import itemgetter
@@ -23,6 +23,7 @@ from typing import Any
 
 import ahocorasick
 import numpy as np
+from scipy.sparse import csr_matrix
 
 from compare.errors import CodebookError
 from compare.model import TOPIC_IDS
@@ -32,6 +33,7 @@ _SPACE = re.compile(r"\s+")
 _INTERCEPT = "(intercept)"
 _TOP = 8  # the grams that pushed a topic most: where its evidence is read
 _SECOND = itemgetter(1)
+_NONE = np.zeros(0, dtype=np.int64)
 
 
 _MASKED = "\u3000"
@@ -76,27 +78,42 @@ class LearnedModel:
     def confident(self, text: str, known: Collection[str] = ()) -> list[tuple[str, float, list[str]]]:
         """The topics whose probability reaches ``threshold``, strongest first, but the ``known`` ones:
         (topic, probability, the words that pushed it most)."""
-        flat = prepare(text, self.mask)
-        if len(flat) < self.min_chars or sum(map(str.isalnum, flat)) < self.min_chars:
-            return []
-        found = np.fromiter(map(_SECOND, self._finder.iter(flat)), dtype=np.int64)
-        if not found.size:
-            return []
-        idx, counts = np.unique(found, return_counts=True)
-        x = (1.0 + np.log(counts)) * self.idf[idx]
-        x /= np.sqrt(x @ x)
-        w = self.weights[idx]  # (grams in text, topics)
-        prob = 1.0 / (1.0 + np.exp(-(self.intercepts + x @ w)))
-        out = []
-        for k in np.argsort(-prob, kind="stable"):
-            if prob[k] < self.threshold:
-                break
-            if self.topics[k] in known:
+        return self.confident_many([text], [known])[0]
+
+    def confident_many(
+        self, texts: Sequence[str], known: Sequence[Collection[str]]
+    ) -> list[list[tuple[str, float, list[str]]]]:
+        """``confident`` for many texts at once (a plan's measures): one sparse product, not one per text."""
+        flats = [prepare(t, self.mask) for t in texts]
+        found = [
+            np.fromiter(map(_SECOND, self._finder.iter(f)), dtype=np.int64)
+            if len(f) >= self.min_chars and sum(map(str.isalnum, f)) >= self.min_chars
+            else _NONE
+            for f in flats
+        ]
+        out: list[list[tuple[str, float, list[str]]]] = [[] for _ in texts]
+        sizes = np.fromiter((len(f) for f in found), dtype=np.int64, count=len(found))
+        if not sizes.sum():
+            return out
+        n_grams = len(self.vocabulary)
+        rows = np.repeat(np.arange(len(found)), sizes)
+        keys, counts = np.unique(rows * n_grams + np.concatenate(found), return_counts=True)
+        row, col = keys // n_grams, keys % n_grams
+        x = (1.0 + np.log(counts)) * self.idf[col]
+        x /= np.sqrt(np.bincount(row, weights=x * x, minlength=len(found)))[row]
+        grams = csr_matrix((x, (row, col)), shape=(len(found), n_grams))
+        prob = 1.0 / (1.0 + np.exp(-(grams @ self.weights + self.intercepts)))
+        starts = np.searchsorted(row, np.arange(len(found) + 1))
+        for i, k in zip(*np.nonzero(prob >= self.threshold), strict=True):
+            if self.topics[k] in known[i]:
                 continue
-            part = x * w[:, k]
+            a, b = starts[i], starts[i + 1]
+            part = x[a:b] * self.weights[col[a:b], k]
             strongest = [j for j in np.argsort(-part, kind="stable")[:_TOP] if part[j] > 0]
-            pushed = {self.vocabulary[idx[j]]: float(part[j]) for j in strongest}
-            out.append((self.topics[k], float(prob[k]), _evidence(flat, pushed)))
+            pushed = {self.vocabulary[col[a + j]]: float(part[j]) for j in strongest}
+            out[i].append((self.topics[k], float(prob[i, k]), _evidence(flats[i], pushed)))
+        for tags in out:
+            tags.sort(key=lambda t: -t[1])
         return out
 
 

@@ -249,7 +249,7 @@ def test_rules_load_once_and_name_their_version() -> None:
 def test_bad_rules_file_names_file_and_line(tmp_path: Path) -> None:
     text = RULES_PATH.read_text(encoding="utf-8")
     bad = text.replace("    mandatory: [必须,", "    mandatory: [必须", 1).replace(
-        "严格, 一律, 须]", "严格, 一律, 须", 1
+        "吊销, 没收]", "吊销, 没收", 1
     )
     path = tmp_path / "attributes.yaml"
     path.write_text(bad, encoding="utf-8")

@@ -26,7 +26,7 @@ TARGETS = "bindingness right >= 0.95; targets precision >= 0.95, recall >= 0.90"
 HALVES = ("A", "B", "all")
 # today's figures, per half: (bindingness right, target hits, tool targets, judged targets); when judged
 # (commit 2fe1527): A (22, 0, 0, 0), B (26, 3, 3, 3)
-FLOORS = {"A": (30, 0, 0, 0), "B": (27, 3, 3, 3), "all": (57, 3, 3, 3)}
+FLOORS = {"A": (30, 0, 0, 0), "B": (29, 3, 3, 3), "all": (59, 3, 3, 3)}
 # the check sample of half A: 29 of 30 when judged (on commit 689acc2), one benefit (享受下列优惠) read
 # directive, fixed since
 CHECK_A_FLOORS = (30, 0, 0, 0)

@@ -61,7 +61,7 @@ METADATA_TARGETS = (1.0, 0.95, 1.0)  # every field right on the tuning halves, >
 # set is right.
 METADATA_FLOORS = {
     "title": (1.0, 0.91, 1.0),
-    "issuer": (1.0, 1.0, 0.91),
+    "issuer": (1.0, 1.0, 1.0),
     "doc_number": (1.0, 1.0, 1.0),
     "date": (1.0, 0.91, 1.0),
     "date_kind": (1.0, 0.91, 1.0),
@@ -69,7 +69,7 @@ METADATA_FLOORS = {
     "zone_type": (0.91, 0.75, 0.66),
     "draft": (1.0, 1.0, 1.0),
     "cited": (1.0, 0.83, 0.75),
-    "all fields": (0.98, 0.9, 0.89),
+    "all fields": (0.98, 0.9, 0.9),
 }
 CITED_FLOORS = {"precision": (1.0, 0.33, 0.9), "recall": (1.0, 0.5, 0.71)}
 

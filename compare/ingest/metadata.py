@@ -388,6 +388,13 @@ def _read_issuer(md: Metadata, src: _Sources, raw_head: str) -> None:
     orgs = split_orgs(src.card["issuer"]) if src.card.get("issuer") else None
     if orgs:
         md.issuer, ev["issuer"] = r.joiner.join(orgs), "card 制定机关"
+        return
+    opening = src.clean.text[src.body_line.start :][: r.self_named_chars] if src.body_line else ""
+    for m in r.self_named.finditer(match_text(opening)):
+        orgs = split_orgs(opening[m.start("org") : m.end("org")])
+        if orgs and len(orgs) == 1:
+            md.issuer, ev["issuer"] = orgs[0], f"named in the opening ({opening[m.start('org') : m.end()]})"
+            return
 
 
 def _read_doc_number(md: Metadata, src: _Sources, glued: DocNumber | None) -> None:

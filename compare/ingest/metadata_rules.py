@@ -49,6 +49,8 @@ class Rules:
     expansions: tuple[tuple[re.Pattern[str], str], ...]
     signature_notes: re.Pattern[str]
     joiner: str
+    self_named: re.Pattern[str]  # the maker named in a notice's opening (…管理委员会…制定如下…)
+    self_named_chars: int
     zone_types: tuple[ZoneType, ...]
     rename_title: re.Pattern[str]
     several_in_title: re.Pattern[str]
@@ -120,6 +122,8 @@ def rules() -> Rules:
         expansions=tuple(expansions),
         signature_notes=compile_pattern(DATA_FILE, "issuer.signature_notes", issuer.get("signature_notes")),
         joiner=get_str(DATA_FILE, "issuer.joiner", issuer.get("joiner")),
+        self_named=compile_pattern(DATA_FILE, "issuer.self_named", issuer.get("self_named")),
+        self_named_chars=get_int(DATA_FILE, "issuer.self_named_chars", issuer.get("self_named_chars")),
         zone_types=tuple(zones),
         rename_title=compile_pattern(DATA_FILE, "zone_types.rename_title", zone_data.get("rename_title")),
         several_in_title=compile_pattern(DATA_FILE, "jurisdiction.several_in_title", several),

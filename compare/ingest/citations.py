@@ -26,8 +26,9 @@ _ALIAS_BEFORE = re.compile(r"(?:简称|简称为|下称|称为)\s*$")
 @lru_cache(maxsize=1)
 def _doc_kind_end() -> re.Pattern[str]:
     kinds = get_str_list(DATA_FILE, "citations.doc_kinds", section(DATA_FILE, "citations").get("doc_kinds"))
-    # the kind may be followed by a bracketed note: 《…规划（2018—2035年）》, 《…办法(试行)》
-    return re.compile(rf"(?:{alternation(kinds)})[〉>]?\s*(?:[(（][^()（）]{{1,20}}[)）])?$")
+    # the kind may be followed by bracketed notes: 《…规划（2018—2035年）》, 《…办法(试行)》,
+    # 《…总体规划（2010—2030年）（2015年版）》 (a period and an edition)
+    return re.compile(rf"(?:{alternation(kinds)})[〉>]?\s*(?:[(（][^()（）]{{1,20}}[)）]\s*){{0,2}}$")
 
 
 @lru_cache(maxsize=1)

@@ -52,6 +52,11 @@ class MatchingSettings:
     deferred_domains: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = ()
     scope_list: int = 5  # items from which an enumeration closed by a generic head is only a scope
     scope_head: re.Pattern[str] = re.compile("(?!)")
+    # an enumerated item of conditions or of the kinds of thing its lead-in names (…必须具备下列条件：;
+    # 鼓励兴办下列项目：…有明显效果的；) describes, it does not act: its words make no membership
+    list_lead: re.Pattern[str] = re.compile("(?!)")
+    condition_lead: re.Pattern[str] = re.compile("(?!)")
+    described_item: re.Pattern[str] = re.compile("(?!)")
 
     @classmethod
     def load(cls, path: Path | None = None) -> MatchingSettings:
@@ -67,6 +72,9 @@ class MatchingSettings:
             deferred_domains=tuple(_domain(d) for d in s.sections("deferred_domains")),
             scope_list=s.integer("scope_list", 3),
             scope_head=s.regex("scope_head"),
+            list_lead=s.regex("list_lead"),
+            condition_lead=s.regex("condition_lead"),
+            described_item=s.regex("described_item"),
         )
 
     def asides(self, text: str) -> list[tuple[int, int]]:
@@ -130,8 +138,9 @@ def match_plan(
     order = {f.id: i for i, f in enumerate(catalogue.families)}
     out: list[FamilyMember] = []
     by_heading: set[int] = set()  # members (indices in out) decided on their measure's heading alone
+    describing = _describing_items(plan, matching)
     for m in plan.measures:
-        if m.kind != "measure":
+        if m.kind != "measure" or m.section_id in describing:
             continue
         # family -> best clause: one of the item's text before its heading (提升贸易便利化水平。积极参与
         # …“单一窗口”建设: the heading names the theme, the sentence is the measure a reader checks),
@@ -154,6 +163,26 @@ def match_plan(
                 FamilyMember(fid, m.plan_id, m.measure_id, 1.0, cm.evidence, clause=clause, marks=marks)
             )
     return _without_echoed_headings(plan, out, by_heading)
+
+
+def _describing_items(plan: PlanAnalysis, matching: MatchingSettings) -> set[str]:
+    """Sections that are items of a list of conditions (申请…必须具备下列条件：) or items describing the
+    kind of thing their lead-in names (鼓励兴办下列项目：…有明显效果的；): they say which, not what is
+    done."""
+    text = plan.document.clean.match or plan.document.clean.text
+    by_id = {s.section_id: s for s in plan.sections}
+    out = set()
+    for sec in plan.sections:
+        parent = by_id.get(sec.parent_id) if sec.parent_id else None
+        if parent is None:
+            continue
+        lead = text[parent.clean_start : parent.clean_end].rstrip()
+        if not matching.list_lead.search(lead):
+            continue
+        own = text[sec.clean_start : sec.clean_end].rstrip()
+        if matching.condition_lead.search(lead) or matching.described_item.search(own):
+            out.add(sec.section_id)
+    return out
 
 
 def _without_echoed_headings(

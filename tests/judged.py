@@ -5,7 +5,9 @@ Three sets are built the way an analyst builds them (``compare.build``, data exp
 - ``five``: the five seed plans of ``docs_in/``;
 - ``new``: the 24 plans of ``tests/data/plans/`` on their own;
 - ``new+five``: the 24 together with the five (rows of the 24 only): gaps and unique claims depend on
-  the peers, and the 24 alone make fewer of them than the issue's sample sizes, so both builds are judged.
+  the peers, and the 24 alone make fewer of them than the issue's sample sizes, so both builds are judged;
+- ``c+five``: the 12 plans of half C (``tests/data/plans_c/``) with the five (rows of the 12 only): a
+  reading of families and gaps on plans the catalogue was not written from.
 
 From each, fixed-seed random samples are drawn of family memberships (a clause filed in a family),
 gaps (a plan shown lacking a family its peers hold) and unique claims (a family only one plan holds).
@@ -40,10 +42,11 @@ from compare.render.exports.csv_files import CSV_FORMULA_PREFIXES
 from .seeds import DOCS_IN, ROOT
 
 PLANS_DIR = ROOT / "tests" / "data" / "plans"
+PLANS_C_DIR = ROOT / "tests" / "data" / "plans_c"
 JUDGED = ROOT / "tests" / "data" / "judged"
 SEEDS = {"memberships": 20261207, "gaps": 20261208, "unique": 20261209}
 KINDS = ("memberships", "gaps", "unique")
-SETS = ("five", "new", "new+five")
+SETS = ("five", "new", "new+five", "c+five")
 # Verdicts: a membership is right (the clause does what the family is about), borderline (the family's
 # words are there, not its action: a list item, a heading or goal, a cited title, a neighbouring family)
 # or wrong. A gap is true (the plan is silent), mentioned (touched in passing, in a list or context, or
@@ -71,7 +74,13 @@ def halves() -> dict[str, str]:
     return out
 
 
-@lru_cache(maxsize=3)
+def _plan_files(which: str) -> list[Path]:
+    """The plan files of a set besides the five."""
+    folder = PLANS_C_DIR if which == "c+five" else PLANS_DIR
+    return [p for p in folder.iterdir() if p.suffix in (".txt", ".html")] if which != "five" else []
+
+
+@lru_cache(maxsize=4)
 def produced(which: str) -> dict[str, list[dict[str, str]]]:
     """The rows the reports of a set claim today, by kind, keyed as judged rows are."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -80,17 +89,16 @@ def produced(which: str) -> dict[str, list[dict[str, str]]]:
         if which != "new":
             for p in DOCS_IN.iterdir():
                 shutil.copy(p, inp / p.name)
-        if which != "five":
-            for p in PLANS_DIR.iterdir():
-                if p.suffix in (".txt", ".html"):
-                    shutil.copy(p, inp / p.name)
+        for p in _plan_files(which):
+            shutil.copy(p, inp / p.name)
         build(Settings(input_dir=inp, output_dir=Path(tmp) / "reports", formats=("data",), jobs=1))
         data = Path(tmp) / "reports" / "current" / "data"
         tables = {
             name: _csv(data / f"{name}.csv") for name in ("family_members", "gaps", "unique", "families")
         }
         files = {r["plan_id"]: r["source_file"] for r in _csv(data / "documents.csv")}
-    keep = {p for p, f in files.items() if f in halves()} if which != "five" else set(files)
+    own = {p.name for p in _plan_files(which)}
+    keep = {p for p, f in files.items() if f in own} if which != "five" else set(files)
     names = {f["family_id"]: f for f in tables["families"]}
     clauses: dict[tuple[str, str], str] = {}  # (family, measure) -> deciding clause
     memberships = []

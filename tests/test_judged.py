@@ -188,8 +188,9 @@ MOST_BAD_LATER = {
 # was not written from (half C's rules so far were metadata, outline and topic cues, none of families).
 C_SIZES = {"memberships": 60, "gaps": 40}
 # judged rows still produced that are not right, today (when judged: 15 borderline and 7 wrong of 60
-# memberships, 5 false of 40 gaps)
-MOST_BAD_C = {"memberships": 22, "gaps": 5}
+# memberships, 5 false of 40 gaps; three false gaps went with synonyms written from them: 三来一补,
+# 精干高效, 资金跨境流动)
+MOST_BAD_C = {"memberships": 22, "gaps": 2}
 
 
 @pytest.mark.parametrize("kind", ("memberships", "gaps"))

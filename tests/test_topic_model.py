@@ -67,19 +67,24 @@ def test_model_tags_carry_their_evidence() -> None:
 
 
 @pytest.mark.parametrize(
-    "text, message",
+    ("text", "message", "line"),
     [
-        ("gram\tidf\ttalent\n", "a header row and an intercept row are needed"),
-        ("gram\tidf\tnot_a_topic\n(intercept)\t-\t0\n", "header must be"),
-        ("gram\tidf\ttalent\n(intercept)\t-\t0\n人才\t1.5\tx\n", "not a number"),
-        ("gram\tidf\ttalent\n(intercept)\t-\t0\n人才\t1.5\t1\n人才\t1.5\t1\n", "listed twice"),
+        ("# provenance\ngram\tidf\ttalent\n", "a header row and an intercept row are needed", None),
+        ("# provenance\ngram\tidf\tnot_a_topic\n(intercept)\t-\t0\n", "header must be", 2),
+        ("gram\tidf\ttalent\n(intercept)\t-\t0\n人才\t1.5\tx\n", "not a number", 3),
+        ("gram\tidf\ttalent\n(intercept)\t-\t0\n人才\t1.5\t1\n人才\t1.5\t1\n", "listed twice", 4),
     ],
 )
-def test_bad_model_file_is_named_with_its_line(text: str, message: str, tmp_path: Path) -> None:
+def test_bad_model_file_is_named_with_its_line(
+    text: str, message: str, line: int | None, tmp_path: Path
+) -> None:
+    """The error names the file and, where one row is at fault, its line (comment lines counted)."""
     path = tmp_path / "learned.tsv"
     with pytest.raises(CodebookError) as err:
         read_model(path, text.encode("utf-8"), 0.7, 2.5)
-    assert message in str(err.value) and "learned.tsv" in str(err.value)
+    assert message in str(err.value) and str(err.value).startswith(f"{path}:")
+    if line is not None:
+        assert err.value.line == line
 
 
 def _measure_text(u: object) -> str:

@@ -189,8 +189,9 @@ MOST_BAD_LATER = {
 C_SIZES = {"memberships": 60, "gaps": 40}
 # judged rows still produced that are not right, today (when judged: 15 borderline and 7 wrong of 60
 # memberships, 5 false of 40 gaps; three false gaps went with synonyms written from them: 三来一补,
-# 精干高效, 资金跨境流动)
-MOST_BAD_C = {"memberships": 22, "gaps": 2}
+# 精干高效, 资金跨境流动; four wrong memberships with the plan's own zone named where it stands, align.yaml
+# own_zone_*: 保税区内禁止兴办…, 合作区管委会)
+MOST_BAD_C = {"memberships": 18, "gaps": 2}
 
 
 @pytest.mark.parametrize("kind", ("memberships", "gaps"))

@@ -57,6 +57,10 @@ class MatchingSettings:
     list_lead: re.Pattern[str] = re.compile("(?!)")
     condition_lead: re.Pattern[str] = re.compile("(?!)")
     described_item: re.Pattern[str] = re.compile("(?!)")
+    # the plan's own zone named where it stands (大连保税区内…, 保税区的企业): where, not what is done
+    own_zone_object: re.Pattern[str] = re.compile("(?!)")
+    own_zone_made: re.Pattern[str] = re.compile("(?!)")
+    own_zone_regime: re.Pattern[str] = re.compile("(?!)")
 
     @classmethod
     def load(cls, path: Path | None = None) -> MatchingSettings:
@@ -75,6 +79,9 @@ class MatchingSettings:
             list_lead=s.regex("list_lead"),
             condition_lead=s.regex("condition_lead"),
             described_item=s.regex("described_item"),
+            own_zone_object=s.regex("own_zone_object"),
+            own_zone_made=s.regex("own_zone_made"),
+            own_zone_regime=s.regex("own_zone_regime"),
         )
 
     def asides(self, text: str) -> list[tuple[int, int]]:
@@ -83,6 +90,21 @@ class MatchingSettings:
         # a pattern with a group marks only the group (the words around it anchor it)
         return [
             m.span(1 if p.groups else 0) for p in (*self.purpose, *self.qualifier) for m in p.finditer(text)
+        ]
+
+    def own_zone(self, text: str, zone: str | None) -> list[tuple[int, int]]:
+        """Where ``text`` names the plan's own kind of zone (``zone``, its metadata's zone type) as
+        the place or the subject of what is done (保税区内禁止兴办…, 合作区内企业): the zone's name is
+        no action of the family its words belong to (保税 of a bonded zone's regulation). It stays one
+        where the zone is what is made (设立保税区, 出口加工区的建设) or the clause is about the zone's
+        own regime (货物出入保税区…接受海关检查)."""
+        if not zone or zone not in text or self.own_zone_regime.search(text):
+            return []
+        return [
+            (m.start(), m.end())
+            for m in re.finditer(re.escape(zone), text)
+            if not self.own_zone_object.search(text, 0, m.start())
+            and not self.own_zone_made.match(text, m.end())
         ]
 
     def scopes(self, text: str) -> list[tuple[int, int]]:
@@ -139,6 +161,7 @@ def match_plan(
     out: list[FamilyMember] = []
     by_heading: set[int] = set()  # members (indices in out) decided on their measure's heading alone
     describing = _describing_items(plan, matching)
+    zone = plan.document.metadata.zone_type
     for m in plan.measures:
         if m.kind != "measure" or m.section_id in describing:
             continue
@@ -150,7 +173,7 @@ def match_plan(
         heading = clauses[0] if len(clauses) > 1 and _is_heading(plan, m, clauses[0]) else None
         for clause in clauses:
             text = clause_text(plan, clause, matching)
-            for cm in catalogue_matches(text, catalogue, m, order, matching):
+            for cm in catalogue_matches(text, catalogue, m, order, matching, zone):
                 rank = (clause != heading, max(h.weight for h in cm.hits))
                 if cm.family.id not in found or rank > found[cm.family.id][0]:
                     found[cm.family.id] = (rank, clause, cm)
@@ -370,6 +393,7 @@ def catalogue_matches(
     measure: Measure | None = None,
     order: dict[str, int] | None = None,
     matching: MatchingSettings | None = None,
+    zone: str | None = None,
 ) -> list[CatalogueMatch]:
     """The catalogue families ``text`` carries, one family per stretch of text (see module docstring)."""
     matching = matching or default_matching()
@@ -378,7 +402,8 @@ def catalogue_matches(
     lists: list[tuple[int, int]] | None = None
     long_lists: list[tuple[int, int]] = []  # of three items or more: a clause may act on them
     scopes: list[tuple[int, int]] = []  # so long that they are only the clause's scope
-    aside = matching.asides(text)  # words of a purpose (为…,) say why, not what: no membership
+    # words of a purpose (为…,) say why, not what; the plan's own zone where it stands: no membership
+    aside = matching.asides(text) + matching.own_zone(text, zone)
     candidates = []
     listed: set[str] = set()  # families whose every hit is an item of an enumeration
     for f, rules, negative in catalogue.prefiltered(text):  # rules that cannot hit are never run

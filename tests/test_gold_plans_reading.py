@@ -3,7 +3,9 @@ them; tests/gold/plans): top-level sections, measure/context per labelled provis
 and per kind of document.
 
 Halves A and C (tests/data/plans_c, gathered later, labelled in tests/gold/plans_c) are those rules may
-be tuned on; half B is reported apart. Run with ``-s`` to see the figures.
+be tuned on; half B is reported apart. D is the shared corpus of 14 State Council documents
+(tests/data/corpus, labelled in tests/gold/corpus): national 意见, 通知, 批复, a 决定 and a 通报, not
+zone plans, a yardstick of the policy field rules may be written from. Run with ``-s`` to see the figures.
 The floors asserted are the figures at the time they were last raised (no regression); the targets of
 issue 18 (top-level sections 0.98 on both halves, measure/context accuracy 0.97) are printed beside them.
 
@@ -44,34 +46,39 @@ from .seeds import ROOT
 
 PLANS_DIR = ROOT / "tests" / "data" / "plans"
 GOLD = ROOT / "tests" / "gold" / "plans"
-# (plans, their labels) of each set: halves A and B, then half C
-SETS = ((PLANS_DIR, GOLD), (ROOT / "tests" / "data" / "plans_c", ROOT / "tests" / "gold" / "plans_c"))
-HALVES = "ABC"
-KINDS = ("条例", "批复", "通知", "意见", "方案", "决定")
+# (plans, their labels) of each set: halves A and B, then half C, then D: the State Council corpus
+SETS = (
+    (PLANS_DIR, GOLD),
+    (ROOT / "tests" / "data" / "plans_c", ROOT / "tests" / "gold" / "plans_c"),
+    (ROOT / "tests" / "data" / "corpus", ROOT / "tests" / "gold" / "corpus"),
+)
+HALVES = "ABCD"
+KINDS = ("条例", "批复", "通知", "意见", "方案", "决定", "通报")
 TARGETS = {"top-level sections": 0.98, "measure/context": 0.97, "titles": None}
-# Today's figures (half A, half B, half C): a change may raise them, never lower them.
+# Today's figures (half A, half B, half C, D): a change may raise them, never lower them. D's are its
+# first reading (tests/gold/corpus/README.md): no rule had been written from its labels.
 FLOORS = {
-    "top-level sections": (1.0, 1.0, 0.98),
-    "measure/context": (0.99, 0.96, 0.96),
-    "titles": (1.0, 0.91, 1.0),
+    "top-level sections": (1.0, 1.0, 0.98, 1.0),
+    "measure/context": (0.99, 0.96, 0.96, 0.9),
+    "titles": (1.0, 0.91, 1.0, 0.85),
 }
 METADATA_FIELDS = ("title", "issuer", "doc_number", "date", "date_kind", "jurisdiction", "zone_type", "draft")
-METADATA_TARGETS = (1.0, 0.95, 1.0)  # every field right on the tuning halves, >= 0.95 on half B
-# Today's figures per field and overall (half A, half B, half C); "cited" is the documents whose cited
+METADATA_TARGETS = (1.0, 0.95, 1.0, 1.0)  # every field right on the tuning halves, >= 0.95 on half B
+# Today's figures per field and overall (half A, half B, half C, D); "cited" is the documents whose cited
 # set is right.
 METADATA_FLOORS = {
-    "title": (1.0, 0.91, 1.0),
-    "issuer": (1.0, 1.0, 1.0),
-    "doc_number": (1.0, 1.0, 1.0),
-    "date": (1.0, 0.91, 1.0),
-    "date_kind": (1.0, 0.91, 1.0),
-    "jurisdiction": (0.91, 0.83, 0.75),
-    "zone_type": (0.91, 0.75, 0.66),
-    "draft": (1.0, 1.0, 1.0),
-    "cited": (1.0, 0.83, 0.83),
-    "all fields": (0.98, 0.9, 0.91),
+    "title": (1.0, 0.91, 1.0, 0.85),
+    "issuer": (1.0, 1.0, 1.0, 1.0),
+    "doc_number": (1.0, 1.0, 1.0, 1.0),
+    "date": (1.0, 0.91, 1.0, 1.0),
+    "date_kind": (1.0, 0.91, 1.0, 1.0),
+    "jurisdiction": (0.91, 0.83, 0.75, 0.78),
+    "zone_type": (0.91, 0.75, 0.66, 0.71),
+    "draft": (1.0, 1.0, 1.0, 1.0),
+    "cited": (1.0, 0.83, 0.83, 0.64),
+    "all fields": (0.98, 0.9, 0.91, 0.88),
 }
-CITED_FLOORS = {"precision": (1.0, 0.33, 0.91), "recall": (1.0, 0.5, 0.78)}
+CITED_FLOORS = {"precision": (1.0, 0.33, 0.91, 0.76), "recall": (1.0, 0.5, 0.78, 0.55)}
 
 
 def _jsonl(path: Path) -> list[dict]:
@@ -170,7 +177,7 @@ def figures() -> dict[str, dict[str, Tally]]:
             assert cursor >= 0, p["start_quote"]
             starts.append(cursor)
         kinds_right = 0
-        for p, s, e in zip(provs[name], starts, [*starts[1:], len(raw)], strict=True):
+        for p, s, e in zip(provs[name], starts, [*starts[1:], len(raw)][: len(starts)], strict=True):
             unit = unit_at(measures, s, e)
             kinds_right += unit is not None and unit.kind == p["kind"]
         for g in groups:
@@ -280,7 +287,7 @@ def test_metadata_fields() -> None:
     print(f"\nmetadata fields on the new plans (target: all fields {targets}):")
     print(f"  {'field':16} " + " ".join(f"{'half ' + h:>16}" for h in HALVES) + "   floors")
     for f in rows:
-        floors = METADATA_FLOORS.get(f) or CITED_FLOORS.get(f.removeprefix("cited "), (0.0, 0.0, 0.0))
+        floors = METADATA_FLOORS.get(f) or CITED_FLOORS.get(f.removeprefix("cited "), (0.0,) * len(HALVES))
         shown = " ".join(f"{figs[f][f'half {h}']!s:>16}" for h in HALVES)
         print(f"  {f:16} {shown}   " + ", ".join(map(str, floors)))
     for half in HALVES:
@@ -291,6 +298,6 @@ def test_metadata_fields() -> None:
         )
         print(f"  all fields by kind, half {half}: {kinds}")
     for f in rows:
-        floors = METADATA_FLOORS.get(f) or CITED_FLOORS.get(f.removeprefix("cited "), (0.0, 0.0, 0.0))
+        floors = METADATA_FLOORS.get(f) or CITED_FLOORS.get(f.removeprefix("cited "), (0.0,) * len(HALVES))
         for half, floor in zip(HALVES, floors, strict=True):
             assert figs[f][f"half {half}"].share >= floor - 1e-9, (f, half)

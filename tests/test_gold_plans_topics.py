@@ -6,8 +6,10 @@ a provision runs from its start to the next one's, each unit goes to the provisi
 a provision's topics are its measures' tags aggregated; macro-F1 over the topics the gold holds. Starts
 are found as ``tests/test_gold_plans_reading.py`` finds them (the quote as the tool's raw text holds it).
 
-Halves A and C are those rules may be tuned on; half B is reported apart. The floors are the figures at
-the time they were last raised (no regression); the targets of issue 18 are printed beside them.
+Halves A and C are those rules may be tuned on; half B is reported apart. D (the State Council corpus,
+tests/gold/corpus) is a yardstick of the policy field: its floors are its first reading. The floors
+are the figures at the time they were last raised (no regression); the targets of issue 18 are printed
+beside them.
 The learned topic model (``compare/topics/learned.py``) is trained on the five, A and C, so their
 figures here are in-sample; ``test_topic_model.py`` prints them left one plan out. B is never trained on.
 """
@@ -21,14 +23,16 @@ from compare.topics import MANDATORY
 from .test_gold_plans_reading import HALVES, KINDS, _as_read, _documents, _plans, _provisions
 from .test_gold_topics import Judged, judge_provisions, print_misses, print_topic_table, score
 
-TARGETS = {"A": 0.88, "B": 0.85, "C": 0.88}
+TARGETS = {"A": 0.88, "B": 0.85, "C": 0.88, "D": 0.88}
 TARGET_MANDATORY = 0.85
 # Today's figures: a change may raise them, never lower them.
-FLOORS = {"A": 0.92, "B": 0.79, "C": 0.87}
+FLOORS = {"A": 0.92, "B": 0.79, "C": 0.87, "D": 0.65}
 FLOORS_MANDATORY: dict[str, dict[str, float]] = {
     "A": {"delegation": 0.99, "talent": 0.99, "land": 0.95, "finance": 0.94},
     "B": {"delegation": 0.86, "talent": 0.83, "land": 0.88, "finance": 0.83},
     "C": {"delegation": 0.90, "talent": 0.90, "land": 0.96, "finance": 0.93},
+    # D's delegation is one provision (a 决定): no floor
+    "D": {"talent": 0.78, "land": 0.88, "finance": 0.86},
 }
 
 
@@ -83,7 +87,7 @@ def test_topics_per_half_and_kind() -> None:
                 )
         print_topic_table(sc)
         print("  mandatory: " + ", ".join(f"{t} {sc.f1s[t]:.3f}" for t in MANDATORY))
-    for half in "AC":
+    for half in "ACD":
         print(f"\nhalf {half} provisions whose topics differ from the gold:")
         print_misses(_rows(half))
     print(f"floors: {FLOORS} mandatory {FLOORS_MANDATORY}")

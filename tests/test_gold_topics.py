@@ -60,7 +60,7 @@ def judge_provisions(
     """Each provision runs from its start to the next one's; a unit goes to the provision holding most of
     it; a provision's topics are its measures' tags aggregated (see module docstring)."""
     cb = load_codebook()
-    bounds = [*starts[1:], raw_len]
+    bounds = [*starts[1:], raw_len][: len(starts)]  # none for a document without labelled provisions
     units: dict[int, list[Measure]] = defaultdict(list)
     for m in measures:
         # the provision holding most of the unit

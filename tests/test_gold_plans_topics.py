@@ -26,13 +26,13 @@ from .test_gold_topics import Judged, judge_provisions, print_misses, print_topi
 TARGETS = {"A": 0.88, "B": 0.85, "C": 0.88, "D": 0.88}
 TARGET_MANDATORY = 0.85
 # Today's figures: a change may raise them, never lower them.
-FLOORS = {"A": 0.92, "B": 0.79, "C": 0.87, "D": 0.65}
+FLOORS = {"A": 0.92, "B": 0.79, "C": 0.87, "D": 0.69}
 FLOORS_MANDATORY: dict[str, dict[str, float]] = {
     "A": {"delegation": 0.99, "talent": 0.99, "land": 0.95, "finance": 0.94},
     "B": {"delegation": 0.86, "talent": 0.83, "land": 0.88, "finance": 0.83},
     "C": {"delegation": 0.90, "talent": 0.90, "land": 0.96, "finance": 0.93},
     # D's delegation is one provision (a 决定): no floor
-    "D": {"talent": 0.78, "land": 0.88, "finance": 0.86},
+    "D": {"talent": 0.8, "land": 0.88, "finance": 0.93},
 }
 
 

@@ -33,6 +33,7 @@ NUMBERED = {
     "num-paren",
     "num-rparen",
     "circled",
+    "table-row",
 }
 
 
@@ -211,7 +212,8 @@ CORPUS_SHAPES = {
     "guofa-2019-05": {"cn-dun": 4, "cn-paren": 10},
     "guobanfa-2019-06": {"cn-dun": 8, "cn-paren": 27},
     "guofa-2019-04": {"cn-dun": 7, "cn-paren": 20},
-    "guobanfa-2018-126": {"cn-dun": 3, "cn-paren": 5},
+    # the attached 推广清单 after the signature: its 一、–五、 and its table's rows 1–14, 21–23 (15–20 cut)
+    "guobanfa-2018-126": {"cn-dun": 8, "cn-paren": 5, "table-row": 17},
     "guobanfa-2018-127": {"cn-dun": 5, "cn-paren": 11},
     "guohan-2018-159": {"cn-dun": 14},
     "guofa-2018-42": {"cn-dun": 8, "cn-paren": 20},
@@ -270,13 +272,27 @@ def test_a_decision_without_outline_is_one_body_with_a_warning() -> None:
     assert outline_warnings(list(sections)) == [NO_OUTLINE]
 
 
-@pytest.mark.parametrize("stem", ["guohan-2006-132", "guobanfa-2018-126"])
-def test_flattened_tables_after_the_signature_stay_in_the_back(stem: str) -> None:
-    _, sections = corpus(stem)
+def test_flattened_coordinate_tables_after_the_signature_stay_in_the_back() -> None:
+    _, sections = corpus("guohan-2006-132")
     back = sections[-1]
     assert back.style == "back" and back.text.startswith("附件")
-    assert len(sections) < 25  # the table's hundreds of cells did not become sections
-    assert not numbered(sections, "num-dot")
+    assert len(sections) < 25  # the tables' hundreds of cells (编号 / X / Y) did not become sections
+    assert not numbered(sections, "num-dot") and not numbered(sections, "table-row")
+
+
+def test_an_attached_list_of_measures_after_the_signature_is_read_as_its_own_document() -> None:
+    """附件 / 第二批…推广清单 / 序号 改革举措 主要内容 … / 一、知识产权保护方面 / 1 / its cells: the notice's
+    attachment is the measures it promotes, a table flattened one cell per line under its 序号 header."""
+    _, sections = corpus("guobanfa-2018-126")
+    back = next(s for s in sections if s.style == "back")
+    assert back.text.startswith("附件：第二批支持创新相关改革举措推广清单") and "国务院办公厅" in back.text
+    title = sections[sections.index(back) + 1]
+    assert title.style == "title" and title.heading == "第二批支持创新相关改革举措推广清单"
+    rows = numbered(sections, "table-row")
+    assert [int(s.label) for s in rows] == [*range(1, 15), 21, 22, 23]  # rows 15–20 cut by the page
+    assert rows[0].path == "一/1" and rows[5].path == "二/6"
+    assert "知识产权民事、刑事、行政案件“三合一”审判" in rows[0].text
+    assert rows[0].text.rstrip().endswith("全国")  # the row's last cell (推广范围)
 
 
 def test_signature_and_date_close_the_plan() -> None:

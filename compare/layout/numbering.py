@@ -28,6 +28,8 @@ class Style:
     display: str
     needs_text: bool
     alone_above_text: bool = False  # needs_text is met by text on the next line (第一条 / its text)
+    # a label only below a line reading this (序号: the row numbers of a flattened table, 1 / its cells)
+    under_header: str | None = None
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,11 @@ class Grammar:
     styles: tuple[Style, ...]
     max_value: int
     may_skip_one: frozenset[str] = frozenset()  # styles whose next label may skip a value
+    may_skip_any: frozenset[str] = frozenset()  # ... or any number of values
+
+
+def style(style_id: str) -> Style:
+    return next(s for s in grammar().styles if s.id == style_id)
 
 
 @lru_cache(maxsize=1)
@@ -78,10 +85,14 @@ def grammar() -> Grammar:
                 display=display,
                 needs_text=bool(item.get("needs_text", True)),
                 alone_above_text=bool(item.get("alone_above_text", False)),
+                under_header=item.get("under_header") or None,
             )
         )
+        if styles[-1].under_header is not None and not styles[-1].alone_above_text:
+            raise DataFileError(DATA_FILE, f"{where}.under_header", "needs alone_above_text: true")
     skip = get_str_list(DATA_FILE, "numbering.may_skip_one", data.get("may_skip_one") or [])
-    return Grammar(tuple(styles), max_value, frozenset(skip))
+    skip_any = get_str_list(DATA_FILE, "numbering.may_skip_any", data.get("may_skip_any") or [])
+    return Grammar(tuple(styles), max_value, frozenset(skip), frozenset(skip_any))
 
 
 def parse_label(line: str, match_line: str | None = None, *, text_below: bool = False) -> Label | None:

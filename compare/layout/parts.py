@@ -44,7 +44,7 @@ from compare.layout.frontmatter import (
     rules,
     split_lines,
 )
-from compare.layout.numbering import Label, grammar, parse_label
+from compare.layout.numbering import Label, grammar, parse_label, style
 from compare.model import CleanText
 
 # The kinds of the unnumbered parts (a numbered part is an "item").
@@ -109,6 +109,16 @@ class _Accepted:
     restart_title: tuple[int, int] | None = None  # lines [a, b) of a new document title before it
 
 
+def _follows(lab: Label, last: int) -> bool:
+    """Whether ``lab`` continues a list whose last value was ``last``."""
+    g = grammar()
+    return (
+        lab.value == last + 1
+        or (lab.value == last + 2 and lab.style in g.may_skip_one)
+        or (lab.value > last and lab.style in g.may_skip_any)
+    )
+
+
 def _accept_labels(lines: list[Line], cands: list[Label | None], lo: int, hi: int) -> list[_Accepted]:
     """The candidates in lines [lo, hi) that pass the sequence check, with their depth."""
     stack: list[tuple[str, int]] = []
@@ -132,9 +142,7 @@ def _accept_labels(lines: list[Line], cands: list[Label | None], lo: int, hi: in
         restart: tuple[int, int] | None = None
         if lab.style in styles:
             d = styles.index(lab.style)
-            if lab.value == stack[d][1] + 1 or (
-                lab.value == stack[d][1] + 2 and lab.style in grammar().may_skip_one
-            ):
+            if _follows(lab, stack[d][1]):
                 pass
             elif lab.value == 1 and d == 0 and title_seen is not None:
                 restart, stack, last_any = title_seen, [], {}
@@ -143,7 +151,7 @@ def _accept_labels(lines: list[Line], cands: list[Label | None], lo: int, hi: in
                 continue
         else:
             seen = last_any.get(lab.style)
-            if not (lab.value == 1 or (seen is not None and lab.value == seen + 1)):
+            if not (lab.value == 1 or (seen is not None and _follows(lab, seen))):
                 continue
             d = len(stack)
             # a much higher style (一、 after a 1. list) does not nest under the lower one
@@ -193,6 +201,16 @@ def _skip_notice_tail(lines: list[Line], i: int, hi: int) -> int:
     ):
         i += 1
     return i
+
+
+def _attachment_after(lines: list[Line], cands: list[Label | None], d: int, n: int) -> int | None:
+    """The first line of an attachment that follows a signature's date line ``d`` (after the 此件 and 附件
+    lines) when it is a titled document with numbered items of its own, else None."""
+    i = _skip_notice_tail(lines, d, n)
+    if i >= n or not is_title_like(lines[i].match):
+        return None
+    items = _accept_labels(lines, cands, i, n)
+    return i if len(items) >= 2 else None
 
 
 def _bare_attachment(match_line: str) -> bool:
@@ -254,6 +272,14 @@ def lay_out(clean: CleanText) -> Layout:
         and _is_text(lines[i + 1])
         and (label := parse_label(ln.text, ln.match, text_below=True)) is not None
     }
+    # a style read only under a header (序号 above a flattened table's row numbers): from that line on
+    headers = {st.under_header for st in grammar().styles if st.under_header}
+    header_at = {h: next((i for i, ln in enumerate(lines) if ln.match.strip() == h), n) for h in headers}
+    alone = {
+        i: label
+        for i, label in alone.items()
+        if (header := style(label.style).under_header) is None or header_at[header] < i
+    }
     if len(alone) >= _ALONE_MIN:
         for i, label in alone.items():
             cands[i] = label
@@ -293,6 +319,12 @@ def lay_out(clean: CleanText) -> Layout:
             j -= 1
         back_start = j if j < n else None
     body_end = back_start if back_start is not None else n
+    # An attachment after the signature that is a document of its own (附件 / 第二批…推广清单 / 一、… / 1 …):
+    # its items are the plan's too (a notice's list of measures, a task table); the signature and the
+    # lines around it stay back matter between the two.
+    attachment = _attachment_after(lines, cands, signatures[-1].date_line + 1, n) if back_start else None
+    if attachment is not None:
+        body_end = n
 
     accepted = _accept_labels(lines, cands, lead_start, body_end)
     first_item = accepted[0].line if accepted else body_end
@@ -324,6 +356,9 @@ def lay_out(clean: CleanText) -> Layout:
     # Numbered items, with a new document's title and preamble where a top-level list restarts.
     part_of_depth: list[int] = []
     for acc in accepted:
+        if attachment is not None and back_start is not None and acc.line >= attachment:
+            parts.append(Part("back", back_start))
+            attachment = back_start = None
         if acc.restart_title is not None:
             a, b = acc.restart_title
             parts.append(Part("title", a))

@@ -199,13 +199,17 @@ C_SIZES = {
 # wrong of 60 memberships, 5 false of 40 gaps; three false gaps went with synonyms written from them
 # (三来一补, 精干高效, 资金跨境流动), four wrong memberships with the plan's own zone named where it stands
 # (align.yaml own_zone_*: 保税区内禁止兴办…, 合作区管委会). The second when judged: 15 borderline and 5 wrong
-# of 60, 3 false of 40 gaps, 5 wrong of 7 unique claims.
+# of 60, 3 false of 40 gaps, 5 wrong of 7 unique claims; then family rules written from its rows (a duty
+# levied is no exemption, goods crossing the border are no talent's entry, a body's duty to coordinate is no
+# leading group, firms' output rewards no staff pay, firms settling debts no zone debt, 主要发展 as leading
+# industries, research projects industrialised as technology transfer, 按照规定审批…投资项目, preferential
+# policies the state gives) left 1 wrong membership, 1 false gap and 2 wrong unique claims of it.
 MOST_BAD_C = {
-    ("memberships", ""): 18,
+    ("memberships", ""): 17,
     ("gaps", ""): 2,
-    ("memberships", "s2"): 20,
-    ("gaps", "s2"): 3,
-    ("unique", ""): 5,
+    ("memberships", "s2"): 16,
+    ("gaps", "s2"): 1,
+    ("unique", ""): 2,
 }
 
 

@@ -59,7 +59,7 @@ TARGETS = {"top-level sections": 0.98, "measure/context": 0.97, "titles": None}
 # first reading (tests/gold/corpus/README.md): no rule had been written from its labels.
 FLOORS = {
     "top-level sections": (1.0, 1.0, 0.98, 1.0),
-    "measure/context": (0.99, 0.96, 0.96, 0.97),
+    "measure/context": (0.99, 0.96, 0.96, 0.96),
     "titles": (1.0, 0.91, 1.0, 0.85),
 }
 METADATA_FIELDS = ("title", "issuer", "doc_number", "date", "date_kind", "jurisdiction", "zone_type", "draft")

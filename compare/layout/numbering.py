@@ -85,7 +85,11 @@ def grammar() -> Grammar:
                 display=display,
                 needs_text=bool(item.get("needs_text", True)),
                 alone_above_text=bool(item.get("alone_above_text", False)),
-                under_header=item.get("under_header") or None,
+                under_header=(
+                    get_str(DATA_FILE, f"{where}.under_header", item["under_header"])
+                    if item.get("under_header") is not None
+                    else None
+                ),
             )
         )
         if styles[-1].under_header is not None and not styles[-1].alone_above_text:

@@ -18,7 +18,11 @@ How:
 3. The lines before the first item: a transmittal notice ending with a signature and date is
    ``front``; title lines are ``title``; 文号 and addressee lines are ``front``; from the first prose
    line on, the text is the ``preamble``. A signature and date after the body start the ``back``
-   (with the 附件 lines just above them), which runs to the end.
+   (with the 附件 lines just above them), which runs to the end, unless an attachment after it is a
+   titled document with numbered items of its own (a notice's list of measures): that is read like a
+   second document (its title restarts the numbering) and the back lies between the two.
+4. A number alone on its line is a row of a flattened table only under the table's 序号 header
+   (``under_header`` in outline.yaml); anywhere else it is a cell, not a label.
 """
 
 from __future__ import annotations

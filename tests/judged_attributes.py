@@ -35,10 +35,13 @@ from compare.build import build
 from compare.config import Settings
 
 from .judged import JUDGED, PLANS_DIR, _csv, halves
+from .seeds import CORPUS_DIR
 
 SEED = 20261218
 PATH = JUDGED / "attributes.jsonl"
 QUANTITIES = JUDGED / "quantities.jsonl"
+# the same census of D, the 14 State Council documents of tests/data/corpus built on their own
+QUANTITIES_D = JUDGED / "quantities_d.jsonl"
 # a second sample of half A only (seed SEED + 1, rows of the first left out), judged after the rules were
 # changed on the first: how the changes carry to measures they were not made on
 CHECK_A = JUDGED / "attributes_check_a.jsonl"
@@ -49,24 +52,25 @@ NUMERAL = re.compile(r"\d|[二三四五六七八九十百千万亿两〇零]|一
 VALUE_TOLERANCE = 1e-6
 
 
-@lru_cache(maxsize=1)
-def measures() -> list[dict[str, Any]]:
-    """The measures (kind measure) of the 24 new plans built alone, with bindingness and targets."""
+@lru_cache(maxsize=2)
+def measures(folder: Path = PLANS_DIR) -> list[dict[str, Any]]:
+    """The measures (kind measure) of the plans of ``folder`` (the 24 new plans, or the corpus: D) built
+    alone, with bindingness and targets."""
     with tempfile.TemporaryDirectory() as tmp:
         inp = Path(tmp) / "docs_in"
         inp.mkdir()
-        for p in PLANS_DIR.iterdir():
+        for p in folder.iterdir():
             if p.suffix in (".txt", ".html"):
                 shutil.copy(p, inp / p.name)
         build(Settings(input_dir=inp, output_dir=Path(tmp) / "reports", formats=("data",), jobs=1))
         data = Path(tmp) / "reports" / "current" / "data"
         files = {r["plan_id"]: r["source_file"] for r in _csv(data / "documents.csv")}
         rows = _csv(data / "measures.csv")
-    half = halves()
+    half = halves() if folder == PLANS_DIR else {}
     return [
         {
             "file": files[m["plan_id"]],
-            "half": half.get(files[m["plan_id"]], ""),
+            "half": half.get(files[m["plan_id"]], "D" if folder == CORPUS_DIR else ""),
             "measure_id": m["measure_id"],
             "path": m["path"],
             "heading": m["heading"],
@@ -92,9 +96,11 @@ def judged(path: Path = PATH) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def census() -> list[dict[str, Any]]:
+def census(folder: Path = PLANS_DIR) -> list[dict[str, Any]]:
     """Every measure whose text holds a numeral, in plan order."""
-    return sorted((m for m in measures() if NUMERAL.search(m["text"])), key=lambda m: (m["half"], *key(m)))
+    return sorted(
+        (m for m in measures(folder) if NUMERAL.search(m["text"])), key=lambda m: (m["half"], *key(m))
+    )
 
 
 def same(a: dict[str, Any], b: dict[str, Any]) -> bool:
@@ -131,10 +137,13 @@ def draw_check(size: int) -> list[dict[str, Any]]:
 
 if __name__ == "__main__":
     command, *size = sys.argv[1:]
-    assert command in ("draw", "census", "check")
-    rows = {"draw": draw, "check": draw_check}[command](int(size[0])) if size else census()
+    assert command in ("draw", "census", "census-d", "check")
+    if command.startswith("census"):
+        rows = census(CORPUS_DIR if command == "census-d" else PLANS_DIR)
+    else:
+        rows = {"draw": draw, "check": draw_check}[command](int(size[0]))
     blank = {"binding_right": None, "binding": "", "true_targets": [], "reason": ""}
-    if command == "census":
+    if command.startswith("census"):
         blank = {"true_targets": [], "reason": ""}
     for n, row in enumerate(rows, 1):
         print(json.dumps({"n": n, **row, **blank}, ensure_ascii=False))

@@ -18,7 +18,18 @@ from typing import Any
 
 from compare.model import BINDINGNESS_ORDER
 
-from .judged_attributes import CHECK_A, PATH, QUANTITIES, census, judged, key, matched, measures
+from .judged_attributes import (
+    CHECK_A,
+    PATH,
+    QUANTITIES,
+    QUANTITIES_D,
+    census,
+    judged,
+    key,
+    matched,
+    measures,
+)
+from .seeds import CORPUS_DIR
 
 SIZE = 60
 LEAST_STILL = 0.8  # below it, draw and judge a new sample
@@ -33,12 +44,17 @@ CHECK_A_FLOORS = (30, 0, 0, 0)
 # the census of quantities, per half: (target hits, tool targets, judged targets); when judged:
 # A (17, 17, 30), B (44, 47, 58)
 CENSUS_FLOORS = {"A": (29, 29, 30), "B": (44, 48, 58), "all": (73, 77, 88)}
+# the census of D (the corpus): (target hits, tool targets, judged targets); when judged (on 1b65c2e):
+# (51, 64, 63)
+CENSUS_D_FLOOR = (51, 64, 63)
 
 
-def _still(path: Path = PATH) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def _still(
+    path: Path = PATH, folder: Path | None = None
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(judged rows, today's measures for the judged rows still cut the same way, verdicts kept)."""
     rows = judged(path)
-    today = {key(m): m for m in measures()}
+    today = {key(m): m for m in (measures(folder) if folder is not None else measures())}
     still = []
     for r in rows:
         m = today.get(key(r))
@@ -121,6 +137,21 @@ def test_judged_quantities() -> None:
         now = _targets(part)
         print(f"  half {half}: {len(part)} measures, {_say_targets(*now)}")
         _no_fall(half, now, CENSUS_FLOORS[half])
+
+
+def test_judged_quantities_of_the_corpus() -> None:
+    """The same census on D, the State Council corpus (tests/data/corpus), a yardstick of the policy field
+    the target rules may be written from."""
+    rows, still = _still(QUANTITIES_D, CORPUS_DIR)
+    assert rows, "no census of the corpus's quantities"
+    assert len(still) >= LEAST_STILL * len(rows), "list and judge the corpus census again (census-d)"
+    new = {key(m) for m in census(CORPUS_DIR)} - {key(r) for r in rows}
+    now = _targets(still)
+    print(
+        f"\nquantities of D: {len(still)} of {len(rows)} judged measures with a numeral still cut the same "
+        f"way, {len(new)} not judged; {_say_targets(*now)}"
+    )
+    _no_fall("D", now, CENSUS_D_FLOOR)
 
 
 def test_judged_attribute_rows_carry_a_verdict_and_a_reason() -> None:

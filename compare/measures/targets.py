@@ -28,6 +28,10 @@ class _Compiled:
     chinese_count_min: float
     count_before: re.Pattern[str]  # a limit word before a small Chinese count (不少于五年)
     count_after: re.Pattern[str]  # …or after it (二年内)
+    window: int  # characters before a number searched for a qualifier or a "per" word
+    # a "per" said before the number (生均…元, 每年…次): its pattern, the per, the units it applies to
+    per_before: tuple[tuple[re.Pattern[str], str, frozenset[str]], ...]
+    once_per_cycle: re.Pattern[str]  # before a count of times: the cycle is the quantity
 
 
 _COMPILED: dict[str, _Compiled] = {}
@@ -63,6 +67,12 @@ def _build(rules: Rules) -> _Compiled:
         chinese_count_min=float(t["chinese_count_min"]),
         count_before=re.compile(t["count_qualifiers"]["before"]),
         count_after=re.compile(t["count_qualifiers"]["after"]),
+        window=int(t["count_qualifiers"]["window"]),
+        once_per_cycle=re.compile(t["once_per_cycle"]),
+        per_before=tuple(
+            (re.compile(p["pattern"]), str(p["per"]), frozenset(map(str, p["units"])))
+            for p in t["per_before"]
+        ),
     )
 
 
@@ -101,11 +111,17 @@ def find_targets(
         if value is None:
             continue
         chinese = not a_tok[0].isdigit()
+        norm_unit, unit_factor = c.units[unit_tok]
+        before = max(0, s - c.window)
+        per = m.group("per") or next(
+            (p for rx, p, units in c.per_before if norm_unit in units and rx.search(norm, before, s)), None
+        )
         if (
             chinese
             and unit_tok in c.count_units
             and value < c.chinese_count_min
-            and not c.count_before.search(norm, max(0, s - 4), s)
+            and per is None
+            and not c.count_before.search(norm, before, s)
             and not c.count_after.match(norm, e)
         ):
             continue  # "一个", "三项制度": an article or a name, not a quantity (二年内 is one)
@@ -113,9 +129,10 @@ def find_targets(
         factor = c.multipliers.get(m.group("mult") or "", 1.0)
         if m.group("ma") and not m.group("mult"):
             factor = c.multipliers[m.group("ma")]
-        norm_unit, unit_factor = c.units[unit_tok]
-        if m.group("per"):
-            norm_unit = f"{norm_unit}/{m.group('per')}"
+        if norm_unit == "次" and c.once_per_cycle.search(norm, before, s):
+            continue  # 每5年修订1次: the cycle (5年) is the quantity
+        if per:
+            norm_unit = f"{norm_unit}/{per}"
         year = None
         sentence_start = max(norm.rfind(ch, 0, s) for ch in "。;\n")
         for ys, y in years:

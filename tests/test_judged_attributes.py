@@ -43,10 +43,10 @@ FLOORS = {"A": (30, 0, 0, 0), "B": (29, 3, 3, 3), "all": (59, 3, 3, 3)}
 CHECK_A_FLOORS = (30, 0, 0, 0)
 # the census of quantities, per half: (target hits, tool targets, judged targets); when judged:
 # A (17, 17, 30), B (44, 47, 58)
-CENSUS_FLOORS = {"A": (29, 29, 30), "B": (44, 48, 58), "all": (73, 77, 88)}
+CENSUS_FLOORS = {"A": (30, 30, 30), "B": (46, 48, 58), "all": (76, 78, 88)}
 # the census of D (the corpus): (target hits, tool targets, judged targets); when judged (on 1b65c2e):
 # (51, 64, 63)
-CENSUS_D_FLOOR = (51, 64, 63)
+CENSUS_D_FLOOR = (60, 63, 63)
 
 
 def _still(

@@ -421,3 +421,10 @@ def test_rename_notice_zone_and_a_provinces_reply_about_one_city() -> None:
 def test_a_portals_breadcrumb_and_site_name_are_no_part_of_the_title(head: str) -> None:
     md = _md(head + "各县（市、区）人民政府：\n一、加快发展。\n某某市人民政府\n2021年5月1日\n")
     assert (md.title, md.issuer) == ("某某市人民政府关于加快开发区发展的意见", "某某市人民政府")
+
+
+def test_zones_named_in_passing_make_no_zone_type() -> None:
+    """A national notice rewarding localities, one of whose thirty items names high-tech zones three
+    times, is about no kind of zone; a short reply about one zone names it throughout."""
+    assert corpus("guobanfa-2018-117").metadata.zone_type is None
+    assert corpus("guobanfa-2018-108").metadata.zone_type is None

@@ -306,7 +306,9 @@ def _zone_from_body(text: str) -> ZoneType | None:
         by_label[z.label] = z
     order = {z.label: i for i, z in enumerate(rules().zone_types)}
     ranked = sorted(counts, key=lambda lab: (-counts[lab], order[lab]))
-    if ranked and counts[ranked[0]] >= rules().body_min_mentions:
+    r = rules()
+    least = max(r.body_min_mentions, r.body_min_per_thousand * len(text) / 1000)
+    if ranked and counts[ranked[0]] >= least:
         return by_label[ranked[0]]
     return None
 

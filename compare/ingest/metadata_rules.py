@@ -56,6 +56,7 @@ class Rules:
     several_in_title: re.Pattern[str]
     renamed_to: re.Pattern[str]
     body_min_mentions: int
+    body_min_per_thousand: int
 
 
 def _mapping(where: str, value: object) -> dict[str, str | None]:
@@ -129,6 +130,9 @@ def rules() -> Rules:
         several_in_title=compile_pattern(DATA_FILE, "jurisdiction.several_in_title", several),
         renamed_to=compile_pattern(DATA_FILE, "zone_types.renamed_to", zone_data.get("renamed_to")),
         body_min_mentions=body_min,
+        body_min_per_thousand=get_int(
+            DATA_FILE, "zone_types.body_min_per_thousand", zone_data.get("body_min_per_thousand")
+        ),
     )
 
 

@@ -390,11 +390,14 @@ def test_cited_documents_are_those_the_plan_relies_on() -> None:
         "二、抢抓《区域全面经济伙伴关系协定》生效机遇，扩大开放。\n"
         "三、符合《某某市人才引进办法》条件的人才，给予支持。\n"
         "四、自本方案印发之日起，《某某市开发区管理办法》同时废止。\n"
+        "五、转制后财务制度应执行《企业财务通则》。\n"
+        "六、请财政部按照有关规定，提出对《国有资产评估管理办法》的修订建议。\n"
     )
     assert [c.title for c in md.cited_documents] == [
         "某某省人民政府关于推进开发区创新提升的实施意见",
         "某某市人才引进办法",
-    ]
+        "企业财务通则",  # a 通则 is a document (准则, 目录 too)
+    ]  # a document to be revised is none the plan relies on
 
 
 def test_rename_notice_zone_and_a_provinces_reply_about_one_city() -> None:

@@ -32,6 +32,12 @@ def _doc_kind_end() -> re.Pattern[str]:
 
 
 @lru_cache(maxsize=1)
+def _revised_after() -> re.Pattern[str]:
+    c = section(DATA_FILE, "citations")
+    return compile_pattern(DATA_FILE, "citations.revised_after", c.get("revised_after"))
+
+
+@lru_cache(maxsize=1)
 def _reliance() -> tuple[re.Pattern[str], int, re.Pattern[str], re.Pattern[str]]:
     c = section(DATA_FILE, "citations")
     cues = get_str_list(DATA_FILE, "citations.reliance_cues", c.get("reliance_cues"))
@@ -94,7 +100,7 @@ def find_citations(clean: CleanText, exclude_titles: tuple[str, ...] = ()) -> li
                 number, end = nums[0].normalised, after.end()
         if number is None and not _doc_kind_end().search(match_text(title)):
             continue
-        if not relied_on(clean.match, m.start(), m.end()):
+        if not relied_on(clean.match, m.start(), m.end()) or _revised_after().match(clean.match, m.end()):
             continue
         start_raw, end_raw = raw_map.raw_span(m.start(), end)
         prev = found.get(key)

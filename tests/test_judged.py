@@ -208,9 +208,11 @@ C_SIZES = {
 # the local plans; a project put into the national reserve no investment pipeline of the zone's own);
 # then 智能制造 as the field of another measure (智能制造人才安居计划, 智能制造企业拓展国际市场), paying out
 # rewards granted elsewhere (兑现奖励) and firms filing statistical returns took 12 borderline rows of the
-# two samples (and one right row of the new plans' half A, 引导智能制造领域重点科研院所…向临港地区集聚).
+# two samples (and one right row of the new plans' half A, 引导智能制造领域重点科研院所…向临港地区集聚);
+# a threshold a reward is paid on (亩均投资强度不低于…的，给予奖励) as no entry standard or per-mu
+# evaluation, two.
 MOST_BAD_C = {
-    ("memberships", ""): 13,
+    ("memberships", ""): 11,
     ("gaps", ""): 2,
     ("memberships", "s2"): 8,
     ("gaps", "s2"): 1,

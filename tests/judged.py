@@ -183,8 +183,8 @@ def judged(which: str, kind: str, part: str = "") -> list[dict[str, str]]:
 
 # a later sample's seeds are the first's plus this per sample: a new draw from the later build's rows
 SECOND = 1000
-# the later samples, oldest first (``draw2`` writes s2, ``draw3`` s3, ``draw4`` s4)
-LATER = ("s2", "s3", "s4")
+# the later samples, oldest first (``draw2`` writes s2, ``draw3`` s3, ``draw4`` s4, ``draw5`` s5)
+LATER = ("s2", "s3", "s4", "s5")
 
 
 def draw(which: str, kind: str, size: int, offset: int = 0) -> list[dict[str, str]]:

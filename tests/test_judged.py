@@ -171,9 +171,9 @@ MOST_BAD_NEW = {("five", "memberships"): 3, ("five", "gaps"): 0, ("new", "member
 # the later samples' judged rows still produced that are not right, today (when judged: the second, on
 # e2d90ab: five memberships 24 of 120, five gaps 9 of 80; new memberships 31 of 120, new gaps 5 of 80; the
 # third, on bad300b: 26 of 120, 5 of 80; 35 of 120, 8 of 80; the fourth, on 49d52aa: 24 of 120, 3 of 80;
-# 32 of 120, 7 of 80; the fifth, new plans only, on 5594da9: 37 of 120 memberships)
+# 32 of 120, 7 of 80; the fifth, new plans only, on 5594da9: 37 of 120 memberships, 6 of 100 gaps)
 # one row a sample: (five memberships, five gaps, new memberships, new gaps)
-_LATER_CEILINGS = {"s2": (11, 1, 22, 0), "s3": (4, 0, 24, 4), "s4": (13, 0, 23, 6), "s5": (0, 0, 31, 99)}
+_LATER_CEILINGS = {"s2": (11, 1, 22, 0), "s3": (4, 0, 24, 4), "s4": (13, 0, 23, 6), "s5": (0, 0, 31, 4)}
 MOST_BAD_LATER = {
     (part, group, kind): row[k]
     for part, row in _LATER_CEILINGS.items()

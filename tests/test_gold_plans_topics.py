@@ -32,7 +32,7 @@ FLOORS_MANDATORY: dict[str, dict[str, float]] = {
     "B": {"delegation": 0.86, "talent": 0.83, "land": 0.88, "finance": 0.83},
     "C": {"delegation": 0.90, "talent": 0.90, "land": 0.96, "finance": 0.93},
     # D's delegation is one provision (a 决定): no floor
-    "D": {"talent": 0.8, "land": 0.88, "finance": 0.93},
+    "D": {"talent": 0.82, "land": 0.88, "finance": 0.93},
 }
 
 

@@ -326,7 +326,8 @@ def lay_out(clean: CleanText) -> Layout:
     # An attachment after the signature that is a document of its own (附件 / 第二批…推广清单 / 一、… / 1 …):
     # its items are the plan's too (a notice's list of measures, a task table); the signature and the
     # lines around it stay back matter between the two.
-    attachment = _attachment_after(lines, cands, signatures[-1].date_line + 1, n) if back_start else None
+    back_sig = next((s for s in signatures if s.where == "back"), None)
+    attachment = _attachment_after(lines, cands, back_sig.date_line + 1, n) if back_sig else None
     if attachment is not None:
         body_end = n
 
